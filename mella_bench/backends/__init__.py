@@ -1,0 +1,65 @@
+"""Backend registry: names map to `module:Class` and are imported only when chosen."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mella_bench.backends.base import Backend, Request, Result
+
+__all__ = ["BACKENDS", "Backend", "BackendSpec", "Request", "Result", "make_backend", "resolve_spec"]
+
+BACKENDS: dict[str, tuple[str, str]] = {
+    # name: (target, install hint when the import fails)
+    "hf": ("mella_bench.backends.hf:HFBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
+    "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
+    "reference": ("mella_bench.backends.reference:ReferenceBackend", ""),
+    "vllm": ("mella_bench.backends.vllm:VLLMBackend", "pip install 'mella-bench[vllm]' (GPU machine, own environment)"),
+    "openai": ("mella_bench.backends.openai:OpenAIBackend", "pip install openai"),
+}
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """How a backend was (or will be) built; recorded in run.json so a run can be rebuilt."""
+
+    name: str
+    model: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_spec(model: str, backend: str | None = None, options: dict[str, Any] | None = None) -> BackendSpec:
+    """Default the backend from `--model`: a directory → hf, `tiny` → tiny, `reference:FIELD` → reference."""
+    opts = dict(options or {})
+    if backend is None:
+        if model == "tiny":
+            backend = "tiny"
+        elif model.startswith("reference:"):
+            backend, model = "reference", model.split(":", 1)[1]
+        elif Path(model).is_dir():
+            backend = "hf"
+        else:
+            raise ValueError(
+                f"cannot tell which backend serves '{model}': it is not a local directory, 'tiny' or "
+                "'reference:FIELD'. Pass --backend (hf, vllm, openai) explicitly; nothing is downloaded from a hub.")
+    elif backend == "reference" and model.startswith("reference:"):
+        model = model.split(":", 1)[1]
+    if backend not in BACKENDS:
+        close = difflib.get_close_matches(backend, list(BACKENDS), n=2)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown backend '{backend}'{hint} (choose from {', '.join(BACKENDS)})")
+    return BackendSpec(backend, model, opts)
+
+
+def make_backend(spec: BackendSpec) -> Backend:
+    """Import and build the backend a spec names, with an install hint when its extra is missing."""
+    target, hint = BACKENDS[spec.name]
+    module_name, cls_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise RuntimeError(f"backend '{spec.name}' needs a package that is not installed ({exc.name}): {hint}") from exc
+    return getattr(module, cls_name)(spec.model, **spec.options)

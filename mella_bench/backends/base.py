@@ -1,0 +1,65 @@
+"""The one inference contract: `Backend.generate(list[Request]) -> list[Result]`, results in input order.
+
+Failures are `Result(status="error")` with a message; they are never text that could be scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from mella_bench.tasks import GenerationConfig
+
+ResultStatus = Literal["ok", "error"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One image + instruction to answer."""
+
+    key: str
+    """Cache key of the prediction this request produces (unique within a call)."""
+    item_id: str
+    task: str
+    prompt: str
+    image: bytes = field(repr=False)
+    """Encoded image (PNG/JPEG bytes); backends decode it as they need."""
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    reference_fields: dict[str, str] = field(default_factory=dict, repr=False)
+    """Item fields a replay backend may answer with (`references[0]`, `thin`); models never see them."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What came back for one request."""
+
+    key: str
+    status: ResultStatus
+    text: str = ""
+    """The answer; empty when status is `error`."""
+    error: str | None = None
+    """Why it failed (status `error` only); never contains secrets."""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @staticmethod
+    def failed(key: str, error: str) -> "Result":
+        return Result(key=key, status="error", error=error)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model that answers requests. Implementations are imported lazily through the registry."""
+
+    name: str
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Identity of the model for cache keys and run.json (config hash, weights hash, ...)."""
+        ...
+
+    def generate(self, requests: list[Request]) -> list[Result]:
+        """Answer every request; one Result per request, same order; never raise per-item errors."""
+        ...
+
+    def close(self) -> None:
+        ...
