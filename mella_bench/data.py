@@ -150,7 +150,7 @@ def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
     if not isinstance(rec, dict):
         bad(None, f"expected a JSON object, got {type(rec).__name__}")
         return None
-    for key in sorted(set(rec) - _KNOWN_FIELDS):
+    for key in sorted(set(rec) - _KNOWN_FIELDS - {"image_bytes"}):
         bad(key, f"unknown field; allowed: {', '.join(sorted(_KNOWN_FIELDS))}")
     item_id = rec.get("id")
     if not isinstance(item_id, str) or not item_id.strip():
