@@ -1,0 +1,103 @@
+"""End-to-end `run` with the deterministic replay backend: files written, resume, cache keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from mella_bench.backends import resolve_spec
+from mella_bench.data import load
+from mella_bench.langs import LANG_CODES
+from mella_bench.results import load_header, load_predictions, read_jsonl
+from mella_bench.run import RunConfig, generate
+from mella_bench.tasks import select_tasks
+
+
+def _config(out: Path, data: Path, model: str = "reference:thick", **kw) -> RunConfig:
+    tasks = select_tasks(LANG_CODES)
+    return RunConfig(backend=resolve_spec(model), tasks=tuple(t.name for t in tasks), output=out, data=str(data), **kw)
+
+
+def _run(out: Path, data: Path, model: str = "reference:thick", tasks=None, **kw):
+    tasks = tasks or select_tasks(LANG_CODES)
+    return generate(_config(out, data, model, **kw), tasks, progress=False)
+
+
+def test_reference_thick_answers_every_item_with_its_reference(tmp_path: Path, dataset_dir: Path):
+    counts = _run(tmp_path / "run", dataset_dir)
+    assert counts == {"ok": 32, "error": 0, "reused": 0}
+    items = {it.id: it for it in load(dataset_dir).items}
+    preds = load_predictions(tmp_path / "run")
+    assert len(preds) == 32
+    for p in preds.values():
+        assert p.status == "ok" and p.text == items[p.item_id].references[0]
+
+
+def test_run_json_records_config_versions_and_hashes(tmp_path: Path, dataset_dir: Path):
+    _run(tmp_path / "run", dataset_dir, seed=7)
+    header = load_header(tmp_path / "run")
+    assert header["format_version"] == 1 and header["status"] == "generated"
+    assert header["seeds"] == {"run": 7}
+    assert header["config"]["backend"] == {"name": "reference", "model": "thick", "options": {}}
+    assert header["model"]["hash"] and header["model"]["fingerprint"]["field"] == "references[0]"
+    assert set(header["tasks"]) == {f"mella_{l}_{a}" for l in LANG_CODES for a in ("know", "ling")}
+    th = header["tasks"]["mella_th_know"]
+    assert th["hash"] == select_tasks(("th",), ["mella_th_know"])[0].hash and th["prompt"]
+    assert "python" in header["versions"] and "mella-bench" in header["versions"]
+
+
+def test_rerun_reuses_everything_and_appends_nothing(tmp_path: Path, dataset_dir: Path):
+    _run(tmp_path / "run", dataset_dir)
+    size = (tmp_path / "run" / "predictions.jsonl").stat().st_size
+    assert _run(tmp_path / "run", dataset_dir) == {"ok": 0, "error": 0, "reused": 32}
+    assert (tmp_path / "run" / "predictions.jsonl").stat().st_size == size
+
+
+def test_changed_prompt_never_reuses_old_predictions(tmp_path: Path, dataset_dir: Path):
+    tasks = select_tasks(("th",))
+    _run(tmp_path / "run", dataset_dir, tasks=tasks)
+    changed = [dataclasses.replace(t, prompt=t.prompt + " กรุณา") for t in tasks]
+    counts = _run(tmp_path / "run", dataset_dir, tasks=changed)
+    assert counts == {"ok": 4, "error": 0, "reused": 0}
+    keys = [r["key"] for r in read_jsonl(tmp_path / "run" / "predictions.jsonl")]
+    assert len(keys) == 8 and len(set(keys)) == 8
+
+
+def test_failures_are_recorded_with_reason_and_retried(tmp_path: Path, dataset_dir: Path):
+    # `thin` exists only on know items: ling items fail, with the reason, and are retried next time.
+    counts = _run(tmp_path / "run", dataset_dir, model="reference:thin")
+    assert counts == {"ok": 16, "error": 16, "reused": 0}
+    failed = [p for p in load_predictions(tmp_path / "run").values() if p.status == "error"]
+    assert len(failed) == 16 and all(p.text == "" and "no 'thin' field" in p.error for p in failed)
+    assert load_header(tmp_path / "run")["status"] == "generated_with_errors"
+    assert _run(tmp_path / "run", dataset_dir, model="reference:thin") == {"ok": 0, "error": 16, "reused": 16}
+
+
+def test_limit_and_torn_tail(tmp_path: Path, dataset_dir: Path):
+    _run(tmp_path / "run", dataset_dir, limit=1)
+    pred_file = tmp_path / "run" / "predictions.jsonl"
+    lines = pred_file.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 16
+    pred_file.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20], encoding="utf-8")  # kill mid-write
+    assert _run(tmp_path / "run", dataset_dir, limit=1) == {"ok": 1, "error": 0, "reused": 15}
+    recs = list(read_jsonl(pred_file))
+    assert len(recs) == 16 and len({r["key"] for r in recs}) == 16
+
+
+def test_cli_run_writes_run_directory(tmp_path: Path, dataset_dir: Path, capsys):
+    from mella_bench.cli import main
+
+    rc = main(["run", "--model", "reference:thick", "--langs", "th,vi", "--data", str(dataset_dir),
+               "--output", str(tmp_path / "cli"), "--quiet"])
+    assert rc == 0
+    assert len(load_predictions(tmp_path / "cli")) == 8
+    assert json.loads((tmp_path / "cli" / "run.json").read_text())["config"]["tasks"] == [
+        "mella_th_know", "mella_vi_know", "mella_th_ling", "mella_vi_ling"]
+
+
+def test_cli_unknown_model_explains_what_to_do(tmp_path: Path, capsys):
+    from mella_bench.cli import main
+
+    assert main(["run", "--model", "Qwen/Qwen2-VL-7B", "--output", str(tmp_path / "x")]) == 2
+    assert "nothing is downloaded from a hub" in capsys.readouterr().err
