@@ -44,6 +44,21 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from mella_bench import importers
+    from mella_bench.langs import parse_langs
+
+    if args.format == "xm3600":
+        rep = importers.import_xm3600(Path(args.source), Path(args.images), parse_langs(args.langs), Path(args.output))
+    else:
+        rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis,
+                                             Path(args.output), Path(args.keywords) if args.keywords else None)
+    for why in rep.skipped:
+        print(f"skipped: {why}", file=sys.stderr)
+    print(json.dumps({"output": str(rep.output), "items": rep.items, "skipped": len(rep.skipped)}))
+    return 0
+
+
 def _parse_shard(text: str) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in text.split("/"))
@@ -123,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     dv = dsub.add_parser("validate", help="check a dataset and list every problem with file, line and field")
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
     dv.set_defaults(func=_cmd_data_validate)
+    di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
+                         description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
+                                     "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
+                                     "language and axis. Records that cannot be converted are listed, never dropped silently.")
+    di.add_argument("format", choices=["xm3600", "conversations"])
+    di.add_argument("source", help="captions .jsonl (xm3600) or .json/.jsonl records (conversations)")
+    di.add_argument("--images", required=True, help="folder holding the source images")
+    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/)")
+    di.add_argument("--langs", default="all", help="xm3600: languages to import (default all)")
+    di.add_argument("--lang", help="conversations: the language of the records")
+    di.add_argument("--axis", choices=["know", "ling"], default="ling", help="conversations: axis (default ling)")
+    di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
+    di.set_defaults(func=_cmd_data_import)
     return p
 
 
