@@ -92,11 +92,21 @@ def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
     return items[:limit] if limit is not None else items
 
 
-def _requests(task: Task, items: list[Item], dataset: Dataset, model_hash: str) -> list[Request]:
+def _replay_fields(item: Item, neighbour: Item) -> dict[str, str]:
+    """Texts the `reference` backend can replay; `shuffled` is the next item's reference (fluent, wrong image)."""
+    fields = {"references[0]": item.references[0], "shuffled": neighbour.references[0]}
+    if item.thin:
+        fields["thin"] = item.thin
+    return fields
+
+
+def _requests(task: Task, items: list[Item], all_items: list[Item], dataset: Dataset,
+              model_hash: str) -> list[Request]:
+    position = {it.id: i for i, it in enumerate(all_items)}
     return [
-        Request(key=prediction_key(model_hash, task, it), item_id=it.id, task=task.name, prompt=task.prompt,
-                image=dataset.image_bytes(it), generation=task.generation,
-                reference_fields={"references[0]": it.references[0], **({"thin": it.thin} if it.thin else {})})
+        Request(key=prediction_key(model_hash, task, it), item_id=it.id, task=task.name, axis=task.axis,
+                prompt=task.prompt, image=dataset.image_bytes(it), generation=task.generation,
+                reference_fields=_replay_fields(it, all_items[(position[it.id] + 1) % len(all_items)]))
         for it in items
     ]
 
@@ -143,8 +153,8 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
         done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
         with JsonlWriter(out_dir / PREDICTIONS) as writer:
             for task in tasks:
-                items = [it for it in task_items(task, datasets[task.name], config.limit)
-                         if in_shard(task, it, config.shard)]
+                all_items = task_items(task, datasets[task.name], config.limit)
+                items = [it for it in all_items if in_shard(task, it, config.shard)]
                 by_key = {prediction_key(model_hash, task, it): it for it in items}
                 todo = [it for k, it in by_key.items() if k not in done]
                 counts["reused"] += len(items) - len(todo)
@@ -152,7 +162,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
                            disable=not progress, file=sys.stderr, leave=True)
                 for start in range(0, len(todo), config.batch_size):
                     batch = todo[start:start + config.batch_size]
-                    results = backend.generate(_requests(task, batch, datasets[task.name], model_hash))
+                    results = backend.generate(_requests(task, batch, all_items, datasets[task.name], model_hash))
                     if len(results) != len(batch):
                         raise RuntimeError(f"backend {backend.name} returned {len(results)} results for {len(batch)} requests")
                     records = []

@@ -40,7 +40,7 @@ def test_run_json_records_config_versions_and_hashes(tmp_path: Path, dataset_dir
     assert header["format_version"] == 1 and header["status"] == "generated"
     assert header["seeds"] == {"run": 7}
     assert header["config"]["backend"] == {"name": "reference", "model": "thick", "options": {}}
-    assert header["model"]["hash"] and header["model"]["fingerprint"]["field"] == "references[0]"
+    assert header["model"]["hash"] and header["model"]["fingerprint"]["fields"]["know"] == "references[0]"
     assert set(header["tasks"]) == {f"mella_{l}_{a}" for l in LANG_CODES for a in ("know", "ling")}
     th = header["tasks"]["mella_th_know"]
     assert th["hash"] == select_tasks(("th",), ["mella_th_know"])[0].hash and th["prompt"]
@@ -101,3 +101,32 @@ def test_cli_unknown_model_explains_what_to_do(tmp_path: Path, capsys):
 
     assert main(["run", "--model", "Qwen/Qwen2-VL-7B", "--output", str(tmp_path / "x")]) == 2
     assert "nothing is downloaded from a hub" in capsys.readouterr().err
+
+
+def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
+    manifest = dataset_dir / "manifest.jsonl"
+    recs = [json.loads(l) for l in manifest.read_text(encoding="utf-8").splitlines()]
+    for r in recs:  # make every reference distinct so "the other item's text" is observable
+        r["references"] = [f"{r['references'][0]} {r['id']}"]
+    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    items = {it.id: it for it in load(dataset_dir).items}
+    _run(tmp_path / "mix", dataset_dir, model="reference:know=thick,ling=shuffled")
+    preds = load_predictions(tmp_path / "mix")
+    for p in preds.values():
+        it = items[p.item_id]
+        if p.axis == "know":
+            assert p.text == it.references[0]
+        else:  # the next item of the same task, cyclically (2 items per task in the fixture)
+            other = next(o for o in items.values() if o.lang == it.lang and o.axis == "ling" and o.id != it.id)
+            assert p.text == other.references[0] != it.references[0]
+
+
+def test_bad_reference_mix_is_explained():
+    import pytest
+
+    from mella_bench.backends import make_backend
+
+    with pytest.raises(ValueError, match="does not say what to replay on"):
+        make_backend(resolve_spec("reference:know=thick"))
+    with pytest.raises(ValueError, match="replays one of"):
+        make_backend(resolve_spec("reference:thik"))

@@ -21,12 +21,14 @@ class Request:
     """Cache key of the prediction this request produces (unique within a call)."""
     item_id: str
     task: str
+    axis: str
+    """`know` or `ling` (lets a replay backend answer each axis differently)."""
     prompt: str
     image: bytes = field(repr=False)
     """Encoded image (PNG/JPEG bytes); backends decode it as they need."""
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     reference_fields: dict[str, str] = field(default_factory=dict, repr=False)
-    """Item fields a replay backend may answer with (`references[0]`, `thin`); models never see them."""
+    """Item fields a replay backend may answer with (`references[0]`, `thin`, `shuffled`); models never see them."""
 
 
 @dataclass(frozen=True)
