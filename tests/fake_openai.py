@@ -92,26 +92,69 @@ def echo_responder(call: Call) -> Reply:
     return Reply(f"ECHO[{call.n_images}]: {last}")
 
 
+def request_schema(call: Call) -> dict[str, Any] | None:
+    """The answer schema of a judge request: from response_format, else from the prompt's last JSON line."""
+    rf = call.body.get("response_format") or {}
+    if rf.get("type") == "json_schema":
+        return rf["json_schema"]["schema"]
+    for line in reversed(call.text.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def fill_schema(schema: dict[str, Any], score: Any, winner: str = "A") -> dict[str, Any]:
+    """A minimal answer that matches the rubric's schema, with `score` (or `winner`) set as scripted."""
+    out: dict[str, Any] = {}
+    for name, sub in schema.get("properties", {}).items():
+        typ = sub.get("type")
+        if name == "score":
+            out[name] = score
+        elif name == "winner":
+            out[name] = winner
+        elif typ == "array":
+            out[name] = []
+        elif typ == "boolean":
+            out[name] = True
+        elif typ == "integer":
+            out[name] = 1
+        else:
+            out[name] = "scripted evidence"
+    return out
+
+
 def verdict_json(score: Any, evidence: str = "scripted evidence", **extra: Any) -> str:
-    """A judge answer in the pointwise schema (evidence first, then score)."""
-    return json.dumps({"evidence": evidence, "unsupported_claims": [], **extra, "score": score}, ensure_ascii=False)
+    """A cultural-depth style answer (evidence first, then score); `extra` overrides fields."""
+    return json.dumps({"entities": [], "unsupported_claims": [], "evidence": evidence, **extra, "score": score},
+                      ensure_ascii=False)
 
 
-def judge_responder(score: Any = 4) -> Responder:
-    """Every pointwise request gets the same verdict; pairwise requests get 'A'."""
-    def respond(call: Call) -> Reply:
-        if "PAIRWISE" in call.text:
-            return Reply(json.dumps({"evidence": "scripted", "winner": "A"}))
-        return Reply(verdict_json(score))
+ScoreFn = Callable[[Call], Any]
+
+
+def judge_responder(score: "Any | ScoreFn" = 4, winner: "str | Callable[[Call], str]" = "A") -> Responder:
+    """Schema-valid judge answers: pointwise requests get `score`, pairwise ones `winner` (value or function)."""
+    def respond(call: Call) -> Reply | Fault:
+        schema = request_schema(call)
+        if schema is None:
+            return Reply("no schema found in the request")
+        s = score(call) if callable(score) else score
+        if isinstance(s, Fault):
+            return s
+        w = winner(call) if callable(winner) else winner
+        return Reply(json.dumps(fill_schema(schema, s, w), ensure_ascii=False))
     return respond
 
 
-def marker_score_responder(default: int = 3) -> Responder:
+def marker_score(default: int = 3) -> ScoreFn:
     """Score = the digit after `SCORE=` in the candidate text, so tests script per-item verdicts."""
-    def respond(call: Call) -> Reply:
+    def score(call: Call) -> int:
         m = re.search(r"SCORE=(\d+)", call.text)
-        return Reply(verdict_json(int(m.group(1)) if m else default))
-    return respond
+        return int(m.group(1)) if m else default
+    return score
 
 
 class _Server(ThreadingHTTPServer):
@@ -299,7 +342,7 @@ class FakeOpenAI:
     def start(self) -> "FakeOpenAI":
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-openai", daemon=True)
         self._thread.start()
         return self
 
