@@ -142,11 +142,21 @@ def judge_responder(score: "Any | ScoreFn" = 4, winner: "str | Callable[[Call], 
         if schema is None:
             return Reply("no schema found in the request")
         s = score(call) if callable(score) else score
-        if isinstance(s, Fault):
+        if isinstance(s, (Fault, Reply)):  # a scripted failure or a raw (possibly garbled) answer
             return s
         w = winner(call) if callable(winner) else winner
         return Reply(json.dumps(fill_schema(schema, s, w), ensure_ascii=False))
     return respond
+
+
+def candidate_text(call: Call) -> str:
+    """The candidate description inside a pointwise judge prompt (between the <<< >>> after its heading)."""
+    text = call.text
+    at = text.find("## Candidate description")
+    if at < 0:
+        return ""
+    start = text.find("<<<\n", at) + 4
+    return text[start:text.find("\n>>>", start)]
 
 
 def marker_score(default: int = 3) -> ScoreFn:
