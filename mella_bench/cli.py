@@ -101,8 +101,8 @@ def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> None:
     rubrics = tuple(args.rubrics.split(",")) if getattr(args, "rubrics", None) else None
     result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet)
     c = result.counts
-    print(f"judgments: {c.ok} new ok, {c.failed} failed, {c.reused} reused (cached) → {run_dir / 'judgments.jsonl'}",
-          file=sys.stderr)
+    print(f"judgments: {c.ok} new ok, {c.failed} failed, {c.reused} reused from cache ({c.sent} sent) "
+          f"→ {run_dir / 'judgments.jsonl'}", file=sys.stderr)
     print(format_summary(result.summary))
 
 

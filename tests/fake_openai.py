@@ -175,6 +175,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; avoid the 40 ms delayed-ACK stall
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -367,3 +368,31 @@ class FakeOpenAI:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _main() -> None:
+    """`python -m tests.fake_openai --latency-ms 100`: serve judge verdicts until killed (prints the base URL).
+
+    The throughput benchmark runs the server in its own process, as a real endpoint would be, so the
+    server's Python work does not compete with the client for one interpreter lock.
+    """
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=_main.__doc__)
+    ap.add_argument("--latency-ms", type=float, default=0.0)
+    ap.add_argument("--score", type=int, default=4)
+    args = ap.parse_args()
+    srv = FakeOpenAI(responder=judge_responder(args.score), latency_s=args.latency_ms / 1000).start()
+    print(srv.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.stop()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    _main()

@@ -118,6 +118,8 @@ class JudgmentStore:
 
 @dataclass
 class JudgeCounts:
+    """Per call: `ok` + `failed` + `reused` = jobs; `sent` = judgments requested (identical jobs share one)."""
+
     sent: int = 0
     reused: int = 0
     ok: int = 0
@@ -244,6 +246,8 @@ class Judge:
                 rec = dict(await futures[key])
                 rec.update(self._base(rec["kind"], key, rubric, inp))
                 out[i] = rec
+                self.counts.ok += rec["status"] == "ok"
+                self.counts.failed += rec["status"] != "ok"
                 return
             try:
                 rec = await (self._pairwise(key, rubric, inp) if inp.candidate_b is not None
