@@ -92,7 +92,81 @@ def _cmd_run(args: argparse.Namespace) -> int:
     counts = generate(config, tasks, progress=not args.quiet)
     print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
           f"→ {config.output}", file=sys.stderr)
+    if args.judge:
+        _judge_and_print(config.output, args)
     return 0
+
+
+def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keeps `--help` fast)
+    import os
+
+    from mella_bench.apiclient import EndpointConfig
+    from mella_bench.judge import JudgeConfig
+
+    base_url = args.judge_base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.api_key_env,
+                              timeout_s=args.judge_timeout, max_retries=args.judge_retries,
+                              concurrency=args.concurrency)
+    return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
+
+
+def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> None:
+    from mella_bench.judge import format_summary, judge_run
+
+    rubrics = tuple(args.rubrics.split(",")) if getattr(args, "rubrics", None) else None
+    result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet)
+    c = result.counts
+    print(f"judgments: {c.ok} new ok, {c.failed} failed, {c.reused} reused from cache ({c.sent} sent) "
+          f"→ {run_dir / 'judgments.jsonl'}", file=sys.stderr)
+    print(format_summary(result.summary))
+
+
+def _cmd_judge_run(args: argparse.Namespace) -> int:
+    _judge_and_print(Path(args.run_dir), args)
+    return 0
+
+
+def _cmd_judge_pairwise(args: argparse.Namespace) -> int:
+    from mella_bench.judge.pairwise import format_pairwise, judge_pairwise
+
+    report = judge_pairwise(Path(args.run_a), Path(args.run_b), _judge_config(args), rubric_id=args.rubric,
+                            output=Path(args.output) if args.output else None,
+                            tasks=tuple(args.tasks.split(",")) if args.tasks else None, seed=args.seed,
+                            resamples=args.resamples, progress=not args.quiet)
+    print(format_pairwise(report))
+    return 0
+
+
+def _cmd_judge_calibrate(args: argparse.Namespace) -> int:
+    from mella_bench.judge.calibrate import calibrate, format_calibration
+    from mella_bench.langs import parse_langs
+
+    output = Path(args.output or Path("results") / f"calibration-{args.judge.replace('/', '-').replace(':', '-')}")
+    report = calibrate(args.data, _judge_config(args), output, langs=parse_langs(args.langs), limit=args.limit,
+                       progress=not args.quiet)
+    print(format_calibration(report))
+    print(f"report: {output / 'calibration.json'}", file=sys.stderr)
+    return 0
+
+
+def _add_judge_options(p: argparse.ArgumentParser, required: bool) -> None:
+    g = p.add_argument_group("judge endpoint (any OpenAI-compatible server: hosted API, vLLM, llama.cpp)")
+    g.add_argument("--judge", required=required, metavar="MODEL",
+                   help="judge model id as the endpoint names it (e.g. gpt-4o-2024-11-20; pin dated versions)")
+    g.add_argument("--judge-base-url", metavar="URL",
+                   help="endpoint base URL, e.g. http://localhost:8000/v1 for vLLM "
+                        "(default: $OPENAI_BASE_URL, else https://api.openai.com/v1)")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
+                   help="environment variable holding the API key (default OPENAI_API_KEY); the key itself is "
+                        "never written anywhere")
+    g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
+                   help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
+    g.add_argument("--concurrency", type=int, default=16, help="judge requests in flight (default 16)")
+    g.add_argument("--judge-timeout", type=float, default=120.0, help="seconds per judge request (default 120)")
+    g.add_argument("--judge-retries", type=int, default=5,
+                   help="retries per judgment on 429/5xx/timeouts, with backoff (default 5)")
+    g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
+                   help="send the answer schema as response_format: auto = when the endpoint accepts it (default)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,7 +200,44 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--rubrics", help="judge only these rubrics (comma list; default: each task's rubrics)")
+    _add_judge_options(r, required=False)
     r.set_defaults(func=_cmd_run)
+
+    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge",
+                       description="`mella-bench judge RUN_DIR` (short for `judge run RUN_DIR`) judges every "
+                                   "prediction of a run on its tasks' rubrics; `judge pairwise RUN_A RUN_B` compares "
+                                   "two runs in both orders; `judge calibrate` checks a judge on known "
+                                   "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
+                                   "judgments.jsonl: a rerun sends nothing for what is already judged.")
+    jsub = j.add_subparsers(dest="judge_command", required=True)
+    jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason)")
+    jr.add_argument("run_dir", help="run directory made by `mella-bench run`")
+    jr.add_argument("--rubrics", help="comma list of rubric ids (default: each task's rubrics)")
+    jr.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_judge_options(jr, required=True)
+    jr.set_defaults(func=_cmd_judge_run)
+    jp = jsub.add_parser("pairwise", help="compare two runs item by item, both answer orders")
+    jp.add_argument("run_a")
+    jp.add_argument("run_b")
+    jp.add_argument("--rubric", default="cultural_depth", help="dimension to compare on (default cultural_depth)")
+    jp.add_argument("--tasks", help="comma list of tasks (default: all tasks both runs share)")
+    jp.add_argument("--output", help="folder for judgments.jsonl and pairwise.json (default RUN_A/pairwise/<RUN_B name>)")
+    jp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    jp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    jp.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_judge_options(jp, required=True)
+    jp.set_defaults(func=_cmd_judge_pairwise)
+    jc = jsub.add_parser("calibrate", help="how often the judge orders thick > thin > ... as expected, per language")
+    jc.add_argument("--data", default="demo", help="dataset with know items carrying thin and meta.hallucinated "
+                                                   "(default: demo)")
+    jc.add_argument("--langs", default="all", help="'all' or a comma list of language codes")
+    jc.add_argument("--limit", type=int, help="at most N know items per language")
+    jc.add_argument("--output", help="folder for judgments.jsonl and calibration.json "
+                                     "(default results/calibration-<judge>)")
+    jc.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_judge_options(jc, required=True)
+    jc.set_defaults(func=_cmd_judge_calibrate)
 
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)
@@ -154,8 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_JUDGE_SUBCOMMANDS = {"run", "pairwise", "calibrate", "-h", "--help"}
+
+
+def _normalize_argv(argv: list[str]) -> list[str]:
+    """`judge RUN_DIR ...` is short for `judge run RUN_DIR ...`."""
+    if len(argv) >= 2 and argv[0] == "judge" and argv[1] not in _JUDGE_SUBCOMMANDS:
+        return ["judge", "run", *argv[1:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_normalize_argv(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -166,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"error: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, DataError) else 2
+    except Exception as exc:
+        api = sys.modules.get("mella_bench.apiclient")  # imported lazily, only when an endpoint is used
+        if api is not None and isinstance(exc, api.ApiError):
+            # an endpoint that failed for good (wrong URL, model or key); the message is already scrubbed
+            print(f"error: judge endpoint: {exc}", file=sys.stderr)
+            return 3
+        raise
 
 
 if __name__ == "__main__":
