@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import png_bytes
+from tests.conftest import png_bytes
 from mella_bench.cli import main
 from mella_bench.data import DataError, load
 
