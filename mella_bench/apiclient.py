@@ -1,0 +1,338 @@
+"""One async client for OpenAI-compatible chat endpoints (hosted APIs, vLLM, llama.cpp servers).
+
+Used by the judge and by the `openai` inference backend. The retry policy is ours, not the SDK's
+(`max_retries=0` there), so it is bounded and measurable: exponential backoff with jitter,
+`Retry-After` honoured on 429/503, retries on 429/5xx/timeouts/dropped connections/garbled bodies,
+and the temperature is never changed between tries (raising it on retry, as some harnesses do,
+turns a flaky endpoint into a different judge).
+
+The API key is read from the environment variable the config names and handed only to the SDK; it
+is never stored on the config, never part of a repr, and scrubbed from every error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar
+
+T = TypeVar("T")
+
+ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "bad_response", "auth", "not_found",
+                    "bad_request", "config"]
+RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection", "bad_response"})
+"""Transient kinds; the others (wrong key, model, request) fail at once."""
+
+_NO_KEY = "EMPTY"
+"""Sent when the key variable is unset (self-hosted servers without auth accept anything)."""
+
+
+class ApiError(Exception):
+    """A request that failed for good (after retries, or at once when not retryable)."""
+
+    def __init__(self, kind: ErrorKind, status: int | None, message: str, attempts: int = 1):
+        self.kind = kind
+        self.status = status
+        self.message = message
+        self.attempts = attempts
+        super().__init__(f"{kind}{f' (HTTP {status})' if status else ''}: {message}"
+                         + (f" [after {attempts} attempts]" if attempts > 1 else ""))
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Where and how to call; safe to write to run.json (it holds the key's variable name, never the key)."""
+
+    base_url: str
+    """e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM)."""
+    model: str
+    api_key_env: str = "OPENAI_API_KEY"
+    """Name of the environment variable holding the key."""
+    timeout_s: float = 60.0
+    """Per attempt."""
+    max_retries: int = 5
+    """Retries after the first attempt (so at most max_retries + 1 requests per call)."""
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    max_retry_after_s: float = 120.0
+    """Upper bound on a server's Retry-After we are willing to wait."""
+    concurrency: int = 16
+    """Requests in flight at once through one client."""
+    token_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    """Some hosted reasoning models accept only `max_completion_tokens`."""
+
+    def describe(self) -> dict[str, Any]:
+        """The identity-relevant settings (for run.json and signatures)."""
+        return {"base_url": self.base_url, "model": self.model, "api_key_env": self.api_key_env,
+                "timeout_s": self.timeout_s, "max_retries": self.max_retries, "concurrency": self.concurrency}
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    attempts: int = 1
+
+
+@dataclass
+class ClientStats:
+    """What the client did, for progress lines and benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    backoff_s: float = 0.0
+
+
+# ---------------------------------------------------------------- helpers
+
+_KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove secrets (and anything key-shaped) from a server or SDK message."""
+    for s in secrets:
+        if s and s != _NO_KEY:
+            text = text.replace(s, "<redacted>")
+    return _KEYLIKE.sub("<redacted>", text)
+
+
+def image_data_url(data: bytes) -> str:
+    """Base64 data URL with the MIME type sniffed from the bytes (servers reject a wrong type)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime = "image/png"
+    elif data.startswith(b"\xff\xd8\xff"):
+        mime = "image/jpeg"
+    elif data[:6] in (b"GIF87a", b"GIF89a"):
+        mime = "image/gif"
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        mime = "image/webp"
+    else:
+        raise ValueError("image is not PNG, JPEG, GIF or WebP; convert it before sending it to an API")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with 'equal jitter': half fixed, half random, so bursts spread out."""
+    raw = min(cap, base * (2 ** attempt))
+    return raw / 2 + rng.uniform(0, raw / 2)
+
+
+def _classify(exc: BaseException, secrets: Sequence[str]) -> tuple[ApiError, float | None]:
+    """Map an SDK exception to our ApiError (scrubbed) and the server's Retry-After, if any."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return ApiError("timeout", None, "request timed out"), None
+    if isinstance(exc, openai.APIConnectionError):
+        return ApiError("connection", None, scrub(f"connection failed ({type(exc.__cause__).__name__ if exc.__cause__ else 'no response'})", secrets)), None
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        msg = scrub(_status_message(exc), secrets)
+        retry_after = None
+        headers = exc.response.headers
+        if headers.get("retry-after-ms"):
+            try:
+                retry_after = float(headers["retry-after-ms"]) / 1000
+            except ValueError:
+                retry_after = None
+        if retry_after is None:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+        kind: ErrorKind
+        if status == 429:
+            kind = "rate_limit"
+        elif status >= 500 or status == 408:
+            kind = "server"
+        elif status in (401, 403):
+            kind = "auth"
+        elif status == 404:
+            kind = "not_found"
+        else:
+            kind = "bad_request"
+        return ApiError(kind, status, msg), retry_after
+    if isinstance(exc, (openai.APIResponseValidationError, ValueError)):  # garbled or truncated JSON body
+        return ApiError("bad_response", getattr(exc, "status_code", None),
+                        scrub(f"unreadable response body ({type(exc).__name__})", secrets)), None
+    return ApiError("connection", None, scrub(f"{type(exc).__name__}: {exc}", secrets)), None
+
+
+def _status_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])[:500]
+        if body.get("message"):
+            return str(body["message"])[:500]
+    return str(getattr(exc, "message", "") or exc)[:500]
+
+
+# ---------------------------------------------------------------- client
+
+class ChatClient:
+    """Async chat client bound to one endpoint and model. Use `async with`, or call `aclose()`."""
+
+    def __init__(self, config: EndpointConfig, *, seed: int = 0,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.config = config
+        self.stats = ClientStats()
+        self._rng = random.Random(seed)
+        self._sleep = sleep
+        self._key_present = bool(os.environ.get(config.api_key_env))
+        self._client: Any = None
+        self._sem: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"ChatClient(model={self.config.model!r}, base_url={self.config.base_url!r}, key_env={self.config.api_key_env!r})"
+
+    def _secrets(self) -> list[str]:
+        key = os.environ.get(self.config.api_key_env, "")
+        return [key] if key else []
+
+    def _sdk(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:  # SDK clients are bound to one event loop
+            import openai
+
+            self._loop = loop
+
+            self._client = openai.AsyncOpenAI(
+                api_key=os.environ.get(self.config.api_key_env) or _NO_KEY,
+                base_url=self.config.base_url, timeout=self.config.timeout_s, max_retries=0)
+            self._sem = asyncio.Semaphore(self.config.concurrency)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def __aenter__(self) -> "ChatClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _auth_hint(self, err: ApiError) -> ApiError:
+        if err.kind != "auth":
+            return err
+        where = (f"the key in ${self.config.api_key_env}" if self._key_present
+                 else f"no key (${self.config.api_key_env} is not set)")
+        return ApiError("auth", err.status, f"{self.config.base_url} rejected {where}: {err.message}. "
+                        f"Export the key in ${self.config.api_key_env} or name another variable with --api-key-env.",
+                        err.attempts)
+
+    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> tuple[T, int]:
+        """Run `call` until success or a non-retryable error / exhausted retries; never alters the request."""
+        cfg = self.config
+        attempt = 0
+        while True:
+            self._sdk()
+            assert self._sem is not None
+            async with self._sem:
+                self.stats.requests += 1
+                try:
+                    return await call(), attempt + 1
+                except Exception as exc:  # the SDK raises many types; all are classified
+                    err, retry_after = _classify(exc, self._secrets())
+            self.stats.errors[err.kind] = self.stats.errors.get(err.kind, 0) + 1
+            if not err.retryable or attempt >= cfg.max_retries:
+                self.stats.failures += 1
+                raise self._auth_hint(ApiError(err.kind, err.status, err.message, attempt + 1)) from None
+            delay = backoff_delay(attempt, cfg.backoff_base_s, cfg.backoff_max_s, self._rng)
+            if retry_after is not None and err.kind in ("rate_limit", "server"):
+                delay = max(delay, min(retry_after, cfg.max_retry_after_s))
+            self.stats.retries += 1
+            self.stats.backoff_s += delay
+            await self._sleep(delay)
+            attempt += 1
+
+    async def chat(self, messages: list[dict[str, Any]], *, max_tokens: int, temperature: float = 0.0,
+                   stop: Sequence[str] | None = None, response_format: dict[str, Any] | None = None) -> ChatReply:
+        """One chat completion; raises ApiError with a scrubbed message when it fails for good."""
+        kwargs: dict[str, Any] = {"model": self.config.model, "messages": messages, "temperature": temperature,
+                                  self.config.token_param: max_tokens}
+        if stop:
+            kwargs["stop"] = list(stop)
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+
+        async def once() -> Any:
+            resp = await self._sdk().chat.completions.create(**kwargs)
+            if not getattr(resp, "choices", None) or resp.choices[0].message is None:
+                raise ValueError("response has no choices")
+            return resp
+
+        resp, attempts = await self._with_retries(once)
+        content = resp.choices[0].message.content
+        usage = getattr(resp, "usage", None)
+        return ChatReply(text=content or "", prompt_tokens=getattr(usage, "prompt_tokens", None),
+                         completion_tokens=getattr(usage, "completion_tokens", None), attempts=attempts)
+
+    async def probe(self) -> None:
+        """Fail fast on a wrong URL, key or model before any real work starts.
+
+        Lists the served models; where the server has no /models route, sends a 1-token chat instead.
+        """
+        try:
+            page, _ = await self._with_retries(lambda: self._sdk().models.list())
+        except ApiError as err:
+            if err.kind == "connection" or err.kind == "timeout":
+                raise ApiError(err.kind, None, f"cannot reach {self.config.base_url} ({err.message}); "
+                               "check --judge-base-url / the server", err.attempts) from None
+            if err.kind != "not_found":
+                raise
+            await self.chat([{"role": "user", "content": "ping"}], max_tokens=1)
+            return
+        served = [m.id for m in getattr(page, "data", [])]
+        if served and self.config.model not in served:
+            shown = ", ".join(served[:10]) + (" ..." if len(served) > 10 else "")
+            raise ApiError("not_found", 404, f"model '{self.config.model}' is not served at "
+                           f"{self.config.base_url}; it serves: {shown}")
+
+
+async def run_all(factories: Sequence[Callable[[], Awaitable[T]]], concurrency: int,
+                  progress: Callable[[int], None] | None = None) -> list[T]:
+    """Await every factory's coroutine with at most `concurrency` alive; results in input order.
+
+    Factories (not coroutines) so that no coroutine object exists before its slot opens.
+    """
+    sem = asyncio.Semaphore(max(1, concurrency))
+    out: list[Any] = [None] * len(factories)
+
+    async def one(i: int, make: Callable[[], Awaitable[T]]) -> None:
+        async with sem:
+            out[i] = await make()
+        if progress is not None:
+            progress(1)
+
+    await asyncio.gather(*(one(i, f) for i, f in enumerate(factories)))
+    return out

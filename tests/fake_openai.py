@@ -1,0 +1,316 @@
+"""An OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks (standard library only).
+
+It serves `GET /v1/models` and `POST /v1/chat/completions`, counts every request, records the
+Authorization header (so tests can check the key was *sent* and then grep files for it), and answers
+through a `responder`: a function of the request that returns a `Reply` (text) or a `Fault`.
+Faults cover what real endpoints do: 429 with Retry-After, 500, answers slower than the client's
+timeout, a 200 with a malformed JSON body, and a dropped connection. Out-of-range scores are
+ordinary replies with bad content.
+
+    with FakeOpenAI(responder=judge_responder(score=4)) as srv:
+        client = ChatClient(EndpointConfig(base_url=srv.base_url, model=srv.model))
+
+This is a plain module (not a conftest plugin): tests import it, the benchmark imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Literal
+
+FaultKind = Literal["429", "500", "503", "slow", "malformed", "drop", "400", "401"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A normal chat completion whose message content is `text`."""
+
+    text: str
+    prompt_tokens: int = 10
+    completion_tokens: int = 5
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An injected failure for one request."""
+
+    kind: FaultKind
+    retry_after: float | None = None
+    """Seconds sent in the Retry-After header (429/503)."""
+    delay_s: float = 0.0
+    """For `slow`: how long to wait before answering (set it past the client's timeout)."""
+    message: str = ""
+    """Error message in the body (400/401/500)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """What the responder sees about one chat request."""
+
+    index: int
+    """0-based order of arrival among chat requests."""
+    attempt: int
+    """1-based: how many times this exact body has arrived (retries of one request share a body)."""
+    body: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """All text parts of all messages, joined (what a scripted verdict keys on)."""
+        out = []
+        for msg in self.body.get("messages", []):
+            content = msg.get("content")
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                out.extend(p.get("text", "") for p in content if p.get("type") == "text")
+        return "\n".join(out)
+
+    @property
+    def n_images(self) -> int:
+        return sum(1 for msg in self.body.get("messages", []) if isinstance(msg.get("content"), list)
+                   for p in msg["content"] if p.get("type") == "image_url")
+
+
+Responder = Callable[[Call], "Reply | Fault"]
+
+
+def echo_responder(call: Call) -> Reply:
+    """Inference-endpoint style: answer with the last user text (and how many images came with it)."""
+    last = ""
+    for msg in call.body.get("messages", []):
+        if msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, str):
+                last = content
+            elif isinstance(content, list):
+                last = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+    return Reply(f"ECHO[{call.n_images}]: {last}")
+
+
+def verdict_json(score: Any, evidence: str = "scripted evidence", **extra: Any) -> str:
+    """A judge answer in the pointwise schema (evidence first, then score)."""
+    return json.dumps({"evidence": evidence, "unsupported_claims": [], **extra, "score": score}, ensure_ascii=False)
+
+
+def judge_responder(score: Any = 4) -> Responder:
+    """Every pointwise request gets the same verdict; pairwise requests get 'A'."""
+    def respond(call: Call) -> Reply:
+        if "PAIRWISE" in call.text:
+            return Reply(json.dumps({"evidence": "scripted", "winner": "A"}))
+        return Reply(verdict_json(score))
+    return respond
+
+
+def marker_score_responder(default: int = 3) -> Responder:
+    """Score = the digit after `SCORE=` in the candidate text, so tests script per-item verdicts."""
+    def respond(call: Call) -> Reply:
+        m = re.search(r"SCORE=(\d+)", call.text)
+        return Reply(verdict_json(int(m.group(1)) if m else default))
+    return respond
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default (5) drops bursts of concurrent async clients
+    daemon_threads = True
+    owner: "FakeOpenAI"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # keep test output clean
+
+    # ------------------------------------------------------------ plumbing
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send_raw(status, json.dumps(payload).encode(), headers)
+
+    def _send_raw(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): nothing to do
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send_json(status, {"error": {"message": message, "type": "fake_error", "code": str(status)}}, headers)
+
+    def _authorized(self) -> bool:
+        owner = self.server.owner
+        auth = self.headers.get("Authorization")
+        owner._record_auth(auth)
+        if owner.api_key is not None and auth != f"Bearer {owner.api_key}":
+            # Real servers sometimes echo the key they got; do the same so scrubbing is tested.
+            self._error(401, f"Incorrect API key provided: {auth}")
+            return False
+        return True
+
+    # ------------------------------------------------------------ routes
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        owner = self.server.owner
+        owner._count("models")
+        if not self._authorized():
+            return
+        if self.path.rstrip("/") != "/v1/models":
+            self._error(404, f"no route {self.path}")
+            return
+        if not owner.serve_models:
+            self._error(404, "this server has no /models route")
+            return
+        self._send_json(200, {"object": "list", "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in owner.models]})
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        owner = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._error(404, f"no route {self.path}")
+            return
+        call = owner._register_chat(raw)
+        try:
+            self._chat(call)
+        finally:
+            owner._leave()
+
+    def _chat(self, call: Call) -> None:
+        owner = self.server.owner
+        if not self._authorized():
+            return
+        body = call.body
+        if body.get("model") not in owner.models:
+            self._error(404, f"The model `{body.get('model')}` does not exist.")
+            return
+        rf = body.get("response_format")
+        if rf and rf.get("type") == "json_schema" and not owner.json_schema_supported:
+            self._error(400, "response_format of type json_schema is not supported by this server")
+            return
+        if owner.latency_s:
+            time.sleep(owner.latency_s)
+        out = owner.responder(call)
+        if isinstance(out, Fault):
+            self._fault(out)
+            return
+        self._send_json(200, {
+            "id": f"chatcmpl-{call.index}", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": out.text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": out.prompt_tokens, "completion_tokens": out.completion_tokens,
+                      "total_tokens": out.prompt_tokens + out.completion_tokens},
+        })
+
+    def _fault(self, fault: Fault) -> None:
+        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+        if fault.kind in ("429", "500", "503", "400", "401"):
+            self._error(int(fault.kind), fault.message or f"injected {fault.kind}", headers)
+        elif fault.kind == "slow":
+            time.sleep(fault.delay_s)
+            self._send_json(200, {"error": "too late"})
+        elif fault.kind == "malformed":
+            self._send_raw(200, b'{"id": "chatcmpl-x", "choices": [{"message": {"content": "tru')
+        elif fault.kind == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+        else:  # pragma: no cover - Literal guards this
+            raise ValueError(fault.kind)
+
+
+@dataclass
+class FakeOpenAI:
+    """Context manager running the fake server on a free 127.0.0.1 port in a daemon thread."""
+
+    responder: Responder = echo_responder
+    models: tuple[str, ...] = ("fake-judge",)
+    api_key: str | None = None
+    """When set, requests without `Authorization: Bearer <api_key>` get 401."""
+    latency_s: float = 0.0
+    """Fixed delay before every chat answer (throughput benchmark)."""
+    json_schema_supported: bool = True
+    """False: a `json_schema` response_format is refused with 400 (like older servers)."""
+    serve_models: bool = True
+    counts: dict[str, int] = field(default_factory=lambda: {"models": 0, "chat": 0})
+    in_flight: int = 0
+    max_in_flight: int = 0
+    """Most chat requests being handled at once (checks a client's concurrency bound)."""
+    auth_headers: list[str | None] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    _seen: dict[bytes, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _httpd: _Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def model(self) -> str:
+        return self.models[0]
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    @property
+    def n_chat(self) -> int:
+        return self.counts["chat"]
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] = self.counts.get(what, 0) + 1
+
+    def _record_auth(self, auth: str | None) -> None:
+        with self._lock:
+            self.auth_headers.append(auth)
+
+    def _register_chat(self, raw: bytes) -> Call:
+        with self._lock:
+            index = self.counts["chat"]
+            self.counts["chat"] += 1
+            self._seen[raw] = attempt = self._seen.get(raw, 0) + 1
+            body = json.loads(raw or b"{}")
+            self.bodies.append(body)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        return Call(index=index, attempt=attempt, body=body)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts = {"models": 0, "chat": 0}
+            self.max_in_flight = 0
+            self.bodies.clear()
+            self._seen.clear()
+
+    def start(self) -> "FakeOpenAI":
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
