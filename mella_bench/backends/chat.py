@@ -6,25 +6,12 @@ instruction), so it is built once here and the two backends stay in step.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
+from mella_bench.apiclient import image_data_url
 from mella_bench.backends.base import Request
 
-_MIME = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
-         (b"RIFF", "image/webp"), (b"BM", "image/bmp"))
-
-
-def image_mime(data: bytes) -> str:
-    """MIME type from the file's magic bytes (servers reject a data URL whose type lies)."""
-    for magic, mime in _MIME:
-        if data.startswith(magic):
-            return mime
-    raise ValueError("image is not PNG, JPEG, GIF, WebP or BMP (unknown magic bytes)")
-
-
-def image_data_url(data: bytes) -> str:
-    return f"data:{image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+__all__ = ["chat_messages", "cut_at_stop", "image_data_url"]
 
 
 def chat_messages(request: Request) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from mella_bench.backends.chat import cut_at_stop, image_data_url, image_mime
+from mella_bench.backends.chat import chat_messages, cut_at_stop, image_data_url
+from mella_bench.backends.base import Request
 
 
 def _jpeg() -> bytes:
@@ -14,11 +15,13 @@ def _jpeg() -> bytes:
     return buf.getvalue()
 
 
-def test_mime_from_magic_bytes() -> None:
-    assert image_mime(_jpeg()) == "image/jpeg"
-    assert image_data_url(_jpeg()).startswith("data:image/jpeg;base64,/9j/")
-    with pytest.raises(ValueError, match="magic"):
-        image_mime(b"hello")
+def test_jpeg_message() -> None:
+    (msg,) = chat_messages(Request(key="k", item_id="i", task="t", prompt="Mô tả bức ảnh.", image=_jpeg()))
+    image, text = msg["content"]
+    assert image["image_url"]["url"].startswith("data:image/jpeg;base64,/9j/")
+    assert text == {"type": "text", "text": "Mô tả bức ảnh."}
+    with pytest.raises(ValueError, match="not PNG"):
+        image_data_url(b"hello")
 
 
 @pytest.mark.parametrize("text,stop,expected", [
