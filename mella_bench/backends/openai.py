@@ -66,6 +66,9 @@ class OpenAIBackend:
             try:
                 self._served = self._run(self._model_entry()) or {}
             except ApiError as err:  # already scrubbed of the key
+                if err.kind in ("connection", "timeout"):
+                    raise RuntimeError(f"openai backend: cannot reach {public_url(self.config.base_url)} ({err.kind}); "
+                                       "check --base-url and that the server is up") from None
                 raise RuntimeError(f"openai backend: {err}") from None
         return {"backend": "openai", "base_url": public_url(self.config.base_url), "model": self.config.model,
                 "served": self._served or None}

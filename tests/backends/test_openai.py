@@ -144,3 +144,12 @@ def test_default_base_url_is_openai() -> None:
     be = OpenAIBackend("gpt-x")
     assert be.config.base_url == "https://api.openai.com/v1" and be.config.api_key_env == "OPENAI_API_KEY"
     be.close()
+
+
+def test_unreachable_server_names_base_url() -> None:
+    with FakeOpenAI() as srv:
+        url = srv.base_url  # the port is free again once the server stops
+    be = make_backend(BackendSpec("openai", "m", {"base_url": url, **FAST, "max_retries": 0}))
+    with pytest.raises(RuntimeError, match="cannot reach .*check --base-url"):
+        be.fingerprint()
+    be.close()
