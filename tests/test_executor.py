@@ -74,6 +74,7 @@ def test_failed_shards_are_named_and_nothing_merged(setup: dict[str, Any]) -> No
     assert not (cfg.output / PREDICTIONS).exists()
 
 
+@pytest.mark.slow  # ~20 s: starting and stopping a local Ray on 2 cores
 def test_ray_executor_equals_unsharded(setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray", reason="the ray extra is not installed")
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
