@@ -69,10 +69,54 @@ def _parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
+_VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
+_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency")
+
+
+def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object]:
+    """Backend options from the flags the user set; a flag for another backend is an error, not ignored."""
+    options: dict[str, object] = {}
+    if args.trust_remote_code:
+        options["trust_remote_code"] = True
+    if args.device:
+        options["device"] = args.device
+    for names, owner in ((_VLLM_FLAGS, "vllm"), (_OPENAI_FLAGS, "openai")):
+        for name in names:
+            value = getattr(args, name)
+            if value is None:
+                continue
+            if backend != owner:
+                raise ValueError(f"--{name.replace('_', '-')} applies to --backend {owner}, not {backend}")
+            options[name] = value
+    if backend == "vllm":
+        options["seed"] = args.seed
+    return options
+
+
+def _sharding(args: argparse.Namespace, backend: str) -> tuple[int | None, int]:
+    """(shard count for an executor or None, GPUs per shard). `--data-parallel-size N` is N vLLM shards."""
+    shards = args.shards
+    dp = args.data_parallel_size
+    if dp is not None:
+        if backend != "vllm":
+            raise ValueError(f"--data-parallel-size applies to --backend vllm, not {backend}")
+        if shards is not None and shards != dp:
+            raise ValueError(f"--data-parallel-size {dp} and --shards {shards} disagree; give one of them")
+        shards = dp if dp > 1 else shards
+    if shards is not None and args.shard is not None:
+        raise ValueError("--shard I/N runs one shard by hand; --shards N runs all of them: give one of them")
+    if args.executor is not None and shards is None:
+        raise ValueError("--executor needs --shards N (or --data-parallel-size N with --backend vllm)")
+    if args.ray_address and args.executor != "ray":
+        raise ValueError("--ray-address needs --executor ray")
+    return shards, (args.tensor_parallel_size or 1) if backend == "vllm" else 1
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from mella_bench.backends import resolve_spec
     from mella_bench.langs import parse_langs
     from mella_bench.run import RunConfig, generate
+    from mella_bench.shard import shard_dir_name, try_score
     from mella_bench.tasks import select_tasks
 
     langs = parse_langs(args.langs)
@@ -80,20 +124,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not tasks:
         print("no task matches --tasks and --langs", file=sys.stderr)
         return 2
-    options = {}
-    if args.trust_remote_code:
-        options["trust_remote_code"] = True
-    if args.device:
-        options["device"] = args.device
-    spec = resolve_spec(args.model, args.backend, options)
+    backend = resolve_spec(args.model, args.backend).name
+    shards, gpus_per_shard = _sharding(args, backend)
+    spec = resolve_spec(args.model, args.backend, _backend_options(args, backend))
     name = args.output or Path("results") / (Path(args.model).name.replace(":", "-") or "run")
+    if args.shard is not None and not args.output:
+        name = Path(shard_dir_name(str(name), args.shard))
     config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=args.data,
                        limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard)
-    counts = generate(config, tasks, progress=not args.quiet)
-    print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
-          f"→ {config.output}", file=sys.stderr)
+    if shards is None:
+        counts = generate(config, tasks, progress=not args.quiet)
+        print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
+              f"→ {config.output}", file=sys.stderr)
+        if args.judge:
+            _judge_and_print(config.output, args)
+        return 0
+    from mella_bench.executor import run_sharded
+
+    report = run_sharded(config, tasks, shards, args.executor or "local", ray_address=args.ray_address,
+                         gpus_per_shard=gpus_per_shard, workers=args.workers, progress=not args.quiet)
+    print(f"merged {len(report.shards)} shards: {report.ok} ok, {report.error} failed → {report.output}",
+          file=sys.stderr)
+    print(try_score(report.output), file=sys.stderr)
     if args.judge:
-        _judge_and_print(config.output, args)
+        _judge_and_print(report.output, args)
+    return 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from mella_bench.shard import merge, try_score
+
+    report = merge([Path(d) for d in args.runs], Path(args.output), check_items=not args.no_item_check)
+    print(f"merged {len(report.shards)} shards: {report.predictions} predictions ({report.ok} ok, "
+          f"{report.error} failed) → {report.output}", file=sys.stderr)
+    print(try_score(report.output), file=sys.stderr)
     return 0
 
 
@@ -104,9 +168,9 @@ def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keep
     from mella_bench.judge import JudgeConfig
 
     base_url = args.judge_base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.api_key_env,
+    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.judge_api_key_env,
                               timeout_s=args.judge_timeout, max_retries=args.judge_retries,
-                              concurrency=args.concurrency)
+                              concurrency=args.judge_concurrency)
     return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
 
 
@@ -149,19 +213,23 @@ def _cmd_judge_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_judge_options(p: argparse.ArgumentParser, required: bool) -> None:
+def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: bool = True) -> None:
+    """Judge endpoint options. On `run` the key/concurrency flags carry a `--judge-` prefix only, because
+    `--api-key-env`/`--concurrency` there belong to the inference backend."""
     g = p.add_argument_group("judge endpoint (any OpenAI-compatible server: hosted API, vLLM, llama.cpp)")
     g.add_argument("--judge", required=required, metavar="MODEL",
                    help="judge model id as the endpoint names it (e.g. gpt-4o-2024-11-20; pin dated versions)")
     g.add_argument("--judge-base-url", metavar="URL",
                    help="endpoint base URL, e.g. http://localhost:8000/v1 for vLLM "
                         "(default: $OPENAI_BASE_URL, else https://api.openai.com/v1)")
-    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
+    g.add_argument("--judge-api-key-env", *(["--api-key-env"] if short_names else []), dest="judge_api_key_env",
+                   default="OPENAI_API_KEY", metavar="VAR",
                    help="environment variable holding the API key (default OPENAI_API_KEY); the key itself is "
                         "never written anywhere")
     g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
-    g.add_argument("--concurrency", type=int, default=16, help="judge requests in flight (default 16)")
+    g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
+                   type=int, default=16, help="judge requests in flight (default 16)")
     g.add_argument("--judge-timeout", type=float, default=120.0, help="seconds per judge request (default 120)")
     g.add_argument("--judge-retries", type=int, default=5,
                    help="retries per judgment on 429/5xx/timeouts, with backoff (default 5)")
@@ -195,13 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=8, help="requests per backend call (default 8)")
     r.add_argument("--output", help="run directory (default results/<model name>)")
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
-    r.add_argument("--shard", type=_parse_shard, help="I/N: run only the I-th of N deterministic parts")
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("--rubrics", help="judge only these rubrics (comma list; default: each task's rubrics)")
-    _add_judge_options(r, required=False)
+    _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
 
     j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge",
@@ -238,6 +305,41 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jc, required=True)
     jc.set_defaults(func=_cmd_judge_calibrate)
+    sc = r.add_argument_group("scale-out (docs/scale.md)")
+    sc.add_argument("--shard", type=_parse_shard,
+                    help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
+                         "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")
+    sc.add_argument("--shards", type=int, metavar="N",
+                    help="run all N shards in parallel with --executor, under OUTPUT/shards/, then merge into OUTPUT")
+    sc.add_argument("--executor", choices=["local", "ray"],
+                    help="how --shards run: 'local' = one process per shard, one at a time per free GPU group "
+                         "(default); 'ray' = Ray tasks on the cluster at --ray-address or on a local Ray")
+    sc.add_argument("--ray-address", help="address of a running Ray cluster (e.g. 'auto' or 'ray://host:10001'); "
+                                          "default: start a small local Ray")
+    sc.add_argument("--workers", type=int, help="local executor: shards at once (default: one per GPU group, 1 on CPU)")
+
+    v = r.add_argument_group("vllm backend")
+    v.add_argument("--tensor-parallel-size", type=int, help="GPUs per engine (vLLM tensor parallelism)")
+    v.add_argument("--data-parallel-size", type=int,
+                   help="engines in parallel: runs N shards (one engine of --tensor-parallel-size GPUs each) and merges")
+    v.add_argument("--gpu-memory-utilization", type=float, help="share of each GPU's memory vLLM may take (vLLM: 0.9)")
+    v.add_argument("--max-model-len", type=int, help="context length to allocate (default: the model's)")
+
+    o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
+    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: the OpenAI API)")
+    o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
+                                         "the key itself is never written anywhere")
+    o.add_argument("--concurrency", type=int, help="requests in flight at once (default 8)")
+
+    m = sub.add_parser("merge", help="combine the shard runs of one run into a single run",
+                       description="Check that the shard runs (made with --shard I/N) share model, tasks, data and N, "
+                                   "that no shard is missing or given twice and every item is predicted exactly "
+                                   "once, then write one run directory and score it.")
+    m.add_argument("runs", nargs="+", metavar="RUN", help="shard run directories")
+    m.add_argument("--output", required=True, help="run directory to write")
+    m.add_argument("--no-item-check", action="store_true",
+                   help="skip the check that every dataset item is covered (when the data is not on this machine)")
+    m.set_defaults(func=_cmd_merge)
 
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)

@@ -24,6 +24,7 @@ from mella_bench.backends import BackendSpec, Request, make_backend
 from mella_bench.data import Dataset, Item, load
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  load_predictions, redact, write_json)
+from mella_bench.shard import shard_index
 from mella_bench.tasks import Task
 
 
@@ -58,12 +59,11 @@ def fingerprint_hash(fingerprint: dict[str, Any]) -> str:
 
 
 def in_shard(task: Task, item: Item, shard: tuple[int, int] | None) -> bool:
-    """Deterministic split: a stable hash of (task, item id) modulo the shard count."""
+    """Deterministic split (`mella_bench.shard.shard_index`): a stable hash of (task, item id) modulo N."""
     if shard is None:
         return True
     index, count = shard
-    h = int(hashlib.sha256(f"{task.name}\0{item.id}".encode()).hexdigest()[:8], 16)
-    return h % count == index
+    return shard_index(task.name, item.id, count) == index
 
 
 def git_revision() -> str | None:
@@ -87,9 +87,14 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
-    items = [it for it in dataset.items if it.lang == task.lang and it.axis == task.axis]
+def task_items_of(lang: str, axis: str, dataset: Dataset, limit: int | None) -> list[Item]:
+    """Items a task with this language and axis runs on (the first `limit` in dataset order)."""
+    items = [it for it in dataset.items if it.lang == lang and it.axis == axis]
     return items[:limit] if limit is not None else items
+
+
+def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
+    return task_items_of(task.lang, task.axis, dataset, limit)
 
 
 def _replay_fields(item: Item, neighbour: Item) -> dict[str, str]:

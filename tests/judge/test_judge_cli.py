@@ -13,7 +13,7 @@ from tests.judge.conftest import KEY, KEY_ENV, make_run
 
 
 def _judge_args(srv: FakeOpenAI) -> list[str]:
-    return ["--judge", srv.model, "--judge-base-url", srv.base_url, "--api-key-env", KEY_ENV, "--quiet",
+    return ["--judge", srv.model, "--judge-base-url", srv.base_url, "--judge-api-key-env", KEY_ENV, "--quiet",
             "--judge-retries", "1", "--judge-timeout", "5"]
 
 
