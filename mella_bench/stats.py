@@ -241,26 +241,41 @@ def macro_estimate(per_lang: Sequence[MetricScores], aggregate: Aggregate, resam
 
 
 # --------------------------------------------------------------------------------------------
-# paired comparison
+# paired comparisons and contrasts between runs on the same items
 
 
 @dataclass(frozen=True)
-class Paired:
-    """B − A on the items both runs scored (paired bootstrap, two-sided p-value)."""
+class Contrast:
+    """A weighted sum of runs' values, sum_i w_i * value_i, on the items every run scored.
+
+    Two runs with weights (-1, +1) are the paired comparison B − A; four ablation arms with
+    (+1, -1, -1, +1) over (base, culture, linguistic, full) are the interaction term. The bootstrap
+    resamples the common items once per replicate and applies the same indices to every run.
+    """
 
     label: str
     """Language code or 'macro'."""
     metric: str
-    value_a: float
-    value_b: float
+    values: tuple[float, ...]
+    """Each run's value on the common items (for a macro: the mean over languages)."""
+    weights: tuple[float, ...]
     delta: float
     ci: CI
     p: float
+    """Two-sided bootstrap p-value of delta = 0."""
     n: int
-    """Items in the comparison (scored in both runs)."""
+    """Items in the contrast (scored ok in every run)."""
     n_excluded: int
-    """Items scored in only one of the runs (failed or missing in the other)."""
+    """Items scored in some but not all runs (failed or missing somewhere): left out, counted here."""
     p_holm: float | None = None
+
+    @property
+    def value_a(self) -> float:
+        return self.values[0]
+
+    @property
+    def value_b(self) -> float:
+        return self.values[-1]
 
     @property
     def significant(self) -> bool:
@@ -268,63 +283,97 @@ class Paired:
         return p < self.ci.alpha
 
 
-def _align(a: MetricScores, b: MetricScores) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows of a and b for the items both scored ok, in a's order, and how many items were dropped."""
-    pos_b = {iid: i for i, iid in enumerate(b.item_ids)}
-    common = [(i, pos_b[iid]) for i, iid in enumerate(a.item_ids) if iid in pos_b]
-    all_items = set(a.item_ids) | set(a.failed) | set(b.item_ids) | set(b.failed)
-    if not common:
-        return np.empty((0, a.stats.shape[1])), np.empty((0, b.stats.shape[1])), len(all_items)
-    ia, ib = (np.array(x) for x in zip(*common))
-    return a.stats[ia], b.stats[ib], len(all_items) - len(common)
+Paired = Contrast
+"""A two-run contrast, weights (-1, +1): delta = B − A."""
+
+PAIR_WEIGHTS = (-1.0, 1.0)
+INTERACTION_WEIGHTS = (1.0, -1.0, -1.0, 1.0)
+"""Over (base, culture, linguistic, full): full − culture − linguistic + base."""
+
+
+def align(runs: Sequence[MetricScores]) -> tuple[list[np.ndarray], int]:
+    """Stats rows of the items every run scored ok (in the first run's order), and how many items
+    some run scored or failed but not all runs scored ok."""
+    positions = [{iid: i for i, iid in enumerate(r.item_ids)} for r in runs]
+    common = [iid for iid in runs[0].item_ids if all(iid in pos for pos in positions[1:])]
+    seen: set[str] = set()
+    for r in runs:
+        seen |= set(r.item_ids) | set(r.failed)
+    rows = [r.stats[np.array([pos[iid] for iid in common], dtype=int)] if common else np.empty((0, r.stats.shape[1]))
+            for r, pos in zip(runs, positions)]
+    return rows, len(seen) - len(common)
 
 
 def _p_value(deltas: np.ndarray, observed: float) -> float:
-    """Two-sided paired-bootstrap p-value: the bootstrap distribution shifted to mean zero (the null)
+    """Two-sided bootstrap p-value: the bootstrap distribution shifted to mean zero (the null)
     reaches at least |observed|. Identical runs give p = 1; add-one smoothing keeps p > 0."""
     exceed = np.count_nonzero(np.abs(deltas - observed) >= abs(observed) - 1e-12)
     return float((exceed + 1) / (len(deltas) + 1))
 
 
+def _contrast_replicates(aligned: Sequence[np.ndarray], weights: Sequence[float], aggregate: Aggregate,
+                         resamples: int, seed: int, task: str) -> tuple[list[float], np.ndarray]:
+    """Full-set values of each run and the replicated weighted sum (same indices for every run)."""
+    idx = resample_indices(len(aligned[0]), resamples, seed, task)
+    values = [float(aggregate(st)) for st in aligned]
+    reps = sum(w * _resampled_values(st, aggregate, idx) for w, st in zip(weights, aligned))
+    return values, np.asarray(reps, dtype=float)
+
+
 def paired_bootstrap(stats_a: np.ndarray, stats_b: np.ndarray, aggregate: Aggregate, resamples: int = RESAMPLES,
                      seed: int = 0, alpha: float = ALPHA, task: str = "") -> tuple[float, float, float, CI, float]:
-    """(value_a, value_b, delta, CI of delta, p) for two aligned stats matrices (row i = same item)."""
-    if len(stats_a) != len(stats_b):
-        raise ValueError("paired bootstrap needs the same items in both runs (aligned rows)")
-    idx = resample_indices(len(stats_a), resamples, seed, task)
-    va, vb = float(aggregate(stats_a)), float(aggregate(stats_b))
-    deltas = _resampled_values(stats_b, aggregate, idx) - _resampled_values(stats_a, aggregate, idx)
+    """(value_a, value_b, delta = B − A, CI of delta, p) for two aligned stats matrices (row i = same item)."""
+    if len(stats_a) != len(stats_b) or len(stats_a) == 0:
+        raise ValueError("paired bootstrap needs the same, non-empty set of items in both runs (aligned rows)")
+    (va, vb), deltas = _contrast_replicates([stats_a, stats_b], PAIR_WEIGHTS, aggregate, resamples, seed, task)
     ci = CI(*percentile_interval(deltas, alpha), resamples=resamples, seed=seed, alpha=alpha)
     return va, vb, vb - va, ci, _p_value(deltas, vb - va)
+
+
+def contrast_task(runs: Sequence[MetricScores], weights: Sequence[float], aggregate: Aggregate,
+                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
+    """A contrast of one metric on one task over the items scored ok in every run."""
+    aligned, excluded = align(runs)
+    first = runs[0]
+    if len(aligned[0]) == 0:
+        raise ValueError(f"{first.task} / {first.metric}: no item was scored in every run; nothing to compare")
+    values, reps = _contrast_replicates(aligned, weights, aggregate, resamples, seed, first.task)
+    delta = float(np.dot(weights, values))
+    ci = CI(*percentile_interval(reps, alpha), resamples=resamples, seed=seed, alpha=alpha)
+    return Contrast(first.lang, first.metric, tuple(values), tuple(weights), delta, ci, _p_value(reps, delta),
+                    len(aligned[0]), excluded)
+
+
+def contrast_macro(per_lang: Sequence[Sequence[MetricScores]], weights: Sequence[float], aggregate: Aggregate,
+                   resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
+    """The contrast of macro averages (mean over languages): each replicate resamples the common
+    items of every language (the same indices for all runs) and averages the per-language contrasts."""
+    all_values, all_reps, n, excluded = [], [], 0, 0
+    for runs in per_lang:
+        aligned, e = align(runs)
+        if len(aligned[0]) == 0:
+            raise ValueError(f"{runs[0].task} / {runs[0].metric}: no item was scored in every run; no macro contrast")
+        values, reps = _contrast_replicates(aligned, weights, aggregate, resamples, seed, runs[0].task)
+        all_values.append(values), all_reps.append(reps)
+        n, excluded = n + len(aligned[0]), excluded + e
+    values = tuple(float(v) for v in np.mean(all_values, axis=0))
+    reps = np.mean(all_reps, axis=0)
+    delta = float(np.dot(weights, values))
+    ci = CI(*percentile_interval(reps, alpha), resamples=resamples, seed=seed, alpha=alpha)
+    return Contrast("macro", per_lang[0][0].metric, values, tuple(weights), delta, ci, _p_value(reps, delta),
+                    n, excluded)
 
 
 def compare_task(a: MetricScores, b: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES,
                  seed: int = 0, alpha: float = ALPHA) -> Paired:
     """Paired bootstrap of one metric on one task: B − A over the items scored in both runs."""
-    sa, sb, excluded = _align(a, b)
-    if len(sa) == 0:
-        raise ValueError(f"{a.task} / {a.metric}: no item was scored in both runs; nothing to compare")
-    va, vb, d, ci, p = paired_bootstrap(sa, sb, aggregate, resamples, seed, alpha, task=a.task)
-    return Paired(a.lang, a.metric, va, vb, d, ci, p, len(sa), excluded)
+    return contrast_task([a, b], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
 
 
 def compare_macro(pairs: Sequence[tuple[MetricScores, MetricScores]], aggregate: Aggregate,
                   resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Paired:
-    """Paired bootstrap of the macro average (mean over languages): every replicate resamples the
-    common items of each language (same indices for A and B) and averages the task values."""
-    va, vb, da, db, n, excl = [], [], [], [], 0, 0
-    for a, b in pairs:
-        sa, sb, e = _align(a, b)
-        if len(sa) == 0:
-            raise ValueError(f"{a.task} / {a.metric}: no item was scored in both runs; no macro comparison")
-        idx = resample_indices(len(sa), resamples, seed, a.task)
-        va.append(aggregate(sa)), vb.append(aggregate(sb))
-        da.append(_resampled_values(sa, aggregate, idx)), db.append(_resampled_values(sb, aggregate, idx))
-        n, excl = n + len(sa), excl + e
-    deltas = np.mean(db, axis=0) - np.mean(da, axis=0)
-    mva, mvb = float(np.mean(va)), float(np.mean(vb))
-    ci = CI(*percentile_interval(deltas, alpha), resamples=resamples, seed=seed, alpha=alpha)
-    return Paired("macro", pairs[0][0].metric, mva, mvb, mvb - mva, ci, _p_value(deltas, mvb - mva), n, excl)
+    """Paired bootstrap of the macro average: B − A, items resampled within each language."""
+    return contrast_macro([list(p) for p in pairs], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -339,7 +388,7 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted
 
 
-def with_holm(results: Sequence[Paired]) -> list[Paired]:
+def with_holm(results: Sequence[Contrast]) -> list[Contrast]:
     """The same comparisons with Holm-adjusted p-values across them (e.g. across languages)."""
     return [replace(r, p_holm=ph) for r, ph in zip(results, holm([r.p for r in results]))]
 
@@ -408,7 +457,8 @@ def direction(p: Paired) -> Direction:
 
 __all__ = [
     "ALPHA", "RESAMPLES", "Aggregate", "CI", "Estimate", "MetricScores", "Paired", "ScoresError",
-    "add_cis_to_summary", "bootstrap_ci", "compare_macro", "compare_task", "direction", "estimate", "format_p",
+    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "add_cis_to_summary", "align", "bootstrap_ci",
+    "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "estimate", "format_p",
     "holm", "load_scores", "macro_estimate", "mean_aggregate", "metric_aggregate", "paired_bootstrap",
     "percentile_interval", "resample_indices", "scores_from_rows", "task_stream", "with_holm",
 ]

@@ -151,11 +151,11 @@ def test_macro_paired_identical_and_better():
 
 
 def test_with_holm_sets_adjusted_p_used_for_significance():
-    rows = [S.Paired(l, "m", 0, 1, 1, S.CI(0.1, 2, 1000, 0), p, 10, 0) for l, p in (("th", 0.02), ("ko", 0.04))]
+    rows = [S.Paired(l, "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), p, 10, 0) for l, p in (("th", 0.02), ("ko", 0.04))]
     adj = S.with_holm(rows)
     assert [r.p_holm for r in adj] == pytest.approx([0.04, 0.04])
     assert all(r.significant for r in adj)
-    adj3 = S.with_holm(rows + [S.Paired("vi", "m", 0, 1, 1, S.CI(0.1, 2, 1000, 0), 0.03, 10, 0)])
+    adj3 = S.with_holm(rows + [S.Paired("vi", "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), 0.03, 10, 0)])
     assert not any(r.significant for r in adj3)  # 3×0.02 = 0.06 > 0.05
 
 
@@ -207,3 +207,26 @@ def test_add_cis_to_summary_fills_ci_and_records_seed(tmp_path):
     assert m["signature"] == "kw:v1|nfc|ci:bs500-percentile-seed7"
     assert m["signature_fields"]["ci_seed"] == 7 and m["signature_fields"]["ci_resamples"] == 500
     assert m["signature_fields"]["version"] == 1
+
+
+def test_interaction_contrast_brute_force_and_exclusions():
+    rng = np.random.default_rng(5)
+    ids = [f"i{k}" for k in range(25)]
+    arms = [ms("mella_hu_ling", ids, rng.uniform(0, 100, 25), lang="hu", metric="meteor") for _ in range(4)]
+    arms[2] = ms("mella_hu_ling", ids[1:], arms[2].stats[1:, 0], failed=["i0"], lang="hu", metric="meteor")
+    c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate, resamples=400, seed=2)
+    assert c.n == 24 and c.n_excluded == 1
+    common = [a.stats[-24:, 0] for a in arms]
+    assert c.delta == pytest.approx(common[3].mean() - common[1].mean() - common[2].mean() + common[0].mean())
+    reps = [common[3][i].mean() - common[1][i].mean() - common[2][i].mean() + common[0][i].mean()
+            for i in S.resample_indices(24, 400, 2, "mella_hu_ling")]
+    assert (c.ci.low, c.ci.high) == pytest.approx(tuple(np.percentile(reps, [2.5, 97.5])))
+
+
+def test_additive_arms_have_zero_interaction():
+    rng = np.random.default_rng(6)
+    ids = [f"i{k}" for k in range(30)]
+    base = rng.uniform(0, 50, 30)
+    arms = [ms("t", ids, v) for v in (base, base + 10, base + 5, base + 15)]
+    c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate)
+    assert c.delta == pytest.approx(0, abs=1e-9) and c.p == 1.0 and not c.significant
