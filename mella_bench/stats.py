@@ -223,21 +223,44 @@ def estimate(ms: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES,
     return Estimate(value, ci, ms.n, ms.n_failed)
 
 
+def bootstrap_replicates(ms: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
+    """Resampled task values of one task (from its own stream): the raw material of every CI."""
+    return _resampled_values(ms.stats, aggregate, resample_indices(ms.n, resamples, seed, ms.task))
+
+
+def language_estimates(per_lang: Sequence[MetricScores], aggregate: Aggregate, resamples: int = RESAMPLES,
+                       seed: int = 0, alpha: float = ALPHA) -> tuple[list[Estimate], Estimate]:
+    """Per-language estimates and their macro average (mean over languages), from one set of
+    replicates: the macro bootstrap resamples every language's items in each replicate (each from
+    its own task stream) and averages the resampled task values. No macro value when a language
+    has no scored item (a mean over fewer languages would not be comparable)."""
+    ests: list[Estimate] = []
+    reps: list[np.ndarray] = []
+    for ms in per_lang:
+        if ms.n == 0:
+            ests.append(Estimate(None, None, 0, ms.n_failed))
+            continue
+        value = float(aggregate(ms.stats))
+        if resamples > 0:
+            r = bootstrap_replicates(ms, aggregate, resamples, seed)
+            reps.append(r)
+            ests.append(Estimate(value, CI(*percentile_interval(r, alpha), resamples=resamples, seed=seed,
+                                           alpha=alpha), ms.n, ms.n_failed))
+        else:
+            ests.append(Estimate(value, None, ms.n, ms.n_failed))
+    n, n_failed = sum(e.n for e in ests), sum(e.n_failed for e in ests)
+    if not ests or any(e.value is None for e in ests):
+        return ests, Estimate(None, None, n, n_failed)
+    value = float(np.mean([e.value for e in ests]))
+    ci = (CI(*percentile_interval(np.mean(reps, axis=0), alpha), resamples=resamples, seed=seed, alpha=alpha)
+          if resamples > 0 else None)
+    return ests, Estimate(value, ci, n, n_failed)
+
+
 def macro_estimate(per_lang: Sequence[MetricScores], aggregate: Aggregate, resamples: int = RESAMPLES,
                    seed: int = 0, alpha: float = ALPHA) -> Estimate:
-    """Mean over languages of the task values; the bootstrap resamples every language's items in
-    each replicate (each from its own task stream) and averages the resampled task values."""
-    scored = [ms for ms in per_lang if ms.n > 0]
-    n_failed = sum(ms.n_failed for ms in per_lang)
-    if not scored or len(scored) < len(per_lang):
-        return Estimate(None, None, sum(ms.n for ms in per_lang), n_failed)
-    value = float(np.mean([aggregate(ms.stats) for ms in scored]))
-    if resamples <= 0:
-        return Estimate(value, None, sum(ms.n for ms in scored), n_failed)
-    reps = np.mean([_resampled_values(ms.stats, aggregate, resample_indices(ms.n, resamples, seed, ms.task))
-                    for ms in scored], axis=0)
-    ci = CI(*percentile_interval(reps, alpha), resamples=resamples, seed=seed, alpha=alpha)
-    return Estimate(value, ci, sum(ms.n for ms in scored), n_failed)
+    """Macro average (mean over languages) with its bootstrap CI; see `language_estimates`."""
+    return language_estimates(per_lang, aggregate, resamples, seed, alpha)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,8 +480,8 @@ def direction(p: Paired) -> Direction:
 
 __all__ = [
     "ALPHA", "RESAMPLES", "Aggregate", "CI", "Estimate", "MetricScores", "Paired", "ScoresError",
-    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "add_cis_to_summary", "align", "bootstrap_ci",
+    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "add_cis_to_summary", "align", "bootstrap_ci", "bootstrap_replicates",
     "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "estimate", "format_p",
-    "holm", "load_scores", "macro_estimate", "mean_aggregate", "metric_aggregate", "paired_bootstrap",
+    "holm", "language_estimates", "load_scores", "macro_estimate", "mean_aggregate", "metric_aggregate", "paired_bootstrap",
     "percentile_interval", "resample_indices", "scores_from_rows", "task_stream", "with_holm",
 ]
