@@ -193,11 +193,14 @@ def tex_escape(text: str) -> str:
 
 
 def _tex_cell(text: str) -> str:
-    """'62.5 [48.1, 75.0]' → value with a small CI underneath-the-line style suffix."""
+    """'62.5 [48.1, 75.0]' → value with a small CI; a trailing '*' (significance) becomes a superscript."""
+    mark = ""
+    if text.endswith("*"):
+        text, mark = text[:-1], "$^{*}$"
     if " [" in text and text.endswith("]"):
         value, ci = text.split(" [", 1)
-        return f"{tex_escape(value)}\\,{{\\scriptsize[{tex_escape(ci[:-1])}]}}"
-    return tex_escape(text)
+        return f"{tex_escape(value)}\\,{{\\scriptsize[{tex_escape(ci[:-1])}]}}{mark}"
+    return tex_escape(text) + mark
 
 
 def latex_table(t: Table) -> str:

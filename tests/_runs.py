@@ -37,7 +37,7 @@ def _sentence(rng: random.Random) -> str:
 
 def write_run(root: Path, name: str, model: str, know: Callable[[str, int], float | None],
               ling_noise: Callable[[str, int], float | None], langs=LANG_CODES, n: int = 12, seed: int = 0,
-              backend: str = "reference", extra_metrics: bool = False) -> Path:
+              backend: str = "reference", extra_metrics: bool = False, hyp_seed: str | None = None) -> Path:
     """A run directory. know(lang, i) → keyword_acc value (None = failed); ling_noise(lang, i) → share of
     reference words replaced in the hypothesis (None = failed), from which BLEU, METEOR-like and
     ROUGE-like rows are derived (the latter two as simple overlap means: only the statistics matter here)."""
@@ -65,7 +65,7 @@ def write_run(root: Path, name: str, model: str, know: Callable[[str, int], floa
                         v = value if metric == "keyword_acc" else 1 + 4 * value / 100
                         rows.append({**base, "status": "ok", "value": v, "stats": [v], "reason": None})
                         continue
-                    hrng = random.Random(f"{name}-{iid}")
+                    hrng = random.Random(f"{hyp_seed or name}-{iid}")
                     hyp = " ".join(w if hrng.random() >= value else hrng.choice(VOCAB) for w in ref.split())
                     if metric == "bleu":
                         st = [float(x) for x in _BLEU._extract_corpus_statistics([hyp], [[ref]])[0]]
