@@ -185,7 +185,10 @@ def markdown_table(t: Table, level: int = 3) -> str:
 
 
 _TEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+               # symbols the Markdown uses that plain pdflatex (T1, no unicode fonts) cannot typeset
+               "†": r"$^\dagger$", "←": r"$\leftarrow$", "→": r"$\rightarrow$", "—": "---", "–": "--",
+               "Δ": r"$\Delta$", "≈": r"$\approx$", "α": r"$\alpha$", "`": ""}
 
 
 def tex_escape(text: str) -> str:
@@ -215,7 +218,7 @@ def latex_table(t: Table) -> str:
         out.append(" & ".join(_tex_cell(c) for c in row) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}}"]
     if t.notes:
-        out.append("\\par\\smallskip\\footnotesize " + " \\\\ ".join(tex_escape(n) for n in t.notes))
+        out.append("\\par\\smallskip\\footnotesize " + " \\\\ ".join(tex_escape(n.removeprefix("- ")) for n in t.notes))
     out += ["\\end{table}", ""]
     return "\n".join(out)
 
