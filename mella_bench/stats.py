@@ -14,6 +14,7 @@ depend on which other tasks a run contains.
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from dataclasses import dataclass, replace
@@ -192,7 +193,18 @@ def load_scores(run_dir: Path) -> dict[tuple[str, str], MetricScores]:
     path = Path(run_dir) / SCORES
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} has no {SCORES}; score the run first (`mella-bench run` scores it)")
-    return scores_from_rows(read_jsonl(path), str(path))
+    return scores_from_rows(_fast_rows(path), str(path))
+
+
+def _fast_rows(path: Path) -> list[dict]:
+    """All records in one JSON parse (about twice as fast as line by line on 100k+ rows); any
+    irregular file (a torn tail, a corrupt line) goes through read_jsonl for its exact error."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    try:
+        rows = json.loads("[" + ",".join(lines) + "]")
+    except json.JSONDecodeError:
+        return list(read_jsonl(path))
+    return rows if len(rows) == len(lines) and all(isinstance(r, dict) for r in rows) else list(read_jsonl(path))
 
 
 # --------------------------------------------------------------------------------------------
