@@ -22,7 +22,7 @@ from mella_bench.langs import LANG_CODES
 from mella_bench.report import (AXES, AXIS_TITLES, AggregateFor, RunData, Table, _new_figure, decimals, fmt_value,
                                 lang_label, latex_table, load_runs, markdown_table, sort_metrics)
 from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Contrast, Estimate,
-                               contrast_macro, contrast_task, format_p, language_estimates, metric_aggregate,
+                               contrast_macro, contrast_task, language_estimates, metric_aggregate,
                                with_holm)
 
 ARMS = ("base", "culture", "linguistic", "full")
@@ -189,4 +189,4 @@ def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_
     return files
 
 
-__all__ = ["ARMS", "AblationFiles", "AblationRow", "ablation_rows", "write_ablation", "format_p"]
+__all__ = ["ARMS", "AblationFiles", "AblationRow", "ablation_rows", "write_ablation"]

@@ -57,8 +57,16 @@ def metric_aggregate(metric: str) -> Aggregate:
     except ImportError as exc:  # the metrics package is a separate module; say what is missing
         raise RuntimeError(f"cannot aggregate metric '{metric}': mella_bench.metrics is not available ({exc})") from exc
 
+    as_lists = False  # flips once if the metrics package wants plain lists rather than an array
+
     def _agg(stats: np.ndarray) -> float:
-        return float(aggregate(metric, stats))
+        nonlocal as_lists
+        if not as_lists:
+            try:
+                return float(aggregate(metric, stats))
+            except (TypeError, ValueError):
+                as_lists = True
+        return float(aggregate(metric, stats.tolist()))
 
     _agg.__name__ = f"aggregate[{metric}]"
     return _agg

@@ -230,3 +230,26 @@ def test_additive_arms_have_zero_interaction():
     arms = [ms("t", ids, v) for v in (base, base + 10, base + 5, base + 15)]
     c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate)
     assert c.delta == pytest.approx(0, abs=1e-9) and c.p == 1.0 and not c.significant
+
+
+def test_metric_aggregate_imports_metrics_lazily_and_accepts_list_only_aggregates(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    def aggregate(metric, stats):  # a list-only implementation: `if not stats` fails on an array
+        if not stats:
+            raise ValueError("no rows")
+        calls.append(type(stats).__name__)
+        return sum(r[0] for r in stats) / len(stats)
+
+    monkeypatch.setitem(sys.modules, "mella_bench.metrics", types.ModuleType("mella_bench.metrics"))
+    sys.modules["mella_bench.metrics"].aggregate = aggregate
+    agg = S.metric_aggregate("keyword_acc")
+    assert agg(np.array([[10.0], [30.0]])) == 20.0 and agg(np.array([[1.0]])) == 1.0
+    assert calls == ["list", "list"]
+    assert S.metric_aggregate("judge:cultural_depth") is S.mean_aggregate
+    monkeypatch.setitem(sys.modules, "mella_bench.metrics", None)
+    with pytest.raises(RuntimeError, match="mella_bench.metrics is not available"):
+        S.metric_aggregate("bleu")
