@@ -188,7 +188,8 @@ _TEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#
                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                # symbols the Markdown uses that plain pdflatex (T1, no unicode fonts) cannot typeset
                "†": r"$^\dagger$", "←": r"$\leftarrow$", "→": r"$\rightarrow$", "—": "---", "–": "--",
-               "Δ": r"$\Delta$", "≈": r"$\approx$", "α": r"$\alpha$", "`": ""}
+               "Δ": r"$\Delta$", "≈": r"$\approx$", "α": r"$\alpha$", "−": "$-$", "×": r"$\times$",
+               "|": r"\textbar{}", "`": ""}
 
 
 def tex_escape(text: str) -> str:

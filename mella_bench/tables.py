@@ -18,7 +18,7 @@ import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.report import (AXIS_TITLES, RunData, Table, latex_table, load_run, markdown_table)
@@ -132,23 +132,28 @@ def load_published(path: Path) -> tuple[Published, ...]:
 # building the tables
 
 
-def rescored_rows(run_dir: Path) -> list[dict]:
-    """Score rows re-derived from predictions.jsonl by the metrics package (nothing is written)."""
+def rescored_rows(run_dir: Path, metrics: Collection[str] | None = None) -> list[dict]:
+    """Score rows re-derived from predictions.jsonl by the metrics package (nothing is written).
+
+    Contract with `mella_bench.metrics.rescore(run_dir, metrics=None) -> Iterable[dict]`: rows in the
+    scores.jsonl format for every (task, item, metric) of the run (only `metrics` when given),
+    computed from predictions.jsonl and the run's data, exactly as scoring the run would.
+    """
     try:
         from mella_bench.metrics import rescore
     except ImportError as exc:
         raise RuntimeError(f"re-deriving scores from predictions needs mella_bench.metrics.rescore ({exc}); "
                            "use --from scores to read scores.jsonl instead") from exc
-    return list(rescore(Path(run_dir)))
+    return list(rescore(Path(run_dir), metrics=sorted(metrics) if metrics else None))
 
 
-def _load(run_dir: Path, source: Source, rows_for: RowsFor | None) -> RunData:
+def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Collection[str]) -> RunData:
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist; "
                                 "create it with `mella-bench run` or fix the path")
     if rows_for is not None:
         return load_run(run_dir, rows_for(run_dir))
-    return load_run(run_dir, rescored_rows(run_dir)) if source == "predictions" else load_run(run_dir)
+    return load_run(run_dir, rescored_rows(run_dir, metrics)) if source == "predictions" else load_run(run_dir)
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,7 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
                     continue
                 run_dir = b.runs[key]
                 if run_dir not in runs:
-                    runs[run_dir] = _load(run_dir, source, rows_for)
+                    runs[run_dir] = _load(run_dir, source, rows_for, {m for t in cfg.tables for m in t.metrics})
                 run = runs[run_dir]
                 for metric in spec.metrics:
                     per = run.by_lang(spec.axis, metric)

@@ -18,7 +18,12 @@ from mella_bench.cli import main
 def metrics_module(monkeypatch):
     fake = types.ModuleType("mella_bench.metrics")
     fake.aggregate = lambda metric, stats: test_aggregates(metric)(stats)
-    fake.rescore = lambda run_dir: [json.loads(l) for l in (Path(run_dir) / "scores.jsonl").read_text().splitlines()]
+    def rescore(run_dir, metrics=None):  # stands in for re-deriving from predictions: the stored rows
+        rows = [json.loads(l) for l in (Path(run_dir) / "scores.jsonl").read_text().splitlines()]
+        fake.rescored.append((Path(run_dir).name, tuple(metrics or ())))
+        return [r for r in rows if metrics is None or r["metric"] in metrics]
+
+    fake.rescore, fake.rescored = rescore, []
     monkeypatch.setitem(sys.modules, "mella_bench.metrics", fake)
     return fake
 
@@ -49,6 +54,7 @@ def test_tables_command_write_check_and_fail(tmp_path, metrics_module, capsys):
     cfg = setup(tmp_path)
     assert main(["tables", "--config", str(cfg)]) == 0
     assert main(["tables", "--config", str(cfg), "--check"]) == 0
+    assert ("thick", ("bleu", "keyword_acc", "meteor", "rouge_l")) in metrics_module.rescored  # the default source
     md = tmp_path / "tables" / "keyword_accuracy.md"
     md.write_text(md.read_text().replace("100.00", "99.00", 1))
     capsys.readouterr()
