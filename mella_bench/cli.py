@@ -235,6 +235,50 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
                    help="retries per judgment on 429/5xx/timeouts, with backoff (default 5)")
     g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
                    help="send the answer schema as response_format: auto = when the endpoint accepts it (default)")
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mella_bench.report import write_report
+
+    files = write_report([Path(r) for r in args.runs], Path(args.out), resamples=args.resamples,
+                         plots=not args.no_plots)
+    for path in (files.markdown, files.csv, files.latex, *files.plots):
+        print(path)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from mella_bench.report import compare
+
+    print(compare(Path(args.run_a), Path(args.run_b), Path(args.out) if args.out else None,
+                  resamples=args.resamples, seed=args.seed, full=args.full))
+    return 0
+
+
+def _cmd_ablate(args: argparse.Namespace) -> int:
+    from mella_bench.ablation import write_ablation
+
+    files = write_ablation(Path(args.base), Path(args.culture), Path(args.linguistic), Path(args.full),
+                           Path(args.out), resamples=args.resamples, seed=args.seed)
+    for path in (files.markdown, files.csv, files.latex, files.plot):
+        if path:
+            print(path)
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    from mella_bench.tables import check_tables, write_tables
+
+    if args.check:
+        ok, message = check_tables(Path(args.config), source=args.source)
+        print(message, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    for path in write_tables(Path(args.config), source=args.source):
+        print(path)
+    return 0
+
+
+def _add_stats_args(p: argparse.ArgumentParser, seed_help: str) -> None:
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help=seed_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,6 +408,55 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--axis", choices=["know", "ling"], default="ling", help="conversations: axis (default ling)")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
     di.set_defaults(func=_cmd_data_import)
+
+    rp = sub.add_parser("report", help="leaderboard (Markdown, CSV, LaTeX) and plots for one or more runs",
+                        description="Write leaderboard.md/.csv/.tex (paper and full profile, both axes, every "
+                                    "cell with its 95% bootstrap CI, n and failure rate, signatures listed) and PNG "
+                                    "plots (per-language bars with CI whiskers; cultural-vs-linguistic scatter). "
+                                    "With two or more runs, each later run is compared with the first by a paired "
+                                    "bootstrap (Holm-corrected across languages).")
+    rp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (the first is the baseline)")
+    rp.add_argument("--out", default="report", help="output directory (default ./report)")
+    rp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000; each run's "
+                                                                  "seed from run.json)")
+    rp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    rp.set_defaults(func=_cmd_report)
+
+    cp = sub.add_parser("compare", help="paired bootstrap test: does RUN_B beat RUN_A, per language and macro?",
+                        description="Paired bootstrap over the items both runs scored (items failed in either run "
+                                    "are excluded and counted), per language with Holm correction across languages, "
+                                    "and for the macro average. Prints Markdown: a table and one sentence per "
+                                    "language, e.g. 'th: B > A on keyword_acc, Δ=+62.5 [+48.1, +75.0], p_holm<0.001'.")
+    cp.add_argument("run_a", metavar="RUN_A", help="baseline run directory")
+    cp.add_argument("run_b", metavar="RUN_B", help="candidate run directory (Δ = B − A)")
+    cp.add_argument("--full", action="store_true", help="every metric both runs have (default: the paper profile)")
+    cp.add_argument("--out", help="also write compare.md and compare.csv into this directory")
+    _add_stats_args(cp, "bootstrap seed (default: RUN_A's seed from run.json)")
+    cp.set_defaults(func=_cmd_compare)
+
+    ap = sub.add_parser("ablate", help="ablation table: base / culture-only / linguistic-only / full training arms",
+                        description="Each arm on both axes per language and macro, deltas vs base (paired "
+                                    "bootstrap, Holm across languages) and the interaction full − culture − "
+                                    "linguistic + base (joint bootstrap over the items all four runs scored). "
+                                    "Writes ablation.md/.csv/.tex and ablation.png.")
+    for arm, what in (("base", "no MELLA data"), ("culture", "D_know (culture) data only"),
+                      ("linguistic", "D_ling (linguistic) data only"), ("full", "both")):
+        ap.add_argument(f"--{arm}", required=True, metavar="RUN", help=f"run directory of the arm trained on {what}")
+    ap.add_argument("--out", default="ablation", help="output directory (default ./ablation)")
+    _add_stats_args(ap, "bootstrap seed (default: the base run's seed)")
+    ap.set_defaults(func=_cmd_ablate)
+
+    tb = sub.add_parser("tables", help="regenerate the paper-layout tables from the runs named in a tables config",
+                        description="Keyword Accuracy and METEOR/BLEU/ROUGE-L tables (backbone × {baseline, "
+                                    "+MELLA} × language) as Markdown, LaTeX and CSV, with the published numbers "
+                                    "(second-hand, labelled) beside ours. --check rebuilds them in memory and exits "
+                                    "1 with a diff naming each changed cell when the committed files differ.")
+    tb.add_argument("--config", default="results/tables.yaml", help="tables config (default results/tables.yaml)")
+    tb.add_argument("--check", action="store_true", help="compare with the committed tables instead of writing")
+    tb.add_argument("--from", dest="source", choices=["predictions", "scores"], default="predictions",
+                    help="re-derive scores from predictions.jsonl (default; an edited prediction changes the "
+                         "table) or read the stored scores.jsonl")
+    tb.set_defaults(func=_cmd_tables)
     return p
 
 

@@ -1,0 +1,192 @@
+"""The culture-vs-linguistics ablation table: four training arms on both axes.
+
+Arms: `base` (no MELLA data), `culture` (D_know only), `linguistic` (D_ling only), `full` (both).
+Per language and for the macro average, each arm's value with its CI, each arm's delta vs base
+(paired bootstrap, Holm-corrected across languages), and the interaction
+`full − culture − linguistic + base` (how far the two data halves are more, or less, than additive),
+with a bootstrap that resamples the items common to all four runs jointly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from mella_bench.langs import LANG_CODES
+from mella_bench.report import (AXES, AXIS_TITLES, AggregateFor, RunData, Table, _new_figure, decimals, fmt_value,
+                                lang_label, latex_table, load_runs, markdown_table, sort_metrics)
+from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Contrast, Estimate,
+                               contrast_macro, contrast_task, language_estimates, metric_aggregate,
+                               with_holm)
+
+ARMS = ("base", "culture", "linguistic", "full")
+ARM_TITLES = {"base": "base", "culture": "culture only (D_know)", "linguistic": "linguistic only (D_ling)",
+              "full": "full (both)"}
+PRIMARY = {"know": "keyword_acc", "ling": "meteor"}
+"""The paper's headline metric of each axis: the ablation's main table."""
+SIG = "*"
+
+
+@dataclass(frozen=True)
+class AblationRow:
+    """One language (or 'macro') of one metric: the four arms, three deltas vs base, the interaction."""
+
+    axis: str
+    metric: str
+    lang: str
+    arms: tuple[Estimate, ...]
+    """In ARMS order."""
+    deltas: tuple[Contrast, ...]
+    """culture − base, linguistic − base, full − base."""
+    interaction: Contrast
+
+
+def ablation_rows(runs: dict[str, RunData], axis: str, metric: str, aggregates: AggregateFor = metric_aggregate,
+                  resamples: int = RESAMPLES, seed: int | None = None, alpha: float = ALPHA) -> list[AblationRow]:
+    """Rows for every language all four arms scored, then the macro row."""
+    arms = [runs[a] for a in ARMS]
+    seed = arms[0].seed if seed is None else seed
+    per = [r.by_lang(axis, metric) for r in arms]
+    langs = [l for l in LANG_CODES if all(l in p and p[l].n for p in per)]
+    if not langs:
+        return []
+    agg = aggregates(metric)
+    arm_ests = [language_estimates([p[l] for l in langs], agg, resamples, seed, alpha) for p in per]
+    deltas = [with_holm([contrast_task([per[0][l], per[k][l]], PAIR_WEIGHTS, agg, resamples, seed, alpha) for l in langs])
+              for k in (1, 2, 3)]
+    inter = with_holm([contrast_task([p[l] for p in per], INTERACTION_WEIGHTS, agg, resamples, seed, alpha)
+                       for l in langs])
+    rows = [AblationRow(axis, metric, l, tuple(e[0][i] for e in arm_ests), tuple(d[i] for d in deltas), inter[i])
+            for i, l in enumerate(langs)]
+    if len(langs) > 1:
+        macro_deltas = tuple(contrast_macro([[per[0][l], per[k][l]] for l in langs], PAIR_WEIGHTS, agg, resamples, seed,
+                                            alpha) for k in (1, 2, 3))
+        macro_inter = contrast_macro([[p[l] for p in per] for l in langs], INTERACTION_WEIGHTS, agg, resamples, seed, alpha)
+        rows.append(AblationRow(axis, metric, "macro", tuple(e[1] for e in arm_ests), macro_deltas, macro_inter))
+    return rows
+
+
+def fmt_delta(c: Contrast) -> str:
+    d = decimals(c.metric)
+    return f"{c.delta:+.{d}f} [{c.ci.low:+.{d}f}, {c.ci.high:+.{d}f}]{SIG if c.significant else ''}"
+
+
+def ablation_table(rows: Sequence[AblationRow]) -> Table:
+    r0 = rows[0]
+    header = ("lang",) + ARMS + ("Δ culture", "Δ linguistic", "Δ full", "interaction")
+    body = tuple((r.lang,) + tuple(fmt_value(e, r.metric) for e in r.arms) + tuple(fmt_delta(c) for c in r.deltas)
+                 + (fmt_delta(r.interaction),) for r in rows)
+    n_rows = tuple((f"n: {r.lang}",) + tuple(str(e.n) + (f" ({100 * e.failure_rate:.0f}% failed)" if e.n_failed else "")
+                                             for e in r.arms) + ("", "", "", str(r.interaction.n)) for r in rows)
+    return Table(f"{AXIS_TITLES[r0.axis]}: {r0.metric} — ablation arms, deltas vs base, interaction",
+                 header, body + n_rows, sections=(len(body),))
+
+
+NOTE = (f"Values: value [95% CI]. Δ = arm − base on the items both scored (paired bootstrap); interaction = "
+        f"full − culture − linguistic + base on the items all four scored (joint bootstrap). {SIG} = significant at "
+        "α=0.05 (per-language p-values Holm-corrected across languages, separately for each column; the macro row is "
+        "one test of its own).")
+
+
+def ablation_csv(rows: Sequence[AblationRow]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["axis", "metric", "lang", "kind", "arm", "value", "ci_low", "ci_high", "p", "p_holm", "significant",
+                "n", "n_excluded", "resamples", "seed"])
+    for r in rows:
+        for arm, e in zip(ARMS, r.arms):
+            w.writerow([r.axis, r.metric, r.lang, "arm", arm, _f(e.value), _f(e.ci.low if e.ci else None),
+                        _f(e.ci.high if e.ci else None), "", "", "", e.n, e.n_failed,
+                        e.ci.resamples if e.ci else "", e.ci.seed if e.ci else ""])
+        for kind, arm, c in [("delta", a, c) for a, c in zip(ARMS[1:], r.deltas)] + [("interaction", "", r.interaction)]:
+            w.writerow([r.axis, r.metric, r.lang, kind, arm, _f(c.delta), _f(c.ci.low), _f(c.ci.high), f"{c.p:.4f}",
+                        "" if c.p_holm is None else f"{c.p_holm:.4f}", int(c.significant), c.n, c.n_excluded,
+                        c.ci.resamples, c.ci.seed])
+    return buf.getvalue()
+
+
+def _f(x: float | None) -> str:
+    return "" if x is None else f"{x:.4f}"
+
+
+def ablation_plot(rows_by_axis: dict[str, list[AblationRow]], path: Path) -> Path | None:
+    """Deltas vs base (and the interaction) per language, one panel per axis, CI whiskers."""
+    panels = [(axis, rows) for axis, rows in rows_by_axis.items() if rows]
+    if not panels:
+        return None
+    fig = _new_figure(11.0, 3.6 * len(panels))
+    labels = ["Δ culture", "Δ linguistic", "Δ full", "interaction"]
+    for k, (axis, rows) in enumerate(panels, 1):
+        ax = fig.add_subplot(len(panels), 1, k)
+        x = np.arange(len(rows))
+        width = 0.2
+        for j, label in enumerate(labels):
+            cs = [r.deltas[j] if j < 3 else r.interaction for r in rows]
+            ax.bar(x + (j - 1.5) * width, [c.delta for c in cs], width, label=label,
+                   yerr=[[max(0.0, c.delta - c.ci.low) for c in cs], [max(0.0, c.ci.high - c.delta) for c in cs]],
+                   capsize=2, error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(x, [lang_label(r.lang) if r.lang != "macro" else "macro\n(mean)" for r in rows], fontsize=8)
+        ax.set_ylabel(f"Δ {rows[0].metric}")
+        ax.set_title(f"{AXIS_TITLES[axis]}: {rows[0].metric} — change vs base arm (95% bootstrap CI)", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.savefig(path)
+    return path
+
+
+@dataclass(frozen=True)
+class AblationFiles:
+    markdown: Path
+    csv: Path
+    latex: Path
+    plot: Path | None
+
+
+def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_dir: Path,
+                   resamples: int = RESAMPLES, seed: int | None = None,
+                   aggregates: AggregateFor = metric_aggregate) -> AblationFiles:
+    """`mella-bench ablate`: ablation.{md,csv,tex} and ablation.png in out_dir."""
+    loaded = load_runs([Path(base), Path(culture), Path(linguistic), Path(full)])
+    runs = dict(zip(ARMS, loaded))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    primary = {axis: ablation_rows(runs, axis, PRIMARY[axis], aggregates, resamples, seed) for axis in AXES}
+    others = [ablation_rows(runs, axis, m, aggregates, resamples, seed) for axis in AXES
+              for m in sort_metrics(set.intersection(*(set(r.metrics(axis)) for r in loaded))) if m != PRIMARY[axis]]
+    md = ["# mella-bench ablation: culture-only vs linguistic-only training", "",
+          "| arm | model | run directory |", "|---|---|---|"]
+    md += [f"| {ARM_TITLES[a]} | {r.label} | `{r.path}` |" for a, r in runs.items()]
+    md += ["", NOTE, "", "## Paper metrics", ""]
+    tex = ["% mella-bench ablation (needs \\usepackage{booktabs,graphicx})", ""]
+    for rows in list(primary.values()) + [None] + others:
+        if rows is None:
+            md += ["## Full profile (every other metric)", ""]
+            continue
+        if not rows:
+            continue
+        t = ablation_table(rows)
+        md.append(markdown_table(t).replace(f"]{SIG} |", f"]\\{SIG} |"))
+        tex.append(latex_table(Table(t.caption, t.header, t.rows, t.sections, (NOTE,))))
+    plot = None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
+        plot = ablation_plot(primary, out_dir / "ablation.png")
+    if plot:
+        md += ["## Plot", "", f"![ablation]({plot.name})", ""]
+    all_rows = [r for rows in list(primary.values()) + others for r in rows]
+    files = AblationFiles(out_dir / "ablation.md", out_dir / "ablation.csv", out_dir / "ablation.tex", plot)
+    files.markdown.write_text("\n".join(md), encoding="utf-8")
+    files.csv.write_text(ablation_csv(all_rows), encoding="utf-8")
+    files.latex.write_text("\n".join(tex), encoding="utf-8")
+    return files
+
+
+__all__ = ["ARMS", "AblationFiles", "AblationRow", "ablation_rows", "write_ablation"]

@@ -1,0 +1,554 @@
+"""Leaderboards (Markdown, CSV, LaTeX), plots and paired comparisons across run directories.
+
+Reads run directories only (run.json, scores.jsonl, summary.json) and never calls a model or a
+scorer: every value and CI is recomputed from the per-item sufficient statistics in scores.jsonl
+(`mella_bench.stats`), so the leaderboard, the comparisons and the paper tables agree by
+construction. Signatures come from summary.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from mella_bench.langs import LANG_CODES, LANGUAGES
+from mella_bench.results import RUN_JSON, SUMMARY, read_json
+from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, MetricScores, compare_macro,
+                               compare_task, format_p, language_estimates, load_scores, metric_aggregate,
+                               with_holm)
+
+AXES = ("know", "ling")
+AXIS_TITLES = {"know": "Cultural groundedness (know)", "ling": "Linguistic capability (ling)"}
+PAPER_METRICS: dict[str, tuple[str, ...]] = {"know": ("keyword_acc",), "ling": ("meteor", "bleu", "rouge_l")}
+"""The paper profile (SPEC §6): MELLA's reported metrics; the full profile is every metric a run has."""
+PROFILES = ("paper", "full")
+SCATTER_AXES = (("know", "keyword_acc"), ("ling", "meteor"))
+"""The two-axis scatter: cultural (x) vs linguistic (y), the paper's primary metric of each axis."""
+_METRIC_ORDER = ("keyword_acc", "keyword_acc_strict", "meteor", "bleu", "rouge_l", "cider", "chrf++", "fidelity")
+
+AggregateFor = Callable[[str], Aggregate]
+
+
+# --------------------------------------------------------------------------------------------
+# loading runs
+
+
+@dataclass(frozen=True, eq=False)
+class RunData:
+    """One run directory as the reports need it."""
+
+    path: Path
+    label: str
+    """Model label shown in tables ('reference:thick', 'tiny', a checkpoint's directory name)."""
+    scores: dict[tuple[str, str], MetricScores]
+    signatures: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(task, metric) → signature string from summary.json (CI part stripped)."""
+    seed: int = 0
+
+    def by_lang(self, axis: str, metric: str) -> dict[str, MetricScores]:
+        """Language → scores of this metric on this axis's task, in the canonical language order."""
+        found = {ms.lang: ms for ms in self.scores.values() if ms.axis == axis and ms.metric == metric}
+        return {lang: found[lang] for lang in LANG_CODES if lang in found}
+
+    def metrics(self, axis: str) -> list[str]:
+        return sort_metrics({ms.metric for ms in self.scores.values() if ms.axis == axis})
+
+
+def sort_metrics(metrics: Iterable[str]) -> list[str]:
+    rank = {m: i for i, m in enumerate(_METRIC_ORDER)}
+    return sorted(set(metrics), key=lambda m: (rank.get(m, len(rank)), m))
+
+
+def model_label(header: dict) -> str:
+    backend = (header.get("config") or {}).get("backend") or {}
+    name, model = backend.get("name"), str(backend.get("model") or "")
+    if name == "reference":
+        return f"reference:{model}"
+    if name == "tiny" or not model:
+        return name or "?"
+    return Path(model).name if name in ("hf", "vllm") else model
+
+
+def load_run(run_dir: Path, rows: Iterable[dict] | None = None) -> RunData:
+    """Read a run directory; `rows` (scores.jsonl-style records) replaces scores.jsonl when given,
+    e.g. rows just re-derived from predictions.jsonl."""
+    from mella_bench.stats import scores_from_rows
+
+    run_dir = Path(run_dir)
+    header = read_json(run_dir / RUN_JSON) if (run_dir / RUN_JSON).is_file() else {}
+    scores = scores_from_rows(rows, f"{run_dir}/<rescored>") if rows is not None else load_scores(run_dir)
+    sigs: dict[tuple[str, str], str] = {}
+    if (run_dir / SUMMARY).is_file():
+        for task, entry in read_json(run_dir / SUMMARY).get("tasks", {}).items():
+            for metric, m in entry.get("metrics", {}).items():
+                sig = "|".join(p for p in str(m.get("signature") or "").split("|") if p and not p.startswith("ci:"))
+                if sig:
+                    sigs[(task, metric)] = sig
+    label = model_label(header) if header else run_dir.name
+    return RunData(run_dir, label, scores, sigs, int((header.get("seeds") or {}).get("run", 0)))
+
+
+def load_runs(run_dirs: Sequence[Path]) -> list[RunData]:
+    runs = [load_run(Path(d)) for d in run_dirs]
+    counts: dict[str, int] = {}
+    for r in runs:
+        counts[r.label] = counts.get(r.label, 0) + 1
+    # two runs of the same model (e.g. two checkpoints of one backend) are told apart by directory
+    return [RunData(r.path, f"{r.label} ({r.path.name})", r.scores, r.signatures, r.seed) if counts[r.label] > 1 else r
+            for r in runs]
+
+
+# --------------------------------------------------------------------------------------------
+# leaderboard cells
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One leaderboard entry: a run's value of one metric on one language (or the macro average)."""
+
+    run: str
+    run_dir: str
+    axis: str
+    metric: str
+    lang: str
+    """Language code or 'macro'."""
+    est: Estimate
+    signature: str
+    profiles: tuple[str, ...]
+
+
+def profiles_of(axis: str, metric: str) -> tuple[str, ...]:
+    return ("paper", "full") if metric in PAPER_METRICS.get(axis, ()) else ("full",)
+
+
+def run_cells(run: RunData, aggregates: AggregateFor = metric_aggregate, resamples: int = RESAMPLES,
+              alpha: float = ALPHA) -> list[Cell]:
+    """Every (axis, metric, language) of one run plus the macro average, with CIs (the run's seed)."""
+    cells = []
+    for axis in AXES:
+        for metric in run.metrics(axis):
+            per_lang = run.by_lang(axis, metric)
+            ests, macro = language_estimates(list(per_lang.values()), aggregates(metric), resamples, run.seed, alpha)
+            sigs = {run.signatures.get((ms.task, metric), "") for ms in per_lang.values()}
+            for (lang, ms), est in zip(per_lang.items(), ests):
+                cells.append(Cell(run.label, str(run.path), axis, metric, lang, est,
+                                  run.signatures.get((ms.task, metric), ""), profiles_of(axis, metric)))
+            cells.append(Cell(run.label, str(run.path), axis, metric, "macro", macro,
+                              sigs.pop() if len(sigs) == 1 else "", profiles_of(axis, metric)))
+    return cells
+
+
+def decimals(metric: str) -> int:
+    """Judge dimensions live on a 1–5 scale and need two decimals; 0–100 metrics one."""
+    return 2 if metric.startswith("judge:") else 1
+
+
+def fmt_value(est: Estimate, metric: str) -> str:
+    if est.value is None:
+        return "—"
+    d = decimals(metric)
+    if est.ci is None:
+        return f"{est.value:.{d}f}"
+    return f"{est.value:.{d}f} [{est.ci.low:.{d}f}, {est.ci.high:.{d}f}]"
+
+
+def fmt_n(est: Estimate) -> str:
+    return f"{est.n} ({100 * est.failure_rate:.0f}% failed)" if est.n_failed else f"{est.n}"
+
+
+# --------------------------------------------------------------------------------------------
+# tables (Markdown, LaTeX, CSV)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rendered-agnostic table: header + rows of strings, with a caption and notes."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    sections: tuple[int, ...] = ()
+    """Row indices before which a rule is drawn (e.g. between value rows and n rows)."""
+    notes: tuple[str, ...] = ()
+
+
+def markdown_table(t: Table, level: int = 3) -> str:
+    out = [f"{'#' * level} {t.caption}", "", "| " + " | ".join(t.header) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(t.header))) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in t.rows]
+    out += [""] + [f"{n}" for n in t.notes] + ([""] if t.notes else [])
+    return "\n".join(out)
+
+
+_TEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+               # symbols the Markdown uses that plain pdflatex (T1, no unicode fonts) cannot typeset
+               "†": r"$^\dagger$", "←": r"$\leftarrow$", "→": r"$\rightarrow$", "—": "---", "–": "--",
+               "Δ": r"$\Delta$", "≈": r"$\approx$", "α": r"$\alpha$", "−": "$-$", "×": r"$\times$",
+               "|": r"\textbar{}", "`": ""}
+
+
+def tex_escape(text: str) -> str:
+    return "".join(_TEX_ESCAPE.get(ch, ch) for ch in text)
+
+
+def _tex_cell(text: str) -> str:
+    """'62.5 [48.1, 75.0]' → value with a small CI; a trailing '*' (significance) becomes a superscript."""
+    mark = ""
+    if text.endswith("*"):
+        text, mark = text[:-1], "$^{*}$"
+    if " [" in text and text.endswith("]"):
+        value, ci = text.split(" [", 1)
+        return f"{tex_escape(value)}\\,{{\\scriptsize[{tex_escape(ci[:-1])}]}}{mark}"
+    return tex_escape(text) + mark
+
+
+def latex_table(t: Table) -> str:
+    """A booktabs table (needs \\usepackage{booktabs})."""
+    cols = "l" + "r" * (len(t.header) - 1)
+    out = ["\\begin{table}[t]", "\\centering", "\\small", f"\\caption{{{tex_escape(t.caption)}}}",
+           "\\resizebox{\\linewidth}{!}{%", f"\\begin{{tabular}}{{{cols}}}", "\\toprule",
+           " & ".join(f"\\textbf{{{tex_escape(h)}}}" for h in t.header) + " \\\\", "\\midrule"]
+    for i, row in enumerate(t.rows):
+        if i in t.sections:
+            out.append("\\midrule")
+        out.append(" & ".join(_tex_cell(c) for c in row) + " \\\\")
+    out += ["\\bottomrule", "\\end{tabular}}"]
+    if t.notes:
+        out.append("\\par\\smallskip\\footnotesize " + " \\\\ ".join(tex_escape(n.removeprefix("- ")) for n in t.notes))
+    out += ["\\end{table}", ""]
+    return "\n".join(out)
+
+
+def metric_table(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str]) -> Table:
+    """Rows: each run's values with CIs, then each run's n (and failures); columns: languages + macro."""
+    langs = [lang for lang in LANG_CODES if any(c.lang == lang and c.axis == axis and c.metric == metric for c in cells)]
+    cols = langs + ["macro"]
+    at = {(c.run, c.lang): c for c in cells if c.axis == axis and c.metric == metric}
+    value_rows = [tuple([run] + [fmt_value(at[(run, l)].est, metric) if (run, l) in at else "—" for l in cols])
+                  for run in runs]
+    n_rows = [tuple([f"n: {run}"] + [fmt_n(at[(run, l)].est) if (run, l) in at else "—" for l in cols])
+              for run in runs]
+    caption = f"{AXIS_TITLES[axis]}: {metric}"
+    return Table(caption, tuple(["model"] + cols), tuple(value_rows + n_rows), sections=(len(value_rows),))
+
+
+def signature_notes(cells: Sequence[Cell], axis: str, metrics: Sequence[str]) -> list[str]:
+    """One line per distinct signature, naming the languages (and runs, when they differ) it covers."""
+    notes = []
+    for metric in metrics:
+        mine = [c for c in cells if c.axis == axis and c.metric == metric and c.lang != "macro"]
+        all_runs = {c.run for c in mine}
+        groups: dict[str, list[Cell]] = {}
+        for c in mine:
+            groups.setdefault(c.signature, []).append(c)
+        for sig, members in groups.items():
+            langs = ",".join(l for l in LANG_CODES if any(c.lang == l for c in members))
+            runs = {c.run for c in members}
+            who = "" if runs == all_runs else f"; runs: {', '.join(sorted(runs))}"
+            notes.append(f"- `{metric}` [{langs}{who}]: `{sig or 'no signature (summary.json missing)'}`")
+    return notes
+
+
+def leaderboard_tables(cells: Sequence[Cell], runs: Sequence[str], profile: str) -> list[tuple[str, list[Table], list[str]]]:
+    """(axis, tables, signature notes) for one profile."""
+    out = []
+    for axis in AXES:
+        metrics = sort_metrics(c.metric for c in cells if c.axis == axis and profile in c.profiles)
+        metrics = [m for m in PAPER_METRICS[axis] if m in metrics] + [m for m in metrics if m not in PAPER_METRICS[axis]]
+        if metrics:
+            out.append((axis, [metric_table(cells, axis, m, runs) for m in metrics], signature_notes(cells, axis, metrics)))
+    return out
+
+
+CSV_FIELDS = ("model", "run_dir", "axis", "metric", "lang", "value", "ci_low", "ci_high", "n", "n_failed",
+              "failure_rate", "ci_resamples", "ci_seed", "profiles", "signature")
+
+
+def cells_csv(cells: Sequence[Cell]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_FIELDS)
+    for c in cells:
+        e = c.est
+        w.writerow([c.run, c.run_dir, c.axis, c.metric, c.lang, _num(e.value), _num(e.ci.low if e.ci else None),
+                    _num(e.ci.high if e.ci else None), e.n, e.n_failed, f"{e.failure_rate:.4f}",
+                    e.ci.resamples if e.ci else "", e.ci.seed if e.ci else "", ";".join(c.profiles), c.signature])
+    return buf.getvalue()
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{x:.4f}"
+
+
+# --------------------------------------------------------------------------------------------
+# comparisons
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """B vs A on one metric: per-language paired bootstraps (Holm across languages) and the macro."""
+
+    axis: str
+    metric: str
+    label_a: str
+    label_b: str
+    per_lang: tuple[Contrast, ...]
+    macro: Contrast | None
+
+
+def compare_runs(a: RunData, b: RunData, metrics: dict[str, Sequence[str]] | None = None,
+                 aggregates: AggregateFor = metric_aggregate, resamples: int = RESAMPLES, seed: int | None = None,
+                 alpha: float = ALPHA) -> list[Comparison]:
+    """Paired bootstrap of B − A per language and for the macro average, for each metric both runs
+    scored (default: the paper profile). Holm corrects across the languages of one metric."""
+    seed = a.seed if seed is None else seed
+    out = []
+    for axis in AXES:
+        wanted = (metrics or PAPER_METRICS).get(axis, ())
+        for metric in wanted:
+            la, lb = a.by_lang(axis, metric), b.by_lang(axis, metric)
+            langs = [l for l in la if l in lb and la[l].n and lb[l].n]
+            if not langs:
+                continue
+            agg = aggregates(metric)
+            per = with_holm([compare_task(la[l], lb[l], agg, resamples, seed, alpha) for l in langs])
+            macro = compare_macro([(la[l], lb[l]) for l in langs], agg, resamples, seed, alpha) if len(langs) > 1 else None
+            out.append(Comparison(axis, metric, a.label, b.label, tuple(per), macro))
+    return out
+
+
+def verdict(c: Contrast, label_a: str, label_b: str) -> str:
+    """'th: B > A on metric, Δ=+62.5 [48.1, 75.0], p_holm<0.001 (n=24)' — Δ is always B − A."""
+    d = decimals(c.metric)
+    sign = ">" if c.delta > 0 else "<"
+    rel = f"{label_b} {sign} {label_a}" if c.significant else f"{label_b} ≈ {label_a} (not significant)"
+    p_name, p = ("p_holm", c.p_holm) if c.p_holm is not None else ("p", c.p)
+    pstr = format_p(p, c.ci.resamples)
+    pstr = pstr if pstr.startswith("<") else f"={pstr}"
+    excl = f", {c.n_excluded} item(s) excluded (failed or missing in one run)" if c.n_excluded else ""
+    return (f"{c.label}: {rel} on {c.metric}, Δ={c.delta:+.{d}f} [{c.ci.low:+.{d}f}, {c.ci.high:+.{d}f}], "
+            f"{p_name}{pstr} (n={c.n}{excl})")
+
+
+def comparison_markdown(comps: Sequence[Comparison], level: int = 2) -> str:
+    if not comps:
+        return "No metric was scored on a common language in both runs.\n"
+    a, b = comps[0].label_a, comps[0].label_b
+    out = [f"{'#' * level} {b} vs {a}", "",
+           f"Paired bootstrap over the items scored in both runs (Δ = {b} − {a}; "
+           f"{comps[0].per_lang[0].ci.resamples} resamples, seed {comps[0].per_lang[0].ci.seed}; two-sided; "
+           "p-values Holm-corrected across the languages of each metric; the macro average is one test of its own).", ""]
+    for comp in comps:
+        d = decimals(comp.metric)
+        out += [f"{'#' * (level + 1)} {AXIS_TITLES[comp.axis]}: {comp.metric}", "",
+                f"| lang | {a} | {b} | Δ [95% CI] | p | p_holm | n | excluded |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        rows = list(comp.per_lang) + ([comp.macro] if comp.macro else [])
+        for c in rows:
+            out.append(f"| {c.label} | {c.value_a:.{d}f} | {c.value_b:.{d}f} | {c.delta:+.{d}f} [{c.ci.low:+.{d}f}, "
+                       f"{c.ci.high:+.{d}f}] | {format_p(c.p, c.ci.resamples)} | "
+                       f"{format_p(c.p_holm, c.ci.resamples) if c.p_holm is not None else '—'} | {c.n} | {c.n_excluded} |")
+        out += [""] + [f"- {verdict(c, a, b)}" for c in rows] + [""]
+    return "\n".join(out)
+
+
+def comparison_csv(comps: Sequence[Comparison]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["model_a", "model_b", "axis", "metric", "lang", "value_a", "value_b", "delta", "ci_low", "ci_high",
+                "p", "p_holm", "significant", "n", "n_excluded", "resamples", "seed"])
+    for comp in comps:
+        for c in list(comp.per_lang) + ([comp.macro] if comp.macro else []):
+            w.writerow([comp.label_a, comp.label_b, comp.axis, comp.metric, c.label, _num(c.value_a), _num(c.value_b),
+                        _num(c.delta), _num(c.ci.low), _num(c.ci.high), f"{c.p:.4f}",
+                        "" if c.p_holm is None else f"{c.p_holm:.4f}", int(c.significant), c.n, c.n_excluded,
+                        c.ci.resamples, c.ci.seed])
+    return buf.getvalue()
+
+
+def compare(run_a: Path, run_b: Path, out_dir: Path | None = None, resamples: int = RESAMPLES,
+            seed: int | None = None, full: bool = False, aggregates: AggregateFor = metric_aggregate) -> str:
+    """`mella-bench compare`: Markdown text (and compare.md / compare.csv under out_dir when given)."""
+    a, b = load_runs([Path(run_a), Path(run_b)])
+    metrics = ({axis: sorted(set(a.metrics(axis)) & set(b.metrics(axis))) for axis in AXES} if full else None)
+    comps = compare_runs(a, b, metrics, aggregates, resamples, seed)
+    text = comparison_markdown(comps)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "compare.md").write_text(text, encoding="utf-8")
+        (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# plots
+
+
+def lang_label(code: str) -> str:
+    """Plot label: ISO code and English name. Native names would need Thai/Hangul/Arabic fonts that
+    a plain machine lacks (DejaVu has no Thai or Hangul glyphs), so plots never use them."""
+    return f"{code}\n{LANGUAGES[code].name}" if code in LANGUAGES else code
+
+
+def _new_figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _yerr(ests: Sequence[Estimate]) -> list[list[float]]:
+    lo = [max(0.0, e.value - e.ci.low) if e.value is not None and e.ci else 0.0 for e in ests]
+    hi = [max(0.0, e.ci.high - e.value) if e.value is not None and e.ci else 0.0 for e in ests]
+    return [lo, hi]
+
+
+def bar_plot(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str], path: Path) -> Path:
+    """Grouped bars per language (+ macro), one bar per model, whiskers = 95% bootstrap CI."""
+    import numpy as np
+
+    langs = [l for l in LANG_CODES if any(c.lang == l and c.axis == axis and c.metric == metric for c in cells)]
+    cols = langs + ["macro"]
+    at = {(c.run, c.lang): c.est for c in cells if c.axis == axis and c.metric == metric}
+    fig = _new_figure(min(12.0, 3.0 + 0.3 * len(cols) * max(2, len(runs))), 4.5)
+    ax = fig.add_subplot()
+    width = 0.8 / max(1, len(runs))
+    x = np.arange(len(cols))
+    for i, run in enumerate(runs):
+        ests = [at.get((run, l), Estimate(None, None, 0, 0)) for l in cols]
+        heights = [e.value if e.value is not None else 0.0 for e in ests]
+        ax.bar(x + (i - (len(runs) - 1) / 2) * width, heights, width, yerr=_yerr(ests), capsize=3,
+               label=run, error_kw={"elinewidth": 1, "ecolor": "#333333"})
+    ax.set_xticks(x, [lang_label(l) if l != "macro" else "macro\n(mean)" for l in cols], fontsize=8)
+    ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
+    ax.set_ylabel(f"{metric} (0–100)" if not metric.startswith("judge:") else f"{metric} (1–5)")
+    ax.set_title(f"{AXIS_TITLES[axis]}: {metric} — 95% bootstrap CI", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    fig.savefig(path)
+    return path
+
+
+def scatter_plot(cells: Sequence[Cell], runs: Sequence[str], path: Path) -> Path | None:
+    """Macro cultural (x) vs linguistic (y) per model with CI crosses; None if no run has both."""
+    (ax_x, m_x), (ax_y, m_y) = SCATTER_AXES
+    at = {(c.run, c.axis, c.metric): c.est for c in cells if c.lang == "macro"}
+    points = [(r, at[(r, ax_x, m_x)], at[(r, ax_y, m_y)]) for r in runs
+              if (r, ax_x, m_x) in at and (r, ax_y, m_y) in at
+              and at[(r, ax_x, m_x)].value is not None and at[(r, ax_y, m_y)].value is not None]
+    if not points:
+        return None
+    fig = _new_figure(6.4, 4.8)
+    ax = fig.add_subplot()
+    for run, ex, ey in points:
+        ax.errorbar([ex.value], [ey.value], xerr=_yerr([ex]), yerr=_yerr([ey]),
+                    fmt="o", capsize=4, label=run)
+        ax.annotate(run, (ex.value, ey.value), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    ax.set_xlabel(f"cultural: {m_x} on {ax_x}, macro over languages")
+    ax.set_ylabel(f"linguistic: {m_y} on {ax_y}, macro over languages")
+    ax.set_title("Cultural vs linguistic axis (95% bootstrap CI crosses)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.set_xlim(-3, 103)  # both axes on the 0–100 scale: distances are comparable between plots
+    ax.set_ylim(-3, 103)
+    fig.savefig(path)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# the report
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    csv: Path
+    latex: Path
+    plots: tuple[Path, ...]
+
+
+def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
+                    plots: Sequence[Path], resamples: int) -> str:
+    labels = [r.label for r in runs]
+    out = ["# mella-bench leaderboard", "",
+           "| model | run directory | seed | tasks |", "|---|---|---:|---:|"]
+    out += [f"| {r.label} | `{r.path}` | {r.seed} | {len({ms.task for ms in r.scores.values()})} |" for r in runs]
+    out += ["", f"Cells: value [95% CI] — percentile bootstrap over items, {resamples} resamples, each run's seed, "
+            "corpus metrics recomputed on every resample from per-item sufficient statistics. `macro` is the mean over "
+            "the languages of the row (its CI resamples every language jointly). `n` = items scored; failed items are "
+            "excluded from values and shown as a failure rate. Signatures are listed under each axis.", ""]
+    for profile in PROFILES:
+        title = "Paper profile (MELLA's metrics)" if profile == "paper" else "Full profile (every metric)"
+        out += [f"## {title}", ""]
+        for axis, tables, notes in leaderboard_tables(cells, labels, profile):
+            out += [markdown_table(t) for t in tables]
+            out += [f"Signatures — {AXIS_TITLES[axis]}, {profile} profile:", ""] + notes + [""]
+    for group in _group_by_pair(comps):
+        out += [comparison_markdown(group).replace("## ", "## Significance: ", 1)]
+    if plots:
+        out += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+    return "\n".join(out)
+
+
+def render_latex(runs: Sequence[RunData], cells: Sequence[Cell], resamples: int) -> str:
+    labels = [r.label for r in runs]
+    out = ["% mella-bench leaderboard (needs \\usepackage{booktabs,graphicx})",
+           f"% value [95% percentile-bootstrap CI, {resamples} resamples]; n = items scored", ""]
+    for profile in PROFILES:
+        out.append(f"% ---- {profile} profile")
+        for axis, tables, notes in leaderboard_tables(cells, labels, profile):
+            for t in tables:
+                sig = [n for n in notes if n.startswith(f"- `{t.caption.split(': ', 1)[1]}`")]
+                caption = f"{t.caption} ({profile} profile); value [95% bootstrap CI]"
+                out.append(latex_table(Table(caption, t.header, t.rows, t.sections,
+                                             tuple(n.lstrip("- ").replace("`", "") for n in sig))))
+    return "\n".join(out)
+
+
+def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAMPLES, plots: bool = True,
+                 aggregates: AggregateFor = metric_aggregate) -> ReportFiles:
+    """`mella-bench report`: leaderboard.{md,csv,tex} and PNG plots in out_dir. With two or more
+    runs, every later run is compared with the first (the baseline) on the paper metrics."""
+    runs = load_runs(run_dirs)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cells = [c for r in runs for c in run_cells(r, aggregates, resamples)]
+    comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
+    labels = [r.label for r in runs]
+    made: list[Path] = []
+    if plots:
+        with warnings.catch_warnings():
+            # a missing glyph must fail loudly instead of rendering empty boxes
+            warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
+            for axis in AXES:
+                for metric in PAPER_METRICS[axis]:
+                    if any(c.axis == axis and c.metric == metric for c in cells):
+                        made.append(bar_plot(cells, axis, metric, labels, out_dir / f"bars_{axis}_{_slug(metric)}.png"))
+            sc = scatter_plot(cells, labels, out_dir / "scatter_know_ling.png")
+            if sc:
+                made.append(sc)
+    md, csv_path, tex = out_dir / "leaderboard.md", out_dir / "leaderboard.csv", out_dir / "leaderboard.tex"
+    md.write_text(render_markdown(runs, cells, comps, made, resamples), encoding="utf-8")
+    csv_path.write_text(cells_csv(cells), encoding="utf-8")
+    tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
+    if comps:
+        (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
+    return ReportFiles(md, csv_path, tex, tuple(made))
+
+
+def _group_by_pair(comps: Sequence[Comparison]) -> list[list[Comparison]]:
+    groups: dict[tuple[str, str], list[Comparison]] = {}
+    for c in comps:
+        groups.setdefault((c.label_a, c.label_b), []).append(c)
+    return list(groups.values())
+
+
+def _slug(metric: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in metric.replace("++", "pp"))

@@ -1,0 +1,357 @@
+"""Paper-layout tables regenerated from stored runs, and the CI check that they are up to date.
+
+`results/tables.yaml` says which run directory fills which cell (backbone × {baseline, +MELLA} ×
+language) of the paper's two tables (Keyword Accuracy on know; METEOR / BLEU / ROUGE-L on ling).
+`mella-bench tables` writes them as Markdown, LaTeX and CSV; `mella-bench tables --check` rebuilds
+them in memory and fails with a diff naming every changed cell (table, row, column).
+
+By default the values are re-derived from each run's predictions (`mella_bench.metrics.rescore`,
+predictions.jsonl → score rows), not read from scores.jsonl, so an edited prediction changes the
+table and a stale scores.jsonl cannot hide it. Numbers published in the paper (as far as they are
+known: `results/published.yaml`, second-hand) are shown in their own rows, with their provenance.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Collection, Iterable, Literal, Sequence
+
+from mella_bench.langs import LANG_CODES
+from mella_bench.report import (AXIS_TITLES, RunData, Table, latex_table, load_run, markdown_table)
+from mella_bench.stats import RESAMPLES, Estimate, language_estimates, metric_aggregate
+from mella_bench.yamlio import ConfigError, load_yaml
+
+SETTINGS = (("baseline", "baseline"), ("mella", "+MELLA"))
+"""(config key, row label) of the two settings of every backbone."""
+Source = Literal["predictions", "scores"]
+RowsFor = Callable[[Path], Iterable[dict]]
+MISSING = "—"
+
+
+# --------------------------------------------------------------------------------------------
+# config
+
+
+@dataclass(frozen=True)
+class Backbone:
+    name: str
+    runs: dict[str, Path]
+    """Setting key ('baseline', 'mella') → run directory."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    title: str
+    axis: str
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A number reported in the paper, with where it comes from."""
+
+    backbone: str
+    axis: str
+    metric: str
+    lang: str
+    values: dict[str, float]
+    """Setting key → value."""
+    provenance: str
+
+
+@dataclass(frozen=True)
+class TablesConfig:
+    path: Path
+    output: Path
+    backbones: tuple[Backbone, ...]
+    tables: tuple[TableSpec, ...]
+    published: tuple[Published, ...]
+    digits: int = 2
+    resamples: int = RESAMPLES
+
+
+def _need(d: dict, key: str, where: str, kind: type = str) -> Any:
+    if key not in d:
+        raise ConfigError(f"{where}: missing field '{key}'")
+    if not isinstance(d[key], kind):
+        raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {type(d[key]).__name__}")
+    return d[key]
+
+
+def load_config(path: Path) -> TablesConfig:
+    """Read and validate tables.yaml (and the published-numbers file it names); paths are relative to it."""
+    path = Path(path)
+    raw = load_yaml(path)
+    root = path.parent
+    backbones = []
+    for i, b in enumerate(_need(raw, "backbones", str(path), list)):
+        where = f"{path}: backbones[{i}]"
+        if not isinstance(b, dict):
+            raise ConfigError(f"{where}: expected a mapping")
+        runs = {key: root / _need(b, key, where) for key, _ in SETTINGS if key in b}
+        if not runs:
+            raise ConfigError(f"{where}: give at least one of {', '.join(k for k, _ in SETTINGS)} (a run directory)")
+        backbones.append(Backbone(_need(b, "name", where), runs))
+    tables = []
+    for i, t in enumerate(_need(raw, "tables", str(path), list)):
+        where = f"{path}: tables[{i}]"
+        axis = _need(t, "axis", where)
+        if axis not in AXIS_TITLES:
+            raise ConfigError(f"{where}.axis: expected one of {', '.join(AXIS_TITLES)}, got '{axis}'")
+        tables.append(TableSpec(_need(t, "id", where), _need(t, "title", where), axis,
+                                tuple(_need(t, "metrics", where, list))))
+    published: tuple[Published, ...] = ()
+    if raw.get("published"):
+        published = load_published(root / str(raw["published"]))
+    return TablesConfig(path, root / str(raw.get("output", "tables")), tuple(backbones), tuple(tables), published,
+                        int(raw.get("digits", 2)), int(raw.get("resamples", RESAMPLES)))
+
+
+def load_published(path: Path) -> tuple[Published, ...]:
+    raw = load_yaml(path)
+    out = []
+    for i, e in enumerate(_need(raw, "entries", str(path), list)):
+        where = f"{path}: entries[{i}]"
+        values = {key: float(e[key]) for key, _ in SETTINGS if key in e}
+        if not values:
+            raise ConfigError(f"{where}: give a 'baseline' and/or 'mella' value")
+        lang = _need(e, "lang", where)
+        if lang not in LANG_CODES:
+            raise ConfigError(f"{where}.lang: unknown language '{lang}'")
+        out.append(Published(_need(e, "backbone", where), _need(e, "axis", where), _need(e, "metric", where), lang,
+                             values, _need(e, "provenance", where)))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# building the tables
+
+
+def rescored_rows(run_dir: Path, metrics: Collection[str] | None = None) -> list[dict]:
+    """Score rows re-derived from predictions.jsonl by the metrics package (nothing is written).
+
+    Contract with `mella_bench.metrics.rescore(run_dir, metrics=None) -> Iterable[dict]`: rows in the
+    scores.jsonl format for every (task, item, metric) of the run (only `metrics` when given),
+    computed from predictions.jsonl and the run's data, exactly as scoring the run would.
+    """
+    try:
+        from mella_bench.metrics import rescore
+    except ImportError as exc:
+        raise RuntimeError(f"re-deriving scores from predictions needs mella_bench.metrics.rescore ({exc}); "
+                           "use --from scores to read scores.jsonl instead") from exc
+    return list(rescore(Path(run_dir), metrics=sorted(metrics) if metrics else None))
+
+
+def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Collection[str]) -> RunData:
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist; "
+                                "create it with `mella-bench run` or fix the path")
+    if rows_for is not None:
+        return load_run(run_dir, rows_for(run_dir))
+    return load_run(run_dir, rescored_rows(run_dir, metrics)) if source == "predictions" else load_run(run_dir)
+
+
+@dataclass(frozen=True)
+class TableCell:
+    table: str
+    row: str
+    column: str
+    text: str
+    est: Estimate | None = None
+    source: str = ""
+    signature: str = ""
+    metric: str = ""
+
+
+def _fmt(est: Estimate, digits: int) -> str:
+    if est.value is None:
+        return MISSING
+    if est.ci is None:
+        return f"{est.value:.{digits}f}"
+    return f"{est.value:.{digits}f} [{est.ci.low:.{digits}f}, {est.ci.high:.{digits}f}]"
+
+
+def _row_name(backbone: str, setting: str, metric: str, spec: TableSpec, published: bool = False) -> str:
+    name = f"{backbone} / {setting}" + (" (published†)" if published else "")
+    return f"{name} / {metric}" if len(spec.metrics) > 1 else name
+
+
+def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: RowsFor | None = None,
+                aggregates: Callable[[str], Any] = metric_aggregate) -> list[TableCell]:
+    """Every cell of every table, ours first (value [95% CI]), then the published rows."""
+    runs: dict[Path, RunData] = {}
+    cells: list[TableCell] = []
+    columns = list(LANG_CODES) + ["macro"]
+    for spec in cfg.tables:
+        for b in cfg.backbones:
+            for key, label in SETTINGS:
+                if key not in b.runs:
+                    continue
+                run_dir = b.runs[key]
+                if run_dir not in runs:
+                    runs[run_dir] = _load(run_dir, source, rows_for, {m for t in cfg.tables for m in t.metrics})
+                run = runs[run_dir]
+                for metric in spec.metrics:
+                    per = run.by_lang(spec.axis, metric)
+                    ests, macro = language_estimates(list(per.values()), aggregates(metric), cfg.resamples, run.seed)
+                    by = dict(zip(per, ests))
+                    by["macro"] = macro if len(per) == len(LANG_CODES) else Estimate(None, None, macro.n, macro.n_failed)
+                    row = _row_name(b.name, label, metric, spec)
+                    for col in columns:
+                        est = by.get(col)
+                        sig = run.signatures.get((per[col].task, metric), "") if col in per else ""
+                        cells.append(TableCell(spec.id, row, col, _fmt(est, cfg.digits) if est else MISSING, est,
+                                               _rel(run_dir, cfg.path.parent), sig, metric))
+        for pub_backbone in dict.fromkeys(p.backbone for p in cfg.published if p.axis == spec.axis):
+            for key, label in SETTINGS:
+                for metric in spec.metrics:
+                    entries = {p.lang: p for p in cfg.published if p.backbone == pub_backbone and p.axis == spec.axis
+                               and p.metric == metric and key in p.values}
+                    if not entries:
+                        continue
+                    row = _row_name(pub_backbone, label, metric, spec, published=True)
+                    for col in columns:
+                        p = entries.get(col)
+                        cells.append(TableCell(spec.id, row, col, f"{p.values[key]:.{cfg.digits}f}" if p else MISSING,
+                                               None, p.provenance if p else "", "", metric))
+    return cells
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _columns_header(spec: TableSpec) -> tuple[str, ...]:
+    return ("row",) + tuple(c.upper() for c in LANG_CODES) + ("macro",)
+
+
+def _table(spec: TableSpec, cells: Sequence[TableCell], cfg: TablesConfig) -> Table:
+    mine = [c for c in cells if c.table == spec.id]
+    rows = list(dict.fromkeys(c.row for c in mine))
+    at = {(c.row, c.column): c.text for c in mine}
+    body = tuple((r,) + tuple(at.get((r, col), MISSING) for col in list(LANG_CODES) + ["macro"]) for r in rows)
+    first_pub = next((i for i, r in enumerate(rows) if "(published†)" in r), None)
+    return Table(spec.title, _columns_header(spec), body, sections=(first_pub,) if first_pub else (),
+                 notes=tuple(f"- {n}" for n in _notes(spec, mine, cfg)))
+
+
+def _notes(spec: TableSpec, cells: Sequence[TableCell], cfg: TablesConfig) -> list[str]:
+    ours = [c for c in cells if c.est is not None]
+    notes = ["Ours: value [95% percentile-bootstrap CI over items, "
+             f"{cfg.resamples} resamples, each run's seed]; macro = mean over the 8 languages (— unless all 8 are scored)."]
+    ns = {(c.row, c.column): c.est for c in ours if c.column != "macro" and c.est and c.est.value is not None}
+    if ns:
+        n_vals = sorted({e.n for e in ns.values()})
+        failed = sorted({f"{r} {col}: {e.n_failed}" for (r, col), e in ns.items() if e.n_failed})
+        notes.append(f"n per cell (items scored): {', '.join(map(str, n_vals))}; "
+                     + (f"failed items: {'; '.join(failed)}." if failed else "no failed items."))
+    runs = dict.fromkeys((" / ".join(c.row.split(" / ")[:2]), c.source) for c in ours)
+    notes.append("Runs: " + "; ".join(f"{row} ← `{src}`" for row, src in runs) + ".")
+    sigs: dict[tuple[str, str], list[str]] = {}
+    for c in ours:
+        if c.column != "macro" and c.signature:
+            langs = sigs.setdefault((c.metric, c.signature), [])
+            if c.column not in langs:
+                langs.append(c.column)
+    notes += [f"Signature of {metric} [{','.join(langs)}]: `{sig}`" for (metric, sig), langs in sigs.items()]
+    provs = dict.fromkeys(c.source for c in cells if c.est is None and c.source)
+    notes += [f"† Published number, not ours: {p}" for p in provs]
+    return notes
+
+
+def cells_csv(cells: Sequence[TableCell]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["table", "row", "column", "text", "value", "ci_low", "ci_high", "n", "n_failed", "source", "signature"])
+    for c in cells:
+        e = c.est
+        w.writerow([c.table, c.row, c.column, c.text,
+                    "" if not e or e.value is None else f"{e.value:.4f}",
+                    "" if not e or not e.ci else f"{e.ci.low:.4f}", "" if not e or not e.ci else f"{e.ci.high:.4f}",
+                    "" if not e else e.n, "" if not e else e.n_failed, c.source, c.signature])
+    return buf.getvalue()
+
+
+def render(cfg: TablesConfig, cells: Sequence[TableCell]) -> dict[Path, str]:
+    """File path → content for every table: <output>/<id>.md, .tex, .csv."""
+    files: dict[Path, str] = {}
+    for spec in cfg.tables:
+        t = _table(spec, cells, cfg)
+        head = (f"<!-- generated by `mella-bench tables` from {cfg.path.name}; do not edit: "
+                "`mella-bench tables --check` fails when this file and the runs disagree -->\n\n")
+        files[cfg.output / f"{spec.id}.md"] = head + markdown_table(t, level=2)
+        files[cfg.output / f"{spec.id}.tex"] = ("% generated by `mella-bench tables`; do not edit\n"
+                                                + latex_table(t))
+        files[cfg.output / f"{spec.id}.csv"] = cells_csv([c for c in cells if c.table == spec.id])
+    return files
+
+
+def build(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
+          aggregates: Callable[[str], Any] = metric_aggregate) -> tuple[TablesConfig, dict[Path, str]]:
+    cfg = load_config(Path(config))
+    return cfg, render(cfg, build_cells(cfg, source, rows_for, aggregates))
+
+
+def write_tables(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
+                 aggregates: Callable[[str], Any] = metric_aggregate) -> list[Path]:
+    """`mella-bench tables`: (re)write every table file; returns the paths written."""
+    cfg, files = build(config, source, rows_for, aggregates)
+    cfg.output.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return list(files)
+
+
+# --------------------------------------------------------------------------------------------
+# the check
+
+
+def _csv_cells(text: str) -> dict[tuple[str, str, str], str]:
+    return {(r["table"], r["row"], r["column"]): r["text"] for r in csv.DictReader(io.StringIO(text))}
+
+
+def cell_differences(committed_csv: str, regenerated_csv: str) -> list[str]:
+    """One line per cell that differs, naming table, row and column."""
+    old, new = _csv_cells(committed_csv), _csv_cells(regenerated_csv)
+    out = []
+    for key in list(dict.fromkeys(list(old) + list(new))):
+        a, b = old.get(key), new.get(key)
+        if a != b:
+            table, row, col = key
+            out.append(f"table {table}, row '{row}', column '{col}': committed {a!r} → regenerated {b!r}")
+    return out
+
+
+def check_tables(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
+                 aggregates: Callable[[str], Any] = metric_aggregate) -> tuple[bool, str]:
+    """Regenerate in memory and compare with the committed files: (ok, human-readable report)."""
+    cfg, files = build(config, source, rows_for, aggregates)
+    problems: list[str] = []
+    for path, text in files.items():
+        if not path.is_file():
+            problems.append(f"{path}: missing (run `mella-bench tables` and commit the result)")
+            continue
+        committed = path.read_text(encoding="utf-8")
+        if committed == text:
+            continue
+        if path.suffix == ".csv":
+            problems += [f"{path}: {d}" for d in cell_differences(committed, text)] or [f"{path}: differs"]
+        diff = difflib.unified_diff(committed.splitlines(), text.splitlines(), f"{path} (committed)",
+                                    f"{path} (regenerated from the runs)", lineterm="", n=0)
+        problems.append("\n".join(diff))
+    if not problems:
+        return True, f"tables up to date: {len(files)} files under {cfg.output}"
+    return False, ("the committed tables differ from what the runs produce "
+                   "(run `mella-bench tables` and commit, or revert the runs):\n" + "\n".join(problems))
+
+
+__all__ = ["TablesConfig", "build", "build_cells", "cell_differences", "check_tables", "load_config",
+           "rescored_rows", "write_tables"]

@@ -1,0 +1,255 @@
+"""Bootstrap CIs and paired tests (mella_bench/stats.py) checked against sacrebleu's real scorers."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU, CHRF
+
+from mella_bench import stats as S
+
+WORDS = ("phở bò Hà Nội với hành và rau thơm bát canh thịt nước dùng bánh mì chợ nổi sông "
+         "áo dài nón lá đền chùa phố cổ lồng đèn").split()
+
+
+def corpus(n: int = 30, noise: float = 0.4, seed: int = 1) -> tuple[list[str], list[str]]:
+    """n references and hypotheses that keep each reference word with probability 1 - noise."""
+    rng = random.Random(seed)
+    refs, hyps = [], []
+    for _ in range(n):
+        ref = [rng.choice(WORDS) for _ in range(rng.randint(6, 14))]
+        hyp = [w if rng.random() > noise else rng.choice(WORDS) for w in ref]
+        refs.append(" ".join(ref))
+        hyps.append(" ".join(hyp))
+    return hyps, refs
+
+
+def sacrebleu_aggregate(metric):
+    """Aggregate over stats rows = sacrebleu's own corpus computation from summed segment statistics."""
+    def agg(rows: np.ndarray) -> float:
+        return float(metric._compute_score_from_stats(rows.sum(axis=0)).score)
+    return agg
+
+
+def segment_stats(metric, hyps, refs) -> np.ndarray:
+    return np.array(metric._extract_corpus_statistics(hyps, [refs]), dtype=float)
+
+
+@pytest.mark.parametrize("make", [lambda: BLEU(tokenize="none"), lambda: CHRF(word_order=2)], ids=["bleu", "chrf++"])
+def test_ci_equals_brute_force_rescoring_with_the_real_scorer(make):
+    hyps, refs = corpus()
+    metric = make()
+    st = segment_stats(metric, hyps, refs)
+    agg = sacrebleu_aggregate(metric)
+    # the full-set value is sacrebleu's corpus score
+    assert agg(st) == pytest.approx(make().corpus_score(hyps, [refs]).score, abs=1e-9)
+    ci = S.bootstrap_ci(st, agg, resamples=200, seed=3, task="mella_vi_ling")
+    brute = [make().corpus_score([hyps[i] for i in idx], [[refs[i] for i in idx]]).score
+             for idx in S.resample_indices(len(hyps), 200, 3, "mella_vi_ling")]
+    low, high = np.percentile(brute, [2.5, 97.5])
+    assert (ci.low, ci.high) == (pytest.approx(low, abs=1e-9), pytest.approx(high, abs=1e-9))
+    assert ci.low < agg(st) < ci.high
+    assert (ci.resamples, ci.seed) == (200, 3)
+
+
+def test_mean_metric_ci_equals_brute_force_sentence_scores():
+    hyps, refs = corpus(25, seed=2)
+    sent = [CHRF().sentence_score(h, [r]).score for h, r in zip(hyps, refs)]
+    st = np.array(sent)[:, None]
+    ci = S.bootstrap_ci(st, S.mean_aggregate, resamples=300, seed=0, task="t")
+    brute = [np.mean([CHRF().sentence_score(hyps[i], [refs[i]]).score for i in idx])
+             for idx in S.resample_indices(25, 300, 0, "t")]
+    assert (ci.low, ci.high) == pytest.approx(tuple(np.percentile(brute, [2.5, 97.5])), abs=1e-9)
+
+
+def test_vectorised_mean_matches_generic_path():
+    st = np.random.default_rng(0).uniform(0, 100, size=(50, 1))
+    fast = S.bootstrap_ci(st, S.mean_aggregate, 500, seed=4)
+    slow = S.bootstrap_ci(st, lambda rows: float(np.mean(rows[:, 0])), 500, seed=4)
+    assert (fast.low, fast.high) == pytest.approx((slow.low, slow.high), abs=1e-9)
+
+
+def test_same_seed_same_interval_other_seed_or_task_other_resamples():
+    st = np.random.default_rng(1).uniform(0, 100, size=(40, 1))
+    a = S.bootstrap_ci(st, S.mean_aggregate, seed=5, task="x")
+    assert a == S.bootstrap_ci(st, S.mean_aggregate, seed=5, task="x")
+    assert a != S.bootstrap_ci(st, S.mean_aggregate, seed=6, task="x")
+    assert not np.array_equal(S.resample_indices(40, 10, 5, "x"), S.resample_indices(40, 10, 5, "y"))
+
+
+def ms(task: str, ids, values, failed=(), lang="th", axis="know", metric="keyword_acc") -> S.MetricScores:
+    return S.MetricScores(task, lang, axis, metric, tuple(ids), np.array(values, dtype=float).reshape(len(ids), -1),
+                          tuple(failed))
+
+
+def test_paired_identical_runs_are_not_significant():
+    hyps, refs = corpus(40)
+    metric = BLEU(tokenize="none")
+    st = segment_stats(metric, hyps, refs)
+    va, vb, delta, ci, p = S.paired_bootstrap(st, st.copy(), sacrebleu_aggregate(metric), seed=0)
+    assert delta == 0 and (ci.low, ci.high) == (0, 0) and p == 1.0
+
+
+def test_paired_clearly_better_run_is_significant_with_the_real_scorer():
+    hyps, refs = corpus(40, noise=0.7)
+    metric = BLEU(tokenize="none")
+    worse = segment_stats(metric, hyps, refs)
+    better = segment_stats(metric, refs, refs)  # the oracle: identical text
+    va, vb, delta, ci, p = S.paired_bootstrap(worse, better, sacrebleu_aggregate(metric), seed=0)
+    assert vb == pytest.approx(100.0) and delta > 30
+    assert ci.low > 0 and p <= 1 / 1001 + 1e-12
+    # and the reverse direction is just as significant, with a negative delta
+    _, _, d2, ci2, p2 = S.paired_bootstrap(better, worse, sacrebleu_aggregate(metric), seed=0)
+    assert d2 == pytest.approx(-delta) and ci2.high < 0 and p2 == p
+
+
+def test_small_noisy_difference_is_not_significant():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 100, size=(20, 1))
+    b = a + rng.normal(0, 20, size=(20, 1)) + 1.0
+    *_, ci, p = S.paired_bootstrap(a, b, S.mean_aggregate, seed=0)
+    assert ci.low < 0 < ci.high and p > 0.05
+
+
+def test_compare_task_aligns_by_item_id_and_counts_exclusions():
+    a = ms("mella_th_know", ["i1", "i2", "i3", "i4"], [10, 20, 30, 40], failed=["i5"])
+    b = ms("mella_th_know", ["i4", "i3", "i2", "i5"], [41, 31, 21, 99], failed=["i1"])
+    r = S.compare_task(a, b, S.mean_aggregate, resamples=100)
+    assert r.n == 3 and r.n_excluded == 2  # i1 failed in B, i5 failed in A
+    assert (r.value_a, r.value_b, r.delta) == pytest.approx((30.0, 31.0, 1.0))
+
+
+def test_holm_known_values_and_monotone():
+    assert S.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert S.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert S.holm([]) == []
+
+
+def test_macro_estimate_matches_per_language_brute_force():
+    rng = np.random.default_rng(2)
+    langs = [ms(f"mella_{l}_know", [f"{l}{i}" for i in range(15)], rng.uniform(0, 100, 15), lang=l)
+             for l in ("th", "ko", "ar")]
+    est = S.macro_estimate(langs, S.mean_aggregate, resamples=300, seed=1)
+    assert est.value == pytest.approx(np.mean([m.stats.mean() for m in langs]))
+    reps = np.mean([[m.stats[idx, 0].mean() for idx in S.resample_indices(15, 300, 1, m.task)] for m in langs], axis=0)
+    assert (est.ci.low, est.ci.high) == pytest.approx(tuple(np.percentile(reps, [2.5, 97.5])))
+    assert est.n == 45
+
+
+def test_macro_paired_identical_and_better():
+    rng = np.random.default_rng(3)
+    a = [ms(f"mella_{l}_know", [f"{l}{i}" for i in range(20)], rng.uniform(0, 30, 20), lang=l) for l in ("th", "vi")]
+    same = S.compare_macro([(x, x) for x in a], S.mean_aggregate)
+    assert same.delta == 0 and same.p == 1.0 and not same.significant
+    b = [ms(x.task, x.item_ids, x.stats[:, 0] + 40, lang=x.lang) for x in a]
+    better = S.compare_macro(list(zip(a, b)), S.mean_aggregate)
+    assert better.delta == pytest.approx(40) and better.significant and S.direction(better) == ">"
+
+
+def test_with_holm_sets_adjusted_p_used_for_significance():
+    rows = [S.Paired(l, "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), p, 10, 0) for l, p in (("th", 0.02), ("ko", 0.04))]
+    adj = S.with_holm(rows)
+    assert [r.p_holm for r in adj] == pytest.approx([0.04, 0.04])
+    assert all(r.significant for r in adj)
+    adj3 = S.with_holm(rows + [S.Paired("vi", "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), 0.03, 10, 0)])
+    assert not any(r.significant for r in adj3)  # 3×0.02 = 0.06 > 0.05
+
+
+def test_format_p_floor():
+    assert S.format_p(1 / 1001, 1000) == "<0.001"
+    assert S.format_p(0.0234, 1000) == "0.023"
+
+
+def write_rows(path: Path, rows) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def row(task, item, metric, value, stats=None, status="ok", lang="th", axis="know"):
+    return {"task": task, "item_id": item, "lang": lang, "axis": axis, "metric": metric, "status": status,
+            "value": value if status == "ok" else None,
+            "stats": (stats or [value]) if status == "ok" else None, "reason": None if status == "ok" else "x"}
+
+
+def test_load_scores_groups_rows_and_later_rows_replace_earlier(tmp_path):
+    write_rows(tmp_path / "scores.jsonl", [row("t", "a", "keyword_acc", 10), row("t", "b", "keyword_acc", 0, status="failed"),
+                                           row("t", "a", "keyword_acc", 50), row("t", "c", "keyword_acc", 100)])
+    m = S.load_scores(tmp_path)[("t", "keyword_acc")]
+    assert m.item_ids == ("a", "c") and m.stats[:, 0].tolist() == [50, 100]
+    assert m.failed == ("b",) and m.failure_rate == pytest.approx(1 / 3)
+
+
+def test_bad_scores_row_names_file_line_and_field(tmp_path):
+    bad = row("t", "a", "bleu", 1.0)
+    bad["stats"] = ["x"]
+    write_rows(tmp_path / "scores.jsonl", [row("t", "z", "bleu", 2.0), bad])
+    with pytest.raises(S.ScoresError, match=r"scores.jsonl:2: field 'stats'"):
+        S.load_scores(tmp_path)
+
+
+def test_add_cis_to_summary_fills_ci_and_records_seed(tmp_path):
+    rng = np.random.default_rng(0)
+    vals = rng.uniform(0, 100, 30).tolist()
+    write_rows(tmp_path / "scores.jsonl", [row("mella_th_know", f"i{i}", "keyword_acc", v) for i, v in enumerate(vals)])
+    (tmp_path / "run.json").write_text(json.dumps({"seeds": {"run": 7}}))
+    summary = {"format_version": 1, "tasks": {"mella_th_know": {"lang": "th", "axis": "know", "n_items": 30, "metrics": {
+        "keyword_acc": {"value": float(np.mean(vals)), "ci": None, "n": 30, "n_failed": 0, "failure_rate": 0.0,
+                        "signature": "kw:v1|nfc", "signature_fields": {"version": 1}, "profiles": ["paper", "full"]}}}}}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    S.add_cis_to_summary(tmp_path, resamples=500, aggregates=lambda m: S.mean_aggregate)
+    S.add_cis_to_summary(tmp_path, resamples=500, aggregates=lambda m: S.mean_aggregate)  # idempotent
+    m = json.loads((tmp_path / "summary.json").read_text())["tasks"]["mella_th_know"]["metrics"]["keyword_acc"]
+    expect = S.bootstrap_ci(np.array(vals)[:, None], S.mean_aggregate, 500, seed=7, task="mella_th_know")
+    assert m["ci"] == pytest.approx([expect.low, expect.high])
+    assert m["signature"] == "kw:v1|nfc|ci:bs500-percentile-seed7"
+    assert m["signature_fields"]["ci_seed"] == 7 and m["signature_fields"]["ci_resamples"] == 500
+    assert m["signature_fields"]["version"] == 1
+
+
+def test_interaction_contrast_brute_force_and_exclusions():
+    rng = np.random.default_rng(5)
+    ids = [f"i{k}" for k in range(25)]
+    arms = [ms("mella_hu_ling", ids, rng.uniform(0, 100, 25), lang="hu", metric="meteor") for _ in range(4)]
+    arms[2] = ms("mella_hu_ling", ids[1:], arms[2].stats[1:, 0], failed=["i0"], lang="hu", metric="meteor")
+    c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate, resamples=400, seed=2)
+    assert c.n == 24 and c.n_excluded == 1
+    common = [a.stats[-24:, 0] for a in arms]
+    assert c.delta == pytest.approx(common[3].mean() - common[1].mean() - common[2].mean() + common[0].mean())
+    reps = [common[3][i].mean() - common[1][i].mean() - common[2][i].mean() + common[0][i].mean()
+            for i in S.resample_indices(24, 400, 2, "mella_hu_ling")]
+    assert (c.ci.low, c.ci.high) == pytest.approx(tuple(np.percentile(reps, [2.5, 97.5])))
+
+
+def test_additive_arms_have_zero_interaction():
+    rng = np.random.default_rng(6)
+    ids = [f"i{k}" for k in range(30)]
+    base = rng.uniform(0, 50, 30)
+    arms = [ms("t", ids, v) for v in (base, base + 10, base + 5, base + 15)]
+    c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate)
+    assert c.delta == pytest.approx(0, abs=1e-9) and c.p == 1.0 and not c.significant
+
+
+def test_metric_aggregate_imports_metrics_lazily_and_accepts_list_only_aggregates(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    def aggregate(metric, stats):  # a list-only implementation: `if not stats` fails on an array
+        if not stats:
+            raise ValueError("no rows")
+        calls.append(type(stats).__name__)
+        return sum(r[0] for r in stats) / len(stats)
+
+    monkeypatch.setitem(sys.modules, "mella_bench.metrics", types.ModuleType("mella_bench.metrics"))
+    sys.modules["mella_bench.metrics"].aggregate = aggregate
+    agg = S.metric_aggregate("keyword_acc")
+    assert agg(np.array([[10.0], [30.0]])) == 20.0 and agg(np.array([[1.0]])) == 1.0
+    assert calls == ["list", "list"]
+    assert S.metric_aggregate("judge:cultural_depth") is S.mean_aggregate
+    monkeypatch.setitem(sys.modules, "mella_bench.metrics", None)
+    with pytest.raises(RuntimeError, match="mella_bench.metrics is not available"):
+        S.metric_aggregate("bleu")

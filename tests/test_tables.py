@@ -1,0 +1,151 @@
+"""Paper tables and `tables --check` (mella_bench/tables.py) on synthetic runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _runs import test_aggregates, write_run
+
+from mella_bench import tables as T
+from mella_bench.yamlio import ConfigError
+
+PUBLISHED = """\
+entries:
+  - backbone: InternVL2-8B
+    axis: know
+    metric: keyword_acc
+    lang: ar
+    baseline: 2.46
+    mella: 6.26
+    provenance: "paper.md §5.1 — second-hand, AI-written Korean review; unverified"
+  - backbone: InternVL2-8B
+    axis: ling
+    metric: meteor
+    lang: hu
+    baseline: 0.11
+    mella: 13.11
+    provenance: "paper.md §5.1 — second-hand, AI-written Korean review; unverified"
+"""
+
+
+def setup(root: Path) -> Path:
+    write_run(root / "runs", "thin", "thin", lambda l, i: 50.0 if i % 4 == 0 else 0.0, lambda l, i: 0.6, n=8)
+    write_run(root / "runs", "thick", "thick", lambda l, i: 100.0, lambda l, i: 0.1, n=8)
+    (root / "published.yaml").write_text(PUBLISHED, encoding="utf-8")
+    cfg = root / "tables.yaml"
+    cfg.write_text("""\
+output: tables
+published: published.yaml
+resamples: 200
+backbones:
+  - name: demo
+    baseline: runs/thin
+    mella: runs/thick
+tables:
+  - id: keyword_accuracy
+    title: "Cultural axis: Keyword Accuracy on D_know (%)"
+    axis: know
+    metrics: [keyword_acc]
+  - id: linguistic
+    title: "Linguistic axis: METEOR / BLEU-4 / ROUGE-L on D_ling"
+    axis: ling
+    metrics: [meteor, bleu, rouge_l]
+""", encoding="utf-8")
+    return cfg
+
+
+def run_tables(cfg, check=False, rows_for=None):
+    kw = dict(source="scores", rows_for=rows_for, aggregates=test_aggregates)
+    return T.check_tables(cfg, **kw) if check else T.write_tables(cfg, **kw)
+
+
+def test_write_then_check_passes_and_published_rows_are_labelled(tmp_path):
+    cfg = setup(tmp_path)
+    written = run_tables(cfg)
+    assert sorted(p.name for p in written) == ["keyword_accuracy.csv", "keyword_accuracy.md", "keyword_accuracy.tex",
+                                               "linguistic.csv", "linguistic.md", "linguistic.tex"]
+    ok, msg = run_tables(cfg, check=True)
+    assert ok, msg
+    md = (tmp_path / "tables" / "keyword_accuracy.md").read_text()
+    assert "| demo / +MELLA | 100.00 [100.00, 100.00] |" in md
+    assert "| InternVL2-8B / baseline (published†) | 2.46 | — |" in md
+    assert "| InternVL2-8B / +MELLA (published†) | 6.26 | — |" in md
+    assert "- † Published number, not ours: paper.md §5.1 — second-hand" in md
+    ling = (tmp_path / "tables" / "linguistic.md").read_text()
+    assert "| InternVL2-8B / +MELLA (published†) / meteor | — | — | 13.11 |" in ling
+    assert "demo / baseline / bleu" in ling
+    tex = (tmp_path / "tables" / "keyword_accuracy.tex").read_text()
+    assert "\\toprule" in tex and "(published$^\\dagger$)" in tex
+
+
+def test_changed_score_fails_check_naming_the_cell(tmp_path):
+    cfg = setup(tmp_path)
+    run_tables(cfg)
+    scores = tmp_path / "runs" / "thick" / "scores.jsonl"
+    rows = [json.loads(l) for l in scores.read_text().splitlines()]
+    target = next(r for r in rows if r["task"] == "mella_th_know" and r["metric"] == "keyword_acc")
+    target["value"], target["stats"] = 0.0, [0.0]
+    scores.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ok, msg = run_tables(cfg, check=True)
+    assert not ok
+    assert "table keyword_accuracy, row 'demo / +MELLA', column 'th': committed '100.00 [100.00, 100.00]' → regenerated '87.50" in msg
+    assert "column 'macro'" in msg
+    assert "--- " in msg and "+++ " in msg  # the unified diff of the Markdown file is shown too
+    assert "linguistic" not in msg.split("\n", 1)[1]  # untouched table: no noise
+
+
+def test_edited_prediction_fails_check_when_rows_are_rederived_from_predictions(tmp_path):
+    """The contract with mella_bench.metrics.rescore: rows derived from predictions.jsonl, not scores.jsonl."""
+    cfg = setup(tmp_path)
+    run_dir = tmp_path / "runs" / "thick"
+    preds = [{"task": r["task"], "item_id": r["item_id"], "lang": r["lang"], "axis": r["axis"], "status": "ok",
+              "text": "ผัดไทย ตลาดน้ำ"} for r in map(json.loads, (run_dir / "scores.jsonl").read_text().splitlines())
+             if r["metric"] == "keyword_acc"]
+    (run_dir / "predictions.jsonl").write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in preds))
+    scores_only = lambda d: map(json.loads, (d / "scores.jsonl").read_text().splitlines())  # noqa: E731
+
+    def rescore(d: Path):  # toy re-scorer: keyword_acc from the prediction text, other rows as stored
+        if not (d / "predictions.jsonl").exists():
+            return scores_only(d)
+        kws = ("ผัดไทย", "ตลาดน้ำ")
+        texts = {p["item_id"]: p["text"] for p in map(json.loads, (d / "predictions.jsonl").read_text().splitlines())}
+        out = []
+        for r in scores_only(d):
+            if r["metric"] == "keyword_acc":
+                v = 100 * sum(k in texts[r["item_id"]] for k in kws) / len(kws)
+                r = {**r, "value": v, "stats": [v]}
+            out.append(r)
+        return out
+
+    run_tables(cfg, rows_for=rescore)
+    assert run_tables(cfg, check=True, rows_for=rescore)[0]
+    lines = (run_dir / "predictions.jsonl").read_text().splitlines()
+    p = json.loads(lines[-1])  # the last know item (vi)
+    p["text"] = "ผัดไทย"
+    lines[-1] = json.dumps(p, ensure_ascii=False)
+    (run_dir / "predictions.jsonl").write_text("\n".join(lines) + "\n")
+    ok, msg = run_tables(cfg, check=True, rows_for=rescore)
+    assert not ok and "table keyword_accuracy, row 'demo / +MELLA', column 'vi'" in msg
+
+
+def test_missing_committed_file_and_bad_config_are_reported(tmp_path):
+    cfg = setup(tmp_path)
+    ok, msg = run_tables(cfg, check=True)
+    assert not ok and "missing (run `mella-bench tables`" in msg
+    cfg.write_text("backbones:\n  - name: x\ntables: []\n")
+    with pytest.raises(ConfigError, match=r"backbones\[0\]: give at least one of baseline, mella"):
+        T.load_config(cfg)
+    cfg.write_text("backbones:\n  - name: x\n    baseline: runs/nope\ntables:\n  - {id: k, title: K, axis: know, metrics: [keyword_acc]}\n")
+    with pytest.raises(FileNotFoundError, match="runs/nope"):
+        run_tables(cfg)
+
+
+def test_predictions_source_without_metrics_package_says_what_to_do(tmp_path, monkeypatch):
+    import sys
+
+    cfg = setup(tmp_path)
+    monkeypatch.setitem(sys.modules, "mella_bench.metrics", None)
+    with pytest.raises(RuntimeError, match="mella_bench.metrics.rescore"):
+        T.write_tables(cfg, source="predictions", aggregates=test_aggregates)
