@@ -306,10 +306,15 @@ class ChatClient:
         return ChatReply(text=content if isinstance(content, str) else "", prompt_tokens=usage.get("prompt_tokens"),
                          completion_tokens=usage.get("completion_tokens"), attempts=attempts)
 
-    async def probe(self) -> None:
+    def scrub(self, text: str) -> str:
+        """`text` with this endpoint's key removed (for messages built outside the client)."""
+        return scrub(text, self._secrets())
+
+    async def probe(self) -> dict[str, Any] | None:
         """Fail fast on a wrong URL, key or model before any real work starts.
 
-        Lists the served models; where the server has no /models route, sends a 1-token chat instead.
+        Lists the served models and returns the model's `/models` entry; where the server has no
+        /models route, sends a 1-token chat instead and returns None.
         """
         try:
             page, _ = await self._with_retries(lambda: self._sdk().models.list())
@@ -320,12 +325,17 @@ class ChatClient:
             if err.kind != "not_found":
                 raise
             await self.chat([{"role": "user", "content": "ping"}], max_tokens=1)
-            return
-        served = [m.id for m in getattr(page, "data", [])]
+            return None
+        entries = list(getattr(page, "data", []))
+        served = [m.id for m in entries]
         if served and self.config.model not in served:
             shown = ", ".join(served[:10]) + (" ..." if len(served) > 10 else "")
             raise ApiError("not_found", 404, f"model '{self.config.model}' is not served at "
                            f"{self.config.base_url}; it serves: {shown}")
+        for m in entries:
+            if m.id == self.config.model:
+                return m.model_dump() if hasattr(m, "model_dump") else dict(m)
+        return None
 
 
 async def run_all(factories: Sequence[Callable[[], Awaitable[T]]], concurrency: int,

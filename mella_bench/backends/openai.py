@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, run_all, scrub
+from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, run_all
 from mella_bench.backends.base import Request, Result
 from mella_bench.backends.chat import chat_messages, cut_at_stop
 
@@ -47,19 +47,11 @@ class OpenAIBackend:
         return self._loop.run_until_complete(coro)
 
     async def _model_entry(self) -> dict[str, Any] | None:
-        """Fail fast on a wrong URL, key or model, then read what /v1/models says about the model."""
-        await self.client.probe()
-        try:  # probe() has no return value; the listing is re-read through the same retrying client
-            page, _ = await self.client._with_retries(lambda: self.client._sdk().models.list())
-        except ApiError as err:
-            if err.kind == "not_found":
-                return None
-            raise
-        for m in getattr(page, "data", []):
-            if m.id == self.config.model:
-                data = m.model_dump() if hasattr(m, "model_dump") else dict(m)
-                return {k: data[k] for k in _STABLE_MODEL_FIELDS if data.get(k) is not None}
-        return None
+        """Fail fast on a wrong URL, key or model; keep the stable fields /v1/models reports for it."""
+        data = await self.client.probe()
+        if data is None:
+            return None
+        return {k: data[k] for k in _STABLE_MODEL_FIELDS if data.get(k) is not None}
 
     def fingerprint(self) -> dict[str, Any]:
         if self._served is None:
@@ -85,7 +77,7 @@ class OpenAIBackend:
         except ApiError as err:
             return Result.failed(req.key, f"openai: {err}")
         except Exception as exc:  # noqa: BLE001 - anything else is this item's failure, never the run's
-            return Result.failed(req.key, scrub(f"openai: {type(exc).__name__}: {exc}", self.client._secrets())[:500])
+            return Result.failed(req.key, self.client.scrub(f"openai: {type(exc).__name__}: {exc}")[:500])
         return Result(key=req.key, status="ok", text=cut_at_stop(reply.text, gen.stop),
                       prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
 
