@@ -56,6 +56,10 @@ TEXT = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_atte
             initializer_range=0.2)
 """initializer_range 0.2 (vs 0.02) spreads the logits, so greedy argmax never hinges on a near tie
 that float noise from padding could flip: batched and one-by-one outputs stay identical."""
+EOS_SCALE = 2.0
+"""The end token's output row is scaled up so answers stop on their own, after ~30 tokens (median)
+instead of always running to max_new_tokens: the demo stays fast, and batches really contain rows
+that finish early (padding after the end token). Some answers are empty (end token first)."""
 
 
 def recipe() -> dict[str, Any]:
@@ -65,7 +69,7 @@ def recipe() -> dict[str, Any]:
     import transformers
 
     return {"version": RECIPE_VERSION, "special": SPECIAL_TOKENS, "vocab_size": VOCAB_SIZE, "corpus": CORPUS,
-            "chat_template": CHAT_TEMPLATE, "vision": VISION, "text": TEXT,
+            "chat_template": CHAT_TEMPLATE, "vision": VISION, "text": TEXT, "eos_scale": EOS_SCALE,
             # other library versions may initialise or serialise differently
             "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
             "torch": torch.__version__.split("+")[0]}
@@ -113,6 +117,8 @@ def _model(vocab: dict[str, int], seed: int) -> Any:
     with torch.random.fork_rng(devices=[]):  # seeded without disturbing the caller's RNG
         torch.manual_seed(seed)
         model = LlavaForConditionalGeneration(cfg)
+    with torch.no_grad():
+        model.lm_head.weight[ids["<|im_end|>"]] *= EOS_SCALE
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<pad>"]
     model.generation_config.bos_token_id = ids["<s>"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def test_batched_output_equals_one_by_one(tiny_backend: HFBackend, monkeypatch: 
     # the comparison means something only if the model answers differently to different inputs
     assert len(set(texts(outs[1]))) >= 6
     assert len({r.prompt_tokens for r in outs[1]}) >= 3  # lengths really differ, so padding was exercised
+    # some rows stop early (end token) while others run on: per-row stopping inside a batch is exercised
+    assert min(r.completion_tokens for r in outs[8]) < GEN.max_new_tokens == max(r.completion_tokens for r in outs[8])
 
 
 def test_results_come_back_in_input_order(tiny_backend: HFBackend) -> None:
@@ -80,12 +83,13 @@ def test_output_is_only_new_tokens_without_specials(tiny_backend: HFBackend) -> 
 
 def test_stop_string_truncates(tiny_backend: HFBackend) -> None:
     long = GenerationConfig(max_new_tokens=24)
-    [full] = tiny_backend.generate(make_requests(1, long))
-    assert len(full.text) > 8
+    reqs = make_requests(8, long)
+    full = next(r for r in tiny_backend.generate(reqs) if r.completion_tokens == 24)
+    req = reqs[int(full.key[1:])]
     # a stop string of real letters from the second half (not a lone byte shown as U+FFFD)
     start = next(i for i in range(len(full.text) // 2, len(full.text) - 1) if full.text[i:i + 2].isalpha())
     stop = full.text[start:start + 2]
-    [cut] = tiny_backend.generate(make_requests(1, GenerationConfig(max_new_tokens=24, stop=(stop,))))
+    [cut] = tiny_backend.generate([dataclasses.replace(req, generation=GenerationConfig(max_new_tokens=24, stop=(stop,)))])
     assert cut.text == full.text[:full.text.find(stop)].strip()
     assert cut.completion_tokens < full.completion_tokens
 
