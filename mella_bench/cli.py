@@ -70,6 +70,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         options["trust_remote_code"] = True
     if args.device:
         options["device"] = args.device
+    if args.dtype:
+        options["dtype"] = args.dtype
     spec = resolve_spec(args.model, args.backend, options)
     name = args.output or Path("results") / (Path(args.model).name.replace(":", "-") or "run")
     config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=args.data,
@@ -108,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
     r.add_argument("--shard", type=_parse_shard, help="I/N: run only the I-th of N deterministic parts")
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
+    r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
+                   help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,33 +93,45 @@ def _train_tokenizer() -> Any:
     return tok
 
 
-def _processor(raw_tokenizer: Any) -> Any:
+@dataclass(frozen=True)
+class LlavaShape:
+    """Sizes of a random LLaVA: the tiny default, or a realistic one for GPU benchmarks."""
+
+    vision: dict[str, Any] = field(default_factory=lambda: dict(VISION))
+    """CLIPVisionConfig fields (image_size and patch_size included)."""
+    text: dict[str, Any] = field(default_factory=lambda: dict(TEXT))
+    """LlamaConfig fields (the vocabulary always comes from the trained tokenizer)."""
+    eos_scale: float = EOS_SCALE
+
+
+def _processor(raw_tokenizer: Any, shape: LlavaShape) -> Any:
     from transformers import LlavaProcessor, PreTrainedTokenizerFast
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
+    size, patch = shape.vision["image_size"], shape.vision["patch_size"]
     tok = PreTrainedTokenizerFast(tokenizer_object=raw_tokenizer, bos_token="<s>", eos_token="<|im_end|>",
                                   pad_token="<pad>", extra_special_tokens={"image_token": "<image>"})
-    image_processor = CLIPImageProcessorPil(size={"shortest_edge": IMAGE_SIZE},
-                                            crop_size={"height": IMAGE_SIZE, "width": IMAGE_SIZE})
-    return LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=PATCH_SIZE,
+    image_processor = CLIPImageProcessorPil(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
+    return LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=patch,
                           vision_feature_select_strategy="default", num_additional_image_tokens=1,
                           image_token="<image>", chat_template=CHAT_TEMPLATE)
 
 
-def _model(vocab: dict[str, int], seed: int) -> Any:
+def _model(vocab: dict[str, int], seed: int, shape: LlavaShape, device: str, dtype: Any) -> Any:
     import torch
     from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
 
     ids = {t: vocab[t] for t in SPECIAL_TOKENS}
     text = LlamaConfig(vocab_size=len(vocab), eos_token_id=ids["<|im_end|>"], pad_token_id=ids["<pad>"],
-                       bos_token_id=ids["<s>"], **TEXT)
-    cfg = LlavaConfig(vision_config=CLIPVisionConfig(**VISION), text_config=text, image_token_id=ids["<image>"],
+                       bos_token_id=ids["<s>"], **shape.text)
+    cfg = LlavaConfig(vision_config=CLIPVisionConfig(**shape.vision), text_config=text, image_token_id=ids["<image>"],
                       vision_feature_select_strategy="default", vision_feature_layer=-1)
     with torch.random.fork_rng(devices=[]):  # seeded without disturbing the caller's RNG
         torch.manual_seed(seed)
-        model = LlavaForConditionalGeneration(cfg)
+        with torch.device(device):
+            model = LlavaForConditionalGeneration._from_config(cfg, dtype=dtype or torch.float32)
     with torch.no_grad():
-        model.lm_head.weight[ids["<|im_end|>"]] *= EOS_SCALE
+        model.lm_head.weight[ids["<|im_end|>"]] *= shape.eos_scale
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<pad>"]
     model.generation_config.bos_token_id = ids["<s>"]
@@ -126,20 +139,31 @@ def _model(vocab: dict[str, int], seed: int) -> Any:
     return model
 
 
+def build_llava(out_dir: str | Path, seed: int = 0, shape: LlavaShape | None = None, device: str = "cpu",
+                dtype: Any = None) -> Path:
+    """A random-weight LLaVA with the locally trained tokenizer, saved as a checkpoint directory.
+
+    `device`/`dtype` only say where the weights are initialised (a ~2B model is built on the GPU in
+    seconds); the files are the same kind either way."""
+    out = Path(out_dir)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; the builder writes a fresh directory")
+    shape = shape or LlavaShape()
+    raw = _train_tokenizer()
+    processor = _processor(raw, shape)
+    model = _model(raw.get_vocab(), seed, shape, device, dtype)
+    out.mkdir(parents=True)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
 def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
     """Build the tiny model into `out_dir` (which must not exist yet) and return it.
 
     Same seed and library versions → byte-identical weights and tokenizer files.
     """
-    out = Path(out_dir)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; build_tiny_model writes a fresh directory")
-    raw = _train_tokenizer()
-    processor = _processor(raw)
-    model = _model(raw.get_vocab(), seed)
-    out.mkdir(parents=True)
-    model.save_pretrained(out)
-    processor.save_pretrained(out)
+    out = build_llava(out_dir, seed=seed)
     (out / "mella_tiny_recipe.json").write_text(
         json.dumps({**recipe(), "seed": seed}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return out
