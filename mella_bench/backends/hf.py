@@ -274,7 +274,7 @@ class HFBackend:
         try:
             return self._generate_batch(chunk, gen)
         except Exception as exc:  # noqa: BLE001 - isolate the failing item by retrying one by one
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = f"{type(exc).__name__}: {exc}"[:500]
             if len(chunk) == 1:
                 return [Result.failed(chunk[0].request.key, f"generation failed ({reason})")]
             if _is_oom(exc) and self._torch.cuda.is_available():

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from tests.conftest import SAMPLE, png_bytes
 from mella_bench.backends.base import Request
 from mella_bench.backends.hf import HFBackend, checkpoint_fingerprint, file_sha256, resolve_dtype
 from mella_bench.tasks import GenerationConfig
+from tests.conftest import SAMPLE, png_bytes
 
 torch = pytest.importorskip("torch")
 
@@ -65,9 +69,6 @@ def test_token_counts(tiny_backend: HFBackend, monkeypatch: pytest.MonkeyPatch) 
     reqs = make_requests(3)
     results = tiny_backend.generate(reqs)
     for req, res in zip(reqs, results):
-        from PIL import Image
-        import io
-
         single = tiny_backend.processor(text=[tiny_backend.chat_text(req.prompt)],
                                         images=[Image.open(io.BytesIO(req.image)).convert("RGB")], return_tensors="pt")
         assert res.prompt_tokens == single["input_ids"].shape[1]  # padding is not counted
@@ -118,7 +119,7 @@ def test_undecodable_image_fails_that_item_only(tiny_backend: HFBackend) -> None
 def test_failing_batch_is_retried_item_by_item(tiny_backend: HFBackend, monkeypatch: pytest.MonkeyPatch) -> None:
     reqs = make_requests(4)
     expected = texts(tiny_backend.generate(reqs))
-    poison_len = tiny_backend.processor(text=[tiny_backend.chat_text(reqs[2].prompt)], images=[png_bytes_img()],
+    poison_len = tiny_backend.processor(text=[tiny_backend.chat_text(reqs[2].prompt)], images=[Image.new("RGB", (32, 32))],
                                         return_tensors="pt")["input_ids"].shape[1]
     real = tiny_backend.model.generate
     calls = []
@@ -138,12 +139,6 @@ def test_failing_batch_is_retried_item_by_item(tiny_backend: HFBackend, monkeypa
     assert [r.status for r in results] == ["ok", "ok", "error", "ok"]
     assert "simulated failure" in results[2].error
     assert [r.text for i, r in enumerate(results) if i != 2] == [t for i, t in enumerate(expected) if i != 2]
-
-
-def png_bytes_img():
-    from PIL import Image
-
-    return Image.new("RGB", (32, 32))
 
 
 # ----------------------------------------------------------------------------- loading and safety
@@ -241,9 +236,6 @@ def test_fingerprint_changes_with_chat_template(tiny_dir: Path, tmp_path: Path) 
 
 
 def test_weight_hashes_are_cached_by_size_and_mtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hashlib
-    import os
-
     import mella_bench.backends.hf as hf
 
     f = tmp_path / "w.safetensors"

@@ -119,22 +119,30 @@ def test_tiny_backend_uses_the_cache_and_names_itself(tiny_dir: Path) -> None:
         tiny.TinyBackend("my-model")
 
 
+DET_PROMPTS = [ref for ref, _, _ in SAMPLE.values()]
+DET_SCRIPT = """
+import json, sys
+from mella_bench.backends.base import Request
+from mella_bench.backends.tiny import TinyBackend
+from mella_bench.tasks import GenerationConfig
+from tests.conftest import png_bytes
+prompts = json.loads(sys.argv[1])
+reqs = [Request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
+                generation=GenerationConfig(max_new_tokens=16)) for i, p in enumerate(prompts)]
+print(json.dumps([r.text for r in TinyBackend(device="cpu").generate(reqs)]))
+"""
+
+
 def test_greedy_output_is_identical_across_processes(tiny_dir: Path, tiny_backend: HFBackend) -> None:
-    code = ("import json, sys; from tests.backends.test_tiny import det_requests;"
-            "from mella_bench.backends.tiny import TinyBackend;"
-            "print(json.dumps([r.text for r in TinyBackend(device='cpu').generate(det_requests())]))")
     env = {**os.environ, "PYTHONPATH": str(REPO), "MELLA_BENCH_CACHE": str(tiny_dir.parent), "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    out = subprocess.run([sys.executable, "-c", DET_SCRIPT, json.dumps(DET_PROMPTS)], capture_output=True, text=True,
+                         env=env, cwd=REPO, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    here = [r.text for r in tiny_backend.generate(det_requests())]
+    reqs = [Request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
+                    generation=GenerationConfig(max_new_tokens=16)) for i, p in enumerate(DET_PROMPTS)]
+    here = [r.text for r in tiny_backend.generate(reqs)]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == here
     assert len(set(here)) >= 6
-
-
-def det_requests() -> list[Request]:
-    gen = GenerationConfig(max_new_tokens=16)
-    return [Request(key=lang, item_id=lang, task="t", prompt=ref, image=png_bytes((20 * i, 100, 200)), generation=gen)
-            for i, (lang, (ref, _, _)) in enumerate(SAMPLE.items())]
 
 
 def test_generate_end_to_end_with_tiny(tmp_path: Path, tiny_dir: Path) -> None:
