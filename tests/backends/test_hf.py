@@ -15,6 +15,7 @@ from PIL import Image
 from mella_bench.backends.base import Request
 from mella_bench.backends.hf import HFBackend, checkpoint_fingerprint, file_sha256, resolve_dtype
 from mella_bench.tasks import GenerationConfig
+from tests.backends.conftest import make_request
 from tests.conftest import SAMPLE, png_bytes
 
 torch = pytest.importorskip("torch")
@@ -25,7 +26,7 @@ GEN = GenerationConfig(max_new_tokens=12)
 def make_requests(n: int = 8, gen: GenerationConfig = GEN) -> list[Request]:
     """Prompts of clearly different lengths (1-3 repeats of a sentence) and different images."""
     langs = list(SAMPLE)
-    return [Request(key=f"k{i}", item_id=f"item{i}", task="t", prompt=" ".join([SAMPLE[langs[i % 8]][0]] * (1 + i % 3)),
+    return [make_request(key=f"k{i}", item_id=f"item{i}", task="t", prompt=" ".join([SAMPLE[langs[i % 8]][0]] * (1 + i % 3)),
                     image=png_bytes(((37 * i) % 256, (91 * i) % 256, 120)), generation=gen)
             for i in range(n)]
 
@@ -109,7 +110,7 @@ def test_sampling_is_seeded(tiny_backend: HFBackend) -> None:
 
 def test_undecodable_image_fails_that_item_only(tiny_backend: HFBackend) -> None:
     reqs = make_requests(3)
-    bad = Request(key="bad", item_id="bad", task="t", prompt="x", image=b"not an image", generation=GEN)
+    bad = make_request(key="bad", item_id="bad", task="t", prompt="x", image=b"not an image", generation=GEN)
     results = tiny_backend.generate([reqs[0], bad, reqs[1], reqs[2]])
     assert [r.status for r in results] == ["ok", "error", "ok", "ok"]
     assert "image could not be decoded" in results[1].error and results[1].text == ""

@@ -13,12 +13,12 @@ import pytest
 
 import mella_bench.backends.tiny as tiny
 from mella_bench.backends import BackendSpec
-from mella_bench.backends.base import Request
 from mella_bench.backends.hf import HFBackend, checkpoint_fingerprint
 from mella_bench.langs import LANG_CODES
 from mella_bench.results import load_predictions, read_json
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import GenerationConfig, load_registry, select_tasks
+from tests.backends.conftest import make_request
 from tests.conftest import SAMPLE, png_bytes, write_dataset
 
 pytest.importorskip("torch")
@@ -67,7 +67,7 @@ def test_chat_template_feeds_the_image(tiny_backend: HFBackend) -> None:
 
 def test_the_image_changes_the_answer(tiny_backend: HFBackend) -> None:
     gen = GenerationConfig(max_new_tokens=12)
-    reqs = [Request(key=str(i), item_id=str(i), task="t", prompt="Describe.", image=png_bytes(color), generation=gen)
+    reqs = [make_request(key=str(i), item_id=str(i), task="t", prompt="Describe.", image=png_bytes(color), generation=gen)
             for i, color in enumerate([(255, 0, 0), (0, 0, 255)])]
     a, b = tiny_backend.generate(reqs)
     assert (a.text, a.completion_tokens) != (b.text, b.completion_tokens)
@@ -122,12 +122,12 @@ def test_tiny_backend_uses_the_cache_and_names_itself(tiny_dir: Path) -> None:
 DET_PROMPTS = [ref for ref, _, _ in SAMPLE.values()]
 DET_SCRIPT = """
 import json, sys
-from mella_bench.backends.base import Request
 from mella_bench.backends.tiny import TinyBackend
 from mella_bench.tasks import GenerationConfig
+from tests.backends.conftest import make_request
 from tests.conftest import png_bytes
 prompts = json.loads(sys.argv[1])
-reqs = [Request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
+reqs = [make_request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
                 generation=GenerationConfig(max_new_tokens=16)) for i, p in enumerate(prompts)]
 print(json.dumps([r.text for r in TinyBackend(device="cpu").generate(reqs)]))
 """
@@ -138,7 +138,7 @@ def test_greedy_output_is_identical_across_processes(tiny_dir: Path, tiny_backen
     out = subprocess.run([sys.executable, "-c", DET_SCRIPT, json.dumps(DET_PROMPTS)], capture_output=True, text=True,
                          env=env, cwd=REPO, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    reqs = [Request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
+    reqs = [make_request(key=str(i), item_id=str(i), task="t", prompt=p, image=png_bytes((20 * i, 100, 200)),
                     generation=GenerationConfig(max_new_tokens=16)) for i, p in enumerate(DET_PROMPTS)]
     here = [r.text for r in tiny_backend.generate(reqs)]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == here
