@@ -198,6 +198,9 @@ class HFBackend:
         self.generate_kwargs = dict(generate_kwargs or {})
         self.processor = AutoProcessor.from_pretrained(self.path, local_files_only=True,
                                                        trust_remote_code=self.trust_remote_code)
+        if not getattr(self.processor, "chat_template", None):
+            raise ValueError(f"{self.path} has no chat template (chat_template.jinja or in the processor config); "
+                             "the hf backend needs one to build the image + prompt message")
         self.model = AutoModelForImageTextToText.from_pretrained(
             self.path, local_files_only=True, trust_remote_code=self.trust_remote_code, dtype=self.dtype,
             **(model_kwargs or {}))
@@ -206,9 +209,6 @@ class HFBackend:
         self.tokenizer.padding_side = "left"  # decoder-only: new tokens must follow the prompt directly
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        if not getattr(self.processor, "chat_template", None):
-            raise ValueError(f"{self.path} has no chat template (chat_template.jinja or in the processor config); "
-                             "the hf backend needs one to build the image + prompt message")
         self.eos_ids = self._eos_ids()
         self._fingerprint: dict[str, Any] | None = None
         self._torch = torch
