@@ -7,7 +7,11 @@ model + small CLIP), built on the GPU from a config, batched vs a batch-1 loop.
 Every answer is forced to the same length (`min_new_tokens = max_new_tokens`, benchmark only) so
 that tokens/s compares equal work. Random weights: the text is gibberish, the speed is real.
 
-    PYTHONPATH=. python benchmarks/inference.py [--items 64] [--new-tokens 32] [--repeats 3] [--gpu]
+    PYTHONPATH=. python benchmarks/inference.py [--items 64] [--new-tokens 32] [--repeats 3] [--threads 1] [--gpu]
+
+On a busy 2-core machine pass `--threads 1`: with torch's default of 2 threads the OpenMP workers
+spin against other processes and every figure collapses (a 208k-parameter model gains nothing
+from a second thread anyway).
 """
 
 from __future__ import annotations
