@@ -78,8 +78,12 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object
     options: dict[str, object] = {}
     if args.trust_remote_code:
         options["trust_remote_code"] = True
-    if args.device:
-        options["device"] = args.device
+    for name in ("device", "dtype"):
+        value = getattr(args, name)
+        if value is not None:
+            if backend not in ("hf", "tiny"):
+                raise ValueError(f"--{name} applies to the hf and tiny backends, not {backend}")
+            options[name] = value
     for names, owner in ((_VLLM_FLAGS, "vllm"), (_OPENAI_FLAGS, "openai")):
         for name in names:
             value = getattr(args, name)
@@ -308,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--output", help="run directory (default results/<model name>)")
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
+    r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
+                   help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
