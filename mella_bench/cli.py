@@ -77,6 +77,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     counts = generate(config, tasks, progress=not args.quiet)
     print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
           f"→ {config.output}", file=sys.stderr)
+    from mella_bench.metrics.score import format_table, score_run
+
+    summary = score_run(config.output, progress=not args.quiet)
+    print(format_table(summary), file=sys.stderr)
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from mella_bench.metrics.score import format_table, score_run
+
+    summary = score_run(Path(args.run_dir), progress=not args.quiet)
+    print(format_table(summary), file=sys.stderr)
+    print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from mella_bench.metrics.files import load_corpus, score_files
+
+    corpus = load_corpus(args.lang, args.hyps, args.refs, args.keywords, allow_empty=args.allow_empty)
+    metrics = args.metrics.split(",") if args.metrics else None
+    print(json.dumps(score_files(corpus, metrics), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -112,6 +136,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_run)
+
+    sc = sub.add_parser("score", help="(re)score a run directory: scores.jsonl and summary.json",
+                        description="Score the predictions of a run directory with every metric its tasks name "
+                                    "(only predictions matching run.json's task and model hashes). Writes "
+                                    "scores.jsonl (per item and metric) and summary.json (per task: value, n, "
+                                    "failure rate, signature; paper and full profiles).")
+    sc.add_argument("run_dir", help="a directory written by `mella-bench run`")
+    sc.add_argument("--json", action="store_true", help="also print summary.json to stdout")
+    sc.add_argument("--quiet", action="store_true", help="no progress bars")
+    sc.set_defaults(func=_cmd_score)
+
+    from mella_bench.metrics import METRICS
+
+    m = sub.add_parser("metrics", help="score plain text files (one hypothesis per line), like sacrebleu",
+                       description="Score a hypothesis file against one or more reference files with the "
+                                   "language's tokenisation; prints JSON {lang, n, scores, signatures} to stdout "
+                                   "(0-100; CIDEr as 100 x the COCO value; CIDEr document frequencies from the "
+                                   "given references).")
+    m.add_argument("hyps", help="UTF-8 text file, one hypothesis per line")
+    m.add_argument("--lang", required=True, choices=LANG_CODES, help="language of the text")
+    m.add_argument("--refs", action="append", required=True, metavar="FILE",
+                   help="reference file, one line per hypothesis; repeat for several references "
+                        "(an empty line means no reference from that file for that line)")
+    m.add_argument("--keywords", metavar="FILE.jsonl",
+                   help="one JSON array of keywords per hypothesis line; adds keyword_acc and keyword_acc_strict")
+    m.add_argument("--metrics", help=f"comma list (default: bleu,chrf++,rouge_l,meteor,cider [+ keyword metrics]); "
+                                     f"known: {','.join(METRICS)}")
+    m.add_argument("--allow-empty", action="store_true", help="score empty hypothesis lines as 0 instead of failing")
+    m.set_defaults(func=_cmd_metrics)
 
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)

@@ -41,7 +41,7 @@ class KeywordRule:
 
     def describe(self) -> str:
         if self.match == "stem":
-            return f"substring|stem-prefix(suffix<={self.max_suffix},min={self.min_stem})"
+            return f"substring+stem-prefix(suffix<={self.max_suffix},min={self.min_stem})"
         return "substring-nospace" if self.spaceless else "substring"
 
 

@@ -16,7 +16,8 @@ Two jar quirks handled here, both measured on meteor-1.5.jar:
 
 Per-item sufficient statistics are the jar's 23 `SCORE` numbers (lengths, function-word counts,
 per-stage content/function matches, chunks, word matches) followed by the 8 constants
-(alpha, beta, gamma, delta, four module weights). The corpus value sums the 23 numbers and applies
+(alpha, beta, gamma, delta, four module weights). The corpus value pools the 23 numbers as the jar's
+`MeteorStats.addStats` does (a sum, except that a perfectly matched segment adds no chunk) and applies
 METEOR's formula, exactly as the jar's `EVAL` does (tested against it); the constants are checked to
 be identical across rows (rows of different languages cannot be pooled).
 """
@@ -250,12 +251,22 @@ def meteor_from_stats(stats: Sequence[float]) -> float:
     return 100.0 * max(score, 0.0) if not math.isnan(score) else 0.0
 
 
+def _is_perfect(row: Sequence[float]) -> bool:
+    """A segment matched completely in one chunk (the jar's no-penalty case)."""
+    stages = [row[4 + 4 * i:8 + 4 * i] for i in range(len(MODULE_ORDER))]
+    return (sum(st[0] + st[2] for st in stages) == row[0] and sum(st[1] + st[3] for st in stages) == row[1]
+            and row[20] == 1)
+
+
 def pool_stats(rows: Sequence[Sequence[float]]) -> list[float]:
-    """Sum the jar statistics of many rows; the constants must agree (one language's settings)."""
+    """Pool the jar statistics of many rows as `MeteorStats.addStats` does: a plain sum, except that a
+    perfect segment's single chunk is not added (so a corpus of exact matches scores 100, as in the jar).
+    The constants must agree (rows of one language's settings)."""
     constants = {tuple(r[N_JAR_STATS:]) for r in rows}
     if len(constants) != 1:
         raise ValueError("METEOR stats rows come from different settings (languages) and cannot be pooled")
     summed = [math.fsum(r[i] for r in rows) for i in range(N_JAR_STATS)]
+    summed[20] = math.fsum(r[20] for r in rows if not _is_perfect(r))
     return summed + list(constants.pop())
 
 
