@@ -116,7 +116,6 @@ _TOKEN = regex.compile(
     r"|[^\s\p{P}\p{S}\u200b]+",  # anything else up to whitespace, punctuation or a symbol
     flags=regex.V1,
 )
-_SPACE = regex.compile(r"[\s\u200b]+")
 
 
 def _translate_table(fold: Mapping[str, str]) -> dict[int, str]:
@@ -207,7 +206,3 @@ def get_tokenizer(lang: str) -> Tokenizer:
     """The (cached) tokenizer of a language; raises `LanguageError` for an unknown code."""
     return Tokenizer(lang)
 
-
-def split_space(text: str) -> list[str]:
-    """Whitespace split that also honours U+200B (used on already tokenised text)."""
-    return [t for t in _SPACE.split(text) if t]
