@@ -129,6 +129,7 @@ class MeteorProcess:
 
     def __init__(self, settings: MeteorSettings):
         self.settings = settings
+        java_path()  # fail with the install hint before creating anything
         self._dir = tempfile.TemporaryDirectory(prefix="mella-meteor-")
         folder = Path(self._dir.name)
         self._stderr = (folder / "stderr.txt").open("w+b")

@@ -142,3 +142,16 @@ def test_rescoring_replaces_scores_instead_of_appending(oracle_run):
 def test_a_directory_without_run_json_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a run directory"):
         score_run(tmp_path)
+
+
+def test_without_java_meteor_rows_fail_with_the_reason_and_the_rest_is_scored(tmp_path, monkeypatch):
+    import mella_bench.metrics.meteor as meteor_module
+
+    run = make_run(tmp_path, per_axis=2)
+    monkeypatch.setattr(meteor_module.shutil, "which", lambda name: None)
+    summary = score_run(run)
+    entry = summary["tasks"]["mella_th_ling"]["metrics"]["meteor"]
+    assert entry["value"] is None and entry["failure_rate"] == 1.0
+    reasons = {r["reason"] for r in rows_of(run) if r["metric"] == "meteor"}
+    assert len(reasons) == 1 and "METEOR needs Java" in reasons.pop()
+    assert summary["tasks"]["mella_th_ling"]["metrics"]["bleu"]["value"] == pytest.approx(100.0)
