@@ -22,6 +22,7 @@ from mella_bench.data import Dataset, Item, load
 from mella_bench.metrics import METRICS, aggregate, profiles
 from mella_bench.metrics.base import Corpus, MetricResult, render_signature
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
+from mella_bench.metrics.suite import score_corpus
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, SCORES, SUMMARY, Prediction, load_header,
                                  read_jsonl, write_json)
 
@@ -149,13 +150,11 @@ class AutomaticMetrics:
     def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
         from tqdm import tqdm
 
-        from mella_bench.metrics.suite import score_corpus
-
         with MeteorPool() as pool:
             for task in tqdm(ctx.tasks, desc="scoring", unit="task", disable=not self.progress, file=sys.stderr):
-                yield from self._task(task, pool, score_corpus)
+                yield from self._task(task, pool)
 
-    def _task(self, task: TaskData, pool: MeteorPool, score_corpus: Any) -> Iterable[MetricRows]:
+    def _task(self, task: TaskData, pool: MeteorPool) -> Iterable[MetricRows]:
         by_id = {it.id: it for it in task.items}
         known = [p for p in task.predictions.values() if p.item_id in by_id]
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
