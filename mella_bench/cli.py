@@ -120,7 +120,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mella_bench.backends import resolve_spec
     from mella_bench.langs import parse_langs
     from mella_bench.run import RunConfig, generate
-    from mella_bench.shard import shard_dir_name, try_score
+    from mella_bench.shard import shard_dir_name
     from mella_bench.tasks import select_tasks
 
     langs = parse_langs(args.langs)
@@ -140,28 +140,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
         counts = generate(config, tasks, progress=not args.quiet)
         print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
               f"→ {config.output}", file=sys.stderr)
-        if args.judge:
-            _judge_and_print(config.output, args)
-        return 0
-    from mella_bench.executor import run_sharded
+        out = config.output
+    else:
+        from mella_bench.executor import run_sharded
 
-    report = run_sharded(config, tasks, shards, args.executor or "local", ray_address=args.ray_address,
-                         gpus_per_shard=gpus_per_shard, workers=args.workers, progress=not args.quiet)
-    print(f"merged {len(report.shards)} shards: {report.ok} ok, {report.error} failed → {report.output}",
-          file=sys.stderr)
-    print(try_score(report.output), file=sys.stderr)
+        report = run_sharded(config, tasks, shards, args.executor or "local", ray_address=args.ray_address,
+                             gpus_per_shard=gpus_per_shard, workers=args.workers, progress=not args.quiet)
+        print(f"merged {len(report.shards)} shards: {report.ok} ok, {report.error} failed → {report.output}",
+              file=sys.stderr)
+        out = report.output
     if args.judge:
-        _judge_and_print(report.output, args)
+        _judge_and_print(out, args)
+    _score_and_print(out, quiet=args.quiet)
+    return 0
+
+
+def _score_and_print(run_dir: Path, quiet: bool) -> dict:
+    """Score a run (metrics + any judgments + bootstrap CIs) and print the per-task table to stderr."""
+    from mella_bench.metrics.score import format_table, score_run
+
+    summary = score_run(run_dir, progress=not quiet)
+    print(format_table(summary), file=sys.stderr)
+    return summary
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet)
+    print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from mella_bench.metrics.files import load_corpus, score_files
+
+    corpus = load_corpus(args.lang, args.hyps, args.refs, args.keywords, allow_empty=args.allow_empty)
+    metrics = args.metrics.split(",") if args.metrics else None
+    print(json.dumps(score_files(corpus, metrics), ensure_ascii=False, indent=2))
     return 0
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
-    from mella_bench.shard import merge, try_score
+    from mella_bench.shard import merge
 
     report = merge([Path(d) for d in args.runs], Path(args.output), check_items=not args.no_item_check)
     print(f"merged {len(report.shards)} shards: {report.predictions} predictions ({report.ok} ok, "
           f"{report.error} failed) → {report.output}", file=sys.stderr)
-    print(try_score(report.output), file=sys.stderr)
+    _score_and_print(report.output, quiet=False)
     return 0
 
 
@@ -390,6 +416,34 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-item-check", action="store_true",
                    help="skip the check that every dataset item is covered (when the data is not on this machine)")
     m.set_defaults(func=_cmd_merge)
+    sc = sub.add_parser("score", help="(re)score a run directory: scores.jsonl and summary.json",
+                        description="Score the predictions of a run directory with every metric its tasks name "
+                                    "(only predictions matching run.json's task and model hashes). Writes "
+                                    "scores.jsonl (per item and metric) and summary.json (per task: value, n, "
+                                    "failure rate, signature; paper and full profiles).")
+    sc.add_argument("run_dir", help="a directory written by `mella-bench run`")
+    sc.add_argument("--json", action="store_true", help="also print summary.json to stdout")
+    sc.add_argument("--quiet", action="store_true", help="no progress bars")
+    sc.set_defaults(func=_cmd_score)
+
+    from mella_bench.metrics import METRICS
+
+    m = sub.add_parser("metrics", help="score plain text files (one hypothesis per line), like sacrebleu",
+                       description="Score a hypothesis file against one or more reference files with the "
+                                   "language's tokenisation; prints JSON {lang, n, scores, signatures} to stdout "
+                                   "(0-100; CIDEr as 100 x the COCO value; CIDEr document frequencies from the "
+                                   "given references).")
+    m.add_argument("hyps", help="UTF-8 text file, one hypothesis per line")
+    m.add_argument("--lang", required=True, choices=LANG_CODES, help="language of the text")
+    m.add_argument("--refs", action="append", required=True, metavar="FILE",
+                   help="reference file, one line per hypothesis; repeat for several references "
+                        "(an empty line means no reference from that file for that line)")
+    m.add_argument("--keywords", metavar="FILE.jsonl",
+                   help="one JSON array of keywords per hypothesis line; adds keyword_acc and keyword_acc_strict")
+    m.add_argument("--metrics", help=f"comma list (default: bleu,chrf++,rouge_l,meteor,cider [+ keyword metrics]); "
+                                     f"known: {','.join(METRICS)}")
+    m.add_argument("--allow-empty", action="store_true", help="score empty hypothesis lines as 0 instead of failing")
+    m.set_defaults(func=_cmd_metrics)
 
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)

@@ -22,7 +22,7 @@ from mella_bench.data import load
 from mella_bench.results import (PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
                                  load_predictions, redact, write_json)
 
-__all__ = ["MergeError", "MergeReport", "merge", "shard_dir_name", "shard_index", "try_score"]
+__all__ = ["MergeError", "MergeReport", "merge", "shard_dir_name", "shard_index"]
 
 _SHOWN = 5
 """How many offending keys/items an error message lists before '... and K more'."""
@@ -228,18 +228,3 @@ def merge(run_dirs: list[Path], output: Path, check_items: bool = True) -> Merge
     })
     write_json(output / RUN_JSON, header)
     return MergeReport(output, tuple(s.path for s in shards), len(merged), len(merged) - n_err, n_err)
-
-
-def try_score(run_dir: Path) -> str:
-    """Score a merged run with `mella_bench.metrics.score_run` when this build has it.
-
-    Scoring lives in the metrics package (written separately); until it is present the merged run
-    holds predictions only and `mella-bench score RUN` (or a later merge) scores it.
-    """
-    try:
-        from mella_bench.metrics import score_run  # type: ignore[attr-defined]
-    except ImportError:
-        return "not scored: this build has no mella_bench.metrics.score_run yet"
-    score_run(run_dir)
-    return f"scored → {run_dir / SCORES}"
-

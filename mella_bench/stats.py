@@ -476,7 +476,8 @@ def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | No
             m.setdefault("signature_fields", {}).update(ci.signature_fields())
             sig = m.get("signature") or ""
             parts = [s for s in sig.split("|") if s and not s.startswith("ci:")]
-            m["signature"] = "|".join(parts + [ci_signature(ci)])
+            tail = [parts.pop()] if parts and parts[-1].startswith("version:") else []  # version stays last
+            m["signature"] = "|".join(parts + [ci_signature(ci)] + tail)
     write_json(path, summary)
     return summary
 

@@ -139,11 +139,8 @@ def rescored_rows(run_dir: Path, metrics: Collection[str] | None = None) -> list
     scores.jsonl format for every (task, item, metric) of the run (only `metrics` when given),
     computed from predictions.jsonl and the run's data, exactly as scoring the run would.
     """
-    try:
-        from mella_bench.metrics import rescore
-    except ImportError as exc:
-        raise RuntimeError(f"re-deriving scores from predictions needs mella_bench.metrics.rescore ({exc}); "
-                           "use --from scores to read scores.jsonl instead") from exc
+    from mella_bench.metrics import rescore
+
     return list(rescore(Path(run_dir), metrics=sorted(metrics) if metrics else None))
 
 

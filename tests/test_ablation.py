@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from _runs import test_aggregates, write_run
+from tests._runs import test_aggregates, write_run
 
 from mella_bench import ablation as A
 from mella_bench.report import load_runs

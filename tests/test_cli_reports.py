@@ -9,23 +9,26 @@ import types
 from pathlib import Path
 
 import pytest
-from _runs import test_aggregates, thick_thin, write_run
+from tests._runs import test_aggregates, thick_thin, write_run
 
 from mella_bench.cli import main
 
 
 @pytest.fixture
 def metrics_module(monkeypatch):
-    fake = types.ModuleType("mella_bench.metrics")
-    fake.aggregate = lambda metric, stats: test_aggregates(metric)(stats)
+    """The real metrics package with `aggregate` and `rescore` replaced for synthetic runs."""
+    import mella_bench.metrics as metrics
+
+    rescored: list = []
+
     def rescore(run_dir, metrics=None):  # stands in for re-deriving from predictions: the stored rows
         rows = [json.loads(l) for l in (Path(run_dir) / "scores.jsonl").read_text().splitlines()]
-        fake.rescored.append((Path(run_dir).name, tuple(metrics or ())))
+        rescored.append((Path(run_dir).name, tuple(metrics or ())))
         return [r for r in rows if metrics is None or r["metric"] in metrics]
 
-    fake.rescore, fake.rescored = rescore, []
-    monkeypatch.setitem(sys.modules, "mella_bench.metrics", fake)
-    return fake
+    monkeypatch.setattr(metrics, "aggregate", lambda metric, stats: test_aggregates(metric)(stats), raising=False)
+    monkeypatch.setattr(metrics, "rescore", rescore, raising=False)
+    return types.SimpleNamespace(rescored=rescored)
 
 
 def test_report_and_compare_commands(tmp_path, metrics_module, capsys):
@@ -49,7 +52,7 @@ def test_ablate_command(tmp_path, metrics_module):
 
 
 def test_tables_command_write_check_and_fail(tmp_path, metrics_module, capsys):
-    from test_tables import setup
+    from tests.test_tables import setup
 
     cfg = setup(tmp_path)
     assert main(["tables", "--config", str(cfg)]) == 0

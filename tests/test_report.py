@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _runs import test_aggregates, thick_thin, write_run
+from tests._runs import test_aggregates, thick_thin, write_run
 
 from mella_bench import report as R
 from mella_bench.langs import LANG_CODES

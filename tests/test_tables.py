@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _runs import test_aggregates, write_run
+from tests._runs import test_aggregates, write_run
 
 from mella_bench import tables as T
 from mella_bench.yamlio import ConfigError
@@ -140,12 +140,3 @@ def test_missing_committed_file_and_bad_config_are_reported(tmp_path):
     cfg.write_text("backbones:\n  - name: x\n    baseline: runs/nope\ntables:\n  - {id: k, title: K, axis: know, metrics: [keyword_acc]}\n")
     with pytest.raises(FileNotFoundError, match="runs/nope"):
         run_tables(cfg)
-
-
-def test_predictions_source_without_metrics_package_says_what_to_do(tmp_path, monkeypatch):
-    import sys
-
-    cfg = setup(tmp_path)
-    monkeypatch.setitem(sys.modules, "mella_bench.metrics", None)
-    with pytest.raises(RuntimeError, match="mella_bench.metrics.rescore"):
-        T.write_tables(cfg, source="predictions", aggregates=test_aggregates)

@@ -1,0 +1,96 @@
+"""CIDEr-D exactly as the COCO caption toolkit computes it (`pycocoevalcap.cider`), over our tokens.
+
+Definition kept, quirks included so numbers stay comparable with published CIDEr: 1–4-gram TF-IDF
+vectors; IDF = log(#documents) − log(max(1, df)), where a document is one item's reference set;
+clipped cosine `min(h, r) · r`; Gaussian length penalty with sigma 6 on the difference of the
+*bigram* counts (the toolkit's `length`); mean over n, mean over references, × 10. We report
+100 × that value. Document frequencies come from the task's own references (`Corpus.df_refs`),
+never pooled across languages. Corpus value = mean of the per-item values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Sequence
+
+from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+
+N, SIGMA = 4, 6.0
+Ngram = tuple[str, ...]
+
+
+def ngram_counts(tokens: Sequence[str], n: int = N) -> Counter[Ngram]:
+    counts: Counter[Ngram] = Counter()
+    for k in range(1, n + 1):
+        for i in range(len(tokens) - k + 1):
+            counts[tuple(tokens[i:i + k])] += 1
+    return counts
+
+
+def document_frequency(ref_sets: Sequence[Sequence[Sequence[str]]]) -> Counter[Ngram]:
+    """In how many reference sets (items) each n-gram occurs."""
+    df: Counter[Ngram] = Counter()
+    for refs in ref_sets:
+        df.update({g for ref in refs for g in ngram_counts(ref)})
+    return df
+
+
+class _Vector:
+    """TF-IDF vectors per n-gram order, their norms, and the toolkit's bigram `length`."""
+
+    __slots__ = ("vec", "norm", "length")
+
+    def __init__(self, counts: Counter[Ngram], df: Counter[Ngram], log_docs: float):
+        self.vec: list[dict[Ngram, float]] = [{} for _ in range(N)]
+        sq = [0.0] * N
+        self.length = 0
+        for gram, tf in counts.items():
+            n = len(gram) - 1
+            w = float(tf) * (log_docs - math.log(max(1.0, float(df.get(gram, 0)))))
+            self.vec[n][gram] = w
+            sq[n] += w * w
+            if n == 1:
+                self.length += tf
+        self.norm = [math.sqrt(s) for s in sq]
+
+
+def _sim(h: _Vector, r: _Vector) -> float:
+    """Sum over n of the clipped, length-penalised cosine (the toolkit's `sim`, summed)."""
+    delta = float(h.length - r.length)
+    penalty = math.exp(-(delta ** 2) / (2 * SIGMA ** 2))
+    total = 0.0
+    for n in range(N):
+        rv = r.vec[n]
+        val = 0.0
+        for gram, w in h.vec[n].items():
+            rw = rv.get(gram, 0.0)
+            val += min(w, rw) * rw
+        if h.norm[n] != 0 and r.norm[n] != 0:
+            val /= h.norm[n] * r.norm[n]
+        total += val * penalty
+    return total
+
+
+def cider_d_items(hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[Sequence[str]]],
+                  df_refs: Sequence[Sequence[Sequence[str]]] | None = None) -> list[float]:
+    """Per-item CIDEr-D on the toolkit's scale (0–10 per item)."""
+    df_sets = refs if df_refs is None else df_refs
+    df = document_frequency(df_sets)
+    log_docs = math.log(float(len(df_sets))) if df_sets else 0.0
+    scores = []
+    for hyp, item_refs in zip(hyps, refs):
+        hv = _Vector(ngram_counts(hyp), df, log_docs)
+        total = sum(_sim(hv, _Vector(ngram_counts(r), df, log_docs)) for r in item_refs)
+        scores.append(total / N / len(item_refs) * 10.0)
+    return scores
+
+
+def cider(corpus: Corpus) -> MetricResult:
+    """Per-item CIDEr-D × 100; stats row `[value]` (mean-type)."""
+    df_sets = [[r.split() for r in refs] for refs in corpus.df_ref_tokens]
+    values = tuple(100.0 * v for v in cider_d_items(
+        [h.split() for h in corpus.hyp_tokens], [[r.split() for r in refs] for refs in corpus.ref_tokens], df_sets))
+    fields = {"nrefs": nrefs_field(corpus.refs), "tok": corpus.tokenizer.name, "n": N, "sigma": int(SIGMA),
+              "df": f"task-refs({len(df_sets)})", "scale": "100xcoco"}
+    return MetricResult("cider", values, tuple((v,) for v in values), fields)

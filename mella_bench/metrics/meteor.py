@@ -1,0 +1,282 @@
+"""METEOR 1.5 (the jar shipped with pycocoevalcap) with per-language settings, one JVM per language.
+
+Settings (`SETTINGS`, data): the jar has Snowball stemmers for Hungarian and Russian (`-m "exact stem"`),
+function-word lists for Czech and Russian, tuned parameters for Czech (`-l cz`), and English-only
+synonyms and paraphrases. Every other language gets exact matching with the jar's
+language-independent parameters (`-l other`). Never `-norm`: the text arrives tokenised and
+normalised by `mella_bench.metrics.tokenize`.
+
+Two jar quirks handled here, both measured on meteor-1.5.jar:
+- In every mode the jar loads *English* function words unless `-s FILE` names a list, whatever `-l`
+  says. We always pass `-s`: the jar's own Czech/Russian list (extracted from the jar), or an empty
+  list for languages the jar has none for (its Hungarian list is empty).
+- Parameters and module weights are passed explicitly (`-p`, `-w`) with the jar's defaults for that
+  language (a test checks they equal what the jar prints), so they are in the signature and
+  `aggregate` can recompute the corpus score in Python.
+
+Per-item sufficient statistics are the jar's 23 `SCORE` numbers (lengths, function-word counts,
+per-stage content/function matches, chunks, word matches) followed by the 8 constants
+(alpha, beta, gamma, delta, four module weights). The corpus value pools the 23 numbers as the jar's
+`MeteorStats.addStats` does (a sum, except that a perfectly matched segment adds no chunk) and applies
+METEOR's formula, exactly as the jar's `EVAL` does (tested against it); the constants are checked to
+be identical across rows (rows of different languages cannot be pooled).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import shutil
+import subprocess
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+
+N_JAR_STATS = 23
+N_PARAMS = 8
+MODULE_ORDER = ("exact", "stem", "synonym", "paraphrase")
+_CHUNK = 100
+"""Lines in flight per round trip; keeps both pipes far below their buffer size (no deadlock)."""
+
+
+class MeteorUnavailable(RuntimeError):
+    """Java or the METEOR jar is missing; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class MeteorSettings:
+    """How the jar is run for one language."""
+
+    jar_lang: str
+    """`-l` value: `cz`, `hu`, `ru` or `other`."""
+    modules: tuple[str, ...]
+    weights: tuple[float, ...]
+    """One weight per module (`-w`)."""
+    params: tuple[float, float, float, float]
+    """alpha, beta, gamma, delta (`-p`)."""
+    function_words: str | None
+    """Function-word list inside the jar (`function/<name>.words`); None = no function words."""
+
+    def constants(self) -> tuple[float, ...]:
+        weights = list(self.weights) + [0.0] * (len(MODULE_ORDER) - len(self.weights))
+        return (*self.params, *weights)
+
+    def signature_fields(self) -> dict[str, str]:
+        return {"lang": self.jar_lang, "mod": "+".join(self.modules),
+                "w": "_".join(f"{w:g}" for w in self.weights),
+                "p": "_".join(f"{p:g}" for p in self.params),
+                "fw": self.function_words or "none", "norm": "none", "jar": "meteor-1.5"}
+
+
+_LANG_INDEPENDENT = (0.75, 1.4, 0.7, 0.5)
+_EXACT = MeteorSettings("other", ("exact",), (1.0,), _LANG_INDEPENDENT, None)
+SETTINGS: dict[str, MeteorSettings] = {
+    "ar": _EXACT,
+    "cs": MeteorSettings("cz", ("exact",), (1.0,), (0.95, 0.2, 0.6, 0.8), "czech"),
+    "hu": MeteorSettings("hu", ("exact", "stem"), (1.0, 0.5), _LANG_INDEPENDENT, None),
+    "ko": _EXACT,
+    "ru": MeteorSettings("ru", ("exact", "stem"), (1.0, 0.5), _LANG_INDEPENDENT, "russian"),
+    "sr": _EXACT,
+    "th": _EXACT,
+    "vi": _EXACT,
+}
+
+
+def jar_path() -> Path:
+    """The METEOR 1.5 jar inside the installed pycocoevalcap package."""
+    spec = importlib.util.find_spec("pycocoevalcap.meteor.meteor")
+    if spec is None or spec.origin is None:  # pragma: no cover - core dependency
+        raise MeteorUnavailable("pycocoevalcap is not installed: pip install pycocoevalcap")
+    path = Path(spec.origin).parent / "meteor-1.5.jar"
+    if not path.is_file():
+        raise MeteorUnavailable(f"{path} not found; reinstall pycocoevalcap")
+    return path
+
+
+def java_path() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise MeteorUnavailable("METEOR needs Java (17 tested): install a JRE (e.g. apt-get install "
+                                "openjdk-17-jre-headless) or remove 'meteor' from the task's metrics")
+    return java
+
+
+def _function_word_file(settings: MeteorSettings, folder: Path) -> Path:
+    """Write the jar's own list (or an empty one) to `folder` and return its path."""
+    path = folder / f"{settings.function_words or 'none'}.words"
+    text = b""
+    if settings.function_words:
+        with zipfile.ZipFile(jar_path()) as jar:
+            text = jar.read(f"function/{settings.function_words}.words")
+    path.write_bytes(text)
+    return path
+
+
+def command(settings: MeteorSettings, function_words: Path) -> list[str]:
+    return [java_path(), "-Xmx1G", "-XX:+UseSerialGC", "-jar", str(jar_path()), "-", "-", "-stdio",
+            "-l", settings.jar_lang, "-m", " ".join(settings.modules),
+            "-w", " ".join(f"{w:g}" for w in settings.weights),
+            "-p", " ".join(f"{p:g}" for p in settings.params), "-s", str(function_words)]
+
+
+class MeteorProcess:
+    """One long-lived METEOR JVM speaking the `-stdio` protocol (SCORE → stats, EVAL → scores)."""
+
+    def __init__(self, settings: MeteorSettings):
+        self.settings = settings
+        java_path()  # fail with the install hint before creating anything
+        self._dir = tempfile.TemporaryDirectory(prefix="mella-meteor-")
+        folder = Path(self._dir.name)
+        self._stderr = (folder / "stderr.txt").open("w+b")
+        self._proc = subprocess.Popen(command(settings, _function_word_file(settings, folder)),
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self._lock = threading.Lock()
+
+    def _roundtrip(self, lines: Sequence[str], replies_per_line: Sequence[int]) -> list[str]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write("".join(line + "\n" for line in lines).encode("utf-8"))
+        self._proc.stdin.flush()
+        out = []
+        for _ in range(sum(replies_per_line)):
+            reply = self._proc.stdout.readline()
+            if not reply:
+                self._stderr.seek(0)
+                err = self._stderr.read().decode("utf-8", "replace").strip()[-2000:]
+                raise RuntimeError(f"METEOR JVM exited unexpectedly (code {self._proc.poll()}): {err}")
+            out.append(reply.decode("utf-8").strip())
+        return out
+
+    def stats(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[tuple[float, ...]]:
+        """The jar's 23 sufficient statistics per item (best reference chosen by the jar)."""
+        lines = [" ||| ".join(("SCORE", *(_clean(r) for r in rs), _clean(h))) for h, rs in zip(hyps, refs)]
+        out: list[tuple[float, ...]] = []
+        with self._lock:
+            for start in range(0, len(lines), _CHUNK):
+                chunk = lines[start:start + _CHUNK]
+                for reply in self._roundtrip(chunk, [1] * len(chunk)):
+                    row = tuple(float(x) for x in reply.split())
+                    if len(row) != N_JAR_STATS:
+                        raise RuntimeError(f"METEOR returned {len(row)} statistics, expected {N_JAR_STATS}: {reply!r}")
+                    out.append(row)
+        return out
+
+    def eval(self, stats: Sequence[Sequence[float]]) -> tuple[list[float], float]:
+        """The jar's own scores for stats rows: per row, and pooled (used to test `meteor_from_stats`)."""
+        line = " ||| ".join(["EVAL", *(" ".join(repr(float(x)) for x in row[:N_JAR_STATS]) for row in stats)])
+        with self._lock:
+            replies = self._roundtrip([line], [len(stats) + 1])
+        return [float(x) for x in replies[:-1]], float(replies[-1])
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._stderr.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> "MeteorProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _clean(text: str) -> str:
+    """The protocol's field separator must not occur inside a segment (tokenised text never has it)."""
+    return " ".join(text.replace("|||", " ").split())
+
+
+class MeteorPool:
+    """One JVM per METEOR setting, started on first use and reused for the whole run."""
+
+    def __init__(self) -> None:
+        self._procs: dict[MeteorSettings, MeteorProcess] = {}
+
+    def get(self, lang: str) -> MeteorProcess:
+        settings = SETTINGS[lang]
+        if settings not in self._procs:
+            self._procs[settings] = MeteorProcess(settings)
+        return self._procs[settings]
+
+    def close(self) -> None:
+        for proc in self._procs.values():
+            proc.close()
+        self._procs.clear()
+
+    def __enter__(self) -> "MeteorPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def meteor_from_stats(stats: Sequence[float]) -> float:
+    """METEOR (0–100) of one row of summed jar statistics followed by the 8 constants.
+
+    Follows `MeteorScorer.computeMetrics` of meteor-1.5.jar, including its special case (no
+    fragmentation penalty for a complete match in one chunk) and its NaN → 0 rule.
+    """
+    s = stats
+    alpha, beta, gamma, delta = s[N_JAR_STATS:N_JAR_STATS + 4]
+    weights = s[N_JAR_STATS + 4:N_JAR_STATS + N_PARAMS]
+    t_len, r_len, t_fw, r_fw = s[0:4]
+    stages = [s[4 + 4 * i:8 + 4 * i] for i in range(len(MODULE_ORDER))]
+    chunks, t_words, r_words = s[20], s[21], s[22]
+    t_wlen = delta * (t_len - t_fw) + (1 - delta) * t_fw
+    r_wlen = delta * (r_len - r_fw) + (1 - delta) * r_fw
+    t_wm = sum(w * (delta * st[0] + (1 - delta) * st[2]) for w, st in zip(weights, stages))
+    r_wm = sum(w * (delta * st[1] + (1 - delta) * st[3]) for w, st in zip(weights, stages))
+    if t_wlen <= 0 or r_wlen <= 0 or t_wm <= 0 or r_wm <= 0:
+        return 0.0  # the jar's NaN/zero cases all end at 0
+    precision, recall = t_wm / t_wlen, r_wm / r_wlen
+    fmean = 1.0 / ((1 - alpha) / precision + alpha / recall)
+    t_total = sum(st[0] + st[2] for st in stages)
+    r_total = sum(st[1] + st[3] for st in stages)
+    if t_total == t_len and r_total == r_len and chunks == 1:
+        frag = 0.0
+    else:
+        frag = chunks / ((t_words + r_words) / 2)
+    score = fmean * (1 - gamma * math.pow(frag, beta))
+    return 100.0 * max(score, 0.0) if not math.isnan(score) else 0.0
+
+
+def _is_perfect(row: Sequence[float]) -> bool:
+    """A segment matched completely in one chunk (the jar's no-penalty case)."""
+    stages = [row[4 + 4 * i:8 + 4 * i] for i in range(len(MODULE_ORDER))]
+    return (sum(st[0] + st[2] for st in stages) == row[0] and sum(st[1] + st[3] for st in stages) == row[1]
+            and row[20] == 1)
+
+
+def pool_stats(rows: Sequence[Sequence[float]]) -> list[float]:
+    """Pool the jar statistics of many rows as `MeteorStats.addStats` does: a plain sum, except that a
+    perfect segment's single chunk is not added (so a corpus of exact matches scores 100, as in the jar).
+    The constants must agree (rows of one language's settings)."""
+    constants = {tuple(r[N_JAR_STATS:]) for r in rows}
+    if len(constants) != 1:
+        raise ValueError("METEOR stats rows come from different settings (languages) and cannot be pooled")
+    summed = [math.fsum(r[i] for r in rows) for i in range(N_JAR_STATS)]
+    summed[20] = math.fsum(r[20] for r in rows if not _is_perfect(r))
+    return summed + list(constants.pop())
+
+
+def meteor(corpus: Corpus, pool: MeteorPool) -> MetricResult:
+    """METEOR 1.5 per item with the language's settings; stats = jar stats + constants."""
+    settings = SETTINGS[corpus.lang]
+    consts = settings.constants()
+    jar_stats = pool.get(corpus.lang).stats(corpus.hyp_tokens, corpus.ref_tokens) if corpus.hyps else []
+    stats = tuple(tuple(row) + consts for row in jar_stats)
+    values = tuple(meteor_from_stats(row) for row in stats)
+    fields = {"nrefs": nrefs_field(corpus.refs), "tok": corpus.tokenizer.name, **settings.signature_fields()}
+    return MetricResult("meteor", values, stats, fields)

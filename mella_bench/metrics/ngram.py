@@ -1,0 +1,80 @@
+"""BLEU-4 and chrF++ through sacrebleu, with sacrebleu's own per-segment statistics.
+
+BLEU runs over our pre-tokenised, casefolded text with `tokenize='none'`; chrF++ (`CHRF(word_order=2)`)
+over `Tokenizer.chrf_text` (NFC, Serbian folded to Latin, Thai word-segmented). The per-item stats
+are sacrebleu's segment vectors, so `aggregate` on their sum reproduces sacrebleu's corpus score
+exactly. Per-item display values are sacrebleu's sentence-level scores (BLEU with effective order).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from typing import Sequence
+
+from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+
+BLEU_ORDER = 4
+CHRF_CHAR_ORDER, CHRF_WORD_ORDER = 6, 2
+
+
+def _sacrebleu_version() -> str:
+    return importlib.metadata.version("sacrebleu")
+
+
+@functools.lru_cache(maxsize=None)
+def _bleu(effective_order: bool):  # type: ignore[no-untyped-def]
+    from sacrebleu.metrics import BLEU
+
+    return BLEU(tokenize="none", max_ngram_order=BLEU_ORDER, effective_order=effective_order, force=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _chrf():  # type: ignore[no-untyped-def]
+    from sacrebleu.metrics import CHRF
+
+    return CHRF(char_order=CHRF_CHAR_ORDER, word_order=CHRF_WORD_ORDER)
+
+
+def _ref_streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
+    """Per-item reference lists → sacrebleu's reference streams (None pads a missing reference)."""
+    width = max(len(r) for r in refs)
+    return [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+
+
+def _segment_stats(metric, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
+    if not hyps:
+        return []
+    return [tuple(float(x) for x in s) for s in metric._extract_corpus_statistics(list(hyps), _ref_streams(refs))]
+
+
+def bleu_from_stats(stats: Sequence[float]) -> float:
+    """Corpus BLEU (0–100) from summed sacrebleu BLEU stats."""
+    return float(_bleu(False)._compute_score_from_stats([int(round(x)) for x in stats]).score)
+
+
+def chrf_from_stats(stats: Sequence[float]) -> float:
+    """Corpus chrF++ (0–100) from summed sacrebleu chrF++ stats."""
+    return float(_chrf()._compute_score_from_stats([int(round(x)) for x in stats]).score)
+
+
+def bleu(corpus: Corpus) -> MetricResult:
+    """BLEU-4 per item (sentence BLEU, effective order) with sacrebleu stats for the corpus value."""
+    stats = _segment_stats(_bleu(False), corpus.hyp_tokens, corpus.ref_tokens)
+    sentence = _bleu(True)
+    values = tuple(float(sentence._compute_score_from_stats([int(x) for x in s]).score) for s in stats)
+    fields = {"nrefs": nrefs_field(corpus.refs), "case": "fold", "eff": "no", "tok": corpus.tokenizer.name,
+              "smooth": "exp", "sacrebleu": _sacrebleu_version()}
+    return MetricResult("bleu", values, tuple(stats), fields)
+
+
+def chrf(corpus: Corpus) -> MetricResult:
+    """chrF++ per item (sentence chrF++) with sacrebleu stats for the corpus value."""
+    tok = corpus.tokenizer
+    hyps = [tok.chrf_text(h) for h in corpus.hyps]
+    refs = [[tok.chrf_text(r) for r in rs] for rs in corpus.refs]
+    stats = _segment_stats(_chrf(), hyps, refs)
+    values = tuple(chrf_from_stats(s) for s in stats)
+    fields = {"nrefs": nrefs_field(corpus.refs), "case": "mixed", "eff": "yes", "nc": CHRF_CHAR_ORDER,
+              "nw": CHRF_WORD_ORDER, "space": "no", "tok": tok.chrf_name, "sacrebleu": _sacrebleu_version()}
+    return MetricResult("chrf++", values, tuple(stats), fields)

@@ -1,0 +1,292 @@
+"""`mella-bench score RUN_DIR`: predictions → scores.jsonl (per item, per metric) + summary.json (per task).
+
+Only predictions that belong to the run as recorded in run.json are scored: same task hash (a run
+directory can hold stale answers to an older prompt) and same model hash, latest per key. Items
+whose prediction failed give `status: "failed"` rows (excluded from values, counted in the failure
+rate); an empty answer is a real answer and scores 0. References and keywords come from the dataset
+each task used (run.json `tasks[t]["data"]`).
+
+Row sources are pluggable: the automatic metrics are one `RowSource`; callers (the judge) pass more,
+and every source's rows go through the same summary code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+
+from mella_bench.data import Dataset, Item, load
+from mella_bench.metrics import METRICS, aggregate, profiles
+from mella_bench.metrics.base import Corpus, MetricResult, render_signature
+from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
+from mella_bench.metrics.suite import score_corpus
+from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, SCORES, SUMMARY, Prediction, load_header,
+                                 read_jsonl, write_json)
+
+RowStatus = Literal["ok", "failed"]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One line of scores.jsonl (SPEC §8)."""
+
+    task: str
+    item_id: str
+    lang: str
+    axis: str
+    metric: str
+    status: RowStatus
+    value: float | None
+    """0–100 for automatic metrics; None when failed."""
+    stats: tuple[float, ...] | None
+    reason: str | None = None
+    """Why it failed; for ok fidelity rows, the detector's verdict."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"task": self.task, "item_id": self.item_id, "lang": self.lang, "axis": self.axis,
+                "metric": self.metric, "status": self.status, "value": self.value,
+                "stats": list(self.stats) if self.stats is not None else None, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class MetricRows:
+    """All rows of one metric for one task, with what the summary needs to describe them."""
+
+    task: str
+    metric: str
+    rows: tuple[ScoreRow, ...]
+    signature_fields: Mapping[str, Any]
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """One task of the run as the scorers see it."""
+
+    name: str
+    lang: str
+    axis: str
+    metrics: tuple[str, ...]
+    rubrics: tuple[str, ...]
+    items: tuple[Item, ...]
+    """Every item of the task in its dataset (CIDEr-D document frequencies use all of them)."""
+    predictions: Mapping[str, Prediction]
+    """item id → the prediction scored for it (only items this run answered, ok or failed)."""
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    run_dir: Path
+    header: Mapping[str, Any]
+    tasks: tuple[TaskData, ...]
+
+
+RowSource = Callable[[ScoringContext], Iterable[MetricRows]]
+"""Anything that turns the run into rows, e.g. the judge's `judge:<rubric>` dimensions."""
+
+
+# ---------------------------------------------------------------- reading the run
+
+def select_predictions(run_dir: Path, header: Mapping[str, Any]) -> dict[str, dict[str, Prediction]]:
+    """task → item id → prediction, keeping only this run's task and model hashes (latest per key,
+    a later success superseding a failure)."""
+    model_hash = header["model"]["hash"]
+    tasks = header["tasks"]
+    latest: dict[str, Prediction] = {}
+    for rec in read_jsonl(run_dir / PREDICTIONS):
+        pred = Prediction.from_json(rec)
+        info = tasks.get(pred.task)
+        if info is None or pred.task_hash != info["hash"] or pred.model_hash != model_hash:
+            continue
+        old = latest.get(pred.key)
+        if old is None or pred.status == "ok" or old.status != "ok":
+            latest[pred.key] = pred
+    out: dict[str, dict[str, Prediction]] = {t: {} for t in tasks}
+    for pred in latest.values():
+        out[pred.task][pred.item_id] = pred
+    return out
+
+
+def load_context(run_dir: Path) -> ScoringContext:
+    header = load_header(run_dir)
+    preds = select_predictions(run_dir, header)
+    loaded: dict[str, Dataset] = {}
+    tasks = []
+    for name, info in header["tasks"].items():
+        src = str(info["data"])
+        if src not in loaded:
+            loaded[src] = load(src)
+        items = tuple(it for it in loaded[src].items if it.lang == info["lang"] and it.axis == info["axis"])
+        tasks.append(TaskData(name=name, lang=info["lang"], axis=info["axis"], metrics=tuple(info["metrics"]),
+                              rubrics=tuple(info.get("rubrics", ())), items=items, predictions=preds[name]))
+    return ScoringContext(run_dir, header, tuple(tasks))
+
+
+# ---------------------------------------------------------------- automatic metrics as a row source
+
+def _failed_rows(task: TaskData, metric: str, preds: Sequence[Prediction], reason: str | None = None) -> list[ScoreRow]:
+    return [ScoreRow(task.name, p.item_id, p.lang, p.axis, metric, "failed", None, None,
+                     reason or f"prediction failed: {p.error or 'no error message'}") for p in preds]
+
+
+def _metric_rows(task: TaskData, result: MetricResult, ok: Sequence[Prediction],
+                 failed: Sequence[Prediction]) -> MetricRows:
+    notes = result.notes or (None,) * len(ok)
+    rows = [ScoreRow(task.name, p.item_id, p.lang, p.axis, result.metric, "ok", v, s, note)
+            for p, v, s, note in zip(ok, result.values, result.stats, notes)]
+    rows += _failed_rows(task, result.metric, failed)
+    return MetricRows(task.name, result.metric, tuple(rows), dict(result.signature_fields), dict(result.details))
+
+
+class AutomaticMetrics:
+    """The reference-based metrics of SPEC §6 as a `RowSource`, one METEOR JVM per language."""
+
+    def __init__(self, progress: bool = False):
+        self.progress = progress
+
+    def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
+        from tqdm import tqdm
+
+        with MeteorPool() as pool:
+            for task in tqdm(ctx.tasks, desc="scoring", unit="task", disable=not self.progress, file=sys.stderr):
+                yield from self._task(task, pool)
+
+    def _task(self, task: TaskData, pool: MeteorPool) -> Iterable[MetricRows]:
+        by_id = {it.id: it for it in task.items}
+        known = [p for p in task.predictions.values() if p.item_id in by_id]
+        unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
+        order = {it.id: i for i, it in enumerate(task.items)}
+        ok = sorted((p for p in known if p.status == "ok"), key=lambda p: order[p.item_id])
+        failed = sorted((p for p in known if p.status != "ok"), key=lambda p: order[p.item_id])
+        metrics = [m for m in task.metrics if m in METRICS]
+        corpus = Corpus(
+            lang=task.lang, hyps=tuple(p.text or "" for p in ok),
+            refs=tuple(by_id[p.item_id].references for p in ok),
+            keywords=tuple(by_id[p.item_id].keywords for p in ok) if task.axis == "know" else None,
+            df_refs=tuple(it.references for it in task.items))
+        for metric in metrics:
+            try:
+                result = score_corpus(corpus, [metric], pool)[metric]
+            except MeteorUnavailable as exc:
+                yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, f"not computed: {exc}")),
+                                 {"unavailable": "java"})
+                continue
+            rows = _metric_rows(task, result, ok, failed)
+            if unknown:
+                rows = MetricRows(rows.task, rows.metric, rows.rows + tuple(_failed_rows(
+                    task, metric, unknown, "item id not in the task's dataset")), rows.signature_fields, rows.details)
+            yield rows
+
+
+# ---------------------------------------------------------------- summary
+
+def summarize_metric(mr: MetricRows, axis: str) -> dict[str, Any]:
+    ok = [r for r in mr.rows if r.status == "ok"]
+    n_failed = len(mr.rows) - len(ok)
+    value = aggregate(mr.metric, [list(r.stats or (r.value or 0.0,)) for r in ok]) if ok else None
+    entry: dict[str, Any] = {
+        "value": value, "ci": None, "n": len(ok), "n_failed": n_failed,
+        "failure_rate": n_failed / len(mr.rows) if mr.rows else 0.0,
+        "signature": render_signature(mr.signature_fields), "signature_fields": dict(mr.signature_fields),
+        "profiles": profiles(mr.metric, axis),
+    }
+    if mr.details:
+        entry["details"] = dict(mr.details)
+    return entry
+
+
+def build_summary(ctx: ScoringContext, batches: Sequence[MetricRows]) -> dict[str, Any]:
+    tasks: dict[str, Any] = {}
+    for task in ctx.tasks:
+        tasks[task.name] = {"lang": task.lang, "axis": task.axis, "n_items": len(task.predictions), "metrics": {}}
+    axis_of = {t.name: t.axis for t in ctx.tasks}
+    for mr in batches:
+        tasks[mr.task]["metrics"][mr.metric] = summarize_metric(mr, axis_of[mr.task])
+    return {"format_version": FORMAT_VERSION, "run": ctx.run_dir.resolve().name,
+            "model": dict(ctx.header.get("model", {})), "tasks": tasks}
+
+
+def _write_rows(path: Path, batches: Sequence[MetricRows]) -> None:
+    """Replace scores.jsonl atomically: scoring is recomputed from predictions, never appended twice."""
+    import json
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for mr in batches:
+            for row in mr.rows:
+                fh.write(json.dumps(row.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def judge_rows(ctx: ScoringContext) -> Iterable[MetricRows]:
+    """The run's `judge:<rubric>` dimensions (from judgments.jsonl), when the run has been judged."""
+    from mella_bench.judge.pointwise import JUDGE_HEADER_KEY, judge_score_rows, signature_fields
+
+    judge = ctx.header.get(JUDGE_HEADER_KEY)
+    if not judge:
+        return
+    groups: dict[tuple[str, str], list[ScoreRow]] = {}
+    for rec in judge_score_rows(ctx.run_dir):
+        row = ScoreRow(rec["task"], rec["item_id"], rec["lang"], rec["axis"], rec["metric"], rec["status"],
+                       rec["value"], tuple(rec["stats"]) if rec["stats"] is not None else None, rec["reason"])
+        groups.setdefault((row.task, row.metric), []).append(row)
+    for (task, metric), rows in groups.items():
+        n_ok = sum(r.status == "ok" for r in rows)
+        fields = signature_fields(judge, metric.split(":", 1)[1], n_ok, 1 - n_ok / len(rows))
+        yield MetricRows(task, metric, tuple(rows), fields)
+
+
+def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (judge_rows,), progress: bool = False,
+              resamples: int = 1000) -> dict[str, Any]:
+    """Score a run directory: write scores.jsonl and summary.json (with bootstrap CIs), return the summary.
+
+    Rows come from the automatic metrics plus `extra_sources` (by default the judge's dimensions,
+    when the run was judged); CIs use the seed recorded in run.json.
+    """
+    from mella_bench.stats import add_cis_to_summary
+
+    run_dir = Path(run_dir)
+    ctx = load_context(run_dir)
+    batches: list[MetricRows] = list(AutomaticMetrics(progress)(ctx))
+    for source in extra_sources:
+        batches.extend(source(ctx))
+    _write_rows(run_dir / SCORES, batches)
+    write_json(run_dir / SUMMARY, build_summary(ctx, batches))
+    return add_cis_to_summary(run_dir, resamples=resamples)
+
+
+def rescore(run_dir: str | Path, metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """scores.jsonl rows re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
+    ctx = load_context(Path(run_dir))
+    if metrics is not None:
+        wanted = set(metrics)
+        ctx = ScoringContext(ctx.run_dir, ctx.header, tuple(
+            TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
+                     t.predictions) for t in ctx.tasks))
+    return [row.to_json() for mr in AutomaticMetrics(False)(ctx) for row in mr.rows]
+
+
+# ---------------------------------------------------------------- display
+
+def format_table(summary: Mapping[str, Any]) -> str:
+    """Per-task table (value, n, failure rate) followed by each distinct signature once."""
+    lines = [f"{'task':<18} {'metric':<24} {'value':>8} {'95% CI':>15} {'n':>5} {'failed':>7}  profile"]
+    sigs: dict[str, list[str]] = {}
+    for name, task in summary["tasks"].items():
+        for metric, e in task["metrics"].items():
+            value = "n/a" if e["value"] is None else f"{e['value']:.2f}"
+            ci = f"[{e['ci'][0]:.1f}, {e['ci'][1]:.1f}]" if e.get("ci") else ""
+            prof = "paper" if "paper" in e["profiles"] else "full"
+            lines.append(f"{name:<18} {metric:<24} {value:>8} {ci:>15} {e['n']:>5} {e['failure_rate']:>6.1%}  {prof}")
+            sigs.setdefault(e["signature"], []).append(f"{name}/{metric}")
+    lines.append("")
+    lines.append("signatures:")
+    for sig, users in sigs.items():
+        shown = ", ".join(users[:3]) + (f" (+{len(users) - 3})" if len(users) > 3 else "")
+        lines.append(f"  {sig}    [{shown}]")
+    return "\n".join(lines)

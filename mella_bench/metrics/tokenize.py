@@ -1,0 +1,208 @@
+"""Per-language normalisation and word segmentation for every n-gram metric (SPEC §2, §6).
+
+One generic `Tokenizer`, parameterised by the `RULES` table: languages are data, not classes.
+
+Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr, keyword matching):
+1. NFC, casefold, NFC again (casefold can decompose, e.g. `İ`).
+2. Invisible format characters (category Cf: bidi marks, soft hyphen, ZWJ/ZWNJ, BOM) are removed;
+   the zero-width space U+200B, a word separator in Thai text, becomes a space.
+3. The language's character fold (`RULES[lang].fold`): Serbian Cyrillic → Latin (lossless: љ→lj,
+   њ→nj, џ→dž, ђ→đ, ћ→ć ...; the Latin digraph ligatures ǉ ǌ ǆ are spelled out), Russian ё → е
+   (writers use both), Arabic tatweel and short-vowel marks (harakat U+064B–U+0652) removed
+   (optional in written Arabic, so their presence must not decide a match).
+4. Punctuation (Unicode categories P*) is dropped, except `.,:` between digits (`2.5`, `10:30`);
+   symbols (S*: `%`, `€`, `°`, emoji) become tokens of their own; whitespace separates tokens.
+5. Languages without spaces between words (Thai) segment each remaining chunk with pythainlp
+   `newmm` (dictionary bundled with pythainlp; its version is in the signature).
+
+Korean stays at the eojeol (space-separated) level and Vietnamese at the syllable level: both are
+whitespace splits, which step 4 already is.
+
+chrF++ gets its own, lighter view (`chrf_text`): NFC, format characters removed and the Serbian
+script fold only (case and
+punctuation are chrF's business, so plain text scores exactly as sacrebleu's chrF++), plus word
+segmentation for Thai, whose words chrF++'s word n-grams could not otherwise see.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+import regex
+
+from mella_bench.langs import LANGUAGES
+
+Segmenter = Literal["whitespace", "thai-newmm"]
+
+# ---------------------------------------------------------------- character folds (data)
+
+_SR_CYR_TO_LAT_LOWER: dict[str, str] = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž", "з": "z",
+    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f", "х": "h", "ц": "c",
+    "ч": "č", "џ": "dž", "ш": "š",
+}
+_SR_LIGATURES: dict[str, str] = {  # Latin digraph code points U+01C4–U+01CC
+    "Ǆ": "DŽ", "ǅ": "Dž", "ǆ": "dž", "Ǉ": "LJ", "ǈ": "Lj", "ǉ": "lj", "Ǌ": "NJ", "ǋ": "Nj", "ǌ": "nj",
+}
+
+
+def _serbian_fold() -> dict[str, str]:
+    """Case-preserving Cyrillic → Latin map (Љ → Lj, the usual spelling at a word start)."""
+    out = dict(_SR_CYR_TO_LAT_LOWER)
+    for cyr, lat in _SR_CYR_TO_LAT_LOWER.items():
+        out[cyr.upper()] = lat[0].upper() + lat[1:]
+    out.update(_SR_LIGATURES)
+    return out
+
+
+SERBIAN_TO_LATIN: Mapping[str, str] = _serbian_fold()
+_ARABIC_MARKS = {chr(c): "" for c in range(0x064B, 0x0653)}
+_ARABIC_TATWEEL = {"\u0640": ""}
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """How one language's text becomes metric tokens."""
+
+    segmenter: Segmenter
+    label: str
+    """Short segmentation name used in the tokenizer name (`words`, `eojeol`, `syllables`, `newmm`)."""
+    fold: Mapping[str, str] = field(default_factory=dict)
+    """Character → replacement, applied after casefolding (metric tokens and keyword matching)."""
+    fold_name: str = ""
+    """Names the fold in the tokenizer name (`lat`, `yo`, `dediac`); empty when there is none."""
+    script_fold: Mapping[str, str] = field(default_factory=dict)
+    """Case-preserving script fold applied to chrF++ text as well (Serbian only)."""
+
+
+_SEGMENTATION_RULES: dict[str, tuple[Segmenter, str]] = {
+    # LANGUAGES[...].segmentation → (segmenter, label)
+    "unicode-words": ("whitespace", "words"),
+    "fold-cyrillic-to-latin": ("whitespace", "words"),
+    "whitespace-eojeol": ("whitespace", "eojeol"),
+    "whitespace-syllables": ("whitespace", "syllables"),
+    "pythainlp-newmm": ("thai-newmm", "newmm"),
+}
+_FOLDS: dict[str, tuple[Mapping[str, str], str, Mapping[str, str]]] = {
+    # lang → (fold after casefold, fold name, case-preserving script fold for chrF++)
+    "sr": (SERBIAN_TO_LATIN, "lat", SERBIAN_TO_LATIN),
+    "ru": ({"ё": "е"}, "yo", {}),
+    "ar": ({**_ARABIC_MARKS, **_ARABIC_TATWEEL}, "dediac", {}),
+}
+
+
+def _build_rules() -> dict[str, TextRules]:
+    rules = {}
+    for code, lang in LANGUAGES.items():
+        segmenter, label = _SEGMENTATION_RULES[lang.segmentation]
+        fold, fold_name, script_fold = _FOLDS.get(code, ({}, "", {}))
+        rules[code] = TextRules(segmenter, label, fold, fold_name, script_fold)
+    return rules
+
+
+RULES: dict[str, TextRules] = _build_rules()
+
+# ---------------------------------------------------------------- the tokenizer
+
+_FORMAT_CHARS = regex.compile(r"[\p{Cf}--[\u200b]]", flags=regex.V1)
+_TOKEN = regex.compile(
+    r"\p{N}+(?:[.,:]\p{N}+)+"  # numbers keep their inner separators: 2.5, 1,000, 10:30
+    r"|\p{S}"  # each symbol is a token
+    r"|[^\s\p{P}\p{S}\u200b]+",  # anything else up to whitespace, punctuation or a symbol
+    flags=regex.V1,
+)
+
+
+def _translate_table(fold: Mapping[str, str]) -> dict[int, str]:
+    return {ord(k): v for k, v in fold.items()}
+
+
+def _pythainlp_version() -> str:
+    return importlib.metadata.version("pythainlp")
+
+
+class LanguageError(ValueError):
+    """An unknown language code (message lists the known ones)."""
+
+
+class Tokenizer:
+    """Normalises and segments text of one language; `name` and `signature()` identify the rules."""
+
+    def __init__(self, lang: str):
+        if lang not in RULES:
+            raise LanguageError(f"unknown language '{lang}'; choose from {', '.join(RULES)}")
+        self.lang = lang
+        self.rules = RULES[lang]
+        self._fold = _translate_table(self.rules.fold)
+        self._script_fold = _translate_table(self.rules.script_fold)
+        self._segment_thai = None
+        if self.rules.segmenter == "thai-newmm":
+            from pythainlp.tokenize import word_tokenize
+
+            self._segment_thai = functools.partial(word_tokenize, engine="newmm", keep_whitespace=False)
+        fold = f"+{self.rules.fold_name}" if self.rules.fold_name else ""
+        lib = f"-pythainlp{_pythainlp_version()}" if self._segment_thai else ""
+        self.name = f"mella-{lang}-{self.rules.label}{fold}{lib}"
+        """Short id used as `tok:` in metric signatures, e.g. `mella-th-newmm-pythainlp5.4.0`."""
+
+    @property
+    def chrf_name(self) -> str:
+        """Short id of the chrF++ text view (`tok:` in the chrF++ signature)."""
+        fold = "+lat" if self.rules.script_fold else ""
+        lib = f"+newmm-pythainlp{_pythainlp_version()}" if self._segment_thai else ""
+        return f"mella-{self.lang}-nfc{fold}{lib}"
+
+    def signature(self) -> dict[str, str]:
+        """Structured description of the rules (the `name` is its short form)."""
+        sig = {"name": self.name, "normalization": "nfc+casefold", "punctuation": "dropped",
+               "symbols": "split", "segmentation": self.rules.segmenter}
+        if self.rules.fold_name:
+            sig["fold"] = self.rules.fold_name
+        if self._segment_thai:
+            sig["library"] = f"pythainlp {_pythainlp_version()} (newmm)"
+        return sig
+
+    def normalize(self, text: str) -> str:
+        """NFC, casefold, format characters removed, the language's fold: what keywords match against."""
+        text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+        text = _FORMAT_CHARS.sub("", text)
+        return text.translate(self._fold) if self._fold else text
+
+    def tokenize(self, text: str) -> list[str]:
+        """Metric tokens of `text` (see the module docstring for the rules)."""
+        chunks = _TOKEN.findall(self.normalize(text))
+        if self._segment_thai is None:
+            return chunks
+        out: list[str] = []
+        for chunk in chunks:
+            out.extend(w for w in self._segment_thai(chunk) if w.strip())
+        return out
+
+    def tokenize_joined(self, text: str) -> str:
+        """Tokens joined by single spaces: the pre-tokenised form fed to sacrebleu, METEOR and CIDEr."""
+        return " ".join(self.tokenize(text))
+
+    def chrf_text(self, text: str) -> str:
+        """Text for chrF++: NFC + script fold; Thai word-segmented (case and punctuation kept)."""
+        text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFC", text)).replace("\u200b", " ")
+        if self._script_fold:
+            text = text.translate(self._script_fold)
+        if self._segment_thai is not None:
+            text = " ".join(w for w in self._segment_thai(text) if w.strip())
+        return text
+
+    def surface(self, text: str) -> str:
+        """Normalised text with punctuation turned into spaces and spaces collapsed (keyword matching)."""
+        return " ".join(_TOKEN.findall(self.normalize(text)))
+
+
+@functools.lru_cache(maxsize=None)
+def get_tokenizer(lang: str) -> Tokenizer:
+    """The (cached) tokenizer of a language; raises `LanguageError` for an unknown code."""
+    return Tokenizer(lang)
+

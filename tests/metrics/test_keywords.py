@@ -1,0 +1,112 @@
+"""Keyword Accuracy and its strict variant (mella_bench/metrics/keywords.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mella_bench.langs import LANG_CODES
+from mella_bench.metrics import aggregate
+from mella_bench.metrics.base import Corpus, MetricInputError
+from mella_bench.metrics.keywords import RULES, keyword_acc, keyword_acc_strict, stem
+from tests.conftest import SAMPLE
+from tests.metrics.test_tokenize import to_latin
+from tests.metrics.texts import INFLECTED
+
+
+def score(lang: str, output: str, keywords: list[str]) -> tuple[float, float]:
+    corpus = Corpus(lang, (output,), (("reference",),), keywords=(tuple(keywords),))
+    return keyword_acc(corpus).values[0], keyword_acc_strict(corpus).values[0]
+
+
+@pytest.mark.parametrize("lang", LANG_CODES)
+def test_reference_containing_its_keywords_scores_100(lang):
+    ref, kws, _ = SAMPLE[lang]
+    assert score(lang, ref, kws)[0] == 100.0
+
+
+@pytest.mark.parametrize("lang, keyword, sentence", [(lang, k, s) for lang, pairs in INFLECTED.items() for k, s in pairs])
+def test_inflected_forms_count_as_found(lang, keyword, sentence):
+    tolerant, strict = score(lang, sentence, [keyword])
+    assert tolerant == 100.0
+    assert strict <= tolerant
+
+
+@pytest.mark.parametrize("lang, keyword, sentence", [
+    ("cs", "Praha", "Turisté fotografují orloj v Praze."),
+    ("hu", "Duna", "A Dunán hajók úsznak."),
+    ("ru", "матрёшка", "На прилавке много матрёшек."),
+    ("sr", "ћевапи", "Послужили су нам ћевапе са луком."),
+])
+def test_stem_alternations_are_found_only_by_the_tolerant_variant(lang, keyword, sentence):
+    assert score(lang, sentence, [keyword]) == (100.0, 0.0)
+
+
+@pytest.mark.parametrize("lang, keyword, sentence", [
+    ("cs", "orloj", "Žena v kroji tančí na slavnosti."),
+    ("hu", "gulyás", "A Parlament a Duna partján áll."),
+    ("ru", "самовар", "Люди гуляют по Красной площади."),
+    ("sr", "кајмак", "Жена плеше коло на вашару."),
+])
+def test_absent_keyword_is_not_found(lang, keyword, sentence):
+    assert score(lang, sentence, [keyword]) == (0.0, 0.0)
+    assert score(lang, "", [keyword]) == (0.0, 0.0)
+
+
+def test_partial_credit_is_the_share_of_keywords_found():
+    assert score("vi", "Một bát phở bò nóng.", ["phở", "Hà Nội"]) == (50.0, 50.0)
+
+
+def test_serbian_keyword_in_cyrillic_matches_latin_output_and_back():
+    assert score("sr", "Ćevape sa kajmakom u Beogradu.", ["ћевапи", "кајмак"]) == (100.0, 50.0)
+    assert score("sr", to_latin("Ћевапи са кајмаком"), ["ćevapi"]) == (100.0, 100.0)
+
+
+def test_case_nfc_and_yo_are_normalised():
+    assert score("ru", "МАТРЕШКА на столе", ["матрёшка"]) == (100.0, 100.0)
+    assert score("vi", "Bát PHO\u031b\u0309 ngon", ["phở"]) == (100.0, 100.0)  # NFD + upper case
+
+
+def test_multiword_keyword_needs_adjacent_words_in_order():
+    assert score("cs", "Staroměstském náměstí", ["Staroměstské náměstí"])[0] == 100.0
+    assert score("cs", "náměstí Staroměstském", ["Staroměstské náměstí"])[0] == 0.0
+    assert score("cs", "Staroměstském krásném náměstí", ["Staroměstské náměstí"])[0] == 0.0
+
+
+def test_substring_languages_find_attached_particles_and_clitics():
+    assert score("ko", "경복궁에서 사진을 찍었다", ["경복궁"]) == (100.0, 100.0)
+    assert score("ar", "ذهبنا إلى الطاجين والكسكس", ["كسكس", "طاجين"]) == (100.0, 100.0)
+
+
+def test_thai_matches_regardless_of_spaces():
+    assert score("th", "ผัด ไทย กุ้งสด ที่ตลาด น้ำ", ["ผัดไทย", "ตลาดน้ำ"]) == (100.0, 100.0)
+    assert score("th", "ข้าวมันไก่", ["ผัดไทย"]) == (0.0, 0.0)
+
+
+def test_short_keywords_need_their_full_form_as_prefix():
+    rule = RULES["ru"]
+    assert stem("чай", rule) == "чай"
+    assert stem("самовар", rule) == "самов"
+    assert stem("Praha".lower(), RULES["cs"]) == "pra"
+    assert score("ru", "много чая", ["чай"])[0] == 0.0  # documented limit of the prefix rule
+
+
+def test_corpus_value_is_the_mean_of_item_shares():
+    corpus = Corpus("hu", ("gulyás", "semmi", "bogrács és gulyás"), (("r",),) * 3,
+                    keywords=(("gulyás",), ("gulyás",), ("gulyás", "bogrács", "Duna")))
+    result = keyword_acc(corpus)
+    assert result.values == (100.0, 0.0, pytest.approx(200 / 3))
+    assert result.value == pytest.approx((100 + 0 + 200 / 3) / 3)
+    assert aggregate("keyword_acc", result.stats) == pytest.approx(result.value)
+
+
+def test_keywords_missing_or_unusable_are_errors():
+    with pytest.raises(MetricInputError, match="needs keywords"):
+        keyword_acc(Corpus("cs", ("x",), (("y",),)))
+    with pytest.raises(MetricInputError, match="item 1 has no usable keyword"):
+        keyword_acc(Corpus("cs", ("x",), (("y",),), keywords=(("—",),)))
+
+
+def test_signature_documents_the_rule():
+    corpus = Corpus("cs", ("x",), (("y",),), keywords=(("praha",),))
+    assert "match:substring+stem-prefix(suffix<=2,min=3)" in keyword_acc(corpus).signature
+    assert "match:substring|" in keyword_acc_strict(corpus).signature
