@@ -50,11 +50,8 @@ def requests(n: int, new_tokens: int) -> list[Request]:
     for i in range(n):
         buf = io.BytesIO()
         Image.new("RGB", (64, 48), ((37 * i) % 256, (91 * i) % 256, 120)).save(buf, format="PNG")
-        fields = dict(key=f"r{i}", item_id=f"r{i}", task="bench", prompt=prompts[i % len(prompts)],
-                      image=buf.getvalue(), generation=GenerationConfig(max_new_tokens=new_tokens))
-        if "axis" in Request.__dataclass_fields__:  # newer base.py
-            fields["axis"] = "ling"
-        out.append(Request(**fields))
+        out.append(Request(key=f"r{i}", item_id=f"r{i}", task="bench", axis="ling", prompt=prompts[i % len(prompts)],
+                           image=buf.getvalue(), generation=GenerationConfig(max_new_tokens=new_tokens)))
     return out
 
 

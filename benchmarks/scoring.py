@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mella_bench.langs import LANG_CODES, parse_langs  # noqa: E402
+from mella_bench.langs import parse_langs  # noqa: E402
 from tests.conftest import SAMPLE  # noqa: E402  (real text in every language)
 from tests.metrics.texts import INFLECTED, SENTENCES  # noqa: E402
 
@@ -238,7 +238,7 @@ def main() -> None:
     for lang in langs:
         va, vb = a["values"][lang], b["values"][lang]
         print(f"  {lang}: a " + " ".join(f"{k}={v:.1f}" for k, v in va.items()))
-        print(f"      b " + " ".join(f"{k}={v:.1f}" for k, v in vb.items()))
+        print("      b " + " ".join(f"{k}={v:.1f}" for k, v in vb.items()))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import png_bytes, write_dataset
+from tests.conftest import png_bytes
 from mella_bench.data import DataError, load, validate
 
 

@@ -49,6 +49,11 @@ class Result:
         return Result(key=key, status="error", error=error)
 
 
+def cut_at_stop(text: str, stop: tuple[str, ...] | list[str]) -> str:
+    """Text up to the first stop string. Engines stop there already; this guarantees it for any engine."""
+    return text[:min((i for s in stop if s and (i := text.find(s)) >= 0), default=len(text))]
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A model that answers requests. Implementations are imported lazily through the registry."""

@@ -11,7 +11,7 @@ from typing import Any
 from mella_bench.apiclient import image_data_url
 from mella_bench.backends.base import Request
 
-__all__ = ["chat_messages", "cut_at_stop", "image_data_url"]
+__all__ = ["chat_messages", "image_data_url"]
 
 
 def chat_messages(request: Request) -> list[dict[str, Any]]:
@@ -21,14 +21,3 @@ def chat_messages(request: Request) -> list[dict[str, Any]]:
         content.append({"type": "image_url", "image_url": {"url": image_data_url(request.image)}})
     content.append({"type": "text", "text": request.prompt})
     return [{"role": "user", "content": content}]
-
-
-def cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
-    """Text up to the first stop string. Engines already stop there; this guarantees it for any engine."""
-    cut = len(text)
-    for s in stop:
-        if s:
-            i = text.find(s)
-            if i != -1:
-                cut = min(cut, i)
-    return text[:cut]

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, run_all
 from mella_bench.backends.base import Request, Result
-from mella_bench.backends.chat import chat_messages, cut_at_stop
+from mella_bench.backends.base import cut_at_stop
+from mella_bench.backends.chat import chat_messages
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mella_bench.backends.hf import HFBackend, cache_root
+from mella_bench.backends.hf import HFBackend
+from mella_bench.backends.modeldir import cache_root
 
 RECIPE_VERSION = 1
 """Bump when the recipe below changes in a way the hashed fields do not capture."""

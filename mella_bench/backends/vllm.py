@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from mella_bench.backends.base import Request, Result
-from mella_bench.backends.chat import chat_messages, cut_at_stop
-from mella_bench.backends.modeldir import model_dir_fingerprint
+from mella_bench.backends.base import cut_at_stop
+from mella_bench.backends.chat import chat_messages
+from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.tasks import GenerationConfig
 
 INSTALL_HINT = ("the vllm backend needs vLLM: pip install 'mella-bench[vllm]' on a GPU machine, in its own "
@@ -56,7 +57,7 @@ class VLLMBackend:
     def fingerprint(self) -> dict[str, Any]:
         fp: dict[str, Any] = {"backend": "vllm", "model": Path(self.model).name if Path(self.model).is_dir() else self.model}
         if Path(self.model).is_dir():
-            fp.update(model_dir_fingerprint(self.model))
+            fp.update(checkpoint_fingerprint(Path(self.model), remote_code=self.options.get("trust_remote_code", False)))
         else:
             fp["note"] = "not a local directory: identified by name only (pin a revision by downloading it first)"
         # Settings that can change the text produced; engine-only knobs (memory, TP) do not.

@@ -5,7 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from mella_bench.backends.chat import chat_messages, cut_at_stop, image_data_url
+from mella_bench.backends.base import cut_at_stop
+from mella_bench.backends.chat import chat_messages, image_data_url
 from mella_bench.backends.base import Request
 
 

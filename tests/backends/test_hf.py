@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from mella_bench.backends.base import Request
-from mella_bench.backends.hf import HFBackend, checkpoint_fingerprint, file_sha256, resolve_dtype
+from mella_bench.backends.hf import HFBackend, resolve_dtype
+from mella_bench.backends.modeldir import checkpoint_fingerprint, file_sha256
 from mella_bench.tasks import GenerationConfig
 from tests.backends.conftest import make_request
 from tests.conftest import SAMPLE, png_bytes
@@ -237,7 +238,7 @@ def test_fingerprint_changes_with_chat_template(tiny_dir: Path, tmp_path: Path) 
 
 
 def test_weight_hashes_are_cached_by_size_and_mtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mella_bench.backends.hf as hf
+    import mella_bench.backends.modeldir as modeldir
 
     f = tmp_path / "w.safetensors"
     f.write_bytes(b"x" * 1000)
@@ -247,7 +248,7 @@ def test_weight_hashes_are_cached_by_size_and_mtime(tmp_path: Path, monkeypatch:
     def boom(path):
         raise AssertionError("re-hashed an unchanged file")
 
-    monkeypatch.setattr(hf, "_sha256_stream", boom)
+    monkeypatch.setattr(modeldir, "_sha256_stream", boom)
     assert file_sha256(f, cache) == hashlib.sha256(b"x" * 1000).hexdigest()  # served from the cache
     monkeypatch.undo()
     f.write_bytes(b"y" * 1000)  # same size, new content and mtime

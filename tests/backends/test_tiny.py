@@ -13,7 +13,8 @@ import pytest
 
 import mella_bench.backends.tiny as tiny
 from mella_bench.backends import BackendSpec
-from mella_bench.backends.hf import HFBackend, checkpoint_fingerprint
+from mella_bench.backends.hf import HFBackend
+from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.langs import LANG_CODES
 from mella_bench.results import load_predictions, read_json
 from mella_bench.run import RunConfig, generate

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 from pycocoevalcap.meteor.meteor import Meteor
