@@ -140,3 +140,24 @@ def test_missing_committed_file_and_bad_config_are_reported(tmp_path):
     cfg.write_text("backbones:\n  - name: x\n    baseline: runs/nope\ntables:\n  - {id: k, title: K, axis: know, metrics: [keyword_acc]}\n")
     with pytest.raises(FileNotFoundError, match="runs/nope"):
         run_tables(cfg)
+
+
+def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
+    """The real thing: copy the committed results/, edit one prediction, and `tables --check` names the cell."""
+    import shutil
+
+    repo_results = Path(__file__).resolve().parents[1] / "results"
+    results = tmp_path / "results"
+    shutil.copytree(repo_results, results, ignore=shutil.ignore_patterns("report", "ablation"))
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert ok, message
+    pred_file = results / "examples" / "reference-thick" / "predictions.jsonl"
+    lines = pred_file.read_text(encoding="utf-8").splitlines()
+    idx = next(i for i, l in enumerate(lines) if json.loads(l)["task"] == "mella_vi_know")
+    rec = json.loads(lines[idx])
+    rec["text"] = "Một bức ảnh."  # a thin answer: no keyword left
+    lines[idx] = json.dumps(rec, ensure_ascii=False)
+    pred_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert not ok
+    assert "table keyword_accuracy, row 'demo: reference replay / +MELLA', column 'vi'" in message
