@@ -103,6 +103,17 @@ def test_cli_unknown_model_explains_what_to_do(tmp_path: Path, capsys):
     assert "nothing is downloaded from a hub" in capsys.readouterr().err
 
 
+def test_bad_data_or_model_leaves_no_empty_run_directory(tmp_path: Path, dataset_dir: Path, capsys):
+    from mella_bench.cli import main
+
+    assert main(["run", "--model", "reference:thick", "--data", str(tmp_path / "missing"),
+                 "--output", str(tmp_path / "a"), "--quiet"]) == 1
+    assert main(["run", "--model", str(tmp_path), "--backend", "hf", "--langs", "th", "--data", str(dataset_dir),
+                 "--output", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
     manifest = dataset_dir / "manifest.jsonl"
     recs = [json.loads(l) for l in manifest.read_text(encoding="utf-8").splitlines()]
