@@ -216,7 +216,11 @@ def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> None:
 
 
 def _cmd_judge_run(args: argparse.Namespace) -> int:
-    _judge_and_print(Path(args.run_dir), args)
+    """Judge, then rescore: otherwise summary.json (and `report`) would not show the new judge dimensions."""
+    run_dir = Path(args.run_dir)
+    _judge_and_print(run_dir, args)
+    _score_and_print(run_dir, quiet=args.quiet)
+    print(f"wrote {run_dir / 'scores.jsonl'} and {run_dir / 'summary.json'}", file=sys.stderr)
     return 0
 
 
@@ -354,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
                                    "judgments.jsonl: a rerun sends nothing for what is already judged.")
     jsub = j.add_subparsers(dest="judge_command", required=True)
-    jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason)")
+    jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason), "
+                                     "then rescore it so summary.json has the judge dimensions")
     jr.add_argument("run_dir", help="run directory made by `mella-bench run`")
     jr.add_argument("--rubrics", help="comma list of rubric ids (default: each task's rubrics)")
     jr.add_argument("--quiet", action="store_true", help="no progress bars")
