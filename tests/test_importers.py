@@ -102,3 +102,9 @@ def test_conversations_import_keeps_images_of_the_same_name_apart(tmp_path: Path
     ds = load(out)
     got = {it.meta["source_id"]: ds.image_bytes(it) for it in ds.items}
     assert got == {sub: (imgs / sub / "0001.png").read_bytes() for sub in ("th", "ko")}
+
+
+def test_conversations_import_without_lang_says_so(tmp_path: Path, capsys):
+    assert main(["data", "import", "conversations", str(tmp_path / "sft.json"), "--images", str(tmp_path),
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "needs --lang" in capsys.readouterr().err

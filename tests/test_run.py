@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from mella_bench.backends import resolve_spec
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
@@ -114,6 +116,17 @@ def test_bad_data_or_model_leaves_no_empty_run_directory(tmp_path: Path, dataset
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("flag,value", [("--limit", "0"), ("--batch-size", "0"), ("--batch-size", "x"),
+                                        ("--judge-retries", "-1")])
+def test_cli_counts_are_checked_by_the_parser(tmp_path: Path, capsys, flag: str, value: str):
+    from mella_bench.cli import main
+
+    with pytest.raises(SystemExit) as ei:
+        main(["run", "--model", "reference:thick", "--output", str(tmp_path / "x"), flag, value])
+    assert ei.value.code == 2 and f"argument {flag}:" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
     manifest = dataset_dir / "manifest.jsonl"
     recs = [json.loads(l) for l in manifest.read_text(encoding="utf-8").splitlines()]
@@ -133,8 +146,6 @@ def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
 
 
 def test_bad_reference_mix_is_explained():
-    import pytest
-
     from mella_bench.backends import make_backend
 
     with pytest.raises(ValueError, match="does not say what to replay on"):
