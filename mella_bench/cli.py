@@ -349,9 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate one answer per item and task (resumable: a rerun skips finished "
                                    "items), then score the run.")
     r.add_argument("--model", required=True,
-                   help="local checkpoint directory (hf), 'tiny' (random demo model), 'reference:thick' or "
-                        "'reference:thin' (replay the item's reference or thin text), or a served model name "
-                        "with --backend openai")
+                   help="local checkpoint directory (hf), 'tiny' (random demo model), 'reference:thick', "
+                        "'reference:thin' or 'reference:shuffled' (replay the item's reference, its thin text, or "
+                        "another item's reference), or a model name with --backend openai / vllm")
     r.add_argument("--backend", choices=["hf", "tiny", "reference", "vllm", "openai"],
                    help="inference backend (default: inferred from --model)")
     r.add_argument("--langs", default="all", help=f"'all' or a comma list of {','.join(LANG_CODES)} (default: all)")
