@@ -563,6 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished predictions are saved, rerun the same command to continue", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mella-bench tasks list | head`: the reader left; no traceback, no second error at exit
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         from mella_bench.data import DataError
 
