@@ -30,6 +30,9 @@ ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "bad_respon
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection", "bad_response"})
 """Transient kinds; the others (wrong key, model, request) fail at once."""
 
+PROBE_RETRIES = 1
+"""Retries of the start-up probe; real requests use EndpointConfig.max_retries."""
+
 _NO_KEY = "EMPTY"
 """Sent when the key variable is unset (self-hosted servers without auth accept anything)."""
 
@@ -71,6 +74,11 @@ class EndpointConfig:
     """Requests in flight at once through one client."""
     token_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     """Some hosted reasoning models accept only `max_completion_tokens`."""
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"endpoint URL '{self.base_url}' must start with http:// or https:// "
+                             "(e.g. http://127.0.0.1:8000/v1)")
 
     def describe(self) -> dict[str, Any]:
         """The identity-relevant settings (for run.json and signatures)."""
@@ -251,9 +259,10 @@ class ChatClient:
                         f"Export the key in ${self.config.api_key_env} or name another variable with --api-key-env.",
                         err.attempts)
 
-    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> tuple[T, int]:
+    async def _with_retries(self, call: Callable[[], Awaitable[T]], max_retries: int | None = None) -> tuple[T, int]:
         """Run `call` until success or a non-retryable error / exhausted retries; never alters the request."""
         cfg = self.config
+        max_retries = cfg.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
             self._sdk()
@@ -265,7 +274,7 @@ class ChatClient:
                 except Exception as exc:  # the SDK raises many types; all are classified
                     err, retry_after = _classify(exc, self._secrets())
             self.stats.errors[err.kind] = self.stats.errors.get(err.kind, 0) + 1
-            if not err.retryable or attempt >= cfg.max_retries:
+            if not err.retryable or attempt >= max_retries:
                 self.stats.failures += 1
                 raise self._auth_hint(ApiError(err.kind, err.status, err.message, attempt + 1)) from None
             delay = backoff_delay(attempt, cfg.backoff_base_s, cfg.backoff_max_s, self._rng)
@@ -316,8 +325,9 @@ class ChatClient:
         Lists the served models and returns the model's `/models` entry; where the server has no
         /models route, sends a 1-token chat instead and returns None.
         """
-        try:
-            page, _ = await self._with_retries(lambda: self._sdk().models.list())
+        try:  # one retry only: a wrong URL must fail in a second or two, not after the full backoff (~25 s)
+            page, _ = await self._with_retries(lambda: self._sdk().models.list(),
+                                               max_retries=min(PROBE_RETRIES, self.config.max_retries))
         except ApiError as err:
             if err.kind == "connection" or err.kind == "timeout":
                 raise ApiError(err.kind, None, f"cannot reach {self.config.base_url} ({err.message}); "

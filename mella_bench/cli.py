@@ -51,6 +51,9 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     if args.format == "xm3600":
         rep = importers.import_xm3600(Path(args.source), Path(args.images), parse_langs(args.langs), Path(args.output))
     else:
+        if not args.lang:
+            raise ValueError(f"data import conversations needs --lang, the language of the records "
+                             f"(one of {', '.join(LANG_CODES)})")
         rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis,
                                              Path(args.output), Path(args.keywords) if args.keywords else None)
     for why in rep.skipped:
@@ -67,6 +70,24 @@ def _parse_shard(text: str) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise argparse.ArgumentTypeError(f"--shard I/N needs 0 <= I < N, got '{text}'")
     return i, n
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for counts that must be at least 1 (0 gave an empty run or `range() arg 3 must not be zero`)."""
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
 
 
 _VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
@@ -216,7 +237,11 @@ def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> None:
 
 
 def _cmd_judge_run(args: argparse.Namespace) -> int:
-    _judge_and_print(Path(args.run_dir), args)
+    """Judge, then rescore: otherwise summary.json (and `report`) would not show the new judge dimensions."""
+    run_dir = Path(args.run_dir)
+    _judge_and_print(run_dir, args)
+    _score_and_print(run_dir, quiet=args.quiet)
+    print(f"wrote {run_dir / 'scores.jsonl'} and {run_dir / 'summary.json'}", file=sys.stderr)
     return 0
 
 
@@ -259,9 +284,9 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
     g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
     g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
-                   type=int, default=16, help="judge requests in flight (default 16)")
+                   type=_positive_int, default=16, help="judge requests in flight (default 16)")
     g.add_argument("--judge-timeout", type=float, default=120.0, help="seconds per judge request (default 120)")
-    g.add_argument("--judge-retries", type=int, default=5,
+    g.add_argument("--judge-retries", type=_non_negative_int, default=5,
                    help="retries per judgment on 429/5xx/timeouts, with backoff (default 5)")
     g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
                    help="send the answer schema as response_format: auto = when the endpoint accepts it (default)")
@@ -307,7 +332,7 @@ def _cmd_tables(args: argparse.Namespace) -> int:
 
 
 def _add_stats_args(p: argparse.ArgumentParser, seed_help: str) -> None:
-    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=None, help=seed_help)
 
 
@@ -324,17 +349,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate one answer per item and task (resumable: a rerun skips finished "
                                    "items), then score the run.")
     r.add_argument("--model", required=True,
-                   help="local checkpoint directory (hf), 'tiny' (random demo model), 'reference:thick' or "
-                        "'reference:thin' (replay the item's reference or thin text), or a served model name "
-                        "with --backend openai")
+                   help="local checkpoint directory (hf), 'tiny' (random demo model), 'reference:thick', "
+                        "'reference:thin' or 'reference:shuffled' (replay the item's reference, its thin text, or "
+                        "another item's reference), or a model name with --backend openai / vllm")
     r.add_argument("--backend", choices=["hf", "tiny", "reference", "vllm", "openai"],
                    help="inference backend (default: inferred from --model)")
     r.add_argument("--langs", default="all", help=f"'all' or a comma list of {','.join(LANG_CODES)} (default: all)")
     r.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group, all 16 tasks)")
     r.add_argument("--data", help="dataset path (manifest dir, .jsonl, .parquet, saved `datasets` dir) or 'demo'; "
                                   "overrides each task's data")
-    r.add_argument("--limit", type=int, help="at most N items per task")
-    r.add_argument("--batch-size", type=int, default=8, help="requests per backend call (default 8)")
+    r.add_argument("--limit", type=_positive_int, help="at most N items per task")
+    r.add_argument("--batch-size", type=_positive_int, default=8, help="requests per backend call (default 8)")
     r.add_argument("--output", help="run directory (default results/<model name>)")
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
@@ -354,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
                                    "judgments.jsonl: a rerun sends nothing for what is already judged.")
     jsub = j.add_subparsers(dest="judge_command", required=True)
-    jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason)")
+    jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason), "
+                                     "then rescore it so summary.json has the judge dimensions")
     jr.add_argument("run_dir", help="run directory made by `mella-bench run`")
     jr.add_argument("--rubrics", help="comma list of rubric ids (default: each task's rubrics)")
     jr.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -367,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     jp.add_argument("--tasks", help="comma list of tasks (default: all tasks both runs share)")
     jp.add_argument("--output", help="folder for judgments.jsonl and pairwise.json (default RUN_A/pairwise/<RUN_B name>)")
     jp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    jp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    jp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
     jp.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jp, required=True)
     jp.set_defaults(func=_cmd_judge_pairwise)
@@ -375,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--data", default="demo", help="dataset with know items carrying thin and meta.hallucinated "
                                                    "(default: demo)")
     jc.add_argument("--langs", default="all", help="'all' or a comma list of language codes")
-    jc.add_argument("--limit", type=int, help="at most N know items per language")
+    jc.add_argument("--limit", type=_positive_int, help="at most N know items per language")
     jc.add_argument("--output", help="folder for judgments.jsonl and calibration.json "
                                      "(default results/calibration-<judge>)")
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -385,27 +411,27 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
                          "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")
-    sc.add_argument("--shards", type=int, metavar="N",
+    sc.add_argument("--shards", type=_positive_int, metavar="N",
                     help="run all N shards in parallel with --executor, under OUTPUT/shards/, then merge into OUTPUT")
     sc.add_argument("--executor", choices=["local", "ray"],
                     help="how --shards run: 'local' = one process per shard, one at a time per free GPU group "
                          "(default); 'ray' = Ray tasks on the cluster at --ray-address or on a local Ray")
     sc.add_argument("--ray-address", help="address of a running Ray cluster (e.g. 'auto' or 'ray://host:10001'); "
                                           "default: start a small local Ray")
-    sc.add_argument("--workers", type=int, help="local executor: shards at once (default: one per GPU group, 1 on CPU)")
+    sc.add_argument("--workers", type=_positive_int, help="local executor: shards at once (default: one per GPU group, 1 on CPU)")
 
     v = r.add_argument_group("vllm backend")
-    v.add_argument("--tensor-parallel-size", type=int, help="GPUs per engine (vLLM tensor parallelism)")
-    v.add_argument("--data-parallel-size", type=int,
+    v.add_argument("--tensor-parallel-size", type=_positive_int, help="GPUs per engine (vLLM tensor parallelism)")
+    v.add_argument("--data-parallel-size", type=_positive_int,
                    help="engines in parallel: runs N shards (one engine of --tensor-parallel-size GPUs each) and merges")
     v.add_argument("--gpu-memory-utilization", type=float, help="share of each GPU's memory vLLM may take (vLLM: 0.9)")
-    v.add_argument("--max-model-len", type=int, help="context length to allocate (default: the model's)")
+    v.add_argument("--max-model-len", type=_positive_int, help="context length to allocate (default: the model's)")
 
     o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
     o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: the OpenAI API)")
     o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
                                          "the key itself is never written anywhere")
-    o.add_argument("--concurrency", type=int, help="requests in flight at once (default 8)")
+    o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
 
     m = sub.add_parser("merge", help="combine the shard runs of one run into a single run",
                        description="Check that the shard runs (made with --shard I/N) share model, tasks, data and N, "
@@ -477,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "bootstrap (Holm-corrected across languages).")
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (the first is the baseline)")
     rp.add_argument("--out", default="report", help="output directory (default ./report)")
-    rp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000; each run's "
+    rp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000; each run's "
                                                                   "seed from run.json)")
     rp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     rp.set_defaults(func=_cmd_report)
@@ -537,6 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished predictions are saved, rerun the same command to continue", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mella-bench tasks list | head`: the reader left; no traceback, no second error at exit
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         from mella_bench.data import DataError
 

@@ -7,6 +7,7 @@ either yields a dataset `mella-bench run --data OUT` accepts or a list of locate
 
 from __future__ import annotations
 
+import filecmp
 import json
 import shutil
 from dataclasses import dataclass
@@ -39,12 +40,14 @@ def _jsonl(path: Path) -> Iterator[tuple[int, Any]]:
 def _copy_image(src_root: Path, name: str, out: Path) -> str | None:
     """Copy one image under out/images; return its manifest path or None when missing/unsafe."""
     src = (src_root / name)
-    if not src.resolve().is_relative_to(src_root.resolve()) or not src.is_file():
+    root = src_root.resolve()
+    if not src.resolve().is_relative_to(root) or not src.is_file():
         return None
-    rel = f"images/{Path(name).name}"
+    # keep the source's sub-folders: flattening to the file name made th/0001.jpg and ko/0001.jpg one image
+    rel = f"images/{src.resolve().relative_to(root).as_posix()}"
     dst = out / rel
     dst.parent.mkdir(parents=True, exist_ok=True)
-    if not dst.exists():
+    if not dst.exists() or not filecmp.cmp(src, dst, shallow=False):  # never keep a stale image of an earlier import
         shutil.copyfile(src, dst)
     return rel
 

@@ -412,6 +412,13 @@ def _yerr(ests: Sequence[Estimate]) -> list[list[float]]:
 
 def bar_plot(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str], path: Path) -> Path:
     """Grouped bars per language (+ macro), one bar per model, whiskers = 95% bootstrap CI."""
+    bar_figure(cells, axis, metric, runs).savefig(path)
+    return path
+
+
+def bar_figure(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str]):  # -> matplotlib Figure
+    """The bar plot's figure. The title takes two lines: on one line it is wider than the plot of a run
+    with one or two languages and was cut off at both ends."""
     import numpy as np
 
     langs = [l for l in LANG_CODES if any(c.lang == l and c.axis == axis and c.metric == metric for c in cells)]
@@ -429,12 +436,11 @@ def bar_plot(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str],
     ax.set_xticks(x, [lang_label(l) if l != "macro" else "macro\n(mean)" for l in cols], fontsize=8)
     ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_ylabel(f"{metric} (0–100)" if not metric.startswith("judge:") else f"{metric} (1–5)")
-    ax.set_title(f"{AXIS_TITLES[axis]}: {metric} — 95% bootstrap CI", fontsize=10)
+    ax.set_title(f"{AXIS_TITLES[axis]}: {metric}\n95% bootstrap CI", fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    fig.savefig(path)
-    return path
+    return fig
 
 
 def scatter_plot(cells: Sequence[Cell], runs: Sequence[str], path: Path) -> Path | None:

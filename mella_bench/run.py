@@ -141,7 +141,6 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
 def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
     """Fill predictions.jsonl for every (task, item); return counts of ok / failed / reused."""
     out_dir = config.output
-    out_dir.mkdir(parents=True, exist_ok=True)
     datasets: dict[str, Dataset] = {}
     loaded: dict[str, Dataset] = {}
     for t in tasks:  # load and validate all data before any model is built
@@ -154,6 +153,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
     try:
         fp = backend.fingerprint()
         model_hash = fingerprint_hash(fp)
+        out_dir.mkdir(parents=True, exist_ok=True)  # only now: bad data or a bad model leaves no empty run dir
         write_json(out_dir / RUN_JSON, header(config, tasks, fp, datasets))
         done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
         with JsonlWriter(out_dir / PREDICTIONS) as writer:

@@ -199,8 +199,10 @@ def scores_from_rows(rows: Iterable[dict], source: str = "<rows>") -> dict[tuple
 def load_scores(run_dir: Path) -> dict[tuple[str, str], MetricScores]:
     """Per-(task, metric) statistics of a run directory's scores.jsonl."""
     path = Path(run_dir) / SCORES
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"{run_dir} does not exist; give a run directory made by `mella-bench run`")
     if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} has no {SCORES}; score the run first (`mella-bench run` scores it)")
+        raise FileNotFoundError(f"{run_dir} has no {SCORES}; score the run first: `mella-bench score {run_dir}`")
     return scores_from_rows(_fast_rows(path), str(path))
 
 

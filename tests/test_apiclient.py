@@ -197,3 +197,23 @@ def test_scrub() -> None:
     assert scrub(f"bad key {KEY}!", [KEY]) == "bad key <redacted>!"
     assert "sk-other" not in scrub("Incorrect API key provided: sk-other123456789")
     assert scrub("Authorization: Bearer abc.def") == "Authorization: <redacted>"
+
+
+def test_probe_of_unreachable_url_gives_up_after_one_retry() -> None:
+    """A wrong URL must fail fast, whatever the retry budget of real requests."""
+    sleep = SleepLog()
+
+    async def go() -> None:
+        async with ChatClient(EndpointConfig("http://127.0.0.1:9/v1", "m", api_key_env="MELLA_TEST_KEY",
+                                             max_retries=5), sleep=sleep) as c:
+            await c.probe()
+
+    with pytest.raises(ApiError, match="cannot reach") as ei:
+        asyncio.run(go())
+    assert ei.value.attempts == 2 and len(sleep.delays) == 1
+
+
+@pytest.mark.parametrize("url", ["notaurl", "127.0.0.1:8000/v1", "ftp://host/v1"])
+def test_endpoint_url_needs_a_scheme(url: str) -> None:
+    with pytest.raises(ValueError, match="must start with http:// or https://"):
+        EndpointConfig(url, "m")

@@ -67,4 +67,8 @@ def test_tables_command_write_check_and_fail(tmp_path, metrics_module, capsys):
 
 def test_missing_run_dir_is_a_clear_error(tmp_path, metrics_module, capsys):
     assert main(["report", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
-    assert "has no scores.jsonl" in capsys.readouterr().err
+    assert "nope does not exist" in capsys.readouterr().err
+    (tmp_path / "unscored").mkdir()
+    assert main(["report", str(tmp_path / "unscored"), "--out", str(tmp_path / "o")]) == 2
+    assert f"has no scores.jsonl; score the run first: `mella-bench score {tmp_path / 'unscored'}`" in \
+        capsys.readouterr().err

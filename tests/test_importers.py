@@ -80,3 +80,31 @@ def test_conversations_import_with_nothing_valid_fails_loudly(tmp_path: Path):
     src.write_text('{"id": "1", "image": "nope.png", "conversations": []}\n', encoding="utf-8")
     with pytest.raises(DataError, match="holds no items"):
         import_conversations(src, tmp_path, "vi", "ling", tmp_path / "out")
+
+
+def test_conversations_import_keeps_images_of_the_same_name_apart(tmp_path: Path):
+    """th/0001.png and ko/0001.png are two images; a re-import over an old folder never keeps a stale one."""
+    from mella_bench.importers import import_conversations
+
+    imgs = tmp_path / "imgs"
+    for sub, colour in (("th", (255, 0, 0)), ("ko", (0, 0, 255))):
+        (imgs / sub).mkdir(parents=True)
+        (imgs / sub / "0001.png").write_bytes(png_bytes(colour))
+    records = [{"id": sub, "image": f"{sub}/0001.png",
+                "conversations": [{"from": "human", "value": "<image>"}, {"from": "gpt", "value": "ข้อความ"}]}
+               for sub in ("th", "ko")]
+    src = tmp_path / "sft.json"
+    src.write_text(json.dumps(records), encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "images" / "th").mkdir(parents=True)
+    (out / "images" / "th" / "0001.png").write_bytes(png_bytes((0, 255, 0)))  # left over from an earlier import
+    import_conversations(src, imgs, "th", "ling", out)
+    ds = load(out)
+    got = {it.meta["source_id"]: ds.image_bytes(it) for it in ds.items}
+    assert got == {sub: (imgs / sub / "0001.png").read_bytes() for sub in ("th", "ko")}
+
+
+def test_conversations_import_without_lang_says_so(tmp_path: Path, capsys):
+    assert main(["data", "import", "conversations", str(tmp_path / "sft.json"), "--images", str(tmp_path),
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "needs --lang" in capsys.readouterr().err

@@ -105,3 +105,18 @@ def test_duplicate_model_labels_get_the_directory_name(tmp_path):
     a = write_run(tmp_path, "r1", "thick", lambda l, i: 1.0, lambda l, i: 0.1, langs=("th",))
     b = write_run(tmp_path, "r2", "thick", lambda l, i: 1.0, lambda l, i: 0.1, langs=("th",))
     assert [r.label for r in R.load_runs([a, b])] == ["reference:thick (r1)", "reference:thick (r2)"]
+
+
+@pytest.mark.parametrize("runs", [("reference:thick",), ("reference:thin", "reference:thick")])
+def test_bar_plot_title_fits_the_figure_with_one_language(runs):
+    """A run on one language makes the narrowest figure; its title must not be cut off at the edges."""
+    from mella_bench.stats import Estimate
+
+    cells = [R.Cell(run, "/x", "know", "keyword_acc", lang, Estimate(50.0, None, 6, 0), "sig", ("paper", "full"))
+             for run in runs for lang in ("th", "macro")]
+    fig = R.bar_figure(cells, "know", "keyword_acc", runs)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    title = fig.axes[0].title.get_window_extent(renderer)
+    box = fig.bbox
+    assert box.x0 <= title.x0 and title.x1 <= box.x1, (title, box)

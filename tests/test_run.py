@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from mella_bench.backends import resolve_spec
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
@@ -103,6 +105,28 @@ def test_cli_unknown_model_explains_what_to_do(tmp_path: Path, capsys):
     assert "nothing is downloaded from a hub" in capsys.readouterr().err
 
 
+def test_bad_data_or_model_leaves_no_empty_run_directory(tmp_path: Path, dataset_dir: Path, capsys):
+    from mella_bench.cli import main
+
+    assert main(["run", "--model", "reference:thick", "--data", str(tmp_path / "missing"),
+                 "--output", str(tmp_path / "a"), "--quiet"]) == 1
+    assert main(["run", "--model", str(tmp_path), "--backend", "hf", "--langs", "th", "--data", str(dataset_dir),
+                 "--output", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("flag,value", [("--limit", "0"), ("--batch-size", "0"), ("--batch-size", "x"),
+                                        ("--judge-retries", "-1")])
+def test_cli_counts_are_checked_by_the_parser(tmp_path: Path, capsys, flag: str, value: str):
+    from mella_bench.cli import main
+
+    with pytest.raises(SystemExit) as ei:
+        main(["run", "--model", "reference:thick", "--output", str(tmp_path / "x"), flag, value])
+    assert ei.value.code == 2 and f"argument {flag}:" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
     manifest = dataset_dir / "manifest.jsonl"
     recs = [json.loads(l) for l in manifest.read_text(encoding="utf-8").splitlines()]
@@ -122,8 +146,6 @@ def test_shuffled_and_per_axis_mix(tmp_path: Path, dataset_dir: Path):
 
 
 def test_bad_reference_mix_is_explained():
-    import pytest
-
     from mella_bench.backends import make_backend
 
     with pytest.raises(ValueError, match="does not say what to replay on"):

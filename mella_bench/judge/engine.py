@@ -87,9 +87,12 @@ class JudgmentStore:
     def __init__(self, path: Path, flush_every: int = 32, flush_s: float = 1.0):
         self.path = path
         self.ok: dict[str, dict[str, Any]] = {}
+        self.ok_for: set[tuple[str, str | None]] = set()
+        """(judgment key, prediction key) of every ok record: which predictions the file already answers."""
         for rec in read_jsonl(path):
             if rec.get("status") == "ok":
                 self.ok[rec["key"]] = rec
+                self.ok_for.add((rec["key"], rec.get("prediction_key")))
         self._writer: JsonlWriter | None = None
         self._buf: list[dict[str, Any]] = []
         self._flush_every, self._flush_s, self._last = flush_every, flush_s, time.monotonic()
@@ -98,6 +101,7 @@ class JudgmentStore:
         self._buf.append(rec)
         if rec["status"] == "ok":
             self.ok[rec["key"]] = rec
+            self.ok_for.add((rec["key"], rec.get("prediction_key")))
         if len(self._buf) >= self._flush_every or time.monotonic() - self._last >= self._flush_s:
             self.flush()
 
@@ -215,6 +219,17 @@ class Judge:
                    prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
         return rec
 
+    def _record_for_prediction(self, rec: dict[str, Any]) -> None:
+        """Store a shared verdict under this prediction too. Judgments are cached by content, but a run's
+        score rows find them by prediction key: a second prediction with the same content (identical
+        answers, or a prediction re-keyed by a task or fingerprint change) would otherwise read as
+        "not judged" and count as a failure."""
+        if rec["kind"] != "pointwise" or rec.get("prediction_key") is None:
+            return
+        if rec["status"] == "ok" and (rec["key"], rec["prediction_key"]) in self.store.ok_for:
+            return
+        self.store.add({k: v for k, v in rec.items() if k != "cached"})
+
     async def judge(self, jobs: list[tuple[Rubric, JudgeInput]], progress: Callable[[int], None] | None = None,
                     probe: bool = True) -> list[dict[str, Any]]:
         """One record per job, in order: cached ones reused, the rest sent (after a probe when any are)."""
@@ -226,6 +241,7 @@ class Judge:
             if key in self.store.ok:
                 out[i] = {**self.store.ok[key], **self._base(kind, key, rubric, inp), "cached": True}
                 self.counts.reused += 1
+                self._record_for_prediction(out[i])
                 if progress:
                     progress(1)
             else:
@@ -246,6 +262,7 @@ class Judge:
                 rec = dict(await futures[key])
                 rec.update(self._base(rec["kind"], key, rubric, inp))
                 out[i] = rec
+                self._record_for_prediction(rec)
                 self.counts.ok += rec["status"] == "ok"
                 self.counts.failed += rec["status"] != "ok"
                 return

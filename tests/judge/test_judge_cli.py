@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,11 @@ def test_judge_run_dir_prints_summary(run_dir: Path, capsys: pytest.CaptureFixtu
         assert "16 new ok" in out.err and "(8 sent)" in out.err and srv.n_chat == 8
         assert main(["judge", "run", str(run_dir), *_judge_args(srv), "--no-judge-images"]) == 0
         assert "16 reused" in capsys.readouterr().err and srv.n_chat == 8
+    # the run is rescored: summary.json carries the judge dimensions with CI, n and signature
+    summary = json.loads((run_dir / "summary.json").read_text())
+    entry = summary["tasks"]["mella_th_know"]["metrics"]["judge:cultural_depth"]
+    assert entry["value"] == 4.0 and entry["n"] == 2 and entry["ci"] == [4.0, 4.0]
+    assert "judge_model:" + srv.model in entry["signature"] and "images:off" in entry["signature"]
 
 
 def test_run_with_judge(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

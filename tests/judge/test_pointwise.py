@@ -125,6 +125,37 @@ def test_second_identical_run_sends_zero_requests(run_dir: Path) -> None:
         assert second.counts.reused == 16 and second.summary == first.summary
 
 
+def test_identical_answers_share_one_verdict_and_none_reads_as_failed(run_dir: Path) -> None:
+    """Items with the same judge input are judged once; each still gets its score row (no false failures)."""
+    with FakeOpenAI(responder=judge_responder(4)) as srv:
+        result = judge_run(run_dir, jconfig(srv, images=False), progress=False)
+        assert srv.n_chat == 8 and result.counts.ok == 16  # the fixture's items repeat their text per language
+    entry = result.summary["mella_th_know"]["judge:cultural_depth"]
+    assert (entry["n"], entry["n_failed"]) == (2, 0)
+    assert all(r["status"] == "ok" for r in judge_score_rows(run_dir))
+
+
+def test_rekeyed_predictions_reuse_verdicts_and_are_scored(run_dir: Path) -> None:
+    """A prediction whose key changed (e.g. a new generation setting) but whose content did not reuses the
+    cached verdict, and the score rows find it under the new key."""
+    import json
+
+    with FakeOpenAI(responder=judge_responder(4)) as srv:
+        judge_run(run_dir, jconfig(srv), progress=False)
+        path = run_dir / "predictions.jsonl"
+        recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text("".join(json.dumps({**r, "key": "new-" + r["key"]}, ensure_ascii=False) + "\n"
+                                for r in recs), encoding="utf-8")
+        srv.reset_counts()
+        second = judge_run(run_dir, jconfig(srv), progress=False)
+        assert srv.n_chat == 0 and second.counts.reused == 16
+        lines = len((run_dir / "judgments.jsonl").read_text().splitlines())
+        judge_run(run_dir, jconfig(srv), progress=False)  # a third run adds nothing to the file
+        assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == lines
+    rows = judge_score_rows(run_dir)
+    assert len(rows) == 16 and all(r["status"] == "ok" and r["value"] == 4.0 for r in rows)
+
+
 def test_changed_rubric_rejudges(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
