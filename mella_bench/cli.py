@@ -568,7 +568,14 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+    except OSError as exc:
+        if exc.filename is None:  # an OSError about no file (a socket, say): say what it was
+            print(f"error: {exc}", file=sys.stderr)
+        else:  # name the file and what to check, not just the errno text
+            print(f"error: cannot use {exc.filename}: {exc.strerror or exc}; check the path and its permissions",
+                  file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError) as exc:
         from mella_bench.data import DataError
 
         print(f"error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from mella_bench.data import Dataset, load
 from mella_bench.judge.engine import JudgeConfig, JudgeCounts, JudgeInput, run_judge
 from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric
+from mella_bench.metrics.base import render_signature
 from mella_bench.results import JUDGMENTS, RUN_JSON, Prediction, load_header, load_predictions, read_jsonl, write_json
 
 JUDGE_HEADER_KEY = "judge"
@@ -144,12 +145,6 @@ def signature_fields(judge: dict[str, Any], rubric: str, n: int, failure_rate: f
             "rubric_version": r.get("version"), "rubric_hash": r.get("hash"),
             "parser_version": judge.get("parser_version"), "images": "on" if judge.get("images") else "off",
             "temperature": judge.get("temperature", 0.0), "n": n, "failure_rate": round(failure_rate, 4)}
-
-
-def render_signature(f: dict[str, Any]) -> str:
-    return (f"{f['metric']}|judge:{f['judge_model']}|rubric:{f['rubric']}.v{f['rubric_version']}#{f['rubric_hash']}"
-            f"|parser:{f['parser_version']}|images:{f['images']}|t:{f['temperature']:g}|n:{f['n']}"
-            f"|fail:{100 * f['failure_rate']:.1f}%")
 
 
 def judge_summary(run_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:

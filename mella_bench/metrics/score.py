@@ -187,10 +187,11 @@ def summarize_metric(mr: MetricRows, axis: str) -> dict[str, Any]:
     ok = [r for r in mr.rows if r.status == "ok"]
     n_failed = len(mr.rows) - len(ok)
     value = aggregate(mr.metric, [list(r.stats or (r.value or 0.0,)) for r in ok]) if ok else None
+    rate = n_failed / len(mr.rows) if mr.rows else 0.0
+    fields = {**mr.signature_fields, "n": len(ok), "failure_rate": round(rate, 4)}  # a number says what it rests on
     entry: dict[str, Any] = {
-        "value": value, "ci": None, "n": len(ok), "n_failed": n_failed,
-        "failure_rate": n_failed / len(mr.rows) if mr.rows else 0.0,
-        "signature": render_signature(mr.signature_fields), "signature_fields": dict(mr.signature_fields),
+        "value": value, "ci": None, "n": len(ok), "n_failed": n_failed, "failure_rate": rate,
+        "signature": render_signature(fields), "signature_fields": fields,
         "profiles": profiles(mr.metric, axis),
     }
     if mr.details:

@@ -99,7 +99,8 @@ def test_every_fault_ends_judged_or_recorded(fault_run: Path) -> None:
     cd_th = summ["mella_th_know"]["judge:cultural_depth"]
     assert cd_th["value"] == pytest.approx((5 + 4) / 2)  # the 500 is excluded, not counted as 0
     assert (cd_th["n"], cd_th["n_failed"]) == (2, 1) and cd_th["failure_rate"] == pytest.approx(1 / 3)
-    assert "fail:33.3%" in cd_th["signature"] and f"rubric:cultural_depth.v1#{rubric_mod.get_rubric('cultural_depth').hash}" in cd_th["signature"]
+    assert "failure_rate:0.3333" in cd_th["signature"]
+    assert f"rubric:cultural_depth|rubric_version:1|rubric_hash:{rubric_mod.get_rubric('cultural_depth').hash}" in cd_th["signature"]
     lf_th = summ["mella_th_ling"]["judge:linguistic_fluency"]
     assert lf_th["value"] == 3.0 and lf_th["n_failed"] == 2
     ko_ling = summ["mella_ko_ling"]["judge:linguistic_fluency"]

@@ -130,7 +130,7 @@ def test_extra_row_sources_are_appended_and_summarised(tmp_path):
 
     summary = score_run(run, extra_sources=[judge])
     entry = summary["tasks"]["mella_sr_know"]["metrics"]["judge:cultural_depth"]
-    assert entry["value"] == 4.0 and entry["n"] == 2 and entry["signature"] == "judge:fake|rubric:abc|ci:bs1000-percentile-seed0|version:0.1.0"
+    assert entry["value"] == 4.0 and entry["n"] == 2 and entry["signature"] == "judge:fake|rubric:abc|n:2|failure_rate:0.0|ci:bs1000-percentile-seed0|version:0.1.0"
     assert any(r["metric"] == "judge:cultural_depth" for r in rows_of(run))
 
 
