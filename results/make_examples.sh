@@ -19,7 +19,7 @@ $MB run --model reference:thin  --data demo --output "$EX/reference-thin"  --qui
 # 2. four stand-in ablation arms. Nothing is trained and no score is invented: each arm replays real
 #    fields of the demo items, per axis (base: thin everywhere; culture: thick on know only;
 #    linguistic: thick on ling only; full: thick everywhere). This needs the per-axis replay spec
-#    `reference:know=FIELD,ling=FIELD` (proposed in the report branch; see results/README.md).
+#    `reference:know=FIELD,ling=FIELD` (see the reference backend and results/README.md).
 $MB run --model reference:know=thin,ling=thin   --data demo --output "$EX/arm-base"       --quiet
 $MB run --model reference:know=thick,ling=thin  --data demo --output "$EX/arm-culture"    --quiet
 $MB run --model reference:know=thin,ling=thick  --data demo --output "$EX/arm-linguistic" --quiet
