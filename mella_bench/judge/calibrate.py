@@ -82,7 +82,6 @@ def calibrate(data: str, config: JudgeConfig, output: Path, langs: tuple[str, ..
                         candidate=text, references=it.references, keywords=it.keywords,
                         image=ds.image_bytes(it), meta={"variant": variant})))
                     index.append((lang, it.id, variant, rubric_id))
-    output.mkdir(parents=True, exist_ok=True)
     records, counts = run_judge(config, output / JUDGMENTS, jobs, progress_desc="calibrate" if progress else None)
     scores: dict[tuple[str, str, str], dict[str, Any]] = {}
     for (lang, item_id, variant, rubric_id), rec in zip(index, records):
@@ -90,6 +89,7 @@ def calibrate(data: str, config: JudgeConfig, output: Path, langs: tuple[str, ..
     report = _report(scores, {lang: [it.id for it in know.get(lang, [])[:limit]] for lang in langs})
     report.update(data=data, judge=config.describe(), requests={"sent": counts.sent, "reused": counts.reused},
                   rubric_hashes={r: get_rubric(r).hash for r in {c.rubric for c in CHECKS}})
+    output.mkdir(parents=True, exist_ok=True)  # only now: a failed probe leaves no empty folder
     write_json(output / "calibration.json", report)
     return report
 

@@ -110,7 +110,6 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
             slots.append((task, it.id, it.lang))
     if not jobs and not outcomes:
         raise ValueError(f"{run_a} and {run_b} have no item in common")
-    output.mkdir(parents=True, exist_ok=True)
     records, counts = run_judge(config, output / JUDGMENTS, jobs, progress_desc="pairwise" if progress else None)
     for k, (task, item_id, lang) in enumerate(slots):
         r1, r2 = records[2 * k], records[2 * k + 1]
@@ -121,6 +120,7 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
     by_lang: dict[str, list[PairOutcome]] = {}
     for o in outcomes:
         by_lang.setdefault(o.lang, []).append(o)
+    output.mkdir(parents=True, exist_ok=True)  # only now: a failed probe leaves no empty folder
     report = {
         "format_version": 1, "run_a": str(run_a), "run_b": str(run_b), "rubric": rubric.id,
         "rubric_hash": rubric.hash, "judge": config.describe(),

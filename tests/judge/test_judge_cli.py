@@ -78,3 +78,16 @@ def test_pairwise_and_calibrate_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_not_a_run_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["judge", str(tmp_path), "--judge", "m", "--quiet"]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_failed_pairwise_and_calibrate_leave_no_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    a = make_run(tmp_path, name="a", langs=("th",))
+    b = make_run(tmp_path, name="b", langs=("th",), model="reference:thin", data=tmp_path / "data")
+    bad = ["--judge", "m", "--judge-base-url", "http://127.0.0.1:9/v1", "--judge-api-key-env", KEY_ENV, "--quiet",
+           "--judge-retries", "0"]
+    assert main(["judge", "pairwise", str(a), str(b), *bad]) == 3
+    assert not (a / "pairwise").exists()
+    assert main(["judge", "calibrate", "--data", str(tmp_path / "data"), "--langs", "th",
+                 "--output", str(tmp_path / "cal"), *bad]) == 3
+    assert not (tmp_path / "cal").exists()
+    assert "cannot reach" in capsys.readouterr().err
