@@ -140,6 +140,21 @@ def load_predictions(run_dir: Path) -> dict[str, Prediction]:
     return out
 
 
+def current_predictions(run_dir: Path, header: dict[str, Any]) -> dict[str, dict[str, Prediction]]:
+    """task → item id → the prediction that belongs to the run as run.json records it.
+
+    Only the recorded task hashes and model hash count (a run directory can hold stale answers to
+    an older prompt or model); among those, the latest per key, a later success superseding a failure.
+    """
+    model_hash = header["model"]["hash"]
+    out: dict[str, dict[str, Prediction]] = {t: {} for t in header["tasks"]}
+    for pred in load_predictions(run_dir).values():
+        info = header["tasks"].get(pred.task)
+        if info is not None and pred.task_hash == info["hash"] and pred.model_hash == model_hash:
+            out[pred.task][pred.item_id] = pred
+    return out
+
+
 def load_header(run_dir: Path) -> dict[str, Any]:
     path = run_dir / RUN_JSON
     if not path.is_file():

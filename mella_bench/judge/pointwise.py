@@ -17,7 +17,8 @@ from mella_bench.judge.engine import JudgeConfig, JudgeCounts, JudgeInput, run_j
 from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric
 from mella_bench.metrics.base import render_signature
-from mella_bench.results import JUDGMENTS, RUN_JSON, Prediction, load_header, load_predictions, read_jsonl, write_json
+from mella_bench.results import (JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header, read_jsonl,
+                                 write_json)
 
 JUDGE_HEADER_KEY = "judge"
 """run.json key holding the judge settings last used on this run (what score rows select by)."""
@@ -31,16 +32,9 @@ class JudgeRunResult:
 
 
 def _current_predictions(run_dir: Path, header: dict[str, Any]) -> dict[str, list[Prediction]]:
-    """Predictions of the run's current tasks and model (stale keys from edited tasks are ignored)."""
-    by_task: dict[str, list[Prediction]] = {t: [] for t in header["tasks"]}
-    model_hash = header.get("model", {}).get("hash")
-    for p in load_predictions(run_dir).values():
-        info = header["tasks"].get(p.task)
-        if info is not None and p.task_hash == info["hash"] and (model_hash is None or p.model_hash == model_hash):
-            by_task[p.task].append(p)
-    for preds in by_task.values():
-        preds.sort(key=lambda p: p.item_id)
-    return by_task
+    """The run's current predictions per task, in item order (stale keys from edited tasks are ignored)."""
+    return {task: sorted(preds.values(), key=lambda p: p.item_id)
+            for task, preds in current_predictions(run_dir, header).items()}
 
 
 def _rubrics_for(info: dict[str, Any], wanted: tuple[str, ...] | None) -> list[Rubric]:

@@ -23,8 +23,8 @@ from mella_bench.metrics import METRICS, aggregate, profiles
 from mella_bench.metrics.base import Corpus, MetricResult, render_signature
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.suite import score_corpus
-from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, SCORES, SUMMARY, Prediction, load_header,
-                                 read_jsonl, write_json)
+from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
+                                 write_json)
 
 RowStatus = Literal["ok", "failed"]
 
@@ -90,29 +90,9 @@ RowSource = Callable[[ScoringContext], Iterable[MetricRows]]
 
 # ---------------------------------------------------------------- reading the run
 
-def select_predictions(run_dir: Path, header: Mapping[str, Any]) -> dict[str, dict[str, Prediction]]:
-    """task → item id → prediction, keeping only this run's task and model hashes (latest per key,
-    a later success superseding a failure)."""
-    model_hash = header["model"]["hash"]
-    tasks = header["tasks"]
-    latest: dict[str, Prediction] = {}
-    for rec in read_jsonl(run_dir / PREDICTIONS):
-        pred = Prediction.from_json(rec)
-        info = tasks.get(pred.task)
-        if info is None or pred.task_hash != info["hash"] or pred.model_hash != model_hash:
-            continue
-        old = latest.get(pred.key)
-        if old is None or pred.status == "ok" or old.status != "ok":
-            latest[pred.key] = pred
-    out: dict[str, dict[str, Prediction]] = {t: {} for t in tasks}
-    for pred in latest.values():
-        out[pred.task][pred.item_id] = pred
-    return out
-
-
 def load_context(run_dir: Path) -> ScoringContext:
     header = load_header(run_dir)
-    preds = select_predictions(run_dir, header)
+    preds = current_predictions(run_dir, header)
     loaded: dict[str, Dataset] = {}
     tasks = []
     for name, info in header["tasks"].items():
