@@ -138,6 +138,18 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
     }
 
 
+def _carry_over(path: Path, new: dict[str, Any]) -> dict[str, Any]:
+    """A rerun of the same model keeps what earlier commands recorded: the first creation time and
+    the judge settings (so cached judgments stay part of the run's scores)."""
+    if not path.is_file():
+        return new
+    old = json.loads(path.read_text(encoding="utf-8"))
+    if old.get("model", {}).get("hash") != new["model"]["hash"]:
+        return new
+    kept = {k: old[k] for k in ("judge",) if k in old}
+    return {**new, "created": old.get("created", new["created"]), **kept}
+
+
 def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
     """Fill predictions.jsonl for every (task, item); return counts of ok / failed / reused."""
     out_dir = config.output
@@ -154,7 +166,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
         fp = backend.fingerprint()
         model_hash = fingerprint_hash(fp)
         out_dir.mkdir(parents=True, exist_ok=True)  # only now: bad data or a bad model leaves no empty run dir
-        write_json(out_dir / RUN_JSON, header(config, tasks, fp, datasets))
+        write_json(out_dir / RUN_JSON, _carry_over(out_dir / RUN_JSON, header(config, tasks, fp, datasets)))
         done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
         with JsonlWriter(out_dir / PREDICTIONS) as writer:
             for task in tasks:

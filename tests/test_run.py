@@ -152,3 +152,16 @@ def test_bad_reference_mix_is_explained():
         make_backend(resolve_spec("reference:know=thick"))
     with pytest.raises(ValueError, match="replays one of"):
         make_backend(resolve_spec("reference:thik"))
+
+
+def test_rerun_keeps_creation_time_and_judge_settings(tmp_path: Path, dataset_dir: Path):
+    out = tmp_path / "run"
+    _run(out, dataset_dir)
+    head = load_header(out)
+    head["judge"] = {"model": "m", "rubrics": {}}  # as `mella-bench judge` records it
+    (out / "run.json").write_text(json.dumps(head), encoding="utf-8")
+    _run(out, dataset_dir)
+    again = load_header(out)
+    assert again["judge"] == {"model": "m", "rubrics": {}} and again["created"] == head["created"]
+    _run(out, dataset_dir, model="reference:thin")  # another model: nothing carried over
+    assert "judge" not in load_header(out)
