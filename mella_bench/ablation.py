@@ -14,23 +14,25 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from mella_bench.langs import LANG_CODES
-from mella_bench.report import (AXES, AXIS_TITLES, AggregateFor, RunData, Table, _new_figure, decimals, fmt_value,
-                                lang_label, latex_table, load_runs, markdown_table, sort_metrics)
-from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Contrast, Estimate,
-                               contrast_macro, contrast_task, language_estimates, metric_aggregate,
-                               with_holm)
+from mella_bench.langs import AXES, LANG_CODES
+from mella_bench.metrics.registry import metric_aggregate, primary_metric, sort_metrics
+from mella_bench.render import (AXIS_TITLES, Table, decimals, fmt_value, lang_label, latex_table, markdown_table,
+                                new_figure)
+from mella_bench.runs import RunData, load_runs
+from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Aggregate, Contrast, Estimate,
+                               contrast_macro, contrast_task, language_estimates, with_holm)
 
 ARMS = ("base", "culture", "linguistic", "full")
 ARM_TITLES = {"base": "base", "culture": "culture only (D_know)", "linguistic": "linguistic only (D_ling)",
               "full": "full (both)"}
-PRIMARY = {"know": "keyword_acc", "ling": "meteor"}
+PRIMARY = {axis: primary_metric(axis) for axis in AXES}
 """The paper's headline metric of each axis: the ablation's main table."""
 SIG = "*"
+AggregateFor = Callable[[str], Aggregate]
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def ablation_plot(rows_by_axis: dict[str, list[AblationRow]], path: Path) -> Pat
     panels = [(axis, rows) for axis, rows in rows_by_axis.items() if rows]
     if not panels:
         return None
-    fig = _new_figure(11.0, 3.6 * len(panels))
+    fig = new_figure(11.0, 3.6 * len(panels))
     labels = ["Δ culture", "Δ linguistic", "Δ full", "interaction"]
     for k, (axis, rows) in enumerate(panels, 1):
         ax = fig.add_subplot(len(panels), 1, k)

@@ -178,9 +178,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _score_and_print(run_dir: Path, quiet: bool) -> dict:
     """Score a run (metrics + any judgments + bootstrap CIs) and print the per-task table to stderr."""
+    from mella_bench.judge import judge_rows
     from mella_bench.metrics.score import format_table, score_run
 
-    summary = score_run(run_dir, progress=not quiet)
+    summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
     print(format_table(summary), file=sys.stderr)
     return summary
 
@@ -453,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=_cmd_score)
 
     from mella_bench.metrics import METRICS
+    from mella_bench.metrics.files import FILE_METRICS
 
     m = sub.add_parser("metrics", help="score plain text files (one hypothesis per line), like sacrebleu",
                        description="Score a hypothesis file against one or more reference files with the "
@@ -466,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(an empty line means no reference from that file for that line)")
     m.add_argument("--keywords", metavar="FILE.jsonl",
                    help="one JSON array of keywords per hypothesis line; adds keyword_acc and keyword_acc_strict")
-    m.add_argument("--metrics", help=f"comma list (default: bleu,chrf++,rouge_l,meteor,cider [+ keyword metrics]); "
+    m.add_argument("--metrics", help=f"comma list (default: {','.join(FILE_METRICS)} [+ keyword metrics]); "
                                      f"known: {','.join(METRICS)}")
     m.add_argument("--allow-empty", action="store_true", help="score empty hypothesis lines as 0 instead of failing")
     m.set_defaults(func=_cmd_metrics)

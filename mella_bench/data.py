@@ -346,3 +346,12 @@ def load(path: str | Path) -> Dataset:
     if ds is None:
         raise DataError(problems)
     return ds
+
+
+def task_items_of(lang: str, axis: str, dataset: Dataset, limit: int | None) -> list[Item]:
+    """Items a task with this language and axis runs on (the first `limit` in dataset order).
+
+    Here, not in run.py: the run and the shard planner both need it, and neither may import the other.
+    """
+    items = [it for it in dataset.items if it.lang == lang and it.axis == axis]
+    return items[:limit] if limit is not None else items

@@ -3,7 +3,9 @@
 Reads run directories only (run.json, scores.jsonl, summary.json) and never calls a model or a
 scorer: every value and CI is recomputed from the per-item sufficient statistics in scores.jsonl
 (`mella_bench.stats`), so the leaderboard, the comparisons and the paper tables agree by
-construction. Signatures come from summary.json.
+construction. Signatures come from summary.json. Run loading lives in `mella_bench.runs`, table
+and figure rendering in `mella_bench.render`; which metrics exist, their order and profiles in the
+metric registry.
 """
 
 from __future__ import annotations
@@ -11,95 +13,23 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
-from mella_bench.langs import LANG_CODES, LANGUAGES
-from mella_bench.results import RUN_JSON, SUMMARY, read_json
-from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, MetricScores, compare_macro,
-                               compare_task, format_p, language_estimates, load_scores, metric_aggregate,
-                               with_holm)
+from mella_bench.langs import AXES, LANG_CODES
+from mella_bench.metrics.registry import (PROFILES, get_metric, metric_aggregate, paper_metrics, primary_metric,
+                                          sort_metrics)
+from mella_bench.render import (AXIS_TITLES, Table, decimals, fmt_n, fmt_value, lang_label, latex_table,
+                                markdown_table, new_figure)
+from mella_bench.runs import RunData, load_run, load_runs, model_label  # noqa: F401  (public here too)
+from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, compare_macro, compare_task,
+                               format_p, language_estimates, with_holm)
 
-AXES = ("know", "ling")
-AXIS_TITLES = {"know": "Cultural groundedness (know)", "ling": "Linguistic capability (ling)"}
-PAPER_METRICS: dict[str, tuple[str, ...]] = {"know": ("keyword_acc",), "ling": ("meteor", "bleu", "rouge_l")}
-"""The paper profile (SPEC §6): MELLA's reported metrics; the full profile is every metric a run has."""
-PROFILES = ("paper", "full")
-SCATTER_AXES = (("know", "keyword_acc"), ("ling", "meteor"))
+SCATTER_AXES = tuple((axis, primary_metric(axis)) for axis in AXES)
 """The two-axis scatter: cultural (x) vs linguistic (y), the paper's primary metric of each axis."""
-_METRIC_ORDER = ("keyword_acc", "keyword_acc_strict", "meteor", "bleu", "rouge_l", "cider", "chrf++", "fidelity")
 
 AggregateFor = Callable[[str], Aggregate]
-
-
-# --------------------------------------------------------------------------------------------
-# loading runs
-
-
-@dataclass(frozen=True, eq=False)
-class RunData:
-    """One run directory as the reports need it."""
-
-    path: Path
-    label: str
-    """Model label shown in tables ('reference:thick', 'tiny', a checkpoint's directory name)."""
-    scores: dict[tuple[str, str], MetricScores]
-    signatures: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(task, metric) → signature string from summary.json (CI part stripped)."""
-    seed: int = 0
-
-    def by_lang(self, axis: str, metric: str) -> dict[str, MetricScores]:
-        """Language → scores of this metric on this axis's task, in the canonical language order."""
-        found = {ms.lang: ms for ms in self.scores.values() if ms.axis == axis and ms.metric == metric}
-        return {lang: found[lang] for lang in LANG_CODES if lang in found}
-
-    def metrics(self, axis: str) -> list[str]:
-        return sort_metrics({ms.metric for ms in self.scores.values() if ms.axis == axis})
-
-
-def sort_metrics(metrics: Iterable[str]) -> list[str]:
-    rank = {m: i for i, m in enumerate(_METRIC_ORDER)}
-    return sorted(set(metrics), key=lambda m: (rank.get(m, len(rank)), m))
-
-
-def model_label(header: dict) -> str:
-    backend = (header.get("config") or {}).get("backend") or {}
-    name, model = backend.get("name"), str(backend.get("model") or "")
-    if name == "reference":
-        return f"reference:{model}"
-    if name == "tiny" or not model:
-        return name or "?"
-    return Path(model).name if name in ("hf", "vllm") else model
-
-
-def load_run(run_dir: Path, rows: Iterable[dict] | None = None) -> RunData:
-    """Read a run directory; `rows` (scores.jsonl-style records) replaces scores.jsonl when given,
-    e.g. rows just re-derived from predictions.jsonl."""
-    from mella_bench.stats import scores_from_rows
-
-    run_dir = Path(run_dir)
-    header = read_json(run_dir / RUN_JSON) if (run_dir / RUN_JSON).is_file() else {}
-    scores = scores_from_rows(rows, f"{run_dir}/<rescored>") if rows is not None else load_scores(run_dir)
-    sigs: dict[tuple[str, str], str] = {}
-    if (run_dir / SUMMARY).is_file():
-        for task, entry in read_json(run_dir / SUMMARY).get("tasks", {}).items():
-            for metric, m in entry.get("metrics", {}).items():
-                sig = "|".join(p for p in str(m.get("signature") or "").split("|") if p and not p.startswith("ci:"))
-                if sig:
-                    sigs[(task, metric)] = sig
-    label = model_label(header) if header else run_dir.name
-    return RunData(run_dir, label, scores, sigs, int((header.get("seeds") or {}).get("run", 0)))
-
-
-def load_runs(run_dirs: Sequence[Path]) -> list[RunData]:
-    runs = [load_run(Path(d)) for d in run_dirs]
-    counts: dict[str, int] = {}
-    for r in runs:
-        counts[r.label] = counts.get(r.label, 0) + 1
-    # two runs of the same model (e.g. two checkpoints of one backend) are told apart by directory
-    return [RunData(r.path, f"{r.label} ({r.path.name})", r.scores, r.signatures, r.seed) if counts[r.label] > 1 else r
-            for r in runs]
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,10 +51,6 @@ class Cell:
     profiles: tuple[str, ...]
 
 
-def profiles_of(axis: str, metric: str) -> tuple[str, ...]:
-    return ("paper", "full") if metric in PAPER_METRICS.get(axis, ()) else ("full",)
-
-
 def run_cells(run: RunData, aggregates: AggregateFor = metric_aggregate, resamples: int = RESAMPLES,
               alpha: float = ALPHA) -> list[Cell]:
     """Every (axis, metric, language) of one run plus the macro average, with CIs (the run's seed)."""
@@ -136,92 +62,14 @@ def run_cells(run: RunData, aggregates: AggregateFor = metric_aggregate, resampl
             sigs = {run.signatures.get((ms.task, metric), "") for ms in per_lang.values()}
             for (lang, ms), est in zip(per_lang.items(), ests):
                 cells.append(Cell(run.label, str(run.path), axis, metric, lang, est,
-                                  run.signatures.get((ms.task, metric), ""), profiles_of(axis, metric)))
+                                  run.signatures.get((ms.task, metric), ""), get_metric(metric).profiles(axis)))
             cells.append(Cell(run.label, str(run.path), axis, metric, "macro", macro,
-                              sigs.pop() if len(sigs) == 1 else "", profiles_of(axis, metric)))
+                              sigs.pop() if len(sigs) == 1 else "", get_metric(metric).profiles(axis)))
     return cells
-
-
-def decimals(metric: str) -> int:
-    """Judge dimensions live on a 1–5 scale and need two decimals; 0–100 metrics one."""
-    return 2 if metric.startswith("judge:") else 1
-
-
-def fmt_value(est: Estimate, metric: str) -> str:
-    if est.value is None:
-        return "—"
-    d = decimals(metric)
-    if est.ci is None:
-        return f"{est.value:.{d}f}"
-    return f"{est.value:.{d}f} [{est.ci.low:.{d}f}, {est.ci.high:.{d}f}]"
-
-
-def fmt_n(est: Estimate) -> str:
-    return f"{est.n} ({100 * est.failure_rate:.0f}% failed)" if est.n_failed else f"{est.n}"
 
 
 # --------------------------------------------------------------------------------------------
 # tables (Markdown, LaTeX, CSV)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A rendered-agnostic table: header + rows of strings, with a caption and notes."""
-
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    sections: tuple[int, ...] = ()
-    """Row indices before which a rule is drawn (e.g. between value rows and n rows)."""
-    notes: tuple[str, ...] = ()
-
-
-def markdown_table(t: Table, level: int = 3) -> str:
-    out = [f"{'#' * level} {t.caption}", "", "| " + " | ".join(t.header) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(t.header))) + "|"]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in t.rows]
-    out += [""] + [f"{n}" for n in t.notes] + ([""] if t.notes else [])
-    return "\n".join(out)
-
-
-_TEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-               # symbols the Markdown uses that plain pdflatex (T1, no unicode fonts) cannot typeset
-               "†": r"$^\dagger$", "←": r"$\leftarrow$", "→": r"$\rightarrow$", "—": "---", "–": "--",
-               "Δ": r"$\Delta$", "≈": r"$\approx$", "α": r"$\alpha$", "−": "$-$", "×": r"$\times$",
-               "|": r"\textbar{}", "`": ""}
-
-
-def tex_escape(text: str) -> str:
-    return "".join(_TEX_ESCAPE.get(ch, ch) for ch in text)
-
-
-def _tex_cell(text: str) -> str:
-    """'62.5 [48.1, 75.0]' → value with a small CI; a trailing '*' (significance) becomes a superscript."""
-    mark = ""
-    if text.endswith("*"):
-        text, mark = text[:-1], "$^{*}$"
-    if " [" in text and text.endswith("]"):
-        value, ci = text.split(" [", 1)
-        return f"{tex_escape(value)}\\,{{\\scriptsize[{tex_escape(ci[:-1])}]}}{mark}"
-    return tex_escape(text) + mark
-
-
-def latex_table(t: Table) -> str:
-    """A booktabs table (needs \\usepackage{booktabs})."""
-    cols = "l" + "r" * (len(t.header) - 1)
-    out = ["\\begin{table}[t]", "\\centering", "\\small", f"\\caption{{{tex_escape(t.caption)}}}",
-           "\\resizebox{\\linewidth}{!}{%", f"\\begin{{tabular}}{{{cols}}}", "\\toprule",
-           " & ".join(f"\\textbf{{{tex_escape(h)}}}" for h in t.header) + " \\\\", "\\midrule"]
-    for i, row in enumerate(t.rows):
-        if i in t.sections:
-            out.append("\\midrule")
-        out.append(" & ".join(_tex_cell(c) for c in row) + " \\\\")
-    out += ["\\bottomrule", "\\end{tabular}}"]
-    if t.notes:
-        out.append("\\par\\smallskip\\footnotesize " + " \\\\ ".join(tex_escape(n.removeprefix("- ")) for n in t.notes))
-    out += ["\\end{table}", ""]
-    return "\n".join(out)
 
 
 def metric_table(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str]) -> Table:
@@ -259,7 +107,8 @@ def leaderboard_tables(cells: Sequence[Cell], runs: Sequence[str], profile: str)
     out = []
     for axis in AXES:
         metrics = sort_metrics(c.metric for c in cells if c.axis == axis and profile in c.profiles)
-        metrics = [m for m in PAPER_METRICS[axis] if m in metrics] + [m for m in metrics if m not in PAPER_METRICS[axis]]
+        paper = paper_metrics(axis)
+        metrics = [m for m in paper if m in metrics] + [m for m in metrics if m not in paper]
         if metrics:
             out.append((axis, [metric_table(cells, axis, m, runs) for m in metrics], signature_notes(cells, axis, metrics)))
     return out
@@ -309,7 +158,7 @@ def compare_runs(a: RunData, b: RunData, metrics: dict[str, Sequence[str]] | Non
     seed = a.seed if seed is None else seed
     out = []
     for axis in AXES:
-        wanted = (metrics or PAPER_METRICS).get(axis, ())
+        wanted = metrics.get(axis, ()) if metrics is not None else paper_metrics(axis)
         for metric in wanted:
             la, lb = a.by_lang(axis, metric), b.by_lang(axis, metric)
             langs = [l for l in la if l in lb and la[l].n and lb[l].n]
@@ -389,21 +238,6 @@ def compare(run_a: Path, run_b: Path, out_dir: Path | None = None, resamples: in
 # plots
 
 
-def lang_label(code: str) -> str:
-    """Plot label: ISO code and English name. Native names would need Thai/Hangul/Arabic fonts that
-    a plain machine lacks (DejaVu has no Thai or Hangul glyphs), so plots never use them."""
-    return f"{code}\n{LANGUAGES[code].name}" if code in LANGUAGES else code
-
-
-def _new_figure(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _yerr(ests: Sequence[Estimate]) -> list[list[float]]:
     lo = [max(0.0, e.value - e.ci.low) if e.value is not None and e.ci else 0.0 for e in ests]
     hi = [max(0.0, e.ci.high - e.value) if e.value is not None and e.ci else 0.0 for e in ests]
@@ -424,7 +258,7 @@ def bar_figure(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str
     langs = [l for l in LANG_CODES if any(c.lang == l and c.axis == axis and c.metric == metric for c in cells)]
     cols = langs + ["macro"]
     at = {(c.run, c.lang): c.est for c in cells if c.axis == axis and c.metric == metric}
-    fig = _new_figure(min(12.0, 3.0 + 0.3 * len(cols) * max(2, len(runs))), 4.5)
+    fig = new_figure(min(12.0, 3.0 + 0.3 * len(cols) * max(2, len(runs))), 4.5)
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(runs))
     x = np.arange(len(cols))
@@ -435,7 +269,7 @@ def bar_figure(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str
                label=run, error_kw={"elinewidth": 1, "ecolor": "#333333"})
     ax.set_xticks(x, [lang_label(l) if l != "macro" else "macro\n(mean)" for l in cols], fontsize=8)
     ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
-    ax.set_ylabel(f"{metric} (0–100)" if not metric.startswith("judge:") else f"{metric} (1–5)")
+    ax.set_ylabel(f"{metric} ({get_metric(metric).unit})")
     ax.set_title(f"{AXIS_TITLES[axis]}: {metric}\n95% bootstrap CI", fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
@@ -452,7 +286,7 @@ def scatter_plot(cells: Sequence[Cell], runs: Sequence[str], path: Path) -> Path
               and at[(r, ax_x, m_x)].value is not None and at[(r, ax_y, m_y)].value is not None]
     if not points:
         return None
-    fig = _new_figure(6.4, 4.8)
+    fig = new_figure(6.4, 4.8)
     ax = fig.add_subplot()
     for run, ex, ey in points:
         ax.errorbar([ex.value], [ey.value], xerr=_yerr([ex]), yerr=_yerr([ey]),
@@ -534,7 +368,7 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
             # a missing glyph must fail loudly instead of rendering empty boxes
             warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
             for axis in AXES:
-                for metric in PAPER_METRICS[axis]:
+                for metric in paper_metrics(axis):
                     if any(c.axis == axis and c.metric == metric for c in cells):
                         made.append(bar_plot(cells, axis, metric, labels, out_dir / f"bars_{axis}_{_slug(metric)}.png"))
             sc = scatter_plot(cells, labels, out_dir / "scatter_know_ling.png")

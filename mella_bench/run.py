@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from mella_bench import __version__
 from mella_bench.backends import BackendSpec, Request, make_backend
-from mella_bench.data import Dataset, Item, load
+from mella_bench.data import Dataset, Item, load, task_items_of
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  load_predictions, redact, write_json)
 from mella_bench.shard import shard_index
@@ -85,12 +85,6 @@ def _versions() -> dict[str, str]:
         except md.PackageNotFoundError:
             pass
     return out
-
-
-def task_items_of(lang: str, axis: str, dataset: Dataset, limit: int | None) -> list[Item]:
-    """Items a task with this language and axis runs on (the first `limit` in dataset order)."""
-    items = [it for it in dataset.items if it.lang == lang and it.axis == axis]
-    return items[:limit] if limit is not None else items
 
 
 def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:

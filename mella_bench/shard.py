@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mella_bench.data import load
+from mella_bench.data import load, task_items_of
 from mella_bench.results import (PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
                                  load_predictions, redact, write_json)
 
@@ -114,8 +114,6 @@ def _current(shard: _Shard) -> list[Prediction]:
 
 def _expected_items(header: dict[str, Any]) -> dict[str, list[str]]:
     """Item ids per task of the unsharded run, in dataset order (from the data named in run.json)."""
-    from mella_bench.run import task_items_of
-
     cfg = header["config"]
     cache: dict[str, Any] = {}
     out = {}

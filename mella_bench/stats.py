@@ -1,4 +1,9 @@
-"""Bootstrap confidence intervals and paired tests from per-item sufficient statistics.
+"""Bootstrap confidence intervals and paired tests from per-item sufficient statistics: pure maths.
+
+No file formats here (scores.jsonl and summary.json are read and written by `mella_bench.scoreio`)
+and no metric names: an `Aggregate` is passed in, normally a registry `Metric`
+(`mella_bench.metrics.registry.get_metric`), whose `resampled` computes every bootstrap value of a
+corpus metric at once (resample-count matrix × per-item stats).
 
 Every metric stores, per item, a row of sufficient statistics (`stats` in scores.jsonl) from which
 the task value is recomputed by the metric's `aggregate` (BLEU: n-gram counts summed over items;
@@ -14,19 +19,17 @@ depend on which other tasks a run contains.
 
 from __future__ import annotations
 
-import json
 import math
 import zlib
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Callable, Iterable, Literal, NamedTuple, Sequence
+from typing import Any, Callable, Literal, NamedTuple, Sequence
 
 import numpy as np
 
-from mella_bench.results import SCORES, SUMMARY, read_json, read_jsonl, write_json
-
 Aggregate = Callable[[np.ndarray], float]
-"""Task-level value (0–100 scale) from the stats rows (n_items × k) of the items of one task."""
+"""Task-level value (0–100 scale) from the stats rows (n_items × k) of the items of one task. An
+aggregate with a `resampled(stats, indices)` method (a registry `Metric`) computes all bootstrap
+values in one call; a plain function is called once per resample."""
 
 RESAMPLES = 1000
 ALPHA = 0.05
@@ -43,33 +46,6 @@ def mean_aggregate(stats: np.ndarray) -> float:
 
 
 mean_aggregate.vectorised_mean = True  # type: ignore[attr-defined]  # fast path: see _resampled_values
-
-
-def metric_aggregate(metric: str) -> Aggregate:
-    """The aggregate of a metric name, from `mella_bench.metrics` (imported lazily).
-
-    Judge dimensions (`judge:<rubric>`) are means of per-item scores by definition (SPEC §7).
-    """
-    if metric.startswith("judge:"):
-        return mean_aggregate
-    try:
-        from mella_bench.metrics import aggregate
-    except ImportError as exc:  # the metrics package is a separate module; say what is missing
-        raise RuntimeError(f"cannot aggregate metric '{metric}': mella_bench.metrics is not available ({exc})") from exc
-
-    as_lists = False  # flips once if the metrics package wants plain lists rather than an array
-
-    def _agg(stats: np.ndarray) -> float:
-        nonlocal as_lists
-        if not as_lists:
-            try:
-                return float(aggregate(metric, stats))
-            except (TypeError, ValueError):
-                as_lists = True
-        return float(aggregate(metric, stats.tolist()))
-
-    _agg.__name__ = f"aggregate[{metric}]"
-    return _agg
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,6 +66,9 @@ def resample_indices(n: int, resamples: int = RESAMPLES, seed: int = 0, task: st
 
 def _resampled_values(stats: np.ndarray, aggregate: Aggregate, indices: np.ndarray) -> np.ndarray:
     """aggregate(stats[idx]) for every resample row of `indices` (one value per resample)."""
+    resampled = getattr(aggregate, "resampled", None)
+    if resampled is not None:
+        return np.asarray(resampled(stats, indices), dtype=float)
     if getattr(aggregate, "vectorised_mean", False):
         return stats[:, 0][indices].mean(axis=1)
     return np.fromiter((aggregate(stats[idx]) for idx in indices), dtype=float, count=len(indices))
@@ -157,66 +136,6 @@ class MetricScores:
         return self.n_failed / total if total else 0.0
 
 
-class ScoresError(ValueError):
-    """A scores.jsonl record that cannot be used; the message names file, line and field."""
-
-
-def _check_row(path: Path, line: int, rec: dict) -> None:
-    for key in ("task", "item_id", "lang", "axis", "metric", "status"):
-        if not isinstance(rec.get(key), str):
-            raise ScoresError(f"{path}:{line}: field '{key}' must be a string, got {rec.get(key)!r}")
-    if rec["status"] not in ("ok", "failed"):
-        raise ScoresError(f"{path}:{line}: field 'status' must be 'ok' or 'failed', got {rec['status']!r}")
-    if rec["status"] == "ok":
-        st = rec.get("stats")
-        if not isinstance(st, list) or not st or not all(isinstance(x, (int, float)) and math.isfinite(x) for x in st):
-            raise ScoresError(f"{path}:{line}: field 'stats' must be a non-empty list of finite numbers "
-                              f"for an ok row, got {st!r}")
-
-
-def scores_from_rows(rows: Iterable[dict], source: str = "<rows>") -> dict[tuple[str, str], MetricScores]:
-    """Group scores.jsonl-style rows by (task, metric); a later row for the same item replaces an earlier one."""
-    path = Path(source)
-    latest: dict[tuple[str, str], dict[str, dict]] = {}
-    for line, rec in enumerate(rows, 1):
-        _check_row(path, line, rec)
-        latest.setdefault((rec["task"], rec["metric"]), {})[rec["item_id"]] = rec
-    out: dict[tuple[str, str], MetricScores] = {}
-    for (task, metric), by_item in latest.items():
-        ok = [r for r in by_item.values() if r["status"] == "ok"]
-        widths = {len(r["stats"]) for r in ok}
-        if len(widths) > 1:
-            raise ScoresError(f"{source}: task {task}, metric {metric}: stats rows have different lengths {sorted(widths)}")
-        first = next(iter(by_item.values()))
-        out[(task, metric)] = MetricScores(
-            task=task, lang=first["lang"], axis=first["axis"], metric=metric,
-            item_ids=tuple(r["item_id"] for r in ok),
-            stats=np.array([r["stats"] for r in ok], dtype=float).reshape(len(ok), widths.pop() if widths else 0),
-            failed=tuple(r["item_id"] for r in by_item.values() if r["status"] == "failed"))
-    return out
-
-
-def load_scores(run_dir: Path) -> dict[tuple[str, str], MetricScores]:
-    """Per-(task, metric) statistics of a run directory's scores.jsonl."""
-    path = Path(run_dir) / SCORES
-    if not Path(run_dir).is_dir():
-        raise FileNotFoundError(f"{run_dir} does not exist; give a run directory made by `mella-bench run`")
-    if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} has no {SCORES}; score the run first: `mella-bench score {run_dir}`")
-    return scores_from_rows(_fast_rows(path), str(path))
-
-
-def _fast_rows(path: Path) -> list[dict]:
-    """All records in one JSON parse (about twice as fast as line by line on 100k+ rows); any
-    irregular file (a torn tail, a corrupt line) goes through read_jsonl for its exact error."""
-    lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
-    try:
-        rows = json.loads("[" + ",".join(lines) + "]")
-    except json.JSONDecodeError:
-        return list(read_jsonl(path))
-    return rows if len(rows) == len(lines) and all(isinstance(r, dict) for r in rows) else list(read_jsonl(path))
-
-
 # --------------------------------------------------------------------------------------------
 # estimates
 
@@ -233,16 +152,6 @@ class Estimate(NamedTuple):
     def failure_rate(self) -> float:
         total = self.n + self.n_failed
         return self.n_failed / total if total else 0.0
-
-
-def estimate(ms: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES, seed: int = 0,
-             alpha: float = ALPHA) -> Estimate:
-    """Value and bootstrap CI of one metric on one task; no value (None) when no item was scored."""
-    if ms.n == 0:
-        return Estimate(None, None, 0, ms.n_failed)
-    value = float(aggregate(ms.stats))
-    ci = bootstrap_ci(ms.stats, aggregate, resamples, seed, alpha, task=ms.task) if resamples > 0 else None
-    return Estimate(value, ci, ms.n, ms.n_failed)
 
 
 def bootstrap_replicates(ms: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
@@ -328,9 +237,6 @@ class Contrast:
         return p < self.ci.alpha
 
 
-Paired = Contrast
-"""A two-run contrast, weights (-1, +1): delta = B − A."""
-
 PAIR_WEIGHTS = (-1.0, 1.0)
 INTERACTION_WEIGHTS = (1.0, -1.0, -1.0, 1.0)
 """Over (base, culture, linguistic, full): full − culture − linguistic + base."""
@@ -410,13 +316,13 @@ def contrast_macro(per_lang: Sequence[Sequence[MetricScores]], weights: Sequence
 
 
 def compare_task(a: MetricScores, b: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES,
-                 seed: int = 0, alpha: float = ALPHA) -> Paired:
+                 seed: int = 0, alpha: float = ALPHA) -> Contrast:
     """Paired bootstrap of one metric on one task: B − A over the items scored in both runs."""
     return contrast_task([a, b], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
 
 
 def compare_macro(pairs: Sequence[tuple[MetricScores, MetricScores]], aggregate: Aggregate,
-                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Paired:
+                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
     """Paired bootstrap of the macro average: B − A, items resampled within each language."""
     return contrast_macro([list(p) for p in pairs], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
 
@@ -457,44 +363,21 @@ def ci_signature(ci: CI) -> str:
     return f"ci:bs{ci.resamples}-{ci.method}-seed{ci.seed}"
 
 
-def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | None = None,
-                       alpha: float = ALPHA, aggregates: Callable[[str], Aggregate] = metric_aggregate) -> dict:
-    """Fill `ci` of every metric in summary.json from scores.jsonl and record how (resamples, seed,
-    method) in its signature fields and string. The seed defaults to run.json's `seeds.run`."""
-    run_dir = Path(run_dir)
-    path = run_dir / SUMMARY
-    summary = read_json(path)
-    if seed is None:
-        seed = _run_seed(run_dir)
-    scores = load_scores(run_dir)
-    for task, entry in summary.get("tasks", {}).items():
-        for metric, m in entry.get("metrics", {}).items():
-            ms = scores.get((task, metric))
-            if ms is None or ms.n == 0:
-                m["ci"] = None
-                continue
-            ci = bootstrap_ci(ms.stats, aggregates(metric), resamples, seed, alpha, task=task)
-            m["ci"] = [ci.low, ci.high]
-            m.setdefault("signature_fields", {}).update(ci.signature_fields())
-            sig = m.get("signature") or ""
-            parts = [s for s in sig.split("|") if s and not s.startswith("ci:")]
-            tail = [parts.pop()] if parts and parts[-1].startswith("version:") else []  # version stays last
-            m["signature"] = "|".join(parts + [ci_signature(ci)] + tail)
-    write_json(path, summary)
-    return summary
-
-
-def _run_seed(run_dir: Path) -> int:
-    try:
-        return int(read_json(run_dir / "run.json").get("seeds", {}).get("run", 0))
-    except (FileNotFoundError, ValueError, TypeError):
-        return 0
+def entry_with_ci(entry: dict[str, Any], ci: CI) -> dict[str, Any]:
+    """A summary.json metric entry with `ci` filled and how it was drawn recorded in its signature
+    fields and string (the CI part goes before the version, which stays last); idempotent."""
+    entry["ci"] = [ci.low, ci.high]
+    entry.setdefault("signature_fields", {}).update(ci.signature_fields())
+    parts = [p for p in (entry.get("signature") or "").split("|") if p and not p.startswith("ci:")]
+    tail = [parts.pop()] if parts and parts[-1].startswith("version:") else []
+    entry["signature"] = "|".join(parts + [ci_signature(ci)] + tail)
+    return entry
 
 
 Direction = Literal[">", "<", "="]
 
 
-def direction(p: Paired) -> Direction:
+def direction(p: Contrast) -> Direction:
     """'>' if B is significantly above A, '<' if below, '=' if not significant (Holm-adjusted when set)."""
     if not p.significant:
         return "="
@@ -502,9 +385,9 @@ def direction(p: Paired) -> Direction:
 
 
 __all__ = [
-    "ALPHA", "RESAMPLES", "Aggregate", "CI", "Estimate", "MetricScores", "Paired", "ScoresError",
-    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "add_cis_to_summary", "align", "bootstrap_ci", "bootstrap_replicates",
-    "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "estimate", "format_p",
-    "holm", "language_estimates", "load_scores", "macro_estimate", "mean_aggregate", "metric_aggregate", "paired_bootstrap",
-    "percentile_interval", "resample_indices", "scores_from_rows", "task_stream", "with_holm",
+    "ALPHA", "RESAMPLES", "Aggregate", "CI", "Estimate", "MetricScores",
+    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "align", "bootstrap_ci", "bootstrap_replicates",
+    "ci_signature", "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "entry_with_ci",
+    "format_p", "holm", "language_estimates", "macro_estimate", "mean_aggregate", "paired_bootstrap",
+    "percentile_interval", "resample_indices", "task_stream", "with_holm",
 ]

@@ -5,9 +5,10 @@ language) of the paper's two tables (Keyword Accuracy on know; METEOR / BLEU / R
 `mella-bench tables` writes them as Markdown, LaTeX and CSV; `mella-bench tables --check` rebuilds
 them in memory and fails with a diff naming every changed cell (table, row, column).
 
-By default the values are re-derived from each run's predictions (`mella_bench.metrics.rescore`,
+By default the values are re-derived from each run's predictions (`mella_bench.metrics.score.rescored`,
 predictions.jsonl → score rows), not read from scores.jsonl, so an edited prediction changes the
-table and a stale scores.jsonl cannot hide it. Numbers published in the paper (as far as they are
+table and a stale scores.jsonl cannot hide it; the signatures then come from the registry's metric
+that recomputed the values, not from summary.json. Numbers published in the paper (as far as they are
 known: `results/published.yaml`, second-hand) are shown in their own rows, with their provenance.
 """
 
@@ -21,8 +22,11 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
 from mella_bench.langs import LANG_CODES
-from mella_bench.report import (AXIS_TITLES, RunData, Table, latex_table, load_run, markdown_table)
-from mella_bench.stats import RESAMPLES, Estimate, language_estimates, metric_aggregate
+from mella_bench.metrics.registry import metric_aggregate
+from mella_bench.metrics.score import rescored
+from mella_bench.render import AXIS_TITLES, Table, latex_table, markdown_table
+from mella_bench.runs import RunData, load_run
+from mella_bench.stats import RESAMPLES, Estimate, language_estimates
 from mella_bench.yamlio import ConfigError, load_yaml
 
 SETTINGS = (("baseline", "baseline"), ("mella", "+MELLA"))
@@ -133,15 +137,8 @@ def load_published(path: Path) -> tuple[Published, ...]:
 
 
 def rescored_rows(run_dir: Path, metrics: Collection[str] | None = None) -> list[dict]:
-    """Score rows re-derived from predictions.jsonl by the metrics package (nothing is written).
-
-    Contract with `mella_bench.metrics.rescore(run_dir, metrics=None) -> Iterable[dict]`: rows in the
-    scores.jsonl format for every (task, item, metric) of the run (only `metrics` when given),
-    computed from predictions.jsonl and the run's data, exactly as scoring the run would.
-    """
-    from mella_bench.metrics import rescore
-
-    return list(rescore(Path(run_dir), metrics=sorted(metrics) if metrics else None))
+    """Score rows re-derived from predictions.jsonl by the metrics package (nothing is written)."""
+    return list(rescored(Path(run_dir), metrics=sorted(metrics) if metrics else None).rows)
 
 
 def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Collection[str]) -> RunData:
@@ -150,7 +147,10 @@ def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Coll
                                 "create it with `mella-bench run` or fix the path")
     if rows_for is not None:
         return load_run(run_dir, rows_for(run_dir))
-    return load_run(run_dir, rescored_rows(run_dir, metrics)) if source == "predictions" else load_run(run_dir)
+    if source == "predictions":  # values and signatures both come from the registry's metrics, now
+        fresh = rescored(run_dir, metrics=sorted(metrics) if metrics else None)
+        return load_run(run_dir, fresh.rows, fresh.signatures)
+    return load_run(run_dir)
 
 
 @dataclass(frozen=True)

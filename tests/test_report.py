@@ -11,6 +11,7 @@ import pytest
 from tests._runs import test_aggregates, thick_thin, write_run
 
 from mella_bench import report as R
+from mella_bench.render import new_figure
 from mella_bench.langs import LANG_CODES
 from mella_bench.stats import bootstrap_ci
 
@@ -88,17 +89,12 @@ def test_plots_emit_no_missing_glyph_warning_and_the_check_can_fail(tmp_path):
         R.write_report([thin, thick], tmp_path / "out", resamples=50, aggregates=test_aggregates)
     assert not [w for w in caught if "Glyph" in str(w.message)]
     # negative control: a Thai label in the default font does warn, so the assertion above can fail
-    fig = R._new_figure(2, 2)
+    fig = new_figure(2, 2)
     fig.add_subplot().set_title("ไทย 한국어")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(tmp_path / "x.png")
     assert any("Glyph" in str(w.message) for w in caught)
-
-
-def test_latex_escaping():
-    assert R.tex_escape("chrf++ 5% a_b & c") == "chrf++ 5\\% a\\_b \\& c"
-    assert R._tex_cell("62.5 [48.1, 75.0]") == "62.5\\,{\\scriptsize[48.1, 75.0]}"
 
 
 def test_duplicate_model_labels_get_the_directory_name(tmp_path):

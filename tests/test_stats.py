@@ -151,62 +151,17 @@ def test_macro_paired_identical_and_better():
 
 
 def test_with_holm_sets_adjusted_p_used_for_significance():
-    rows = [S.Paired(l, "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), p, 10, 0) for l, p in (("th", 0.02), ("ko", 0.04))]
+    rows = [S.Contrast(l, "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), p, 10, 0) for l, p in (("th", 0.02), ("ko", 0.04))]
     adj = S.with_holm(rows)
     assert [r.p_holm for r in adj] == pytest.approx([0.04, 0.04])
     assert all(r.significant for r in adj)
-    adj3 = S.with_holm(rows + [S.Paired("vi", "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), 0.03, 10, 0)])
+    adj3 = S.with_holm(rows + [S.Contrast("vi", "m", (0, 1), (-1, 1), 1, S.CI(0.1, 2, 1000, 0), 0.03, 10, 0)])
     assert not any(r.significant for r in adj3)  # 3×0.02 = 0.06 > 0.05
 
 
 def test_format_p_floor():
     assert S.format_p(1 / 1001, 1000) == "<0.001"
     assert S.format_p(0.0234, 1000) == "0.023"
-
-
-def write_rows(path: Path, rows) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-
-
-def row(task, item, metric, value, stats=None, status="ok", lang="th", axis="know"):
-    return {"task": task, "item_id": item, "lang": lang, "axis": axis, "metric": metric, "status": status,
-            "value": value if status == "ok" else None,
-            "stats": (stats or [value]) if status == "ok" else None, "reason": None if status == "ok" else "x"}
-
-
-def test_load_scores_groups_rows_and_later_rows_replace_earlier(tmp_path):
-    write_rows(tmp_path / "scores.jsonl", [row("t", "a", "keyword_acc", 10), row("t", "b", "keyword_acc", 0, status="failed"),
-                                           row("t", "a", "keyword_acc", 50), row("t", "c", "keyword_acc", 100)])
-    m = S.load_scores(tmp_path)[("t", "keyword_acc")]
-    assert m.item_ids == ("a", "c") and m.stats[:, 0].tolist() == [50, 100]
-    assert m.failed == ("b",) and m.failure_rate == pytest.approx(1 / 3)
-
-
-def test_bad_scores_row_names_file_line_and_field(tmp_path):
-    bad = row("t", "a", "bleu", 1.0)
-    bad["stats"] = ["x"]
-    write_rows(tmp_path / "scores.jsonl", [row("t", "z", "bleu", 2.0), bad])
-    with pytest.raises(S.ScoresError, match=r"scores.jsonl:2: field 'stats'"):
-        S.load_scores(tmp_path)
-
-
-def test_add_cis_to_summary_fills_ci_and_records_seed(tmp_path):
-    rng = np.random.default_rng(0)
-    vals = rng.uniform(0, 100, 30).tolist()
-    write_rows(tmp_path / "scores.jsonl", [row("mella_th_know", f"i{i}", "keyword_acc", v) for i, v in enumerate(vals)])
-    (tmp_path / "run.json").write_text(json.dumps({"seeds": {"run": 7}}))
-    summary = {"format_version": 1, "tasks": {"mella_th_know": {"lang": "th", "axis": "know", "n_items": 30, "metrics": {
-        "keyword_acc": {"value": float(np.mean(vals)), "ci": None, "n": 30, "n_failed": 0, "failure_rate": 0.0,
-                        "signature": "kw:v1|nfc", "signature_fields": {"version": 1}, "profiles": ["paper", "full"]}}}}}
-    (tmp_path / "summary.json").write_text(json.dumps(summary))
-    S.add_cis_to_summary(tmp_path, resamples=500, aggregates=lambda m: S.mean_aggregate)
-    S.add_cis_to_summary(tmp_path, resamples=500, aggregates=lambda m: S.mean_aggregate)  # idempotent
-    m = json.loads((tmp_path / "summary.json").read_text())["tasks"]["mella_th_know"]["metrics"]["keyword_acc"]
-    expect = S.bootstrap_ci(np.array(vals)[:, None], S.mean_aggregate, 500, seed=7, task="mella_th_know")
-    assert m["ci"] == pytest.approx([expect.low, expect.high])
-    assert m["signature"] == "kw:v1|nfc|ci:bs500-percentile-seed7"
-    assert m["signature_fields"]["ci_seed"] == 7 and m["signature_fields"]["ci_resamples"] == 500
-    assert m["signature_fields"]["version"] == 1
 
 
 def test_interaction_contrast_brute_force_and_exclusions():
@@ -230,26 +185,3 @@ def test_additive_arms_have_zero_interaction():
     arms = [ms("t", ids, v) for v in (base, base + 10, base + 5, base + 15)]
     c = S.contrast_task(arms, S.INTERACTION_WEIGHTS, S.mean_aggregate)
     assert c.delta == pytest.approx(0, abs=1e-9) and c.p == 1.0 and not c.significant
-
-
-def test_metric_aggregate_imports_metrics_lazily_and_accepts_list_only_aggregates(monkeypatch):
-    import sys
-    import types
-
-    calls = []
-
-    def aggregate(metric, stats):  # a list-only implementation: `if not stats` fails on an array
-        if not stats:
-            raise ValueError("no rows")
-        calls.append(type(stats).__name__)
-        return sum(r[0] for r in stats) / len(stats)
-
-    monkeypatch.setitem(sys.modules, "mella_bench.metrics", types.ModuleType("mella_bench.metrics"))
-    sys.modules["mella_bench.metrics"].aggregate = aggregate
-    agg = S.metric_aggregate("keyword_acc")
-    assert agg(np.array([[10.0], [30.0]])) == 20.0 and agg(np.array([[1.0]])) == 1.0
-    assert calls == ["list", "list"]
-    assert S.metric_aggregate("judge:cultural_depth") is S.mean_aggregate
-    monkeypatch.setitem(sys.modules, "mella_bench.metrics", None)
-    with pytest.raises(RuntimeError, match="mella_bench.metrics is not available"):
-        S.metric_aggregate("bleu")

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, run_judge
-from mella_bench.judge.pointwise import _current_predictions
 from mella_bench.judge.rubric import get_rubric
 from mella_bench.data import load
-from mella_bench.results import JUDGMENTS, load_header, write_json
+from mella_bench.results import JUDGMENTS, current_predictions, load_header, write_json
 
 Outcome = Literal["a", "b", "tie"]
 
@@ -77,7 +76,7 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
     output = Path(output) if output else run_a / "pairwise" / run_b.name
     ha, hb = load_header(run_a), load_header(run_b)
     rubric = get_rubric(rubric_id)
-    pa, pb = _current_predictions(run_a, ha), _current_predictions(run_b, hb)
+    pa, pb = current_predictions(run_a, ha), current_predictions(run_b, hb)
     common = [t for t in ha["tasks"] if t in hb["tasks"] and (tasks is None or t in tasks)]
     if not common:
         raise ValueError(f"{run_a} and {run_b} share no task; pairwise needs the same tasks and items")
@@ -92,8 +91,8 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
         datasets.setdefault(src, load(src))
         ds = datasets[src]
         items = {it.id: it for it in ds.items}
-        b_by_item = {p.item_id: p for p in pb[task]}
-        for p in pa[task]:
+        b_by_item = pb[task]
+        for p in sorted(pa[task].values(), key=lambda p: p.item_id):
             q = b_by_item.get(p.item_id)
             it = items.get(p.item_id)
             if q is None or it is None:

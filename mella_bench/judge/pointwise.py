@@ -10,13 +10,14 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from mella_bench.data import Dataset, load
 from mella_bench.judge.engine import JudgeConfig, JudgeCounts, JudgeInput, run_judge
 from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric
 from mella_bench.metrics.base import render_signature
+from mella_bench.metrics.score import MetricRows, ScoreRow, ScoringContext
 from mella_bench.results import (JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header, read_jsonl,
                                  write_json)
 
@@ -31,7 +32,7 @@ class JudgeRunResult:
     """task → metric → {value, n, n_failed, failure_rate, signature, signature_fields}."""
 
 
-def _current_predictions(run_dir: Path, header: dict[str, Any]) -> dict[str, list[Prediction]]:
+def predictions_by_task(run_dir: Path, header: dict[str, Any]) -> dict[str, list[Prediction]]:
     """The run's current predictions per task, in item order (stale keys from edited tasks are ignored)."""
     return {task: sorted(preds.values(), key=lambda p: p.item_id)
             for task, preds in current_predictions(run_dir, header).items()}
@@ -46,7 +47,7 @@ def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] |
     """Every (rubric, input) the run needs judged; datasets are loaded from what run.json recorded."""
     datasets: dict[str, Dataset] = {}
     jobs: list[tuple[Rubric, JudgeInput]] = []
-    for task, preds in _current_predictions(run_dir, header).items():
+    for task, preds in predictions_by_task(run_dir, header).items():
         if tasks is not None and task not in tasks:
             continue
         info = header["tasks"][task]
@@ -113,7 +114,7 @@ def judge_score_rows(run_dir: Path) -> list[dict[str, Any]]:
         return []
     latest = _latest_judgments(run_dir, judge)
     rows: list[dict[str, Any]] = []
-    for task, preds in _current_predictions(run_dir, header).items():
+    for task, preds in predictions_by_task(run_dir, header).items():
         for rubric in header["tasks"][task].get("rubrics", []):
             if rubric not in judge.get("rubrics", {}):
                 continue
@@ -139,6 +140,22 @@ def signature_fields(judge: dict[str, Any], rubric: str, n: int, failure_rate: f
             "rubric_version": r.get("version"), "rubric_hash": r.get("hash"),
             "parser_version": judge.get("parser_version"), "images": "on" if judge.get("images") else "off",
             "temperature": judge.get("temperature", 0.0), "n": n, "failure_rate": round(failure_rate, 4)}
+
+
+def judge_rows(ctx: ScoringContext) -> Iterable[MetricRows]:
+    """The run's `judge:<rubric>` dimensions as a scoring row source (the CLI passes it to `score_run`)."""
+    judge = ctx.header.get(JUDGE_HEADER_KEY)
+    if not judge:
+        return
+    groups: dict[tuple[str, str], list[ScoreRow]] = {}
+    for rec in judge_score_rows(ctx.run_dir):
+        row = ScoreRow(rec["task"], rec["item_id"], rec["lang"], rec["axis"], rec["metric"], rec["status"],
+                       rec["value"], tuple(rec["stats"]) if rec["stats"] is not None else None, rec["reason"])
+        groups.setdefault((row.task, row.metric), []).append(row)
+    for (task, metric), rows in groups.items():
+        n_ok = sum(r.status == "ok" for r in rows)
+        fields = signature_fields(judge, metric.split(":", 1)[1], n_ok, 1 - n_ok / len(rows))
+        yield MetricRows(task, metric, tuple(rows), fields)
 
 
 def judge_summary(run_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:

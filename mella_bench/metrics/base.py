@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from mella_bench import __version__
 from mella_bench.metrics.tokenize import Tokenizer, get_tokenizer
+
+
+_aggregate: Callable[[str, Sequence[Sequence[float]]], float] | None = None
+"""metric name, stats → corpus value; installed by the registry, which sits above this module."""
+
+
+def install_aggregate(fn: Callable[[str, Sequence[Sequence[float]]], float]) -> None:
+    """Let `MetricResult.value` use the registry's aggregate without importing it (no import cycle)."""
+    global _aggregate
+    _aggregate = fn
 
 
 class MetricInputError(ValueError):
@@ -95,9 +105,11 @@ class MetricResult:
     @property
     def value(self) -> float | None:
         """Corpus value from the summed stats; None for an empty corpus."""
-        from mella_bench.metrics import aggregate
-
-        return aggregate(self.metric, [list(s) for s in self.stats]) if self.stats else None
+        if not self.stats:
+            return None
+        if _aggregate is None:
+            raise RuntimeError("import mella_bench.metrics.registry before asking a MetricResult for its value")
+        return _aggregate(self.metric, [list(s) for s in self.stats])
 
     @property
     def signature(self) -> str:

@@ -14,9 +14,11 @@ from typing import Any, Sequence
 
 from mella_bench.langs import LANGUAGES
 from mella_bench.metrics.base import Corpus, MetricInputError
+from mella_bench.metrics.registry import REGISTRY, score_corpus
 
-FILE_METRICS = ("bleu", "chrf++", "rouge_l", "meteor", "cider")
-KEYWORD_METRICS = ("keyword_acc", "keyword_acc_strict")
+FILE_METRICS = tuple(m.name for m in REGISTRY.values() if m.needs == "references")
+"""Scored by default: every reference-based metric."""
+KEYWORD_METRICS = tuple(m.name for m in REGISTRY.values() if m.needs == "keywords")
 
 
 class InputFileError(MetricInputError):
@@ -98,8 +100,6 @@ def load_corpus(lang: str, hyps_path: str | Path, refs_paths: Sequence[str | Pat
 
 def score_files(corpus: Corpus, metrics: Sequence[str] | None = None) -> dict[str, Any]:
     """The JSON of SPEC §6: lang, n, scores (0–100, CIDEr as 100 × COCO), signatures."""
-    from mella_bench.metrics.suite import score_corpus
-
     wanted = list(metrics) if metrics else list(FILE_METRICS) + (list(KEYWORD_METRICS) if corpus.keywords else [])
     if corpus.keywords is None and any(m in KEYWORD_METRICS for m in wanted):
         raise InputFileError("keyword metrics need --keywords FILE.jsonl")

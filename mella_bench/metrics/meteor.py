@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
 
 N_JAR_STATS = 23
@@ -269,6 +271,52 @@ def pool_stats(rows: Sequence[Sequence[float]]) -> list[float]:
     summed = [math.fsum(r[i] for r in rows) for i in range(N_JAR_STATS)]
     summed[20] = math.fsum(r[20] for r in rows if not _is_perfect(r))
     return summed + list(constants.pop())
+
+
+def pool_rows(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-item rows ready to be summed, and the constants: the vectorised form of `pool_stats`.
+
+    The "perfect segment" test runs once per item here (not once per bootstrap resample): a perfect
+    row's chunk is zeroed, so any column sum of the returned rows is what `pool_stats` pools.
+    """
+    stats = np.asarray(stats, dtype=float)
+    constants = stats[:, N_JAR_STATS:]
+    if len(stats) and not (constants == constants[0]).all():
+        raise ValueError("METEOR stats rows come from different settings (languages) and cannot be pooled")
+    rows = stats[:, :N_JAR_STATS].copy()
+    stages = rows[:, 4:20].reshape(len(rows), len(MODULE_ORDER), 4)
+    perfect = ((stages[:, :, 0] + stages[:, :, 2]).sum(axis=1) == rows[:, 0]) & \
+              ((stages[:, :, 1] + stages[:, :, 3]).sum(axis=1) == rows[:, 1]) & (rows[:, 20] == 1)
+    rows[perfect, 20] = 0.0
+    return rows, (constants[0] if len(stats) else np.zeros(N_PARAMS))
+
+
+def meteor_from_sums(sums: np.ndarray) -> np.ndarray:
+    """`meteor_from_stats` of every row of a (resamples × 31) matrix (pooled jar stats + constants)."""
+    s = np.asarray(sums, dtype=float)
+    alpha, beta, gamma, delta = (s[:, N_JAR_STATS + i] for i in range(4))
+    weights = s[:, N_JAR_STATS + 4:N_JAR_STATS + N_PARAMS]
+    t_len, r_len, t_fw, r_fw = s[:, 0], s[:, 1], s[:, 2], s[:, 3]
+    stages = s[:, 4:20].reshape(len(s), len(MODULE_ORDER), 4)
+    chunks, t_words, r_words = s[:, 20], s[:, 21], s[:, 22]
+    t_wlen = delta * (t_len - t_fw) + (1 - delta) * t_fw
+    r_wlen = delta * (r_len - r_fw) + (1 - delta) * r_fw
+    t_wm = np.zeros(len(s))
+    r_wm = np.zeros(len(s))
+    for i in range(len(MODULE_ORDER)):  # summed in module order, as the scalar form does
+        t_wm = t_wm + weights[:, i] * (delta * stages[:, i, 0] + (1 - delta) * stages[:, i, 2])
+        r_wm = r_wm + weights[:, i] * (delta * stages[:, i, 1] + (1 - delta) * stages[:, i, 3])
+    valid = (t_wlen > 0) & (r_wlen > 0) & (t_wm > 0) & (r_wm > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision, recall = t_wm / t_wlen, r_wm / r_wlen
+        fmean = 1.0 / ((1 - alpha) / precision + alpha / recall)
+        t_total = (stages[:, :, 0] + stages[:, :, 2]).sum(axis=1)
+        r_total = (stages[:, :, 1] + stages[:, :, 3]).sum(axis=1)
+        perfect = (t_total == t_len) & (r_total == r_len) & (chunks == 1)
+        frag = np.where(perfect, 0.0, chunks / ((t_words + r_words) / 2))
+        score = fmean * (1 - gamma * np.power(frag, beta))
+    score = np.where(np.isnan(score), 0.0, 100.0 * np.maximum(score, 0.0))
+    return np.where(valid, score, 0.0)
 
 
 def meteor(corpus: Corpus, pool: MeteorPool) -> MetricResult:

@@ -6,8 +6,9 @@ whose prediction failed give `status: "failed"` rows (excluded from values, coun
 rate); an empty answer is a real answer and scores 0. References and keywords come from the dataset
 each task used (run.json `tasks[t]["data"]`).
 
-Row sources are pluggable: the automatic metrics are one `RowSource`; callers (the judge) pass more,
-and every source's rows go through the same summary code.
+Row sources are pluggable: the automatic metrics are one `RowSource`; callers pass more (the CLI
+passes the judge's `judge:<rubric>` rows, so this layer never imports the judge), and every source's
+rows go through the same summary code.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from mella_bench.data import Dataset, Item, load
-from mella_bench.metrics import METRICS, aggregate, profiles
-from mella_bench.metrics.base import Corpus, MetricResult, render_signature
+import numpy as np
+
+from mella_bench.metrics.base import Corpus, MetricResult
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
-from mella_bench.metrics.suite import score_corpus
+from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
+from mella_bench.stats import RESAMPLES, bootstrap_ci, entry_with_ci
 from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
                                  write_json)
 
@@ -141,7 +144,7 @@ class AutomaticMetrics:
         order = {it.id: i for i, it in enumerate(task.items)}
         ok = sorted((p for p in known if p.status == "ok"), key=lambda p: order[p.item_id])
         failed = sorted((p for p in known if p.status != "ok"), key=lambda p: order[p.item_id])
-        metrics = [m for m in task.metrics if m in METRICS]
+        metrics = [m for m in task.metrics if m in REGISTRY]
         corpus = Corpus(
             lang=task.lang, hyps=tuple(p.text or "" for p in ok),
             refs=tuple(by_id[p.item_id].references for p in ok),
@@ -164,15 +167,16 @@ class AutomaticMetrics:
 # ---------------------------------------------------------------- summary
 
 def summarize_metric(mr: MetricRows, axis: str) -> dict[str, Any]:
+    metric = get_metric(mr.metric)
     ok = [r for r in mr.rows if r.status == "ok"]
     n_failed = len(mr.rows) - len(ok)
-    value = aggregate(mr.metric, [list(r.stats or (r.value or 0.0,)) for r in ok]) if ok else None
+    value = metric.aggregate([list(r.stats or (r.value or 0.0,)) for r in ok]) if ok else None
     rate = n_failed / len(mr.rows) if mr.rows else 0.0
-    fields = {**mr.signature_fields, "n": len(ok), "failure_rate": round(rate, 4)}  # a number says what it rests on
+    fields = metric.signature_fields(mr.signature_fields, len(ok), rate)  # a number says what it rests on
     entry: dict[str, Any] = {
         "value": value, "ci": None, "n": len(ok), "n_failed": n_failed, "failure_rate": rate,
-        "signature": render_signature(fields), "signature_fields": fields,
-        "profiles": profiles(mr.metric, axis),
+        "signature": metric.signature(mr.signature_fields, len(ok), rate), "signature_fields": fields,
+        "profiles": list(metric.profiles(axis)),
     }
     if mr.details:
         entry["details"] = dict(mr.details)
@@ -204,52 +208,71 @@ def _write_rows(path: Path, batches: Sequence[MetricRows]) -> None:
     os.replace(tmp, path)
 
 
-def judge_rows(ctx: ScoringContext) -> Iterable[MetricRows]:
-    """The run's `judge:<rubric>` dimensions (from judgments.jsonl), when the run has been judged."""
-    from mella_bench.judge.pointwise import JUDGE_HEADER_KEY, judge_score_rows, signature_fields
-
-    judge = ctx.header.get(JUDGE_HEADER_KEY)
-    if not judge:
-        return
-    groups: dict[tuple[str, str], list[ScoreRow]] = {}
-    for rec in judge_score_rows(ctx.run_dir):
-        row = ScoreRow(rec["task"], rec["item_id"], rec["lang"], rec["axis"], rec["metric"], rec["status"],
-                       rec["value"], tuple(rec["stats"]) if rec["stats"] is not None else None, rec["reason"])
-        groups.setdefault((row.task, row.metric), []).append(row)
-    for (task, metric), rows in groups.items():
-        n_ok = sum(r.status == "ok" for r in rows)
-        fields = signature_fields(judge, metric.split(":", 1)[1], n_ok, 1 - n_ok / len(rows))
-        yield MetricRows(task, metric, tuple(rows), fields)
-
-
-def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (judge_rows,), progress: bool = False,
+def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (), progress: bool = False,
               resamples: int = 1000) -> dict[str, Any]:
     """Score a run directory: write scores.jsonl and summary.json (with bootstrap CIs), return the summary.
 
-    Rows come from the automatic metrics plus `extra_sources` (by default the judge's dimensions,
-    when the run was judged); CIs use the seed recorded in run.json.
+    Rows come from the automatic metrics plus `extra_sources` (the CLI passes the judge's dimensions,
+    `mella_bench.judge.judge_rows`); CIs use the seed recorded in run.json.
     """
-    from mella_bench.stats import add_cis_to_summary
-
     run_dir = Path(run_dir)
     ctx = load_context(run_dir)
     batches: list[MetricRows] = list(AutomaticMetrics(progress)(ctx))
     for source in extra_sources:
         batches.extend(source(ctx))
     _write_rows(run_dir / SCORES, batches)
-    write_json(run_dir / SUMMARY, build_summary(ctx, batches))
-    return add_cis_to_summary(run_dir, resamples=resamples)
+    summary = build_summary(ctx, batches)
+    add_cis(summary, batches, _seed(ctx.header), resamples)
+    write_json(run_dir / SUMMARY, summary)
+    return summary
 
 
-def rescore(run_dir: str | Path, metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """scores.jsonl rows re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
+def _seed(header: Mapping[str, Any]) -> int:
+    try:
+        return int((header.get("seeds") or {}).get("run", 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def add_cis(summary: dict[str, Any], batches: Sequence[MetricRows], seed: int, resamples: int = RESAMPLES) -> None:
+    """Bootstrap CI of every (task, metric) value, from the rows in memory (each task's own stream)."""
+    for mr in batches:
+        entry = summary["tasks"][mr.task]["metrics"][mr.metric]
+        ok = [r.stats for r in mr.rows if r.status == "ok" and r.stats is not None]
+        if not ok or resamples <= 0:
+            entry["ci"] = None
+            continue
+        stats = np.array(ok, dtype=float)
+        entry_with_ci(entry, bootstrap_ci(stats, get_metric(mr.metric), resamples, seed, task=mr.task))
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """A run's automatic-metric rows re-derived from predictions.jsonl, with each value's signature."""
+
+    rows: tuple[dict[str, Any], ...]
+    """scores.jsonl records."""
+    signatures: Mapping[tuple[str, str], str]
+    """(task, metric) → signature, made by the registry's metric that computed the rows."""
+
+
+def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Rescored:
+    """Rows and signatures re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
     ctx = load_context(Path(run_dir))
     if metrics is not None:
         wanted = set(metrics)
         ctx = ScoringContext(ctx.run_dir, ctx.header, tuple(
             TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
                      t.predictions) for t in ctx.tasks))
-    return [row.to_json() for mr in AutomaticMetrics(False)(ctx) for row in mr.rows]
+    axis_of = {t.name: t.axis for t in ctx.tasks}
+    batches = list(AutomaticMetrics(False)(ctx))
+    return Rescored(tuple(row.to_json() for mr in batches for row in mr.rows),
+                    {(mr.task, mr.metric): summarize_metric(mr, axis_of[mr.task])["signature"] for mr in batches})
+
+
+def rescore(run_dir: str | Path, metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """scores.jsonl rows re-derived from predictions.jsonl, writing nothing."""
+    return list(rescored(run_dir, metrics).rows)
 
 
 # ---------------------------------------------------------------- display

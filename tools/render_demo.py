@@ -1,4 +1,6 @@
-"""Render the demo images (`images/<lang>/<name>.png`) from geometric drawings. Not imported by the package.
+"""Render the demo images (`mella_bench/demo/images/<lang>/<name>.png`) from geometric drawings.
+
+A developer tool, outside the package (not in the wheel).
 
 The committed PNGs are what ships; this script exists so that they can be regenerated and changed.
 Every image is drawn with Pillow primitives (no photos, nothing downloaded) at 3x size and scaled
@@ -7,14 +9,16 @@ down to 256x256 for smooth edges, then stored as a small palette PNG.
 Needs, at render time only:
   * Pillow built with libraqm (`PIL.features.check('raqm')` is True) for Arabic shaping/bidi and Thai marks;
   * fonts: `apt-get install -y fonts-noto-core fonts-noto-cjk` (Noto Sans, Noto Sans Arabic,
-    Noto Sans Thai, Noto Sans CJK KR).
+    Noto Sans Thai, Noto Sans CJK KR); other folders holding them can be named in
+    `MELLA_FONT_DIRS` (separated by `os.pathsep`).
 
-Usage: python mella_bench/demo/_render.py [NAME ...]   (NAME like `th/padthai`; default: all scenes)
+Usage: python tools/render_demo.py [NAME ...]   (NAME like `th/padthai`; default: all scenes)
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import sys
 from pathlib import Path
@@ -22,10 +26,11 @@ from typing import Callable
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent.parent / "mella_bench" / "demo"
 SIZE = 256
 K = 3  # supersampling factor
-FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
+FONT_DIRS = tuple(Path(d) for d in os.environ.get("MELLA_FONT_DIRS", "").split(os.pathsep) if d) or (
+    Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))  # Debian/Ubuntu packages
 FONTS = {  # script -> (file, ttc index)
     "latn": ("NotoSans-Bold.ttf", 0),
     "arab": ("NotoSansArabic-Bold.ttf", 0),

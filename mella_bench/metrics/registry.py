@@ -1,0 +1,223 @@
+"""The metric registry: one `Metric` object per metric, the only place that lists metrics.
+
+Each entry says what the metric is (mean of per-item values, or a corpus formula over summed
+per-item statistics), how to score a corpus, how a task value and 1,000 bootstrap values are made
+from the per-item stats, its scale and display, which axes it applies to and in which profiles it
+is reported. Scoring, CIs, the report, the paper tables, the ablation and the judge's dimensions all
+read it, so adding a metric is one entry here plus its implementation module (sacrebleu's design:
+one object per metric, per-item sufficient statistics, a structured signature).
+
+Judge dimensions (`judge:<rubric>`) are not listed: every rubric is a mean-type metric on the 1–5
+scale, made on demand by `get_metric`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from mella_bench.langs import AXES, Axis
+from mella_bench.metrics.base import Corpus, MetricResult, install_aggregate, render_signature
+from mella_bench.metrics.cider import cider
+from mella_bench.metrics.fidelity import fidelity
+from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict
+from mella_bench.metrics.meteor import MeteorPool, meteor, meteor_from_sums, meteor_from_stats, pool_rows
+from mella_bench.metrics.ngram import bleu, bleu_from_stats, bleu_from_sums, chrf, chrf_from_stats, chrf_from_sums
+from mella_bench.metrics.rouge import rouge_l
+
+Kind = Literal["mean", "corpus"]
+Needs = Literal["references", "keywords", "output"]
+Scorer = Callable[[Corpus, "MeteorPool | None"], MetricResult]
+PoolRows = Callable[[np.ndarray], "tuple[np.ndarray, np.ndarray]"]
+JUDGE_PREFIX = "judge:"
+PROFILES = ("paper", "full")
+
+
+def sum_rows(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Default pooling of a corpus metric: every column is summed, nothing is appended."""
+    return stats, np.zeros(0)
+
+
+def resample_counts(indices: np.ndarray, n: int) -> np.ndarray:
+    """(resamples × n) matrix: how often each item occurs in each resample (row of `indices`)."""
+    resamples = len(indices)
+    flat = (indices + (np.arange(resamples) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=resamples * n).reshape(resamples, n).astype(float)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: identity, implementation, aggregation, display and applicability.
+
+    A Metric is also the `Aggregate` the statistics take: `metric(stats)` is the task value of an
+    (items × k) stats matrix, `metric.resampled(stats, indices)` its value on every bootstrap resample.
+    """
+
+    name: str
+    kind: Kind
+    axes: tuple[Axis, ...]
+    """Task axes the metric applies to (keyword metrics need `know` items' keywords)."""
+    needs: Needs = "references"
+    """What it compares the output with: references, the item's keywords, or nothing (the output alone)."""
+    paper_axes: tuple[Axis, ...] = ()
+    """Axes on which MELLA reports it (the paper profile); everywhere else it is in the full profile only."""
+    score: Callable[..., MetricResult] | None = None
+    """Corpus → per-item values, stats and signature fields; None for judge dimensions (rows come from the judge)."""
+    needs_pool: bool = False
+    """The scorer takes the run's METEOR JVM pool as second argument."""
+    from_sums: Callable[[Sequence[float]], float] | None = None
+    """Corpus metrics: the value of one pooled stats row (the reference form, e.g. sacrebleu's own)."""
+    from_sums_batch: Callable[[np.ndarray], np.ndarray] | None = None
+    """Corpus metrics: `from_sums` of every row of a matrix, in numpy (bootstrap resamples)."""
+    pool: PoolRows = sum_rows
+    """Corpus metrics: per-item rows → (rows whose column sums are pooled, constants appended after the sums)."""
+    scale: tuple[float, float] = (0.0, 100.0)
+    decimals: int = 1
+    """Digits the report shows (1–5 judge scales need two)."""
+    order: int = 0
+    """Display order (rank in the registry)."""
+
+    # -------------------------------------------------------------------- aggregation
+
+    def __call__(self, stats: Any) -> float:
+        return self.aggregate(stats)
+
+    def aggregate(self, stats: Any) -> float:
+        """Task value from the per-item stats rows; ValueError when there is none."""
+        if len(stats) == 0:
+            raise ValueError(f"no scored items to aggregate for '{self.name}'")
+        if self.kind == "mean":
+            return math.fsum(row[0] for row in stats) / len(stats)
+        matrix = _matrix(self.name, stats)
+        rows, constants = self.pool(matrix)
+        summed = [math.fsum(col) for col in rows.T.tolist()] + constants.tolist()
+        assert self.from_sums is not None
+        return float(self.from_sums(summed))
+
+    def resampled(self, stats: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        """The task value on every bootstrap resample (a row of `indices` is one resample's item rows).
+
+        Corpus metrics: resample-count matrix × pooled per-item rows gives every resample's summed
+        stats at once; the closed form then runs on whole columns (no per-resample Python loop).
+        """
+        stats = np.asarray(stats, dtype=float)
+        if self.kind == "mean":
+            return stats[:, 0][indices].mean(axis=1)
+        rows, constants = self.pool(_matrix(self.name, stats))
+        sums = resample_counts(indices, len(rows)) @ rows
+        if len(constants):
+            sums = np.hstack([sums, np.broadcast_to(constants, (len(sums), len(constants)))])
+        assert self.from_sums_batch is not None
+        return self.from_sums_batch(sums)
+
+    # -------------------------------------------------------------------- reporting
+
+    def applies_to(self, axis: str) -> bool:
+        return axis in self.axes
+
+    def profiles(self, axis: str) -> tuple[str, ...]:
+        """`("paper", "full")` where MELLA reports this metric on `axis`, else `("full",)`."""
+        return PROFILES if axis in self.paper_axes else ("full",)
+
+    def signature_fields(self, fields: Mapping[str, Any], n: int, failure_rate: float) -> dict[str, Any]:
+        """What a number of this metric rests on: the scorer's fields plus n and the failure rate."""
+        return {**fields, "n": n, "failure_rate": round(failure_rate, 4)}
+
+    def signature(self, fields: Mapping[str, Any], n: int, failure_rate: float) -> str:
+        """The sacrebleu-style signature string of a value computed from n items."""
+        return render_signature(self.signature_fields(fields, n, failure_rate))
+
+    @property
+    def unit(self) -> str:
+        low, high = self.scale
+        return f"{low:g}–{high:g}"
+
+
+def _matrix(name: str, stats: Any) -> np.ndarray:
+    if isinstance(stats, np.ndarray):
+        return stats.astype(float, copy=False)
+    widths = {len(r) for r in stats}
+    if len(widths) != 1:
+        raise ValueError(f"'{name}' stats rows have different lengths {sorted(widths)}")
+    return np.array(stats, dtype=float)
+
+
+_BOTH: tuple[Axis, ...] = AXES
+_REGISTERED: tuple[Metric, ...] = (
+    Metric("keyword_acc", "mean", axes=("know",), needs="keywords", paper_axes=("know",), score=keyword_acc),
+    Metric("keyword_acc_strict", "mean", axes=("know",), needs="keywords", score=keyword_acc_strict),
+    Metric("meteor", "corpus", axes=_BOTH, paper_axes=("ling",), score=meteor, needs_pool=True,
+           from_sums=meteor_from_stats, from_sums_batch=meteor_from_sums, pool=pool_rows),
+    Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=bleu, from_sums=bleu_from_stats,
+           from_sums_batch=bleu_from_sums),
+    Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=rouge_l),
+    Metric("cider", "mean", axes=_BOTH, score=cider),
+    Metric("chrf++", "corpus", axes=_BOTH, score=chrf, from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums),
+    Metric("fidelity", "mean", axes=_BOTH, needs="output", score=fidelity),
+)
+REGISTRY: dict[str, Metric] = {m.name: Metric(**{**m.__dict__, "order": i}) for i, m in enumerate(_REGISTERED)}
+"""Every automatic metric a task file may name, in display order."""
+METRICS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def judge_dimension(name: str) -> Metric:
+    """The metric of a judge rubric: the mean of its 1–5 per-item scores, reported in the full profile."""
+    return Metric(name, "mean", axes=_BOTH, scale=(1.0, 5.0), decimals=2, order=len(REGISTRY))
+
+
+def get_metric(name: str) -> Metric:
+    """The registry entry of `name` (or a judge dimension); ValueError names the known metrics."""
+    if name in REGISTRY:
+        return REGISTRY[name]
+    if name.startswith(JUDGE_PREFIX) and len(name) > len(JUDGE_PREFIX):
+        return judge_dimension(name)
+    raise ValueError(f"unknown metric '{name}'; known: {', '.join(METRICS)} and judge:<rubric>")
+
+
+metric_aggregate = get_metric
+"""The `Aggregate` of a metric name, as the statistics and reports take it (the Metric itself)."""
+
+
+def sort_metrics(names: Sequence[str] | set[str] | Any) -> list[str]:
+    """Metric names in display order (registry order; judge dimensions after, alphabetically)."""
+    return sorted(set(names), key=lambda m: (REGISTRY[m].order if m in REGISTRY else len(REGISTRY), m))
+
+
+def paper_metrics(axis: str) -> tuple[str, ...]:
+    """MELLA's reported metrics of an axis, in display order."""
+    return tuple(m.name for m in REGISTRY.values() if axis in m.paper_axes)
+
+
+def primary_metric(axis: str) -> str:
+    """The paper's headline metric of an axis (its first reported metric): scatter and ablation use it."""
+    return paper_metrics(axis)[0]
+
+
+def metrics_for(axis: str) -> tuple[str, ...]:
+    """Every registered metric that applies to an axis."""
+    return tuple(m.name for m in REGISTRY.values() if m.applies_to(axis))
+
+
+def score_corpus(corpus: Corpus, metrics: Sequence[str], pool: MeteorPool | None = None) -> dict[str, MetricResult]:
+    """Each requested metric over the corpus; a JVM-backed metric uses `pool`, or a private one closed afterwards."""
+    unknown = [m for m in metrics if m not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    out: dict[str, MetricResult] = {}
+    for name in metrics:
+        metric = REGISTRY[name]
+        assert metric.score is not None
+        if not metric.needs_pool:
+            out[name] = metric.score(corpus)
+        elif pool is None:
+            with MeteorPool() as own:
+                out[name] = metric.score(corpus, own)
+        else:
+            out[name] = metric.score(corpus, pool)
+    return out
+
+
+install_aggregate(lambda name, stats: get_metric(name).aggregate(stats))
