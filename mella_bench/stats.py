@@ -40,12 +40,17 @@ CI_METHOD = "percentile"
 # aggregates
 
 
-def mean_aggregate(stats: np.ndarray) -> float:
-    """Aggregate of a mean-type metric whose stats row is `[value]`."""
-    return float(np.mean(stats[:, 0]))
+class MeanAggregate:
+    """Aggregate of a mean-type metric whose stats row is `[value]` (for callers without the registry)."""
+
+    def __call__(self, stats: np.ndarray) -> float:
+        return float(np.mean(stats[:, 0]))
+
+    def resampled(self, stats: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        return np.asarray(stats, dtype=float)[:, 0][indices].mean(axis=1)
 
 
-mean_aggregate.vectorised_mean = True  # type: ignore[attr-defined]  # fast path: see _resampled_values
+mean_aggregate = MeanAggregate()
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,8 +74,6 @@ def _resampled_values(stats: np.ndarray, aggregate: Aggregate, indices: np.ndarr
     resampled = getattr(aggregate, "resampled", None)
     if resampled is not None:
         return np.asarray(resampled(stats, indices), dtype=float)
-    if getattr(aggregate, "vectorised_mean", False):
-        return stats[:, 0][indices].mean(axis=1)
     return np.fromiter((aggregate(stats[idx]) for idx in indices), dtype=float, count=len(indices))
 
 
@@ -186,12 +189,6 @@ def language_estimates(per_lang: Sequence[MetricScores], aggregate: Aggregate, r
     ci = (CI(*percentile_interval(np.mean(reps, axis=0), alpha), resamples=resamples, seed=seed, alpha=alpha)
           if resamples > 0 else None)
     return ests, Estimate(value, ci, n, n_failed)
-
-
-def macro_estimate(per_lang: Sequence[MetricScores], aggregate: Aggregate, resamples: int = RESAMPLES,
-                   seed: int = 0, alpha: float = ALPHA) -> Estimate:
-    """Macro average (mean over languages) with its bootstrap CI; see `language_estimates`."""
-    return language_estimates(per_lang, aggregate, resamples, seed, alpha)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,9 +382,9 @@ def direction(p: Contrast) -> Direction:
 
 
 __all__ = [
-    "ALPHA", "RESAMPLES", "Aggregate", "CI", "Estimate", "MetricScores",
+    "ALPHA", "RESAMPLES", "Aggregate", "MeanAggregate", "CI", "Estimate", "MetricScores",
     "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "align", "bootstrap_ci", "bootstrap_replicates",
     "ci_signature", "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "entry_with_ci",
-    "format_p", "holm", "language_estimates", "macro_estimate", "mean_aggregate", "paired_bootstrap",
+    "format_p", "holm", "language_estimates", "mean_aggregate", "paired_bootstrap",
     "percentile_interval", "resample_indices", "task_stream", "with_holm",
 ]

@@ -129,11 +129,11 @@ def test_holm_known_values_and_monotone():
     assert S.holm([]) == []
 
 
-def test_macro_estimate_matches_per_language_brute_force():
+def test_macro_of_language_estimates_matches_per_language_brute_force():
     rng = np.random.default_rng(2)
     langs = [ms(f"mella_{l}_know", [f"{l}{i}" for i in range(15)], rng.uniform(0, 100, 15), lang=l)
              for l in ("th", "ko", "ar")]
-    est = S.macro_estimate(langs, S.mean_aggregate, resamples=300, seed=1)
+    est = S.language_estimates(langs, S.mean_aggregate, resamples=300, seed=1)[1]
     assert est.value == pytest.approx(np.mean([m.stats.mean() for m in langs]))
     reps = np.mean([[m.stats[idx, 0].mean() for idx in S.resample_indices(15, 300, 1, m.task)] for m in langs], axis=0)
     assert (est.ci.low, est.ci.high) == pytest.approx(tuple(np.percentile(reps, [2.5, 97.5])))

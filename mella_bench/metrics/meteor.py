@@ -19,7 +19,8 @@ per-stage content/function matches, chunks, word matches) followed by the 8 cons
 (alpha, beta, gamma, delta, four module weights). The corpus value pools the 23 numbers as the jar's
 `MeteorStats.addStats` does (a sum, except that a perfectly matched segment adds no chunk) and applies
 METEOR's formula, exactly as the jar's `EVAL` does (tested against it); the constants are checked to
-be identical across rows (rows of different languages cannot be pooled).
+be identical across rows (rows of different languages cannot be pooled). `pool_rows` prepares the rows
+once per task, so 1,000 bootstrap resamples are one matrix product plus `meteor_from_sums`.
 """
 
 from __future__ import annotations
@@ -254,30 +255,13 @@ def meteor_from_stats(stats: Sequence[float]) -> float:
     return 100.0 * max(score, 0.0) if not math.isnan(score) else 0.0
 
 
-def _is_perfect(row: Sequence[float]) -> bool:
-    """A segment matched completely in one chunk (the jar's no-penalty case)."""
-    stages = [row[4 + 4 * i:8 + 4 * i] for i in range(len(MODULE_ORDER))]
-    return (sum(st[0] + st[2] for st in stages) == row[0] and sum(st[1] + st[3] for st in stages) == row[1]
-            and row[20] == 1)
-
-
-def pool_stats(rows: Sequence[Sequence[float]]) -> list[float]:
-    """Pool the jar statistics of many rows as `MeteorStats.addStats` does: a plain sum, except that a
-    perfect segment's single chunk is not added (so a corpus of exact matches scores 100, as in the jar).
-    The constants must agree (rows of one language's settings)."""
-    constants = {tuple(r[N_JAR_STATS:]) for r in rows}
-    if len(constants) != 1:
-        raise ValueError("METEOR stats rows come from different settings (languages) and cannot be pooled")
-    summed = [math.fsum(r[i] for r in rows) for i in range(N_JAR_STATS)]
-    summed[20] = math.fsum(r[20] for r in rows if not _is_perfect(r))
-    return summed + list(constants.pop())
-
-
 def pool_rows(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-item rows ready to be summed, and the constants: the vectorised form of `pool_stats`.
+    """Per-item rows ready to be summed, and the constants (the same in every row).
 
-    The "perfect segment" test runs once per item here (not once per bootstrap resample): a perfect
-    row's chunk is zeroed, so any column sum of the returned rows is what `pool_stats` pools.
+    Pooling follows the jar's `MeteorStats.addStats`: a plain sum, except that a perfect segment
+    (matched completely, in one chunk) adds no chunk, so a corpus of exact matches scores 100 as in
+    the jar. The "perfect" test runs once per item here, not once per bootstrap resample: a perfect
+    row's chunk is zeroed, and any column sum of the returned rows is the pooled statistic.
     """
     stats = np.asarray(stats, dtype=float)
     constants = stats[:, N_JAR_STATS:]
