@@ -120,7 +120,7 @@ def path_mella(data: dict) -> dict:
     from mella_bench.metrics import METRICS
     from mella_bench.metrics.base import Corpus
     from mella_bench.metrics.meteor import MeteorPool
-    from mella_bench.metrics.suite import score_corpus
+    from mella_bench.metrics.registry import score_corpus
 
     out: dict = {}
     with MeteorPool() as pool:

@@ -33,21 +33,17 @@ from sacrebleu.metrics import BLEU, CHRF  # noqa: E402
 
 from mella_bench.langs import LANG_CODES  # noqa: E402
 from mella_bench.report import write_report  # noqa: E402
-from mella_bench.stats import bootstrap_ci, load_scores, mean_aggregate  # noqa: E402
+from mella_bench.metrics.registry import metric_aggregate  # noqa: E402
+from mella_bench.scoreio import load_scores  # noqa: E402
+from mella_bench.stats import bootstrap_ci  # noqa: E402
 
 KNOW = ["keyword_acc", "keyword_acc_strict", "bleu", "chrf++", "rouge_l", "meteor", "cider", "fidelity",
         "judge:cultural_depth", "judge:visual_faithfulness"]
 LING = ["meteor", "bleu", "rouge_l", "cider", "chrf++", "fidelity", "judge:linguistic_fluency",
         "judge:visual_faithfulness"]
 SCORERS = {"bleu": lambda: BLEU(tokenize="none"), "chrf++": lambda: CHRF(word_order=2)}
-_AGG_SCORERS = {m: f() for m, f in SCORERS.items()}
-
-
-def aggregate_for(metric: str):
-    if metric in _AGG_SCORERS:
-        scorer = _AGG_SCORERS[metric]
-        return lambda rows: float(scorer._compute_score_from_stats(rows.sum(axis=0)).score)
-    return mean_aggregate
+aggregate_for = metric_aggregate
+"""The product's aggregates: the registry's metrics (vectorised bootstrap for BLEU and chrF++)."""
 
 
 def corpus(n: int, seed: str) -> tuple[list[str], list[str]]:
