@@ -1,23 +1,33 @@
-"""Scoring cost: the common caption-metric path vs mella-bench's full profile, side by side.
+"""Scoring cost: the COCO caption-metric path vs mella-bench, like with like, interleaved and repeated.
 
-    PYTHONPATH=. python benchmarks/scoring.py [--items 1000] [--langs all]
+    PYTHONPATH=. python benchmarks/scoring.py [--items 1000] [--langs all] [--repeats 3]
 
 Generates, for each of the 8 languages, N items of long captions (about 120-word references built
-from runs of real text in that language — test sentences, sample items and the task prompts, hypotheses perturbed from them: dropped, replaced and swapped
-words; Thai glued as Thai is written) and scores them two ways, each in a fresh child process:
+from runs of real text in that language — test sentences, sample items and the task prompts,
+hypotheses perturbed from them: dropped, replaced and swapped words; Thai glued as Thai is written)
+and scores them four ways, each in a fresh child process:
 
-(a) reference path — what lmms-eval's COCO-style caption tasks do per task: pycocoevalcap
-    PTBTokenizer on references and hypotheses, then Bleu(4), Meteor() (English `-l en -norm`, a new
-    JVM per task, loading the English paraphrase table), Rouge(), Cider(). This is the lean form:
-    lmms-eval itself re-tokenises and builds every scorer once per reported metric (7 times per task),
-    so the real reference cost is higher than (a).
-(b) mella-bench full profile — per-language tokenisation (Thai newmm), BLEU-4, chrF++, ROUGE-L,
-    METEOR 1.5 with per-language settings (one JVM per setting for the whole run), CIDEr-D, Keyword
-    Accuracy (both variants) and language fidelity.
+(coco)       what lmms-eval's COCO-style caption tasks do per task: pycocoevalcap PTBTokenizer, then
+             Bleu(4), Meteor() (English `-l en -norm` with the English paraphrase table, a new JVM per
+             task), Rouge(), Cider(). The lean form: lmms-eval rebuilds every scorer per reported metric.
+(coco-same)  the same path, but METEOR runs with mella-bench's per-language settings (exact or
+             exact+stem, `-l other/cz/hu/ru`, no paraphrase table, no `-norm`), still a new JVM per task:
+             the METEOR work is now the same as in (mella-4).
+(mella-4)    mella-bench on the same four metrics (BLEU-4, METEOR, ROUGE-L, CIDEr-D): per-language
+             tokenisation (Thai newmm), METEOR with one JVM per setting for the whole run.
+(mella-full) mella-bench's full profile: the four plus chrF++, Keyword Accuracy (both variants) and
+             language fidelity.
 
-Time is the wall time of scoring (data generation excluded); peak memory is the largest total RSS of
-the child process and all its descendants (the JVMs), sampled from /proc every 20 ms, with the
-child's own `ru_maxrss` figures beside it. Nothing here asserts: it prints what it measured.
+What still differs between (coco-same) and (mella-4): tokenisation (PTB, English-oriented, vs the
+language's own tokenizer), CIDEr's variant (COCO CIDEr vs CIDEr-D), and JVM start-ups (one per
+task vs one per METEOR setting). (coco) additionally does different METEOR work (paraphrase
+matching), so its ratio must not be read as a speed-up of the same computation.
+
+The paths run interleaved (coco, coco-same, mella-4, mella-full, then again) `--repeats` times.
+Reported per path: median CPU seconds (user + system of the child and every process it waited for,
+the JVMs included), median wall seconds of scoring (data generation excluded), peak memory (largest
+total RSS of the child and its descendants, sampled every 20 ms), and the load average before and
+after. Nothing here asserts: it prints what it measured and the ratios it claims.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -89,7 +100,27 @@ def make_items(lang: str, n: int, seed: int = 0) -> tuple[list[str], list[list[s
     return hyps, refs, kws
 
 
-def path_reference(data: dict) -> dict:
+def _same_settings_meteor(lang: str):  # noqa: ANN202 - a pycocoevalcap Meteor
+    """pycocoevalcap's Meteor class speaking to a JVM started with mella-bench's settings for `lang`."""
+    import tempfile
+    import threading
+
+    from pycocoevalcap.meteor.meteor import Meteor
+
+    from mella_bench.metrics.meteor import SETTINGS, command, function_word_file
+
+    class SameSettingsMeteor(Meteor):
+        def __init__(self) -> None:  # pylint: disable=super-init-not-called
+            self._dir = tempfile.TemporaryDirectory()
+            words = function_word_file(SETTINGS[lang], Path(self._dir.name))
+            self.meteor_p = subprocess.Popen(command(SETTINGS[lang], words), stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.lock = threading.Lock()
+
+    return SameSettingsMeteor()
+
+
+def path_reference(data: dict, same_meteor: bool = False) -> dict:
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.meteor.meteor import Meteor
@@ -106,7 +137,9 @@ def path_reference(data: dict) -> dict:
         with _stage("bleu"):
             bleu, _ = Bleu(4).compute_score(gts_t, res_t, verbose=0)
         with _stage("meteor"):
-            meteor, _ = Meteor().compute_score(gts_t, res_t)
+            scorer = _same_settings_meteor(lang) if same_meteor else Meteor()
+            meteor, _ = scorer.compute_score(gts_t, res_t)
+            del scorer  # its __del__ stops and reaps the JVM (so the JVM's CPU time is counted)
         with _stage("rouge_l"):
             rouge, _ = Rouge().compute_score(gts_t, res_t)
         with _stage("cider"):
@@ -116,7 +149,7 @@ def path_reference(data: dict) -> dict:
     return out
 
 
-def path_mella(data: dict) -> dict:
+def path_mella(data: dict, metrics: tuple[str, ...] | None = None) -> dict:
     from mella_bench.metrics import METRICS
     from mella_bench.metrics.base import Corpus
     from mella_bench.metrics.meteor import MeteorPool
@@ -129,7 +162,7 @@ def path_mella(data: dict) -> dict:
             with _stage("tokenize"):
                 corpus.hyp_tokens, corpus.ref_tokens  # noqa: B018 - cached for every metric
             out[lang] = {}
-            for metric in METRICS:
+            for metric in metrics or METRICS:
                 with _stage(metric):
                     out[lang][metric] = score_corpus(corpus, [metric], pool)[metric].value
             _progress("b", lang)
@@ -157,10 +190,17 @@ class _stage:
         STAGES[self.name] = STAGES.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
+PATHS = ("coco", "coco-same", "mella-4", "mella-full")
+SAME_FOUR = ("bleu", "meteor", "rouge_l", "cider")
+
+
 def child(which: str, n: int, langs: tuple[str, ...]) -> None:
     data = {lang: make_items(lang, n) for lang in langs}
     start = time.perf_counter()
-    values = path_reference(data) if which == "a" else path_mella(data)
+    if which in ("coco", "coco-same"):
+        values = path_reference(data, same_meteor=which == "coco-same")
+    else:
+        values = path_mella(data, SAME_FOUR if which == "mella-4" else None)
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "values": values, "stages": STAGES,
                       "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -198,47 +238,78 @@ def _tree_rss_mb(root: int) -> float:
 
 def measure(which: str, n: int, langs: tuple[str, ...]) -> dict:
     cmd = [sys.executable, __file__, "--child", which, "--items", str(n), "--langs", ",".join(langs)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, cwd=ROOT)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_mb(proc.pid))
         time.sleep(0.02)
     stdout, _ = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise SystemExit(f"path ({which}) failed (exit {proc.returncode}); see its messages above")
+        raise SystemExit(f"path ({which}) failed (exit {proc.returncode}); run it alone with --child {which}")
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_tree_rss_mb"] = peak
+    # CPU of the whole child (generation included), so the generation's share is estimated and removed:
+    # it is the same in every path (same items), measured here as CPU spent before scoring started
+    result["cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return result
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--items", type=int, default=1000, help="items per language (default 1000)")
     ap.add_argument("--langs", default="all")
-    ap.add_argument("--child", choices=["a", "b"], help=argparse.SUPPRESS)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--paths", default=",".join(PATHS), help=f"comma list of {', '.join(PATHS)}")
+    ap.add_argument("--child", choices=PATHS + ("generate",), help=argparse.SUPPRESS)
     args = ap.parse_args()
     langs = parse_langs(args.langs)
+    if args.child == "generate":  # the CPU cost of generating the items alone (subtracted below)
+        for lang in langs:
+            make_items(lang, args.items)
+        print(json.dumps({"seconds": 0, "values": {}, "stages": {}, "self_maxrss_mb": 0, "children_maxrss_mb": 0}))
+        return
     if args.child:
         child(args.child, args.items, langs)
         return
-    print(f"{len(langs)} languages x {args.items} items, ~{WORDS_PER_CAPTION}-word captions, 1 reference each",
-          file=sys.stderr)
-    a = measure("a", args.items, langs)
-    b = measure("b", args.items, langs)
-    print(f"{'path':<52} {'seconds':>8} {'peak RSS (tree)':>16} {'py maxrss':>10} {'jvm maxrss':>11}")
-    for name, r in (("(a) PTB + BLEU + METEOR(en) + ROUGE-L + CIDEr / task", a),
-                    ("(b) mella-bench full profile (8 metrics)", b)):
-        print(f"{name:<52} {r['seconds']:>8.1f} {r['peak_tree_rss_mb']:>13.0f} MB {r['self_maxrss_mb']:>7.0f} MB "
-              f"{r['children_maxrss_mb']:>8.0f} MB")
-    for name, r in (("(a)", a), ("(b)", b)):
-        print(f"  {name} stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items()))
-    print(f"speed-up (a)/(b): {a['seconds'] / b['seconds']:.2f}x; "
-          f"peak memory (b)/(a): {b['peak_tree_rss_mb'] / a['peak_tree_rss_mb']:.2f}x")
-    print("\nper-language values (a: PTB/English settings; b: mella-bench):")
+    paths = [p for p in args.paths.split(",") if p]
+    print(f"{len(langs)} languages x {args.items} items, ~{WORDS_PER_CAPTION}-word captions, 1 reference each; "
+          f"{args.repeats} interleaved repeats; load average before: {_load()} ({os.cpu_count()} CPUs)")
+    runs: dict[str, list[dict]] = {p: [] for p in paths}
+    gen: list[float] = []
+    for r in range(args.repeats):
+        gen.append(measure("generate", args.items, langs)["cpu_s"])
+        for p in paths:
+            runs[p].append(measure(p, args.items, langs))
+            print(f"  repeat {r + 1}: {p:<10} wall {runs[p][-1]['seconds']:6.1f}s  "
+                  f"cpu {runs[p][-1]['cpu_s'] - gen[-1]:6.1f}s", file=sys.stderr, flush=True)
+    gen_cpu = statistics.median(gen)
+    summary = {p: {"wall": statistics.median(x["seconds"] for x in rs),
+                   "cpu": statistics.median(x["cpu_s"] for x in rs) - gen_cpu,
+                   "rss": max(x["peak_tree_rss_mb"] for x in rs), "last": rs[-1]} for p, rs in runs.items()}
+    print(f"{'path':<12} {'median cpu':>10} {'median wall':>12} {'peak RSS (tree)':>16}")
+    for p, v in summary.items():
+        print(f"{p:<12} {v['cpu']:>9.1f}s {v['wall']:>11.1f}s {v['rss']:>13.0f} MB")
+    print(f"(cpu excludes item generation: {gen_cpu:.1f}s of CPU, measured alone in the same child setup)")
+    pairs = [("coco-same", "mella-4", "same four metrics, same METEOR work"),
+             ("coco", "mella-4", "same four metric names, but English METEOR with paraphrases in (coco)"),
+             ("mella-4", "mella-full", "what the four extra metrics cost")]
+    for a, b, what in pairs:
+        if a in summary and b in summary:
+            print(f"ratio {a}/{b}: cpu {summary[a]['cpu'] / summary[b]['cpu']:.2f}x, "
+                  f"wall {summary[a]['wall'] / summary[b]['wall']:.2f}x  ({what})")
+    print(f"load average after: {_load()}")
+    for p, v in summary.items():
+        print(f"  {p} stages (last repeat): " + ", ".join(f"{k} {t:.1f}s" for k, t in v["last"]["stages"].items()))
+    print("\nper-language values (last repeat):")
     for lang in langs:
-        va, vb = a["values"][lang], b["values"][lang]
-        print(f"  {lang}: a " + " ".join(f"{k}={v:.1f}" for k, v in va.items()))
-        print("      b " + " ".join(f"{k}={v:.1f}" for k, v in vb.items()))
+        for p, v in summary.items():
+            print(f"  {lang} {p:<10} " + " ".join(f"{k}={x:.1f}" for k, x in v["last"]["values"][lang].items()))
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def java_path() -> str:
     return java
 
 
-def _function_word_file(settings: MeteorSettings, folder: Path) -> Path:
+def function_word_file(settings: MeteorSettings, folder: Path) -> Path:
     """Write the jar's own list (or an empty one) to `folder` and return its path."""
     path = folder / f"{settings.function_words or 'none'}.words"
     text = b""
@@ -136,7 +136,7 @@ class MeteorProcess:
         self._dir = tempfile.TemporaryDirectory(prefix="mella-meteor-")
         folder = Path(self._dir.name)
         self._stderr = (folder / "stderr.txt").open("w+b")
-        self._proc = subprocess.Popen(command(settings, _function_word_file(settings, folder)),
+        self._proc = subprocess.Popen(command(settings, function_word_file(settings, folder)),
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         self._lock = threading.Lock()
 

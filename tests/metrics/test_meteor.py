@@ -17,7 +17,7 @@ from pycocoevalcap.meteor.meteor import Meteor
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus
-from mella_bench.metrics.meteor import (SETTINGS, MeteorPool, _function_word_file, command, jar_path, java_path,
+from mella_bench.metrics.meteor import (SETTINGS, MeteorPool, function_word_file, command, jar_path, java_path,
                                         meteor)
 from tests.metrics.test_ngram import perturbed
 from tests.metrics.texts import SENTENCES
@@ -70,7 +70,7 @@ def test_equals_pycocoevalcap_meteor_class_with_the_same_settings(pool, tmp_path
     corpus = _corpus(lang)
     ours = meteor(corpus, pool)
     coco = Meteor.__new__(Meteor)  # pycocoevalcap's protocol code, our command line
-    coco.meteor_p = subprocess.Popen(command(SETTINGS[lang], _function_word_file(SETTINGS[lang], tmp_path)),
+    coco.meteor_p = subprocess.Popen(command(SETTINGS[lang], function_word_file(SETTINGS[lang], tmp_path)),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     coco.lock = threading.Lock()
     keep = [i for i, h in enumerate(corpus.hyp_tokens) if h]  # the class cannot send an empty hypothesis
@@ -91,7 +91,7 @@ def test_equals_the_jar_run_directly_on_files(pool, tmp_path, lang):
     hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
     hyp.write_text("\n".join(corpus.hyp_tokens) + "\n", encoding="utf-8")
     ref.write_text("\n".join(r[0] for r in corpus.ref_tokens) + "\n", encoding="utf-8")
-    cmd = command(SETTINGS[lang], _function_word_file(SETTINGS[lang], tmp_path))
+    cmd = command(SETTINGS[lang], function_word_file(SETTINGS[lang], tmp_path))
     cmd[cmd.index("-"):cmd.index("-stdio") + 1] = [str(hyp), str(ref)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     segments = [float(x) for x in re.findall(r"Segment \d+ score:\s+(\S+)", out)]
