@@ -41,16 +41,30 @@ def jobs(n: int, images: bool):
     return out
 
 
-def _judge(base_url: str, model: str, n: int, concurrency: int, images: bool) -> tuple[float, float]:
+PROFILE: str | None = None
+"""--profile FILE: cProfile statistics of the client's measured runs are written here (pstats format)."""
+
+
+def _judge(base_url: str, model: str, n: int, concurrency: int, images: bool,
+           profile: bool = False) -> tuple[float, float]:
     """(judgments/s, client CPU ms per judgment)."""
     os.environ.setdefault("MELLA_BENCH_KEY", "sk-bench-not-a-real-key")
     with tempfile.TemporaryDirectory() as tmp:
         cfg = JudgeConfig(EndpointConfig(base_url=base_url, model=model, api_key_env="MELLA_BENCH_KEY",
                                          concurrency=concurrency, timeout_s=30), images=images)
         work = jobs(n, images)
+        prof = None
+        if profile and PROFILE:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
         t0, c0 = time.perf_counter(), time.process_time()
         records, counts = run_judge(cfg, Path(tmp) / "judgments.jsonl", work, progress_desc=None)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(f"{PROFILE}.c{concurrency}")
         assert counts.sent == n and all(r["status"] == "ok" for r in records), counts
         return n / wall, 1000 * cpu / n
 
@@ -69,7 +83,7 @@ def measure(n: int, concurrency: int, latency_s: float, images: bool,
         assert proc.stdout is not None
         base_url = proc.stdout.readline().strip()
         _judge(base_url, FakeOpenAI().model, min(n, 50), concurrency, images)  # warm up: imports, connections
-        return _judge(base_url, FakeOpenAI().model, n, concurrency, images), "-"
+        return _judge(base_url, FakeOpenAI().model, n, concurrency, images, profile=True), "-"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -83,7 +97,10 @@ def main() -> int:
     ap.add_argument("--no-images", action="store_true", help="text-only judge requests")
     ap.add_argument("--in-process", action="store_true",
                     help="run the fake server in this process (its threads then share the client's GIL)")
+    ap.add_argument("--profile", metavar="FILE", help="write cProfile stats of the client to FILE.c<concurrency>")
     args = ap.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     lat = args.latency_ms / 1000
     print(f"judge throughput: {args.n} judgments, {args.latency_ms:g} ms server latency, "
           f"images {'off' if args.no_images else 'on'}, fake OpenAI server on 127.0.0.1 "

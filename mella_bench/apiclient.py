@@ -33,6 +33,11 @@ RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "conne
 PROBE_RETRIES = 1
 """Retries of the start-up probe; real requests use EndpointConfig.max_retries."""
 
+CONNECTIONS_PER_POOL = 16
+"""Requests in flight per SDK client: the HTTP pool scans all its connections for every request
+(measured: at 128 connections in one pool that scan was the client's largest CPU cost), so a high
+concurrency is spread over several clients of at most this many connections each."""
+
 _NO_KEY = "EMPTY"
 """Sent when the key variable is unset (self-hosted servers without auth accept anything)."""
 
@@ -216,6 +221,8 @@ class ChatClient:
         self._sleep = sleep
         self._key_present = bool(os.environ.get(config.api_key_env))
         self._client: Any = None
+        self._pool: list[Any] = []
+        self._next = 0
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -227,22 +234,26 @@ class ChatClient:
         return [key] if key else []
 
     def _sdk(self) -> Any:
+        """The next SDK client, round robin over ceil(concurrency / CONNECTIONS_PER_POOL) of them."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:  # SDK clients are bound to one event loop
             import openai
 
             self._loop = loop
-
-            self._client = openai.AsyncOpenAI(
-                api_key=os.environ.get(self.config.api_key_env) or _NO_KEY,
-                base_url=self.config.base_url, timeout=self.config.timeout_s, max_retries=0)
+            n = max(1, -(-self.config.concurrency // CONNECTIONS_PER_POOL))
+            self._pool = [openai.AsyncOpenAI(api_key=os.environ.get(self.config.api_key_env) or _NO_KEY,
+                                             base_url=self.config.base_url, timeout=self.config.timeout_s,
+                                             max_retries=0) for _ in range(n)]
+            self._client = self._pool[0]
             self._sem = asyncio.Semaphore(self.config.concurrency)
-        return self._client
+        self._next = (self._next + 1) % len(self._pool)
+        return self._pool[self._next]
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        for client in self._pool:
+            await client.close()
+        self._pool = []
+        self._client = None
 
     async def __aenter__(self) -> "ChatClient":
         return self

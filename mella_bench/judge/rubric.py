@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from string import Template
 from typing import Any, Mapping
@@ -61,9 +61,10 @@ class Rubric:
     template: Mapping[str, Any]
     source: str = ""
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """Content hash of the rubric and the template (12 hex chars)."""
+        """Content hash of the rubric and the template (12 hex chars); computed once (every judgment's
+        cache key and record carry it)."""
         payload = {"id": self.id, "version": self.version, "title": self.title, "criterion": self.criterion,
                    "anchors": {str(k): v for k, v in self.anchors.items()}, "rules": list(self.rules),
                    "caps": [c.__dict__ for c in self.caps],
@@ -73,14 +74,25 @@ class Rubric:
         return hashlib.sha256(blob).hexdigest()[:12]
 
     # ------------------------------------------------------------ rendering
+    @cached_property
+    def _fixed(self) -> dict[str, Any]:
+        """The rubric's own parts of every prompt, rendered once."""
+        return {"title": self.title, "criterion": self.criterion,
+                "anchors": "\n".join(f"{k}: {v}" for k, v in sorted(self.anchors.items())),
+                "rules": "\n".join(f"- {r}" for r in self.rules),
+                "checklists": {lang: "\n".join(f"- {c}" for c in items) for lang, items in self.checklists.items()},
+                "schema": json.dumps(self.output_schema, ensure_ascii=False),
+                "pairwise_schema": json.dumps(self.template["pairwise_schema"], ensure_ascii=False),
+                "pointwise_template": Template(self.template["pointwise"]),
+                "pairwise_template": Template(self.template["pairwise"])}
+
     def _common(self, lang: str, prompt: str, references: tuple[str, ...], keywords: tuple[str, ...],
                 images: bool) -> dict[str, str]:
         language = LANGUAGES[lang]
+        fixed = self._fixed
         return {
-            "title": self.title, "criterion": self.criterion,
-            "anchors": "\n".join(f"{k}: {v}" for k, v in sorted(self.anchors.items())),
-            "rules": "\n".join(f"- {r}" for r in self.rules),
-            "checklist": "\n".join(f"- {c}" for c in self.checklists[lang]),
+            "title": fixed["title"], "criterion": fixed["criterion"], "anchors": fixed["anchors"],
+            "rules": fixed["rules"], "checklist": fixed["checklists"][lang],
             "lang": lang, "lang_name": language.name, "lang_native": language.native,
             "image_note": self.template["image_note_on" if images else "image_note_off"],
             "prompt": prompt,
@@ -92,16 +104,16 @@ class Rubric:
                keywords: tuple[str, ...], images: bool) -> tuple[str, str]:
         """(system, user text) for a pointwise judgment."""
         fields = self._common(lang, prompt, references, keywords, images)
-        fields.update(candidate=candidate, schema=json.dumps(self.output_schema, ensure_ascii=False))
-        return self.template["system"], Template(self.template["pointwise"]).substitute(fields)
+        fields.update(candidate=candidate, schema=self._fixed["schema"])
+        return self.template["system"], self._fixed["pointwise_template"].substitute(fields)
 
     def render_pairwise(self, *, lang: str, prompt: str, candidate_a: str, candidate_b: str,
                         references: tuple[str, ...], keywords: tuple[str, ...], images: bool) -> tuple[str, str]:
         """(system, user text) for a pairwise comparison on this rubric's dimension."""
         fields = self._common(lang, prompt, references, keywords, images)
         fields.update(candidate_a=candidate_a, candidate_b=candidate_b,
-                      schema=json.dumps(self.template["pairwise_schema"], ensure_ascii=False))
-        return self.template["system"], Template(self.template["pairwise"]).substitute(fields)
+                      schema=self._fixed["pairwise_schema"])
+        return self.template["system"], self._fixed["pairwise_template"].substitute(fields)
 
 
 # ---------------------------------------------------------------- loading and validation

@@ -84,7 +84,10 @@ class Corpus:
     def df_ref_tokens(self) -> tuple[tuple[str, ...], ...]:
         if self.df_refs is None:
             return self.ref_tokens
-        return tuple(tuple(self.tokenizer.tokenize_joined(r) for r in refs) for refs in self.df_refs)
+        # the scored items' references are among them: reuse their tokens (Thai segmentation is slow)
+        known = {r: t for refs, toks in zip(self.refs, self.ref_tokens) for r, t in zip(refs, toks)}
+        return tuple(tuple(known[r] if r in known else self.tokenizer.tokenize_joined(r) for r in refs)
+                     for refs in self.df_refs)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Sequence
+from typing import Callable, Sequence
 
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
 
@@ -28,11 +28,12 @@ def ngram_counts(tokens: Sequence[str], n: int = N) -> Counter[Ngram]:
     return counts
 
 
-def document_frequency(ref_sets: Sequence[Sequence[Sequence[str]]]) -> Counter[Ngram]:
+def document_frequency(ref_sets: Sequence[Sequence[Sequence[str]]],
+                       counts: Callable[[Sequence[str]], Counter[Ngram]] = ngram_counts) -> Counter[Ngram]:
     """In how many reference sets (items) each n-gram occurs."""
     df: Counter[Ngram] = Counter()
     for refs in ref_sets:
-        df.update({g for ref in refs for g in ngram_counts(ref)})
+        df.update({g for ref in refs for g in counts(ref)})
     return df
 
 
@@ -76,12 +77,20 @@ def cider_d_items(hyps: Sequence[Sequence[str]], refs: Sequence[Sequence[Sequenc
                   df_refs: Sequence[Sequence[Sequence[str]]] | None = None) -> list[float]:
     """Per-item CIDEr-D on the toolkit's scale (0–10 per item)."""
     df_sets = refs if df_refs is None else df_refs
-    df = document_frequency(df_sets)
+    memo: dict[tuple[str, ...], Counter[Ngram]] = {}
+
+    def counts(tokens: Sequence[str]) -> Counter[Ngram]:  # a reference's n-grams, counted once for df and tf
+        key = tuple(tokens)
+        if key not in memo:
+            memo[key] = ngram_counts(tokens)
+        return memo[key]
+
+    df = document_frequency(df_sets, counts)
     log_docs = math.log(float(len(df_sets))) if df_sets else 0.0
     scores = []
     for hyp, item_refs in zip(hyps, refs):
         hv = _Vector(ngram_counts(hyp), df, log_docs)
-        total = sum(_sim(hv, _Vector(ngram_counts(r), df, log_docs)) for r in item_refs)
+        total = sum(_sim(hv, _Vector(counts(r), df, log_docs)) for r in item_refs)
         scores.append(total / N / len(item_refs) * 10.0)
     return scores
 
