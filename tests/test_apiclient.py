@@ -217,3 +217,19 @@ def test_probe_of_unreachable_url_gives_up_after_one_retry() -> None:
 def test_endpoint_url_needs_a_scheme(url: str) -> None:
     with pytest.raises(ValueError, match="must start with http:// or https://"):
         EndpointConfig(url, "m")
+
+
+def test_high_concurrency_spreads_over_pools_yet_keeps_the_limit() -> None:
+    """Concurrency 40 uses three SDK clients (at most 16 connections each) and still never exceeds 40."""
+    from mella_bench.apiclient import CONNECTIONS_PER_POOL
+
+    assert CONNECTIONS_PER_POOL == 16
+    with FakeOpenAI(latency_s=0.05) as srv:
+        async def go():
+            async with ChatClient(config(srv, concurrency=40)) as c:
+                msgs = [[{"role": "user", "content": f"m{i}"}] for i in range(120)]
+                replies = await asyncio.gather(*(c.chat(m, max_tokens=4) for m in msgs))
+                return replies, c.stats
+        replies, stats = asyncio.run(go())
+        assert sorted(r.text.split(": ", 1)[1] for r in replies) == sorted(f"m{i}" for i in range(120))
+        assert stats.requests == 120 and srv.max_in_flight == 40

@@ -161,3 +161,27 @@ def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
     ok, message = T.check_tables(results / "tables.yaml")
     assert not ok
     assert "table keyword_accuracy, row 'demo: reference replay / +MELLA', column 'vi'" in message
+
+
+def test_signatures_come_from_the_metric_that_recomputed_the_values_not_summary_json(tmp_path):
+    """A stale or edited summary.json cannot change a table's signature notes: the registry's metric
+    signs the values it re-derived from predictions."""
+    import shutil
+
+    repo_results = Path(__file__).resolve().parents[1] / "results"
+    results = tmp_path / "results"
+    shutil.copytree(repo_results, results, ignore=shutil.ignore_patterns("report", "ablation"))
+    summary_path = results / "examples" / "reference-thick" / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    for task in summary["tasks"].values():
+        for m in task["metrics"].values():
+            m["signature"] = "forged:yes|version:0"
+    summary_path.write_text(json.dumps(summary), encoding="utf-8")
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert ok, message
+    _, files = T.build(results / "tables.yaml")
+    assert not any("forged" in text for text in files.values())
+    assert any("tok:mella-vi-syllables" in text for text in files.values())
+    # reading scores.jsonl instead (source="scores") does take summary.json's signatures
+    _, stale = T.build(results / "tables.yaml", source="scores")
+    assert any("forged" in text for text in stale.values())
