@@ -4,7 +4,6 @@ LaTeX, number formatting, and matplotlib figures (Agg, no global pyplot state)."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 from mella_bench.langs import LANGUAGES
 from mella_bench.metrics.registry import get_metric

@@ -268,16 +268,6 @@ def _contrast_replicates(aligned: Sequence[np.ndarray], weights: Sequence[float]
     return values, np.asarray(reps, dtype=float)
 
 
-def paired_bootstrap(stats_a: np.ndarray, stats_b: np.ndarray, aggregate: Aggregate, resamples: int = RESAMPLES,
-                     seed: int = 0, alpha: float = ALPHA, task: str = "") -> tuple[float, float, float, CI, float]:
-    """(value_a, value_b, delta = B − A, CI of delta, p) for two aligned stats matrices (row i = same item)."""
-    if len(stats_a) != len(stats_b) or len(stats_a) == 0:
-        raise ValueError("paired bootstrap needs the same, non-empty set of items in both runs (aligned rows)")
-    (va, vb), deltas = _contrast_replicates([stats_a, stats_b], PAIR_WEIGHTS, aggregate, resamples, seed, task)
-    ci = CI(*percentile_interval(deltas, alpha), resamples=resamples, seed=seed, alpha=alpha)
-    return va, vb, vb - va, ci, _p_value(deltas, vb - va)
-
-
 def contrast_task(runs: Sequence[MetricScores], weights: Sequence[float], aggregate: Aggregate,
                   resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
     """A contrast of one metric on one task over the items scored ok in every run."""
@@ -385,6 +375,6 @@ __all__ = [
     "ALPHA", "RESAMPLES", "Aggregate", "MeanAggregate", "CI", "Estimate", "MetricScores",
     "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "align", "bootstrap_ci", "bootstrap_replicates",
     "ci_signature", "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "entry_with_ci",
-    "format_p", "holm", "language_estimates", "mean_aggregate", "paired_bootstrap",
+    "format_p", "holm", "language_estimates", "mean_aggregate",
     "percentile_interval", "resample_indices", "task_stream", "with_holm",
 ]

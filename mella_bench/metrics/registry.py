@@ -30,7 +30,6 @@ from mella_bench.metrics.rouge import rouge_l
 
 Kind = Literal["mean", "corpus"]
 Needs = Literal["references", "keywords", "output"]
-Scorer = Callable[[Corpus, "MeteorPool | None"], MetricResult]
 PoolRows = Callable[[np.ndarray], "tuple[np.ndarray, np.ndarray]"]
 JUDGE_PREFIX = "judge:"
 PROFILES = ("paper", "full")
@@ -65,7 +64,8 @@ class Metric:
     paper_axes: tuple[Axis, ...] = ()
     """Axes on which MELLA reports it (the paper profile); everywhere else it is in the full profile only."""
     score: Callable[..., MetricResult] | None = None
-    """Corpus → per-item values, stats and signature fields; None for judge dimensions (rows come from the judge)."""
+    """Corpus (+ the METEOR pool when `needs_pool`) → per-item values, stats and signature fields;
+    None for judge dimensions (their rows come from the judge)."""
     needs_pool: bool = False
     """The scorer takes the run's METEOR JVM pool as second argument."""
     from_sums: Callable[[Sequence[float]], float] | None = None
