@@ -1,5 +1,4 @@
-"""The report / compare / ablate / tables commands (mella_bench/cli.py) end to end, with a stand-in
-`mella_bench.metrics` module that honours the contract (aggregate, rescore)."""
+"""The report / compare / ablate / tables commands (mella_bench/cli.py) end to end on synthetic runs."""
 
 from __future__ import annotations
 
@@ -16,18 +15,26 @@ from mella_bench.cli import main
 
 @pytest.fixture
 def metrics_module(monkeypatch):
-    """The real metrics package with `aggregate` and `rescore` replaced for synthetic runs."""
-    import mella_bench.metrics as metrics
+    """The real registry with METEOR and chrF++ as means (the synthetic runs store `[value]` rows for
+    them), and the tables' re-scoring replaced by the stored rows (with summary.json's signatures)."""
+    import dataclasses
+
+    from mella_bench import tables
+    from mella_bench.metrics.registry import REGISTRY
+    from mella_bench.metrics.score import Rescored
 
     rescored: list = []
 
-    def rescore(run_dir, metrics=None):  # stands in for re-deriving from predictions: the stored rows
+    def fake_rescored(run_dir, metrics=None):  # stands in for re-deriving from predictions: the stored rows
         rows = [json.loads(l) for l in (Path(run_dir) / "scores.jsonl").read_text().splitlines()]
         rescored.append((Path(run_dir).name, tuple(metrics or ())))
-        return [r for r in rows if metrics is None or r["metric"] in metrics]
+        summary = json.loads((Path(run_dir) / "summary.json").read_text())
+        sigs = {(t, m): e["signature"] for t, task in summary["tasks"].items() for m, e in task["metrics"].items()}
+        return Rescored(tuple(r for r in rows if metrics is None or r["metric"] in metrics), sigs)
 
-    monkeypatch.setattr(metrics, "aggregate", lambda metric, stats: test_aggregates(metric)(stats), raising=False)
-    monkeypatch.setattr(metrics, "rescore", rescore, raising=False)
+    for name in ("meteor", "chrf++"):
+        monkeypatch.setitem(REGISTRY, name, dataclasses.replace(REGISTRY[name], kind="mean"))
+    monkeypatch.setattr(tables, "rescored", fake_rescored)
     return types.SimpleNamespace(rescored=rescored)
 
 
