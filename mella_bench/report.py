@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from mella_bench.langs import LANG_CODES, LANGUAGES
+from mella_bench.plotlabels import alias_note, plot_aliases
 from mella_bench.results import RUN_JSON, SUMMARY, read_json
 from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, MetricScores, compare_macro,
                                compare_task, format_p, language_estimates, load_scores, metric_aggregate,
@@ -529,19 +530,24 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
     labels = [r.label for r in runs]
     made: list[Path] = []
+    aliases = plot_aliases(labels)  # a Hangul/Thai label is drawn as M<i>, listed in leaderboard.md
     if plots:
+        shown = [replace(c, run=aliases.get(c.run, c.run)) for c in cells]
+        shown_labels = [aliases[label] for label in labels]
         with warnings.catch_warnings():
             # a missing glyph must fail loudly instead of rendering empty boxes
             warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
             for axis in AXES:
                 for metric in PAPER_METRICS[axis]:
                     if any(c.axis == axis and c.metric == metric for c in cells):
-                        made.append(bar_plot(cells, axis, metric, labels, out_dir / f"bars_{axis}_{_slug(metric)}.png"))
-            sc = scatter_plot(cells, labels, out_dir / "scatter_know_ling.png")
+                        made.append(bar_plot(shown, axis, metric, shown_labels,
+                                             out_dir / f"bars_{axis}_{_slug(metric)}.png"))
+            sc = scatter_plot(shown, shown_labels, out_dir / "scatter_know_ling.png")
             if sc:
                 made.append(sc)
     md, csv_path, tex = out_dir / "leaderboard.md", out_dir / "leaderboard.csv", out_dir / "leaderboard.tex"
-    md.write_text(render_markdown(runs, cells, comps, made, resamples), encoding="utf-8")
+    md.write_text(render_markdown(runs, cells, comps, made, resamples) + alias_note(aliases if plots else {}),
+                  encoding="utf-8")
     csv_path.write_text(cells_csv(cells), encoding="utf-8")
     tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
     if comps:

@@ -22,7 +22,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(data: Path, out: Path, *extra: str, model: str = "reference:thick") -> None:
     assert main(["run", "--model", model, "--langs", LANGS, "--data", str(data), "--output", str(out),
-                 "--quiet", *extra]) == 0
+                 "--quiet", "--max-failure-rate", "1", *extra]) == 0  # reference:thin fails ling items by design
 
 
 def _records(run: Path) -> list[dict]:

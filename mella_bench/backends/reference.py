@@ -44,8 +44,10 @@ def parse_fields(spec: str) -> dict[str, str]:
 class ReferenceBackend:
     name = "reference"
 
-    def __init__(self, model: str = "thick", **_: Any):
+    def __init__(self, model: str = "thick", replay: dict[tuple[str, str], dict[str, str]] | None = None, **_: Any):
         self.fields = parse_fields(model)
+        self.replay = dict(replay or {})
+        """(task, item id) → replayable texts, given once at construction (never in a Request)."""
 
     def fingerprint(self) -> dict[str, Any]:
         ident = ",".join(f"{a}={f}" for a, f in sorted(self.fields.items()))
@@ -56,7 +58,7 @@ class ReferenceBackend:
         out = []
         for req in requests:
             field = self.fields[req.axis]
-            text = req.reference_fields.get(field)
+            text = self.replay.get((req.task, req.item_id), {}).get(field)
             if text is None:
                 out.append(Result.failed(req.key, f"item {req.item_id} has no '{field}' field to replay"))
             else:
