@@ -117,10 +117,19 @@ def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
 
 def _replay_fields(item: Item, neighbour: Item) -> dict[str, str]:
     """Texts the `reference` backend can replay; `shuffled` is the next item's reference (fluent, wrong image)."""
-    fields = {"references[0]": item.references[0], "shuffled": neighbour.references[0]}
+    fields = {"references[0]": item.references[0], "shuffled": neighbour.references[0],
+              "half": first_half(item.references[0])}
     if item.thin:
         fields["thin"] = item.thin
     return fields
+
+
+def first_half(text: str) -> str:
+    """The first half of a text: of its words, or of its characters when it has a single word (Thai)."""
+    words = text.split()
+    if len(words) > 1:
+        return " ".join(words[:(len(words) + 1) // 2])
+    return text[:(len(text) + 1) // 2]
 
 
 def replay_table(tasks: list[Task], datasets: dict[str, Dataset], limit: int | None) -> dict[tuple[str, str], dict[str, str]]:

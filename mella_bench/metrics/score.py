@@ -257,13 +257,26 @@ def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (judge_r
 
 def rescore(run_dir: str | Path, metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """scores.jsonl rows re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
+    return rescore_with_signatures(run_dir, metrics)[0]
+
+
+def rescore_with_signatures(run_dir: str | Path, metrics: Sequence[str] | None = None
+                            ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """(score rows, (task, metric) → signature) re-derived from predictions.jsonl, writing nothing.
+
+    The signatures come from the metric objects that produced the rows (as `score` writes them to
+    summary.json, without the CI part), not from a stored summary.json that could be stale."""
     ctx = load_context(Path(run_dir))
     if metrics is not None:
         wanted = set(metrics)
         ctx = ScoringContext(ctx.run_dir, ctx.header, tuple(
             TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
                      t.predictions) for t in ctx.tasks))
-    return [row.to_json() for mr in AutomaticMetrics(False)(ctx) for row in mr.rows]
+    axis_of = {t.name: t.axis for t in ctx.tasks}
+    batches = list(AutomaticMetrics(False)(ctx))
+    rows = [row.to_json() for mr in batches for row in mr.rows]
+    sigs = {(mr.task, mr.metric): summarize_metric(mr, axis_of[mr.task])["signature"] for mr in batches}
+    return rows, sigs
 
 
 # ---------------------------------------------------------------- display
