@@ -154,6 +154,9 @@ def test_16_bit_png_is_rescaled_not_saturated():
     arr[0, 0] = 0
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, format="PNG")
-    rgb = decode_rgb(buf.getvalue())
-    assert rgb.mode == "RGB"
-    assert rgb.getpixel((1, 1)) == (128, 128, 128) and rgb.getpixel((0, 0)) == (0, 0, 0)
+    from mella_bench.backends import hf  # the local-model decode path
+
+    for decode in (decode_rgb, hf._decode_image):
+        rgb = decode(buf.getvalue())
+        assert rgb.mode == "RGB"
+        assert rgb.getpixel((1, 1)) == (128, 128, 128) and rgb.getpixel((0, 0)) == (0, 0, 0)

@@ -59,3 +59,22 @@ def test_run_and_judge_urls_with_credentials_leak_nowhere_and_the_key_goes_as_be
         assert secret not in cap.out + cap.err
         for p in files:
             assert secret not in p.read_text(encoding="utf-8"), p
+
+
+def test_run_with_judge_url_credentials_stores_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.fake_openai import judge_responder
+
+    data = write_dataset(tmp_path / "data", langs=("vi",), per_axis=1)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    out = tmp_path / "run"
+    with FakeOpenAI(responder=judge_responder(4), api_key=KEY) as srv:
+        url = srv.base_url.replace("http://", f"http://{USER}:{PASSWORD}@") + f"?api_key={QSECRET}"
+        assert main(["run", "--model", "reference:thick", "--langs", "vi", "--data", str(data), "--output", str(out),
+                     "--quiet", "--judge", srv.model, "--judge-base-url", url]) == 0
+        assert srv.auth_headers and set(srv.auth_headers) == {f"Bearer {KEY}"}
+    run = (out / "run.json").read_text(encoding="utf-8")
+    assert '"judge"' in run and "127.0.0.1" in run
+    for p in out.iterdir():
+        if p.is_file():
+            text = p.read_text(encoding="utf-8", errors="replace")
+            assert PASSWORD not in text and QSECRET not in text and KEY not in text, p.name
