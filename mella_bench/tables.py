@@ -164,11 +164,11 @@ def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Coll
         return load_run(run_dir, rows_for(run_dir))
     if source == "scores":
         return load_run(run_dir)
-    from mella_bench.metrics.score import rescore_with_signatures
+    from mella_bench.metrics import rescore_with_signatures
 
-    rows, sigs = rescore_with_signatures(Path(run_dir), sorted(metrics) if metrics else None)
+    rows, sigs = rescore_with_signatures(Path(run_dir), metrics=sorted(metrics) if metrics else None)
     # signatures recomputed by the metrics that produced the numbers, never copied from summary.json
-    return replace(load_run(run_dir, rows), signatures=sigs)
+    return replace(load_run(run_dir, list(rows)), signatures=dict(sigs))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ def metrics_module(monkeypatch):
 
     monkeypatch.setattr(metrics, "aggregate", lambda metric, stats: test_aggregates(metric)(stats), raising=False)
     monkeypatch.setattr(metrics, "rescore", rescore, raising=False)
+    monkeypatch.setattr(metrics, "rescore_with_signatures", lambda run_dir, metrics=None: (rescore(run_dir, metrics), {}),
+                        raising=False)
     return types.SimpleNamespace(rescored=rescored)
 
 

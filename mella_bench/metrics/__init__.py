@@ -18,7 +18,7 @@ METRICS = ("keyword_acc", "keyword_acc_strict", "meteor", "bleu", "rouge_l", "ci
 PAPER_PROFILE = {"know": ("keyword_acc",), "ling": ("meteor", "bleu", "rouge_l")}
 """MELLA's reported axes; everything else is in the full profile only."""
 
-__all__ = ["aggregate", "profiles", "rescore", "score_run", "CORPUS_METRICS", "MEAN_METRICS", "METRICS", "PAPER_PROFILE"]
+__all__ = ["aggregate", "profiles", "rescore", "rescore_with_signatures", "score_run", "CORPUS_METRICS", "MEAN_METRICS", "METRICS", "PAPER_PROFILE"]
 
 
 def aggregate(metric: str, stats: Sequence[Sequence[float]]) -> float:
@@ -51,7 +51,7 @@ def profiles(metric: str, axis: str) -> list[str]:
 
 
 def __getattr__(name: str):  # lazy: `score_run`/`rescore` pull in data loading and the JVM pool
-    if name in ("score_run", "rescore"):
+    if name in ("score_run", "rescore", "rescore_with_signatures"):
         from mella_bench.metrics import score
 
         return getattr(score, name)

@@ -177,12 +177,19 @@ class AutomaticMetrics:
 
 # ---------------------------------------------------------------- summary
 
+def signature_fields_of(mr: MetricRows) -> dict[str, Any]:
+    """The metric's own signature fields plus what the number rests on (n, failure rate)."""
+    n_ok = sum(r.status == "ok" for r in mr.rows)
+    rate = (len(mr.rows) - n_ok) / len(mr.rows) if mr.rows else 0.0
+    return {**mr.signature_fields, "n": n_ok, "failure_rate": round(rate, 4)}
+
+
 def summarize_metric(mr: MetricRows, axis: str) -> dict[str, Any]:
     ok = [r for r in mr.rows if r.status == "ok"]
     n_failed = len(mr.rows) - len(ok)
     value = aggregate(mr.metric, [list(r.stats or (r.value or 0.0,)) for r in ok]) if ok else None
     rate = n_failed / len(mr.rows) if mr.rows else 0.0
-    fields = {**mr.signature_fields, "n": len(ok), "failure_rate": round(rate, 4)}  # a number says what it rests on
+    fields = signature_fields_of(mr)  # a number says what it rests on
     entry: dict[str, Any] = {
         "value": value, "ci": None, "n": len(ok), "n_failed": n_failed, "failure_rate": rate,
         "signature": render_signature(fields), "signature_fields": fields,
@@ -272,10 +279,9 @@ def rescore_with_signatures(run_dir: str | Path, metrics: Sequence[str] | None =
         ctx = ScoringContext(ctx.run_dir, ctx.header, tuple(
             TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
                      t.predictions) for t in ctx.tasks))
-    axis_of = {t.name: t.axis for t in ctx.tasks}
     batches = list(AutomaticMetrics(False)(ctx))
     rows = [row.to_json() for mr in batches for row in mr.rows]
-    sigs = {(mr.task, mr.metric): summarize_metric(mr, axis_of[mr.task])["signature"] for mr in batches}
+    sigs = {(mr.task, mr.metric): render_signature(signature_fields_of(mr)) for mr in batches}
     return rows, sigs
 
 
