@@ -18,7 +18,7 @@ from mella_bench.results import PREDICTIONS, load_predictions, read_jsonl
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import select_tasks
 from tests.conftest import write_dataset
-from tests.fake_openai import FakeOpenAI, Fault, Reply
+from tests.fake_openai import FakeOpenAI, Fault
 
 EXIT_FAILURE_RATE = 4
 """The documented exit code (docs/running.md) when too many items failed."""
