@@ -117,8 +117,8 @@ def check_owner(run_dir: Path, new: dict[str, Any]) -> dict[str, Any] | None:
                              f"{new_model['hash']}). {what}")
     for name, info in new["tasks"].items():
         before = old.get("tasks", {}).get(name)
-        if before is None or "data_hash" not in info:
-            continue
+        if before is None or not info.get("data_hash") or not before.get("data_hash"):
+            continue  # a run.json written before data hashes existed: its keys cannot match new items anyway
         if before.get("data_hash") != info["data_hash"]:
             raise RunDirConflict(f"{run_dir}: task {name} was run on other data ({before.get('data')}, content "
                                  f"{before.get('data_hash')}) than this command's ({info.get('data')}, content "

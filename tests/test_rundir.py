@@ -152,3 +152,15 @@ def test_predictions_without_run_json_are_not_adopted(tmp_path: Path, dataset_di
     (out / PREDICTIONS).write_text('{"key": "x"}\n', encoding="utf-8")
     with pytest.raises(RunDirConflict, match="no run.json"):
         _run(out, dataset_dir)
+
+
+def test_a_run_json_from_before_data_hashes_is_continued(tmp_path: Path, dataset_dir: Path):
+    """Directories written by an older version have no data_hash: they are joined, not refused."""
+    out = tmp_path / "run"
+    _run(out, dataset_dir)
+    head = load_header(out)
+    for info in head["tasks"].values():
+        info.pop("data_hash")
+    (out / RUN_JSON).write_text(json.dumps(head), encoding="utf-8")
+    assert _run(out, dataset_dir)["reused"] == 32
+    assert all(info["data_hash"] for info in load_header(out)["tasks"].values())
