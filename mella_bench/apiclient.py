@@ -58,8 +58,9 @@ class ApiError(Exception):
 class EndpointConfig:
     """Where and how to call; safe to write to run.json (it holds the key's variable name, never the key)."""
 
-    base_url: str
-    """e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM)."""
+    base_url: str = field(repr=False)
+    """e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM). Not in the repr (it may carry
+    credentials); `public_url` is what may be shown."""
     model: str
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable holding the key."""

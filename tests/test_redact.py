@@ -78,3 +78,8 @@ def test_run_with_judge_url_credentials_stores_no_secret(tmp_path: Path, monkeyp
         if p.is_file():
             text = p.read_text(encoding="utf-8", errors="replace")
             assert PASSWORD not in text and QSECRET not in text and KEY not in text, p.name
+
+
+def test_endpoint_config_repr_hides_url_credentials():
+    ep = EndpointConfig(base_url=f"http://{USER}:{PASSWORD}@h/v1?api_key={QSECRET}", model="m")
+    assert PASSWORD not in repr(ep) and QSECRET not in repr(ep)
