@@ -18,10 +18,11 @@ import email.utils
 import json
 import os
 import random
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar
+
+from mella_bench.redact import redact_text, redact_url, split_query, url_secrets
 
 T = TypeVar("T")
 
@@ -62,8 +63,9 @@ class ApiError(Exception):
 class EndpointConfig:
     """Where and how to call; safe to write to run.json (it holds the key's variable name, never the key)."""
 
-    base_url: str
-    """e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM)."""
+    base_url: str = field(repr=False)
+    """e.g. https://api.openai.com/v1 or http://localhost:8000/v1 (vLLM). Not in the repr (it may carry
+    credentials); `public_url` is what may be shown."""
     model: str
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable holding the key."""
@@ -82,12 +84,17 @@ class EndpointConfig:
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"endpoint URL '{self.base_url}' must start with http:// or https:// "
+            raise ValueError(f"endpoint URL '{redact_url(self.base_url)}' must start with http:// or https:// "
                              "(e.g. http://127.0.0.1:8000/v1)")
+
+    @property
+    def public_url(self) -> str:
+        """The base URL as it may be stored or printed (userinfo removed, query secrets masked)."""
+        return redact_url(self.base_url)
 
     def describe(self) -> dict[str, Any]:
         """The identity-relevant settings (for run.json and signatures)."""
-        return {"base_url": self.base_url, "model": self.model, "api_key_env": self.api_key_env,
+        return {"base_url": self.public_url, "model": self.model, "api_key_env": self.api_key_env,
                 "timeout_s": self.timeout_s, "max_retries": self.max_retries, "concurrency": self.concurrency}
 
 
@@ -112,15 +119,9 @@ class ClientStats:
 
 # ---------------------------------------------------------------- helpers
 
-_KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
-
-
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove secrets (and anything key-shaped) from a server or SDK message."""
-    for s in secrets:
-        if s and s != _NO_KEY:
-            text = text.replace(s, "<redacted>")
-    return _KEYLIKE.sub("<redacted>", text)
+    """Remove secrets, URL credentials and anything key-shaped from a server or SDK message."""
+    return redact_text(text, [s for s in secrets if s and s != _NO_KEY])
 
 
 def image_data_url(data: bytes) -> str:
@@ -227,11 +228,11 @@ class ChatClient:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"ChatClient(model={self.config.model!r}, base_url={self.config.base_url!r}, key_env={self.config.api_key_env!r})"
+        return f"ChatClient(model={self.config.model!r}, base_url={self.config.public_url!r}, key_env={self.config.api_key_env!r})"
 
     def _secrets(self) -> list[str]:
         key = os.environ.get(self.config.api_key_env, "")
-        return [key] if key else []
+        return ([key] if key else []) + url_secrets(self.config.base_url)
 
     def _sdk(self) -> Any:
         """The next SDK client, round robin over ceil(concurrency / CONNECTIONS_PER_POOL) of them."""
@@ -240,10 +241,11 @@ class ChatClient:
             import openai
 
             self._loop = loop
+            base_url, query = split_query(self.config.base_url)  # userinfo is never sent (the key goes as Bearer)
             n = max(1, -(-self.config.concurrency // CONNECTIONS_PER_POOL))
             self._pool = [openai.AsyncOpenAI(api_key=os.environ.get(self.config.api_key_env) or _NO_KEY,
-                                             base_url=self.config.base_url, timeout=self.config.timeout_s,
-                                             max_retries=0) for _ in range(n)]
+                                             base_url=base_url, default_query=query or None,
+                                             timeout=self.config.timeout_s, max_retries=0) for _ in range(n)]
             self._client = self._pool[0]
             self._sem = asyncio.Semaphore(self.config.concurrency)
         self._next = (self._next + 1) % len(self._pool)
@@ -266,7 +268,7 @@ class ChatClient:
             return err
         where = (f"the key in ${self.config.api_key_env}" if self._key_present
                  else f"no key (${self.config.api_key_env} is not set)")
-        return ApiError("auth", err.status, f"{self.config.base_url} rejected {where}: {err.message}. "
+        return ApiError("auth", err.status, f"{self.config.public_url} rejected {where}: {err.message}. "
                         f"Export the key in ${self.config.api_key_env} or name another variable with --api-key-env.",
                         err.attempts)
 
@@ -341,7 +343,7 @@ class ChatClient:
                                                max_retries=min(PROBE_RETRIES, self.config.max_retries))
         except ApiError as err:
             if err.kind == "connection" or err.kind == "timeout":
-                raise ApiError(err.kind, None, f"cannot reach {self.config.base_url} ({err.message}); "
+                raise ApiError(err.kind, None, f"cannot reach {self.config.public_url} ({err.message}); "
                                "check --judge-base-url / the server", err.attempts) from None
             if err.kind != "not_found":
                 raise
@@ -352,7 +354,7 @@ class ChatClient:
         if served and self.config.model not in served:
             shown = ", ".join(served[:10]) + (" ..." if len(served) > 10 else "")
             raise ApiError("not_found", 404, f"model '{self.config.model}' is not served at "
-                           f"{self.config.base_url}; it serves: {shown}")
+                           f"{self.config.public_url}; it serves: {shown}")
         for m in entries:
             if m.id == self.config.model:
                 return m.model_dump() if hasattr(m, "model_dump") else dict(m)

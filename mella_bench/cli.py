@@ -30,11 +30,16 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
     from mella_bench.data import validate
 
-    ds, problems = validate(args.path)
+    ds, problems = validate(args.path, _limits(args))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
-        print(f"{len(problems)} problem(s) found; nothing was loaded. Fix them and run again.", file=sys.stderr)
+        if ds is None:
+            print(f"{len(problems)} problem(s) found; nothing was loaded. Fix them and run again.", file=sys.stderr)
+        else:
+            print(f"{len(problems)} item(s) over an input limit: a run marks each of them failed (status error, "
+                  "with this reason) and evaluates the rest. Shrink them, or raise the limit "
+                  "(--max-image-pixels, --max-reference-chars).", file=sys.stderr)
         return 1
     assert ds is not None
     counts = Counter((it.lang, it.axis) for it in ds.items)
@@ -91,7 +96,52 @@ def _non_negative_int(text: str) -> int:
 
 
 _VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
-_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency")
+_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency", "timeout", "retries")
+_OPTION_NAMES = {"timeout": "timeout_s", "retries": "max_retries"}
+"""Flag name → backend option name, where they differ."""
+
+EXIT_FAILURE_RATE = 4
+"""Exit code of `run` / `judge` when the share of failed items is above --max-failure-rate (docs/running.md)."""
+
+
+def _limits(args: argparse.Namespace):  # -> Limits
+    from mella_bench.limits import DEFAULT_LIMITS, Limits
+
+    return Limits(**{name: getattr(args, name, None) or getattr(DEFAULT_LIMITS, name)
+                     for name in Limits.__dataclass_fields__})
+
+
+def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    from mella_bench.limits import DEFAULT_LIMITS
+
+    g = p.add_argument_group("input limits (an item over one fails alone; docs/running.md)")
+    g.add_argument("--max-image-pixels", type=_positive_int, metavar="N",
+                   help=f"width x height of one image (default {DEFAULT_LIMITS.max_image_pixels:,})")
+    g.add_argument("--max-reference-chars", type=_positive_int, metavar="N",
+                   help=f"characters of one reference, keyword or thin text (default {DEFAULT_LIMITS.max_reference_chars:,})")
+    g.add_argument("--max-answer-chars", type=_positive_int, metavar="N",
+                   help=f"characters of one model answer; longer ones are stored as failures "
+                        f"(default {DEFAULT_LIMITS.max_answer_chars:,})")
+
+
+def _failure_rate(args: argparse.Namespace, failed: int, total: int, what: str, resume: str) -> int:
+    """0, or EXIT_FAILURE_RATE with a message saying how to resume, when failed/total > --max-failure-rate."""
+    rate = failed / total if total else 0.0
+    if rate <= args.max_failure_rate:
+        return 0
+    print(f"error: {failed} of {total} {what} failed ({rate:.1%}), above --max-failure-rate {args.max_failure_rate:g}. "
+          f"The reasons are recorded with each failure. {resume}", file=sys.stderr)
+    return EXIT_FAILURE_RATE
+
+
+def _max_failure_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got '{text}'") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.05 for 5%), got {value}")
+    return value
 
 
 def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object]:
@@ -112,7 +162,7 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object
                 continue
             if backend != owner:
                 raise ValueError(f"--{name.replace('_', '-')} applies to --backend {owner}, not {backend}")
-            options[name] = value
+            options[_OPTION_NAMES.get(name, name)] = value
     if backend == "vllm":
         options["seed"] = args.seed
     return options
@@ -156,7 +206,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.shard is not None and not args.output:
         name = Path(shard_dir_name(str(name), args.shard))
     config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=args.data,
-                       limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard)
+                       limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard,
+                       limits=_limits(args), overwrite=args.overwrite)
+    from mella_bench.rundir import run_lock
+
+    with run_lock(config.output):  # one writer at a time, from generation through judging and scoring
+        return _run_locked(args, config, tasks, shards, gpus_per_shard)
+
+
+def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpus_per_shard: int) -> int:
+    from mella_bench.run import generate
+
+    if args.judge:  # a URL/key/model typo must show now, not after hours of generation
+        _probe_judge(args)
     if shards is None:
         counts = generate(config, tasks, progress=not args.quiet)
         print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
@@ -170,18 +232,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"merged {len(report.shards)} shards: {report.ok} ok, {report.error} failed → {report.output}",
               file=sys.stderr)
         out = report.output
+        counts = {"ok": report.ok, "error": report.error, "reused": 0}
+    code = 0
     if args.judge:
-        _judge_and_print(out, args)
+        code = _judge_and_print(out, args)
     _score_and_print(out, quiet=args.quiet)
-    return 0
+    total = counts["ok"] + counts["error"] + counts["reused"]
+    return _failure_rate(args, counts["error"], total, "predictions",
+                         "Rerun the same command to retry only the failed items (finished ones are kept).") or code
 
 
 def _score_and_print(run_dir: Path, quiet: bool) -> dict:
     """Score a run (metrics + any judgments + bootstrap CIs) and print the per-task table to stderr."""
     from mella_bench.judge import judge_rows
     from mella_bench.metrics.score import format_table, score_run
+    from mella_bench.rundir import run_lock
 
-    summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
+    if not (run_dir / "run.json").is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
+    with run_lock(run_dir):
+        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
     print(format_table(summary), file=sys.stderr)
     return summary
 
@@ -226,24 +296,42 @@ def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keep
     return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
 
 
-def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> None:
+def _probe_judge(args: argparse.Namespace) -> None:
+    """Check the judge endpoint (URL, key, model) before any generation; raises ApiError (exit 3)."""
+    import asyncio
+
+    from mella_bench.apiclient import ChatClient
+
+    async def go() -> None:
+        async with ChatClient(_judge_config(args).endpoint) as client:
+            await client.probe()
+
+    asyncio.run(go())
+
+
+def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> int:
+    """Judge a run; 0, or EXIT_FAILURE_RATE when too many judgments failed."""
     from mella_bench.judge import format_summary, judge_run
+    from mella_bench.rundir import run_lock
 
     rubrics = tuple(args.rubrics.split(",")) if getattr(args, "rubrics", None) else None
-    result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet)
+    with run_lock(run_dir):
+        result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet)
     c = result.counts
     print(f"judgments: {c.ok} new ok, {c.failed} failed, {c.reused} reused from cache ({c.sent} sent) "
           f"→ {run_dir / 'judgments.jsonl'}", file=sys.stderr)
     print(format_summary(result.summary))
+    return _failure_rate(args, c.failed, c.ok + c.failed + c.reused, "judgments",
+                         "Rerun the same judge command to retry only the failed judgments (cached ones are kept).")
 
 
 def _cmd_judge_run(args: argparse.Namespace) -> int:
     """Judge, then rescore: otherwise summary.json (and `report`) would not show the new judge dimensions."""
     run_dir = Path(args.run_dir)
-    _judge_and_print(run_dir, args)
+    code = _judge_and_print(run_dir, args)
     _score_and_print(run_dir, quiet=args.quiet)
     print(f"wrote {run_dir / 'scores.jsonl'} and {run_dir / 'summary.json'}", file=sys.stderr)
-    return 0
+    return code
 
 
 def _cmd_judge_pairwise(args: argparse.Namespace) -> int:
@@ -361,7 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "overrides each task's data")
     r.add_argument("--limit", type=_positive_int, help="at most N items per task")
     r.add_argument("--batch-size", type=_positive_int, default=8, help="requests per backend call (default 8)")
-    r.add_argument("--output", help="run directory (default results/<model name>)")
+    r.add_argument("--output", help="run directory (default results/<model name>); it belongs to one model and "
+                                    "one dataset, and one command writes it at a time")
+    r.add_argument("--overwrite", action="store_true",
+                   help="delete the run files already in --output (run.json, predictions, scores, summary, "
+                        "judgments) before running, instead of refusing another model or dataset")
+    r.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
+                   help=f"exit {EXIT_FAILURE_RATE} when more than this share of items failed (default 0: any failure)")
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
     r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
@@ -370,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("--rubrics", help="judge only these rubrics (comma list; default: each task's rubrics)")
+    _add_limit_options(r)
     _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
 
@@ -385,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("run_dir", help="run directory made by `mella-bench run`")
     jr.add_argument("--rubrics", help="comma list of rubric ids (default: each task's rubrics)")
     jr.add_argument("--quiet", action="store_true", help="no progress bars")
+    jr.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
+                    help=f"exit {EXIT_FAILURE_RATE} when more than this share of judgments failed (default 0)")
     _add_judge_options(jr, required=True)
     jr.set_defaults(func=_cmd_judge_run)
     jp = jsub.add_parser("pairwise", help="compare two runs item by item, both answer orders")
@@ -433,6 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
                                          "the key itself is never written anywhere")
     o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
+    o.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds per request attempt (default 120)")
+    o.add_argument("--retries", type=_non_negative_int,
+                   help="retries per request on 429/5xx/timeouts/dropped connections, with backoff (default 5)")
 
     m = sub.add_parser("merge", help="combine the shard runs of one run into a single run",
                        description="Check that the shard runs (made with --shard I/N) share model, tasks, data and N, "
@@ -482,6 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True)
     dv = dsub.add_parser("validate", help="check a dataset and list every problem with file, line and field")
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
+    _add_limit_options(dv)
     dv.set_defaults(func=_cmd_data_validate)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
                          description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
@@ -579,14 +680,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (ValueError, RuntimeError) as exc:
         from mella_bench.data import DataError
+        from mella_bench.redact import redact_text
 
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact_text(str(exc))}", file=sys.stderr)
         return 1 if isinstance(exc, DataError) else 2
     except Exception as exc:
         api = sys.modules.get("mella_bench.apiclient")  # imported lazily, only when an endpoint is used
         if api is not None and isinstance(exc, api.ApiError):
             # an endpoint that failed for good (wrong URL, model or key); the message is already scrubbed
-            print(f"error: judge endpoint: {exc}", file=sys.stderr)
+            from mella_bench.redact import redact_text
+
+            print(f"error: judge endpoint: {redact_text(str(exc))}", file=sys.stderr)
             return 3
         raise
 

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
 
 from mella_bench.langs import AXES, LANGUAGES
+from mella_bench.limits import DEFAULT_LIMITS, Limits
 
 DEMO_ROOT = Path(__file__).parent / "demo"
 """The demo set shipped inside the package (see README: it is a demo, not a benchmark)."""
@@ -42,6 +43,8 @@ class Item:
     """Free-form provenance (source, licence, ...); never used by metrics."""
     image_bytes: bytes | None = field(default=None, repr=False, compare=False)
     """Encoded image, when the source embeds it (Parquet, `datasets`)."""
+    over_limit: str | None = field(default=None, compare=False)
+    """Why this item exceeds an input limit (`mella_bench.limits`); such an item fails alone in a run."""
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form of the item (without embedded bytes)."""
@@ -65,6 +68,8 @@ class Problem:
     """1-based line (JSONL) or row (Parquet/datasets); None for whole-file problems."""
     field: str | None
     message: str
+    limit: str | None = None
+    """Name of the input limit exceeded; such an item is kept and fails alone in a run."""
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -128,24 +133,63 @@ def _image_path_problem(path: str) -> str | None:
     return None
 
 
-def _check_image(data: bytes) -> str | None:
+def _check_image(data: bytes, max_pixels: int = DEFAULT_LIMITS.max_image_pixels) -> tuple[str | None, str | None]:
+    """(why the bytes are not an image, why the image is over the pixel limit); both None when fine.
+
+    The size is read from the header before any decoding, with Pillow's own bomb check off (it would
+    raise, or print a raw warning, for sizes our limit already reports).
+    """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.verify()
-        return None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        return f"does not decode as an image ({type(exc).__name__}: {exc})"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                with Image.open(io.BytesIO(data)) as im:
+                    width, height = im.size
+                    if width * height > max_pixels:
+                        return None, (f"is {width}x{height} = {width * height:,} pixels, over the limit of "
+                                      f"{max_pixels:,} (max_image_pixels)")
+                    im.verify()
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+        return None, None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return f"does not decode as an image ({type(exc).__name__}: {exc})", None
+
+
+def _text_limits(rec: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
+    """(field, why) for every text of the record longer than max_reference_chars."""
+    out = []
+    cap = limits.max_reference_chars
+    for name in ("references", "keywords"):
+        values = rec.get(name)
+        if isinstance(values, list):
+            for i, v in enumerate(values):
+                if isinstance(v, str) and len(v) > cap:
+                    out.append((f"{name}[{i}]", f"is {len(v):,} characters, over the limit of {cap:,} "
+                                                "(max_reference_chars)"))
+    thin = rec.get("thin")
+    if isinstance(thin, str) and len(thin) > cap:
+        out.append(("thin", f"is {len(thin):,} characters, over the limit of {cap:,} (max_reference_chars)"))
+    return out
 
 
 def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
-                    problems: list[Problem]) -> Item | None:
-    """Check one raw record; append every problem found; return the Item when it is sound."""
+                    problems: list[Problem], limits: Limits = DEFAULT_LIMITS) -> Item | None:
+    """Check one raw record; append every problem found; return the Item when it is sound (an item
+    over an input limit is returned too, marked `over_limit`, and its problem carries the limit)."""
     start = len(problems)
+    over: list[Problem] = []
 
     def bad(fld: str | None, msg: str) -> None:
         problems.append(Problem(file, line, fld, msg))
+
+    def too_big(fld: str, msg: str) -> None:
+        over.append(Problem(file, line, fld, msg, limit=msg.rsplit("(", 1)[-1].rstrip(")")))
 
     if not isinstance(rec, dict):
         bad(None, f"expected a JSON object, got {type(rec).__name__}")
@@ -197,17 +241,25 @@ def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
             elif not path.is_file():
                 bad("image", f"file not found: {path}")
             else:
-                why = _check_image(path.read_bytes())
+                why, big = _check_image(path.read_bytes(), limits.max_image_pixels)
                 if why:
                     bad("image", f"'{image}' {why}")
+                if big:
+                    too_big("image", f"'{image}' {big}")
     else:
-        why = _check_image(image_bytes)
+        why, big = _check_image(image_bytes, limits.max_image_pixels)
         if why:
             bad("image", f"embedded image {why}")
+        if big:
+            too_big("image", f"embedded image {big}")
+    for fld, why in _text_limits(rec, limits):
+        too_big(fld, why)
     if len(problems) > start:
         return None
+    problems.extend(over)
     return Item(id=item_id, lang=lang, axis=axis, image=image, references=refs, keywords=kws or (),
-                thin=thin, meta=meta, image_bytes=image_bytes)
+                thin=thin, meta=meta, image_bytes=image_bytes,
+                over_limit="; ".join(f"{p.field}: {p.message}" for p in over) or None)
 
 
 def _check_unique(items: list[tuple[Item, int]], file: str, problems: list[Problem]) -> None:
@@ -223,12 +275,13 @@ def _check_unique(items: list[tuple[Item, int]], file: str, problems: list[Probl
 
 def _read_jsonl(path: Path, problems: list[Problem]) -> list[tuple[Any, int]]:
     records: list[tuple[Any, int]] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(str(path), None, None, f"is not UTF-8 ({exc})"))
-        return records
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(str(path), lineno, None, f"is not UTF-8 (byte {exc.start + 1} of the line: "
+                                                             f"{exc.reason}); save the file as UTF-8"))
+            continue
         if not line.strip():
             continue
         try:
@@ -321,28 +374,29 @@ def _load_hf_dataset(path: Path, problems: list[Problem]) -> list[tuple[Any, int
     return [(row, i) for i, row in enumerate(_rows_from_table(ds.data.table), start=1)]
 
 
-def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
-    """Load and check a dataset; return it (when sound) and every problem found."""
+def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset | None, list[Problem]]:
+    """Load and check a dataset; return it and every problem found. The dataset is None when any
+    problem is not a limit problem; items over a limit are kept, marked `over_limit`."""
     path = DEMO_ROOT if str(path) == "demo" else Path(path)
     problems: list[Problem] = []
     root, label, records = _load_records(path, problems)
     located: list[tuple[Item, int]] = []
     for rec, line in records:
-        item = _record_to_item(rec, label, line, root, problems)
+        item = _record_to_item(rec, label, line, root, problems, limits)
         if item is not None:
             located.append((item, line))
     _check_unique(located, label, problems)
     if not records and not problems:
         problems.append(Problem(label, None, None, "holds no items"))
-    if problems:
+    if any(p.limit is None for p in problems):
         return None, problems
     return Dataset(root=root, source="demo" if path == DEMO_ROOT else str(path),
                    items=tuple(it for it, _ in located)), problems
 
 
-def load(path: str | Path) -> Dataset:
-    """Load a dataset or raise `DataError` listing every problem."""
-    ds, problems = validate(path)
+def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Dataset:
+    """Load a dataset or raise `DataError` listing every problem (items over a limit are kept, marked)."""
+    ds, problems = validate(path, limits)
     if ds is None:
         raise DataError(problems)
     return ds

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from mella_bench.langs import AXES, LANG_CODES
 from mella_bench.metrics.registry import (PROFILES, get_metric, metric_aggregate, paper_metrics, primary_metric,
                                           sort_metrics)
+from mella_bench.plotlabels import alias_note, plot_aliases
 from mella_bench.render import (AXIS_TITLES, Table, decimals, fmt_n, fmt_value, lang_label, latex_table,
                                 markdown_table, new_figure)
 from mella_bench.runs import RunData, load_run, load_runs, model_label  # noqa: F401  (public here too)
@@ -363,19 +364,24 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
     labels = [r.label for r in runs]
     made: list[Path] = []
+    aliases = plot_aliases(labels)  # a Hangul/Thai label is drawn as M<i>, listed in leaderboard.md
     if plots:
+        shown = [replace(c, run=aliases.get(c.run, c.run)) for c in cells]
+        shown_labels = [aliases[label] for label in labels]
         with warnings.catch_warnings():
             # a missing glyph must fail loudly instead of rendering empty boxes
             warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
             for axis in AXES:
                 for metric in paper_metrics(axis):
                     if any(c.axis == axis and c.metric == metric for c in cells):
-                        made.append(bar_plot(cells, axis, metric, labels, out_dir / f"bars_{axis}_{_slug(metric)}.png"))
-            sc = scatter_plot(cells, labels, out_dir / "scatter_know_ling.png")
+                        made.append(bar_plot(shown, axis, metric, shown_labels,
+                                             out_dir / f"bars_{axis}_{_slug(metric)}.png"))
+            sc = scatter_plot(shown, shown_labels, out_dir / "scatter_know_ling.png")
             if sc:
                 made.append(sc)
     md, csv_path, tex = out_dir / "leaderboard.md", out_dir / "leaderboard.csv", out_dir / "leaderboard.tex"
-    md.write_text(render_markdown(runs, cells, comps, made, resamples), encoding="utf-8")
+    md.write_text(render_markdown(runs, cells, comps, made, resamples) + alias_note(aliases if plots else {}),
+                  encoding="utf-8")
     csv_path.write_text(cells_csv(cells), encoding="utf-8")
     tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
     if comps:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
@@ -20,17 +19,12 @@ FORMAT_VERSION = 1
 RUN_JSON, PREDICTIONS, SCORES, JUDGMENTS, SUMMARY = (
     "run.json", "predictions.jsonl", "scores.jsonl", "judgments.jsonl", "summary.json")
 
-_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization)", re.I)
-
 
 def redact(obj: Any) -> Any:
-    """Copy of a config with any secret-looking value replaced (keys never belong in files)."""
-    if isinstance(obj, dict):
-        return {k: ("<redacted>" if _SECRET_KEY.search(str(k)) and not str(k).endswith("_env") and v else redact(v))
-                for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [redact(v) for v in obj]
-    return obj
+    """Copy of a config safe to store (see `mella_bench.redact`: one redaction for every file and message)."""
+    from mella_bench.redact import redact as _redact_config
+
+    return _redact_config(obj)
 
 
 def write_json(path: Path, data: Any) -> None:

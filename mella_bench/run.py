@@ -2,7 +2,9 @@
 
 Each finished batch is appended (and fsync'd) to predictions.jsonl under a content key, so a killed
 run loses at most the batch in flight and a rerun skips what is done. Changing the prompt, the
-generation settings, the task or the model changes the key, so stale answers are never reused.
+generation settings, the task, the model or the item's content (image bytes, references) changes the
+key, so stale answers are never reused. The directory is locked while a command writes it and belongs
+to one model and one dataset (`mella_bench.rundir`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Any
 from tqdm import tqdm
 
 from mella_bench import __version__
-from mella_bench.backends import BackendSpec, Request, make_backend
+from mella_bench.backends import BackendSpec, Request, Result, make_backend
 from mella_bench.data import Dataset, Item, load, task_items_of
+from mella_bench.identity import item_identity
+from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  load_predictions, redact, write_json)
+from mella_bench.rundir import check_owner, merge_header, overwrite, run_lock
 from mella_bench.shard import shard_index
 from mella_bench.tasks import Task
 
@@ -45,11 +50,24 @@ class RunConfig:
     shard: tuple[int, int] | None = None
     """(index, count): run only the index-th of count deterministic parts."""
     extra: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
+    """Input bounds; an item over one fails alone (`mella_bench.limits`)."""
+    overwrite: bool = False
+    """Delete the directory's run files first instead of refusing another model or dataset."""
 
 
-def prediction_key(model_hash: str, task: Task, item: Item) -> str:
-    """Cache key of one prediction (SPEC §5): model + task hash + item + prompt + generation."""
-    blob = json.dumps([model_hash, task.hash, item.id, task.prompt, asdict(task.generation)],
+FAIL_FAST_ITEMS = 3
+"""When the first this-many items a command sends all fail with the same error, the run stops with it."""
+
+
+class RunStopped(RuntimeError):
+    """The first items all failed with one identical error: sending the rest would only repeat it."""
+
+
+def prediction_key(model_hash: str, task: Task, item: Item, identity: str | None = None) -> str:
+    """Cache key of one prediction: model + task hash + item content identity (image bytes,
+    references; `mella_bench.identity`) + prompt + generation. Metrics and rubrics are not in it."""
+    blob = json.dumps([model_hash, task.hash, item.id, identity, task.prompt, asdict(task.generation)],
                       ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -93,24 +111,39 @@ def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
 
 def _replay_fields(item: Item, neighbour: Item) -> dict[str, str]:
     """Texts the `reference` backend can replay; `shuffled` is the next item's reference (fluent, wrong image)."""
-    fields = {"references[0]": item.references[0], "shuffled": neighbour.references[0]}
+    fields = {"references[0]": item.references[0], "shuffled": neighbour.references[0],
+              "half": first_half(item.references[0])}
     if item.thin:
         fields["thin"] = item.thin
     return fields
 
 
-def _requests(task: Task, items: list[Item], all_items: list[Item], dataset: Dataset,
-              model_hash: str) -> list[Request]:
-    position = {it.id: i for i, it in enumerate(all_items)}
-    return [
-        Request(key=prediction_key(model_hash, task, it), item_id=it.id, task=task.name, axis=task.axis,
-                prompt=task.prompt, image=dataset.image_bytes(it), generation=task.generation,
-                reference_fields=_replay_fields(it, all_items[(position[it.id] + 1) % len(all_items)]))
-        for it in items
-    ]
+def first_half(text: str) -> str:
+    """The first half of a text: of its words, or of its characters when it has a single word (Thai)."""
+    words = text.split()
+    if len(words) > 1:
+        return " ".join(words[:(len(words) + 1) // 2])
+    return text[:(len(text) + 1) // 2]
 
 
-def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], datasets: dict[str, Dataset]) -> dict[str, Any]:
+def replay_table(tasks: list[Task], datasets: dict[str, Dataset], limit: int | None) -> dict[tuple[str, str], dict[str, str]]:
+    """(task, item id) → replayable texts, handed to the replay backend when it is built (and to no
+    other backend: gold answers never travel in a Request)."""
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    for task in tasks:
+        items = task_items(task, datasets[task.name], limit)
+        for i, it in enumerate(items):
+            table[(task.name, it.id)] = _replay_fields(it, items[(i + 1) % len(items)])
+    return table
+
+
+def _requests(task: Task, items: list[Item], dataset: Dataset, keys: dict[str, str]) -> list[Request]:
+    return [Request(key=keys[it.id], item_id=it.id, task=task.name, axis=task.axis, prompt=task.prompt,
+                    image=dataset.image_bytes(it), generation=task.generation) for it in items]
+
+
+def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], datasets: dict[str, Dataset],
+           data_hashes: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "status": "started",
@@ -118,7 +151,8 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
         "config": redact({
             "backend": asdict(config.backend), "tasks": list(config.tasks), "data": config.data,
             "limit": config.limit, "batch_size": config.batch_size, "seed": config.seed,
-            "shard": list(config.shard) if config.shard else None, **config.extra,
+            "shard": list(config.shard) if config.shard else None, "limits": config.limits.to_json(),
+            **config.extra,
         }),
         "command": redact(sys.argv),
         "versions": _versions(),
@@ -126,72 +160,141 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
         "seeds": {"run": config.seed},
         "model": {"fingerprint": fingerprint, "hash": fingerprint_hash(fingerprint)},
         "tasks": {t.name: {"hash": t.hash, "version": t.version, "lang": t.lang, "axis": t.axis,
-                           "data": datasets[t.name].source, "prompt": t.prompt,
+                           "data": datasets[t.name].source, "data_hash": (data_hashes or {}).get(t.name),
+                           "prompt": t.prompt,
                            "generation": asdict(t.generation), "metrics": list(t.metrics),
                            "rubrics": list(t.rubrics)} for t in tasks},
     }
 
 
-def _carry_over(path: Path, new: dict[str, Any]) -> dict[str, Any]:
-    """A rerun of the same model keeps what earlier commands recorded: the first creation time and
-    the judge settings (so cached judgments stay part of the run's scores)."""
-    if not path.is_file():
-        return new
-    old = json.loads(path.read_text(encoding="utf-8"))
-    if old.get("model", {}).get("hash") != new["model"]["hash"]:
-        return new
-    kept = {k: old[k] for k in ("judge",) if k in old}
-    return {**new, "created": old.get("created", new["created"]), **kept}
+def _over_answer_limit(res: Result, limits: Limits) -> Result:
+    """An answer longer than `max_answer_chars` is stored as a failure (never scored), with the reason."""
+    if res.status == "ok" and len(res.text) > limits.max_answer_chars:
+        return Result.failed(res.key, f"answer is {len(res.text):,} characters, over the limit of "
+                                      f"{limits.max_answer_chars:,} (max_answer_chars)")
+    return res
 
 
-def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
-    """Fill predictions.jsonl for every (task, item); return counts of ok / failed / reused."""
-    out_dir = config.output
+class _FailFast:
+    """Watches the first `n` items sent: all failed with one identical error → that error, else None."""
+
+    def __init__(self, n: int = FAIL_FAST_ITEMS):
+        self.n, self.errors, self.decided = n, [], False
+
+    def observe(self, results: list[Result]) -> str | None:
+        for res in results:
+            if self.decided:
+                return None
+            if res.status == "ok":
+                self.decided = True
+                return None
+            self.errors.append(res.error or "")
+            if len(self.errors) >= self.n:
+                self.decided = True
+                return self.errors[0] if len(set(self.errors)) == 1 else None
+        return None
+
+
+def _load_datasets(config: RunConfig, tasks: list[Task]) -> dict[str, Dataset]:
     datasets: dict[str, Dataset] = {}
     loaded: dict[str, Dataset] = {}
     for t in tasks:  # load and validate all data before any model is built
         src = config.data or t.data
         if src not in loaded:
-            loaded[src] = load(src)
+            loaded[src] = load(src, config.limits)
         datasets[t.name] = loaded[src]
-    backend = make_backend(config.backend)
+    return datasets
+
+
+def _identities(tasks: list[Task], datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """task → item id → item identity (every item of the task's language and axis), and task → data hash."""
+    per_task: dict[str, dict[str, str]] = {}
+    cache: dict[tuple[int, str], str] = {}
+    for t in tasks:
+        ds = datasets[t.name]
+        ids = {}
+        for it in task_items(t, ds, None):
+            k = (id(ds), it.id)
+            if k not in cache:
+                cache[k] = item_identity(ds, it)
+            ids[it.id] = cache[k]
+        per_task[t.name] = ids
+    hashes = {t: hashlib.sha256("\n".join(sorted(v.values())).encode()).hexdigest()[:16] for t, v in per_task.items()}
+    return per_task, hashes
+
+
+def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
+    """Fill predictions.jsonl for every (task, item); return counts of ok / failed / reused.
+
+    Raises RunDirBusy (another command writes the directory), RunDirConflict (it holds another
+    model's or dataset's run; nothing is changed) or RunStopped (the first items all failed alike).
+    """
+    out_dir = config.output
+    datasets = _load_datasets(config, tasks)
+    idents, data_hashes = _identities(tasks, datasets)
     counts = {"ok": 0, "error": 0, "reused": 0}
-    try:
-        fp = backend.fingerprint()
-        model_hash = fingerprint_hash(fp)
-        out_dir.mkdir(parents=True, exist_ok=True)  # only now: bad data or a bad model leaves no empty run dir
-        write_json(out_dir / RUN_JSON, _carry_over(out_dir / RUN_JSON, header(config, tasks, fp, datasets)))
-        done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
-        with JsonlWriter(out_dir / PREDICTIONS) as writer:
-            for task in tasks:
-                all_items = task_items(task, datasets[task.name], config.limit)
-                items = [it for it in all_items if in_shard(task, it, config.shard)]
-                by_key = {prediction_key(model_hash, task, it): it for it in items}
-                todo = [it for k, it in by_key.items() if k not in done]
-                counts["reused"] += len(items) - len(todo)
-                bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=task.name, unit="item",
-                           disable=not progress, file=sys.stderr, leave=True)
-                for start in range(0, len(todo), config.batch_size):
-                    batch = todo[start:start + config.batch_size]
-                    results = backend.generate(_requests(task, batch, all_items, datasets[task.name], model_hash))
-                    if len(results) != len(batch):
-                        raise RuntimeError(f"backend {backend.name} returned {len(results)} results for {len(batch)} requests")
-                    records = []
-                    for res in results:
-                        it = by_key[res.key]
-                        records.append(Prediction(
-                            key=res.key, task=task.name, task_hash=task.hash, model_hash=model_hash, item_id=it.id, lang=it.lang,
-                            axis=it.axis, status=res.status, text=res.text if res.status == "ok" else "",
-                            error=res.error, prompt_tokens=res.prompt_tokens,
-                            completion_tokens=res.completion_tokens).to_json())
-                        counts["ok" if res.status == "ok" else "error"] += 1
-                    writer.write(records)
-                    bar.update(len(batch))
-                bar.close()
-    finally:
-        backend.close()
-    hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
-    hdr["status"] = "generated" if counts["error"] == 0 else "generated_with_errors"
-    hdr["counts"] = counts
-    write_json(out_dir / RUN_JSON, hdr)
+    with run_lock(out_dir):
+        replay = replay_table(tasks, datasets, config.limit) if config.backend.name == "reference" else None
+        backend = make_backend(config.backend, replay=replay)
+        try:
+            fp = backend.fingerprint()
+            model_hash = fingerprint_hash(fp)
+            new = header(config, tasks, fp, datasets, data_hashes)
+            if config.overwrite:
+                overwrite(out_dir)
+            old = check_owner(out_dir, new)
+            write_json(out_dir / RUN_JSON, merge_header(old, new))
+            _generate_tasks(config, tasks, datasets, idents, backend, model_hash, counts, progress)
+        finally:
+            backend.close()
+        hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
+        hdr["status"] = "generated" if counts["error"] == 0 else "generated_with_errors"
+        hdr["counts"] = counts
+        write_json(out_dir / RUN_JSON, hdr)
     return counts
+
+
+def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Dataset],
+                    idents: dict[str, dict[str, str]], backend: Any, model_hash: str, counts: dict[str, int],
+                    progress: bool) -> None:
+    out_dir = config.output
+    done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
+    fail_fast = _FailFast()
+    with JsonlWriter(out_dir / PREDICTIONS) as writer:
+        for task in tasks:
+            items = [it for it in task_items(task, datasets[task.name], config.limit)
+                     if in_shard(task, it, config.shard)]
+            keys = {it.id: prediction_key(model_hash, task, it, idents[task.name][it.id]) for it in items}
+            by_key = {keys[it.id]: it for it in items}
+            todo = [it for it in items if keys[it.id] not in done]
+            counts["reused"] += len(items) - len(todo)
+            bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=task.name, unit="item",
+                       disable=not progress, file=sys.stderr, leave=True)
+            for start in range(0, len(todo), config.batch_size):
+                batch = todo[start:start + config.batch_size]
+                oversized = [Result.failed(keys[it.id], f"item over an input limit: {it.over_limit}")
+                             for it in batch if it.over_limit]
+                sendable = [it for it in batch if not it.over_limit]
+                results = backend.generate(_requests(task, sendable, datasets[task.name], keys)) if sendable else []
+                if len(results) != len(sendable):
+                    raise RuntimeError(f"backend {backend.name} returned {len(results)} results for {len(sendable)} requests")
+                results = [_over_answer_limit(r, config.limits) for r in results]
+                records = []
+                for res in oversized + results:
+                    it = by_key[res.key]
+                    records.append(Prediction(
+                        key=res.key, task=task.name, task_hash=task.hash, model_hash=model_hash, item_id=it.id,
+                        lang=it.lang, axis=it.axis, status=res.status, text=res.text if res.status == "ok" else "",
+                        error=res.error, prompt_tokens=res.prompt_tokens,
+                        completion_tokens=res.completion_tokens).to_json())
+                    counts["ok" if res.status == "ok" else "error"] += 1
+                writer.write(records)
+                bar.update(len(batch))
+                same = fail_fast.observe(results)
+                if same is not None:
+                    bar.close()
+                    raise RunStopped(
+                        f"stopped: the first {fail_fast.n} items sent all failed with the same error: {same}\n"
+                        "Nothing more was sent (it would fail the same way). Fix the cause (model, server, flags), "
+                        "then rerun the same command: finished items are kept, failed ones are retried.")
+            bar.close()

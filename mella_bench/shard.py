@@ -160,12 +160,16 @@ def _check_duplicates(shards: list[_Shard], preds: dict[int, list[Prediction]]) 
         raise MergeError(f"{len(dups)} item(s) predicted in two shards: {_listing(dups)}")
 
 
-def _prepare_output(output: Path, shard_paths: set[Path]) -> None:
+def _prepare_output(output: Path, shard_paths: set[Path], model_hash: str | None = None) -> None:
     if output.resolve() in shard_paths:
         raise MergeError(f"--output {output} is one of the shards; choose a new directory")
     if (output / RUN_JSON).exists():
-        if "merged_from" not in load_header(output):
+        old = load_header(output)
+        if "merged_from" not in old:
             raise MergeError(f"{output} already holds a run that is not a merge; choose another --output")
+        if model_hash is not None and old.get("model", {}).get("hash") != model_hash:
+            raise MergeError(f"{output} holds a merge of another model (fingerprint {old.get('model', {}).get('hash')}, "
+                             f"these shards: {model_hash}); choose another --output")
     output.mkdir(parents=True, exist_ok=True)
     # scores and summary described the previous merge; judgments.jsonl is a content-keyed cache and stays
     for derived in (SCORES, SUMMARY):
@@ -210,7 +214,7 @@ def merge(run_dirs: list[Path], output: Path, check_items: bool = True) -> Merge
         merged.sort(key=lambda p: (task_order.index(p.task), pos[(p.task, p.item_id)]))
     else:
         merged.sort(key=lambda p: (task_order.index(p.task), p.item_id))
-    _prepare_output(output, {s.path.resolve() for s in shards})
+    _prepare_output(output, {s.path.resolve() for s in shards}, shards[0].header["model"]["hash"])
     _write_predictions(output / PREDICTIONS, merged)
     n_err = sum(p.status != "ok" for p in merged)
     header = dict(shards[0].header)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
@@ -107,13 +108,24 @@ def load_config(path: Path) -> TablesConfig:
         axis = _need(t, "axis", where)
         if axis not in AXIS_TITLES:
             raise ConfigError(f"{where}.axis: expected one of {', '.join(AXIS_TITLES)}, got '{axis}'")
-        tables.append(TableSpec(_need(t, "id", where), _need(t, "title", where), axis,
+        tables.append(TableSpec(_table_id(_need(t, "id", where), where), _need(t, "title", where), axis,
                                 tuple(_need(t, "metrics", where, list))))
     published: tuple[Published, ...] = ()
     if raw.get("published"):
         published = load_published(root / str(raw["published"]))
     return TablesConfig(path, root / str(raw.get("output", "tables")), tuple(backbones), tuple(tables), published,
                         int(raw.get("digits", 2)), int(raw.get("resamples", RESAMPLES)))
+
+
+_TABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def _table_id(value: str, where: str) -> str:
+    """A table id names files in the output folder: a plain name, never a path (`../../x` escaped it)."""
+    if not _TABLE_ID.fullmatch(value):
+        raise ConfigError(f"{where}.id: '{value}' must be a plain name of letters, digits, '_' and '-' "
+                          "(it names <output>/<id>.md/.tex/.csv; no '/', '.' or '..')")
+    return value
 
 
 def load_published(path: Path) -> tuple[Published, ...]:

@@ -1,7 +1,8 @@
 """Task definitions: flat YAML files in `tasks/`, resolved, validated and content-hashed.
 
 A task's hash covers everything that changes what a model is asked (prompt, generation
-settings, data source, version); it is part of every prediction's cache key.
+settings, data source, version); it is part of every prediction's cache key. Scoring-only settings
+(metrics, rubrics) are not in it: adding a metric re-scores the cached answers, it never regenerates them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class GenerationConfig:
     stop: tuple[str, ...] = ()
 
 
+_NOT_HASHED = frozenset({"source", "description", "metrics", "rubrics"})
+"""Fields that do not change what the model is asked."""
+
+
 @dataclass(frozen=True)
 class Task:
     """A resolved task: one language, one axis, one frozen prompt."""
@@ -53,8 +58,8 @@ class Task:
 
     @property
     def hash(self) -> str:
-        """Content hash of everything that changes the model's input (12 hex chars)."""
-        payload = {k: v for k, v in asdict(self).items() if k not in {"source", "description"}}
+        """Content hash of everything that changes the model's input (12 hex chars); not metrics or rubrics."""
+        payload = {k: v for k, v in asdict(self).items() if k not in _NOT_HASHED}
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 

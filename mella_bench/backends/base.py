@@ -15,7 +15,8 @@ ResultStatus = Literal["ok", "error"]
 
 @dataclass(frozen=True)
 class Request:
-    """One image + instruction to answer."""
+    """One image + instruction to answer. It never carries gold answers: only the replay backend gets
+    them, once, when it is built (`make_backend(spec, replay=...)`)."""
 
     key: str
     """Cache key of the prediction this request produces (unique within a call)."""
@@ -27,8 +28,6 @@ class Request:
     image: bytes = field(repr=False)
     """Encoded image (PNG/JPEG bytes); backends decode it as they need."""
     generation: GenerationConfig = field(default_factory=GenerationConfig)
-    reference_fields: dict[str, str] = field(default_factory=dict, repr=False)
-    """Item fields a replay backend may answer with (`references[0]`, `thin`, `shuffled`); models never see them."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ raises (an out-of-memory error, say) is retried item by item.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import sys
 from collections import defaultdict
@@ -66,10 +65,9 @@ class _Prepared:
 
 
 def _decode_image(data: bytes) -> Any:
-    from PIL import Image
+    from mella_bench.images import decode_rgb
 
-    with Image.open(io.BytesIO(data)) as img:
-        return img.convert("RGB")
+    return decode_rgb(data)
 
 
 def _is_oom(exc: BaseException) -> bool:

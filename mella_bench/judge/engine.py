@@ -183,7 +183,7 @@ class Judge:
                 if use_schema and self.config.structured == "auto" and _refuses_schema(err):
                     if self._schema_on:
                         self._schema_on = False
-                        print(f"judge: {self.config.endpoint.base_url} refuses json_schema response_format; "
+                        print(f"judge: {self.config.endpoint.public_url} refuses json_schema response_format; "
                               "falling back to JSON-only prompting (every answer is still validated)", file=sys.stderr)
                     continue
                 raise

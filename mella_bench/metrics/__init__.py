@@ -13,7 +13,7 @@ from typing import Sequence
 
 from mella_bench.metrics.registry import METRICS, REGISTRY, Metric, get_metric, paper_metrics, sort_metrics
 
-__all__ = ["aggregate", "get_metric", "paper_metrics", "profiles", "rescore", "score_run", "sort_metrics", "Metric",
+__all__ = ["aggregate", "get_metric", "paper_metrics", "profiles", "rescore", "rescore_with_signatures", "score_run", "sort_metrics", "Metric",
            "METRICS", "REGISTRY"]
 
 
@@ -31,7 +31,7 @@ def profiles(metric: str, axis: str) -> list[str]:
 
 
 def __getattr__(name: str):  # lazy: `score_run`/`rescore` pull in data loading
-    if name in ("score_run", "rescore"):
+    if name in ("score_run", "rescore", "rescore_with_signatures"):
         from mella_bench.metrics import score
 
         return getattr(score, name)

@@ -218,6 +218,15 @@ class MeteorPool:
             proc.close()
         self._procs.clear()
 
+    def discard(self, lang: str) -> None:
+        """Stop the language's JVM after a failure (it may be dead or out of memory); the next use starts a new one."""
+        proc = self._procs.pop(SETTINGS[lang], None)
+        if proc is not None:
+            try:
+                proc.close()
+            except Exception:  # noqa: BLE001 - a dead JVM may fail to close; it is gone either way
+                pass
+
     def __enter__(self) -> "MeteorPool":
         return self
 

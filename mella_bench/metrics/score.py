@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 from mella_bench.data import Dataset, Item, load
 import numpy as np
 
+from mella_bench.limits import Limits
 from mella_bench.metrics.base import Corpus, MetricResult
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
@@ -96,12 +97,13 @@ RowSource = Callable[[ScoringContext], Iterable[MetricRows]]
 def load_context(run_dir: Path) -> ScoringContext:
     header = load_header(run_dir)
     preds = current_predictions(run_dir, header)
+    limits = Limits.from_json(header.get("config", {}).get("limits"))
     loaded: dict[str, Dataset] = {}
     tasks = []
     for name, info in header["tasks"].items():
         src = str(info["data"])
         if src not in loaded:
-            loaded[src] = load(src)
+            loaded[src] = load(src, limits)
         items = tuple(it for it in loaded[src].items if it.lang == info["lang"] and it.axis == info["axis"])
         tasks.append(TaskData(name=name, lang=info["lang"], axis=info["axis"], metrics=tuple(info["metrics"]),
                               rubrics=tuple(info.get("rubrics", ())), items=items, predictions=preds[name]))
@@ -139,8 +141,9 @@ class AutomaticMetrics:
 
     def _task(self, task: TaskData, pool: MeteorPool) -> Iterable[MetricRows]:
         by_id = {it.id: it for it in task.items}
-        known = [p for p in task.predictions.values() if p.item_id in by_id]
+        known = [p for p in task.predictions.values() if p.item_id in by_id and not by_id[p.item_id].over_limit]
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
+        oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
         order = {it.id: i for i, it in enumerate(task.items)}
         ok = sorted((p for p in known if p.status == "ok"), key=lambda p: order[p.item_id])
         failed = sorted((p for p in known if p.status != "ok"), key=lambda p: order[p.item_id])
@@ -157,10 +160,21 @@ class AutomaticMetrics:
                 yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, f"not computed: {exc}")),
                                  {"unavailable": "java"})
                 continue
+            except Exception as exc:  # noqa: BLE001 - one task's metric failure (a JVM out of memory) stays in that task
+                if metric == "meteor":
+                    pool.discard(task.lang)
+                why = f"{metric} failed on task {task.name}: {type(exc).__name__}: {str(exc)[:300]}"
+                print(f"warning: {why}; its rows are marked failed, the other tasks and metrics are scored",
+                      file=sys.stderr)
+                yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, why)),
+                                 {"error": type(exc).__name__})
+                continue
             rows = _metric_rows(task, result, ok, failed)
-            if unknown:
-                rows = MetricRows(rows.task, rows.metric, rows.rows + tuple(_failed_rows(
-                    task, metric, unknown, "item id not in the task's dataset")), rows.signature_fields, rows.details)
+            extra = _failed_rows(task, metric, unknown, "item id not in the task's dataset") + [
+                row for p in oversized
+                for row in _failed_rows(task, metric, [p], f"item over an input limit: {by_id[p.item_id].over_limit}")]
+            if extra:
+                rows = MetricRows(rows.task, rows.metric, rows.rows + tuple(extra), rows.signature_fields, rows.details)
             yield rows
 
 
@@ -273,6 +287,13 @@ def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Resco
 def rescore(run_dir: str | Path, metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """scores.jsonl rows re-derived from predictions.jsonl, writing nothing."""
     return list(rescored(run_dir, metrics).rows)
+
+
+def rescore_with_signatures(run_dir: str | Path, metrics: Sequence[str] | None = None
+                            ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """(score rows, (task, metric) → signature) re-derived from predictions.jsonl, writing nothing."""
+    fresh = rescored(run_dir, metrics)
+    return list(fresh.rows), dict(fresh.signatures)
 
 
 # ---------------------------------------------------------------- display

