@@ -91,6 +91,8 @@ class Dataset:
     source: str
     """What was loaded (path or `demo`), for run.json."""
     items: tuple[Item, ...]
+    warnings: tuple[Problem, ...] = ()
+    """Things worth a look that do not stop loading (e.g. a keyword found in none of its references)."""
 
     def image_bytes(self, item: Item) -> bytes:
         """The encoded image of an item (validated to lie inside `root`)."""
@@ -337,7 +339,15 @@ def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     if problems:
         return None, problems
     return Dataset(root=root, source="demo" if path == DEMO_ROOT else str(path),
-                   items=tuple(it for it, _ in located)), problems
+                   items=tuple(it for it, _ in located), warnings=_keyword_warnings(located, label)), problems
+
+
+def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Problem, ...]:
+    from mella_bench.keyword_audit import keyword_warnings  # lazy: pulls in the morphology libraries
+
+    return tuple(Problem(label, line, "keywords", msg)
+                 for item, line in located if item.axis == "know" and item.keywords
+                 for _, msg in keyword_warnings(item.lang, item.keywords, item.references))
 
 
 def load(path: str | Path) -> Dataset:
