@@ -3,7 +3,8 @@
 Each language has at least 25 positives (the keyword occurs inflected, with clitics or particles,
 or in a variant spelling; Serbian in both scripts) and 15 negatives (a sentence that shares letters
 with the keyword but does not contain it: hu tó/autó, ar مكة/سمكة, ko 절/계절, th วัด/วัดผล ...).
-The sentences were written before the matcher was tuned. Recall = share of positives found;
+The first batch was written before the matcher was built; a second batch ("why": "second batch ...")
+after it, and was not tuned on. Recall = share of positives found;
 false-positive rate = share of negatives found. The per-language table in docs/metrics-keywords.md
 must be the one computed here (`python -m tests.metrics.test_keyword_labelled` prints it).
 """
