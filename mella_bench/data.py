@@ -323,8 +323,12 @@ def _load_hf_dataset(path: Path, problems: list[Problem]) -> list[tuple[Any, int
     return [(row, i) for i, row in enumerate(_rows_from_table(ds.data.table), start=1)]
 
 
-def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
-    """Load and check a dataset; return it (when sound) and every problem found."""
+def validate(path: str | Path, *, keyword_checks: bool = True) -> tuple[Dataset | None, list[Problem]]:
+    """Load and check a dataset; return it (when sound) and every problem found.
+
+    `keyword_checks` adds `Dataset.warnings` about `know` keywords (keyword_audit.py); they load the
+    morphology libraries of every language present, so `load` (used by run/score) skips them.
+    """
     path = DEMO_ROOT if str(path) == "demo" else Path(path)
     problems: list[Problem] = []
     root, label, records = _load_records(path, problems)
@@ -339,7 +343,8 @@ def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     if problems:
         return None, problems
     return Dataset(root=root, source="demo" if path == DEMO_ROOT else str(path),
-                   items=tuple(it for it, _ in located), warnings=_keyword_warnings(located, label)), problems
+                   items=tuple(it for it, _ in located),
+                   warnings=_keyword_warnings(located, label) if keyword_checks else ()), problems
 
 
 def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Problem, ...]:
@@ -352,7 +357,7 @@ def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Prob
 
 def load(path: str | Path) -> Dataset:
     """Load a dataset or raise `DataError` listing every problem."""
-    ds, problems = validate(path)
+    ds, problems = validate(path, keyword_checks=False)
     if ds is None:
         raise DataError(problems)
     return ds
