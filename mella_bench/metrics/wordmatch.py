@@ -113,8 +113,14 @@ def _stemmer(algorithm: str, prepare: Callable[[str], str] = lambda w: w) -> Cal
 
 # Hungarian: the last syllable's vowel lengthens or shortens under suffixes (madár/madarak,
 # kenyér/kenyeret, víz/vizet), and a closed class of nouns has a v-stem (ló/lovak, tó/tavon,
-# kő/kövön). Stems are compared with long vowels shortened and the v-stem mapped to the noun.
+# kő/kövön). Stems are compared with the long vowel of a consonant-final last syllable shortened
+# (a word-final long vowel does not alternate: tó must not become "to") and the v-stem mapped to the noun.
 _HU_SHORT = str.maketrans("áéíóőúű", "aeioöuü")
+_HU_LAST_LONG = regex.compile(r"([áéíóőúű])([^aáeéiíoóöőuúüű]+)$")
+
+
+def _hu_shorten(stem: str) -> str:
+    return _HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)
 _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv": "mű", "szav": "szó", "hav": "hó",
                "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű", "rüh": "rüh"}
 
@@ -122,9 +128,9 @@ _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv":
 @functools.lru_cache(maxsize=200_000)
 def _hu_stems(word: str) -> frozenset[str]:
     stem = _snowball("hungarian").stemWord(word)
-    out = {stem.translate(_HU_SHORT)}
+    out = {_hu_shorten(stem)}
     if stem in _HU_V_STEMS:
-        out.add(_HU_V_STEMS[stem].translate(_HU_SHORT))
+        out.add(_HU_V_STEMS[stem])
     return frozenset(out)
 
 
@@ -181,7 +187,7 @@ MORPHOLOGY: dict[str, Morphology] = {
     # Hungarian: simplemma lemmas (tavon → tó) or Snowball Hungarian stems with vowel length and
     # v-stems normalised (see _hu_stems).
     "hu": Morphology(functools.partial(_simplemma, lang="hu"), _hu_stems,
-                     ("simplemma", "snowballstemmer"), "lemma|stem+length+v-stem"),
+                     ("simplemma", "snowballstemmer"), "lemma|stem+last-vowel-length+v-stem"),
     # Serbian (folded to Latin first): simplemma `hbs` lemmas (ruci → ruka) or Snowball Serbian stems.
     "sr": Morphology(functools.partial(_simplemma, lang="hbs"), _stemmer("serbian"),
                      ("simplemma", "snowballstemmer"), "lemma|stem"),
