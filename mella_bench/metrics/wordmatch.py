@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Sequence
 
 import regex
 
+from mella_bench.metrics.orthography import arabic_fold
 from mella_bench.metrics.tokenize import get_tokenizer
 
 # letters, marks, digits and invisible format characters (removed later) make words; the Thai
@@ -122,7 +123,7 @@ _HU_LAST_LONG = regex.compile(r"([áéíóőúű])([^aáeéiíoóöőuúüű]+)$
 def _hu_shorten(stem: str) -> str:
     return _HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)
 _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv": "mű", "szav": "szó", "hav": "hó",
-               "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű", "rüh": "rüh"}
+               "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű"}
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -164,8 +165,6 @@ def _ar_keyword_core(word: str) -> str:
 @functools.lru_cache(maxsize=200_000)
 def _ar_stems(word: str) -> frozenset[str]:
     """Snowball Arabic stems of every proclitic reading; final ه/ي also read as ة/ى for the stemmer."""
-    from mella_bench.metrics.orthography import arabic_fold
-
     out = set()
     for core in arabic_cores(word):
         variants = {core}
@@ -331,9 +330,14 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
                 break
 
 
+@functools.lru_cache(maxsize=100_000)
+def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
+    return tuple(split_words(lang, keyword))
+
+
 def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool) -> KeywordMatch:
     """Where `keyword` occurs among already split answer words."""
-    kw_words = split_words(lang, keyword)
+    kw_words = _keyword_words(lang, keyword)
     if not kw_words:
         return KeywordMatch(keyword, False, ())
     if lang in SPACELESS:
@@ -359,7 +363,7 @@ def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant:
 
 def usable(lang: str, keyword: str) -> bool:
     """A keyword with at least one word (pure punctuation is not a keyword)."""
-    return bool(split_words(lang, keyword))
+    return bool(_keyword_words(lang, keyword))
 
 
 def segmenter_signature(lang: str) -> str:
