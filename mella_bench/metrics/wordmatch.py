@@ -162,6 +162,11 @@ def _ar_keyword_core(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) - 2 >= _AR_MIN_CORE else word
 
 
+# ta marbuta is written ت before a suffix (نافورة → نافورتين, مكتبة → مكتبتنا); the Snowball stemmer
+# strips the suffix but keeps the ت, so the ة reading is tried too.
+_AR_T_SUFFIXES = ("تين", "تان", "تها", "تهم", "تنا", "تكم", "ته", "تك", "تي")
+
+
 @functools.lru_cache(maxsize=200_000)
 def _ar_stems(word: str) -> frozenset[str]:
     """Snowball Arabic stems of every proclitic reading; final ه/ي also read as ة/ى for the stemmer."""
@@ -172,6 +177,9 @@ def _ar_stems(word: str) -> frozenset[str]:
             variants.add(core[:-1] + "ة")
         if core.endswith("ي"):
             variants.add(core[:-1] + "ى")
+        for suffix in _AR_T_SUFFIXES:
+            if core.endswith(suffix) and len(core) - len(suffix) >= _AR_MIN_CORE:
+                variants.add(core[:-len(suffix)] + "ة")
         out.update(arabic_fold(_snowball("arabic").stemWord(v)) for v in variants)
     return frozenset(s for s in out if len(s) >= _AR_MIN_CORE)
 
@@ -197,6 +205,8 @@ MORPHOLOGY: dict[str, Morphology] = {
 
 def morphology_signature(lang: str) -> dict[str, str]:
     """`morph` (libraries with versions) and `rule` for the tolerant match of `lang`."""
+    if lang == "th":
+        return {"morph": f"pythainlp{_version('pythainlp')}-dict+tnc", "rule": f"compound-split(tnc>={THAI_MIN_FREQ})"}
     m = MORPHOLOGY.get(lang)
     if m is None:
         return {"morph": "none", "rule": "exact"}
