@@ -2,7 +2,8 @@
 
 One generic `Tokenizer`, parameterised by the `RULES` table: languages are data, not classes.
 
-Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr, keyword matching):
+Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr; keyword matching normalises each word with
+steps 1–3, see wordmatch.py):
 1. NFC, casefold, NFC again (casefold can decompose, e.g. `İ`).
 2. Invisible format characters (category Cf: bidi marks, soft hyphen, ZWJ/ZWNJ, BOM) are removed;
    the zero-width space U+200B, a word separator in Thai text, becomes a space.
@@ -189,7 +190,7 @@ class Tokenizer:
         return text
 
     def surface(self, text: str) -> str:
-        """Normalised text with punctuation turned into spaces and spaces collapsed (keyword matching)."""
+        """Normalised text with punctuation turned into spaces and spaces collapsed."""
         return " ".join(_TOKEN.findall(self.normalize(text)))
 
 
