@@ -42,9 +42,12 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
                   "(--max-image-pixels, --max-reference-chars).", file=sys.stderr)
         return 1
     assert ds is not None
+    for w in ds.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     counts = Counter((it.lang, it.axis) for it in ds.items)
     print(json.dumps({"path": ds.source, "items": len(ds.items),
-                      "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())}},
+                      "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())},
+                      "warnings": len(ds.warnings)},
                      ensure_ascii=False, indent=2))
     return 0
 

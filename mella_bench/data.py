@@ -96,6 +96,8 @@ class Dataset:
     source: str
     """What was loaded (path or `demo`), for run.json."""
     items: tuple[Item, ...]
+    warnings: tuple[Problem, ...] = ()
+    """Things worth a look that do not stop loading (e.g. a keyword found in none of its references)."""
 
     def image_bytes(self, item: Item) -> bytes:
         """The encoded image of an item (validated to lie inside `root`)."""
@@ -374,9 +376,14 @@ def _load_hf_dataset(path: Path, problems: list[Problem]) -> list[tuple[Any, int
     return [(row, i) for i, row in enumerate(_rows_from_table(ds.data.table), start=1)]
 
 
-def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset | None, list[Problem]]:
+def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
+             keyword_checks: bool = True) -> tuple[Dataset | None, list[Problem]]:
     """Load and check a dataset; return it and every problem found. The dataset is None when any
-    problem is not a limit problem; items over a limit are kept, marked `over_limit`."""
+    problem is not a limit problem; items over a limit are kept, marked `over_limit`.
+
+    `keyword_checks` adds `Dataset.warnings` about `know` keywords (keyword_audit.py); they load the
+    morphology libraries of every language present, so `load` (used by run/score) skips them.
+    """
     path = DEMO_ROOT if str(path) == "demo" else Path(path)
     problems: list[Problem] = []
     root, label, records = _load_records(path, problems)
@@ -391,12 +398,21 @@ def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset
     if any(p.limit is None for p in problems):
         return None, problems
     return Dataset(root=root, source="demo" if path == DEMO_ROOT else str(path),
-                   items=tuple(it for it, _ in located)), problems
+                   items=tuple(it for it, _ in located),
+                   warnings=_keyword_warnings(located, label) if keyword_checks else ()), problems
+
+
+def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Problem, ...]:
+    from mella_bench.keyword_audit import keyword_warnings  # lazy: pulls in the morphology libraries
+
+    return tuple(Problem(label, line, "keywords", msg)
+                 for item, line in located if item.axis == "know" and item.keywords
+                 for _, msg in keyword_warnings(item.lang, item.keywords, item.references))
 
 
 def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     """Load a dataset or raise `DataError` listing every problem (items over a limit are kept, marked)."""
-    ds, problems = validate(path, limits)
+    ds, problems = validate(path, limits, keyword_checks=False)
     if ds is None:
         raise DataError(problems)
     return ds

@@ -2,14 +2,16 @@
 
 One generic `Tokenizer`, parameterised by the `RULES` table: languages are data, not classes.
 
-Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr, keyword matching):
+Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr; keyword matching normalises each word with
+steps 1–3, see wordmatch.py):
 1. NFC, casefold, NFC again (casefold can decompose, e.g. `İ`).
 2. Invisible format characters (category Cf: bidi marks, soft hyphen, ZWJ/ZWNJ, BOM) are removed;
    the zero-width space U+200B, a word separator in Thai text, becomes a space.
-3. The language's character fold (`RULES[lang].fold`): Serbian Cyrillic → Latin (lossless: љ→lj,
-   њ→nj, џ→dž, ђ→đ, ћ→ć ...; the Latin digraph ligatures ǉ ǌ ǆ are spelled out), Russian ё → е
-   (writers use both), Arabic tatweel and short-vowel marks (harakat U+064B–U+0652) removed
-   (optional in written Arabic, so their presence must not decide a match).
+3. The language's fold (`RULES[lang].fold`, then `RULES[lang].spelling`): Serbian Cyrillic → Latin
+   (lossless: љ→lj, њ→nj, џ→dž, ђ→đ, ћ→ć ...; the Latin digraph ligatures ǉ ǌ ǆ are spelled out),
+   Russian ё → е (writers use both), Arabic harakat/tatweel removed and alef/hamza, ى/ي, ة/ه
+   unified, Vietnamese tone placement and i/y spelling unified (`orthography.py`: variant spellings
+   of one word must not decide a match).
 4. Punctuation (Unicode categories P*) is dropped, except `.,:` between digits (`2.5`, `10:30`);
    symbols (S*: `%`, `€`, `°`, emoji) become tokens of their own; whitespace separates tokens.
 5. Languages without spaces between words (Thai) segment each remaining chunk with pythainlp
@@ -18,8 +20,8 @@ Pipeline for metric tokens (BLEU, ROUGE-L, METEOR, CIDEr, keyword matching):
 Korean stays at the eojeol (space-separated) level and Vietnamese at the syllable level: both are
 whitespace splits, which step 4 already is.
 
-chrF++ gets its own, lighter view (`chrf_text`): NFC, format characters removed and the Serbian
-script fold only (case and
+chrF++ gets its own, lighter view (`chrf_text`): NFC, format characters removed, the Serbian
+case-correct script fold (ЉУБАВ → LJUBAV) and the Arabic/Vietnamese spelling folds only (case and
 punctuation are chrF's business, so plain text scores exactly as sacrebleu's chrF++), plus word
 segmentation for Thai, whose words chrF++'s word n-grams could not otherwise see.
 """
@@ -30,39 +32,17 @@ import functools
 import importlib.metadata
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 import regex
 
 from mella_bench.langs import LANGUAGES
+from mella_bench.metrics.orthography import SERBIAN_TO_LATIN, arabic_fold, serbian_to_latin, vietnamese_fold
 
 Segmenter = Literal["whitespace", "thai-newmm"]
 
 # ---------------------------------------------------------------- character folds (data)
 
-_SR_CYR_TO_LAT_LOWER: dict[str, str] = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž", "з": "z",
-    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f", "х": "h", "ц": "c",
-    "ч": "č", "џ": "dž", "ш": "š",
-}
-_SR_LIGATURES: dict[str, str] = {  # Latin digraph code points U+01C4–U+01CC
-    "Ǆ": "DŽ", "ǅ": "Dž", "ǆ": "dž", "Ǉ": "LJ", "ǈ": "Lj", "ǉ": "lj", "Ǌ": "NJ", "ǋ": "Nj", "ǌ": "nj",
-}
-
-
-def _serbian_fold() -> dict[str, str]:
-    """Case-preserving Cyrillic → Latin map (Љ → Lj, the usual spelling at a word start)."""
-    out = dict(_SR_CYR_TO_LAT_LOWER)
-    for cyr, lat in _SR_CYR_TO_LAT_LOWER.items():
-        out[cyr.upper()] = lat[0].upper() + lat[1:]
-    out.update(_SR_LIGATURES)
-    return out
-
-
-SERBIAN_TO_LATIN: Mapping[str, str] = _serbian_fold()
-_ARABIC_MARKS = {chr(c): "" for c in range(0x064B, 0x0653)}
-_ARABIC_TATWEEL = {"\u0640": ""}
 
 
 @dataclass(frozen=True)
@@ -78,6 +58,9 @@ class TextRules:
     """Names the fold in the tokenizer name (`lat`, `yo`, `dediac`); empty when there is none."""
     script_fold: Mapping[str, str] = field(default_factory=dict)
     """Case-preserving script fold applied to chrF++ text as well (Serbian only)."""
+    spelling: Callable[[str], str] | None = None
+    """Variant-spelling fold (Arabic, Vietnamese), applied to metric tokens and chrF++ text alike."""
+    spelling_name: str = ""
 
 
 _SEGMENTATION_RULES: dict[str, tuple[Segmenter, str]] = {
@@ -92,7 +75,11 @@ _FOLDS: dict[str, tuple[Mapping[str, str], str, Mapping[str, str]]] = {
     # lang → (fold after casefold, fold name, case-preserving script fold for chrF++)
     "sr": (SERBIAN_TO_LATIN, "lat", SERBIAN_TO_LATIN),
     "ru": ({"ё": "е"}, "yo", {}),
-    "ar": ({**_ARABIC_MARKS, **_ARABIC_TATWEEL}, "dediac", {}),
+}
+_SPELLING: dict[str, tuple[Callable[[str], str], str]] = {
+    # lang → (spelling fold, its name in tokenizer names)
+    "ar": (arabic_fold, "arnorm"),
+    "vi": (vietnamese_fold, "vinorm"),
 }
 
 
@@ -101,7 +88,9 @@ def _build_rules() -> dict[str, TextRules]:
     for code, lang in LANGUAGES.items():
         segmenter, label = _SEGMENTATION_RULES[lang.segmentation]
         fold, fold_name, script_fold = _FOLDS.get(code, ({}, "", {}))
-        rules[code] = TextRules(segmenter, label, fold, fold_name, script_fold)
+        spelling, spelling_name = _SPELLING.get(code, (None, ""))
+        rules[code] = TextRules(segmenter, label, fold, fold_name or spelling_name, script_fold, spelling,
+                                spelling_name)
     return rules
 
 
@@ -154,6 +143,7 @@ class Tokenizer:
     def chrf_name(self) -> str:
         """Short id of the chrF++ text view (`tok:` in the chrF++ signature)."""
         fold = "+lat" if self.rules.script_fold else ""
+        fold += f"+{self.rules.spelling_name}" if self.rules.spelling_name else ""
         lib = f"+newmm-pythainlp{_pythainlp_version()}" if self._segment_thai else ""
         return f"mella-{self.lang}-nfc{fold}{lib}"
 
@@ -171,7 +161,8 @@ class Tokenizer:
         """NFC, casefold, format characters removed, the language's fold: what keywords match against."""
         text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
         text = _FORMAT_CHARS.sub("", text)
-        return text.translate(self._fold) if self._fold else text
+        text = text.translate(self._fold) if self._fold else text
+        return self.rules.spelling(text) if self.rules.spelling else text
 
     def tokenize(self, text: str) -> list[str]:
         """Metric tokens of `text` (see the module docstring for the rules)."""
@@ -191,13 +182,15 @@ class Tokenizer:
         """Text for chrF++: NFC + script fold; Thai word-segmented (case and punctuation kept)."""
         text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFC", text)).replace("\u200b", " ")
         if self._script_fold:
-            text = text.translate(self._script_fold)
+            text = serbian_to_latin(text)
+        if self.rules.spelling:
+            text = self.rules.spelling(text)
         if self._segment_thai is not None:
             text = " ".join(w for w in self._segment_thai(text) if w.strip())
         return text
 
     def surface(self, text: str) -> str:
-        """Normalised text with punctuation turned into spaces and spaces collapsed (keyword matching)."""
+        """Normalised text with punctuation turned into spaces and spaces collapsed."""
         return " ".join(_TOKEN.findall(self.normalize(text)))
 
 

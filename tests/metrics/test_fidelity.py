@@ -57,3 +57,59 @@ def test_signature_names_detector_and_version():
     sig = run("sr", (SENTENCES["sr"][0],)).signature
     assert f"detector:py3langid{importlib.metadata.version('py3langid')}" in sig
     assert "accept:bs+hr+sh+sr" in sig
+
+
+# ---------------------------------------------------------------- labelled sets (tests/metrics/data)
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_DATA = Path(__file__).parent / "data"
+REAL = [json.loads(line) for line in (_DATA / "fidelity_sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+SHORT_ENGLISH = [line.strip() for line in (_DATA / "fidelity_english_short.txt").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+
+
+def test_no_short_english_answer_is_accepted_as_arabic():
+    assert run("ar", tuple(SHORT_ENGLISH)).values == (0.0,) * len(SHORT_ENGLISH)
+
+
+@pytest.mark.parametrize("lang", ["ko", "ru", "th", "sr"])
+def test_no_short_english_answer_is_accepted_in_non_latin_tasks(lang):
+    accepted = [e for e, v in zip(SHORT_ENGLISH, run(lang, tuple(SHORT_ENGLISH)).values) if v]
+    if lang == "sr":  # Serbian is also written in Latin: only the detector can refuse these
+        assert len(accepted) <= 2, accepted
+    else:
+        assert accepted == []
+
+
+def test_at_least_99_percent_of_real_sentences_are_accepted_in_their_language():
+    by_lang: dict[str, list[str]] = {}
+    for rec in REAL:
+        by_lang.setdefault(rec["lang"], []).append(rec["text"])
+    assert set(by_lang) == set(LANG_CODES)
+    rejected = []
+    for lang, texts in by_lang.items():
+        result = run(lang, tuple(texts))
+        rejected += [(lang, t, n) for t, v, n in zip(texts, result.values, result.notes) if v == 0.0]
+    assert len(rejected) <= 0.01 * len(REAL), rejected
+
+
+def test_serbian_is_accepted_in_both_scripts_even_when_detected_as_a_neighbour():
+    cyr = [r["text"] for r in REAL if r["lang"] == "sr" and script_of(r["text"]) == "Cyrillic"]
+    lat = [r["text"] for r in REAL if r["lang"] == "sr" and script_of(r["text"]) == "Latin"]
+    assert len(cyr) >= 10 and len(lat) >= 10
+    assert run("sr", tuple(cyr + lat)).values == (100.0,) * (len(cyr) + len(lat))
+
+
+def test_a_neighbour_with_letters_serbian_does_not_use_is_rejected():
+    assert run("sr", ("Ова е убава куќа во Скопје.",)).values == (0.0,)  # Macedonian ќ
+    assert run("sr", ("Това е хубава къща в София.",)).values == (0.0,)  # Bulgarian ъ
+    assert run("sr", ("Это красивый дом в Москве.",)).values == (0.0,)  # Russian
+
+
+def test_an_answer_mostly_in_a_foreign_script_is_rejected_whatever_the_detector_says():
+    result = run("ar", ("OK", "مرحبا OK"))
+    assert result.values == (0.0, 100.0)
+    assert "script:foreign" in result.notes[0]
+    assert run("ko", ("Kimchi 김치",)).values == (0.0,)  # 6 Latin letters vs 2 Hangul

@@ -7,7 +7,7 @@ import pytest
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus, MetricInputError
-from mella_bench.metrics.keywords import RULES, keyword_acc, keyword_acc_strict, stem
+from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict, match_keywords
 from tests.conftest import SAMPLE
 from tests.metrics.test_tokenize import to_latin
 from tests.metrics.texts import INFLECTED
@@ -57,7 +57,8 @@ def test_partial_credit_is_the_share_of_keywords_found():
 
 
 def test_serbian_keyword_in_cyrillic_matches_latin_output_and_back():
-    assert score("sr", "Ćevape sa kajmakom u Beogradu.", ["ћевапи", "кајмак"]) == (100.0, 50.0)
+    assert score("sr", "Ćevape sa kajmakom u Beogradu.", ["ћевапи", "кајмак"]) == (100.0, 0.0)
+    assert score("sr", "Ćevapi i kajmak u Beogradu.", ["ћевапи", "кајмак"]) == (100.0, 100.0)
     assert score("sr", to_latin("Ћевапи са кајмаком"), ["ćevapi"]) == (100.0, 100.0)
 
 
@@ -82,12 +83,42 @@ def test_thai_matches_regardless_of_spaces():
     assert score("th", "ข้าวมันไก่", ["ผัดไทย"]) == (0.0, 0.0)
 
 
-def test_short_keywords_need_their_full_form_as_prefix():
-    rule = RULES["ru"]
-    assert stem("чай", rule) == "чай"
-    assert stem("самовар", rule) == "самов"
-    assert stem("Praha".lower(), RULES["cs"]) == "pra"
-    assert score("ru", "много чая", ["чай"])[0] == 0.0  # documented limit of the prefix rule
+def test_short_keywords_are_found_through_their_lemma_not_as_prefixes():
+    assert score("ru", "много чая", ["чай"]) == (100.0, 0.0)
+    assert score("ru", "Чайка летит над морем.", ["чай"]) == (0.0, 0.0)
+    assert score("hu", "Az autó a parkolóban áll.", ["tó"]) == (0.0, 0.0)
+    assert score("sr", "Није било ништа у фрижидеру.", ["Ниш"]) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("lang, keyword, sentence", [
+    ("hu", "tó", "Az autó a parkolóban áll."),
+    ("vi", "Huế", "Mọi người phải đóng thuế."),
+    ("ar", "مكة", "اشترينا سمكة كبيرة."),
+    ("sr", "Ниш", "Није било ништа."),
+    ("ko", "절", "가을은 독서의 계절이다."),
+    ("cs", "Praha", "Řekl nám celou pravdu."),
+    ("ru", "Кремль", "На торте много крема."),
+])
+def test_a_keyword_inside_another_word_is_not_found(lang, keyword, sentence):
+    assert score(lang, sentence, [keyword]) == (0.0, 0.0)
+
+
+def test_match_keywords_reports_spans_of_every_occurrence():
+    text = "Ve městě je hrad. Hrady a hradě."
+    (hit, miss) = match_keywords("cs", text, ["hrad", "zámek"])
+    assert hit.found and [text[a:b] for a, b in hit.spans] == ["hrad", "Hrady", "hradě"]
+    assert not miss.found and miss.spans == ()
+    (strict,) = match_keywords("cs", text, ["hrad"], tolerant=False)
+    assert [text[a:b] for a, b in strict.spans] == ["hrad"]
+    text = "Du khách thăm Vịnh Hạ Long và phố cổ Hội An."
+    (bay,) = match_keywords("vi", text, ["vịnh Hạ Long"])
+    assert [text[a:b] for a, b in bay.spans] == ["Vịnh Hạ Long"]
+    text = "우리는 경복궁에서 사진을 찍었다."
+    (palace,) = match_keywords("ko", text, ["경복궁"])
+    assert [text[a:b] for a, b in palace.spans] == ["경복궁"]
+    text = "نعيش بالقاهرة."
+    (cairo,) = match_keywords("ar", text, ["القاهرة"])
+    assert [text[a:b] for a, b in cairo.spans] == ["بالقاهرة"]
 
 
 def test_corpus_value_is_the_mean_of_item_shares():
@@ -106,7 +137,15 @@ def test_keywords_missing_or_unusable_are_errors():
         keyword_acc(Corpus("cs", ("x",), (("y",),), keywords=(("—",),)))
 
 
-def test_signature_documents_the_rule():
+def test_signature_names_libraries_with_versions_and_the_rule():
+    import importlib.metadata as md
+
     corpus = Corpus("cs", ("x",), (("y",),), keywords=(("praha",),))
-    assert "match:substring+stem-prefix(suffix<=2,min=3)" in keyword_acc(corpus).signature
-    assert "match:substring|" in keyword_acc_strict(corpus).signature
+    sig = keyword_acc(corpus).signature
+    assert f"morph:simplemma{md.version('simplemma')}+snowballstemmer{md.version('snowballstemmer')}" in sig
+    assert "rule:lemma|stem" in sig and "match:words+morph" in sig
+    assert "match:words-exact|" in keyword_acc_strict(corpus).signature
+    ru = keyword_acc(Corpus("ru", ("x",), (("y",),), keywords=(("чай",),))).signature
+    assert f"pymorphy3{md.version('pymorphy3')}" in ru
+    ko = keyword_acc(Corpus("ko", ("x",), (("y",),), keywords=(("김치",),))).signature
+    assert f"words:kiwipiepy{md.version('kiwipiepy')}-morphemes" in ko

@@ -11,6 +11,7 @@ from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus
 from mella_bench.metrics.ngram import bleu, chrf
+from mella_bench.metrics.orthography import arabic_fold, vietnamese_fold
 from tests.metrics.test_tokenize import to_latin
 from tests.metrics.texts import SENTENCES
 
@@ -68,15 +69,36 @@ def test_bleu_with_a_variable_number_of_references_equals_sacrebleu():
     assert bleu(corpus).signature_fields["nrefs"] == "var"
 
 
+_SPELLING = {"ar": arabic_fold, "vi": vietnamese_fold}
+
+
 @pytest.mark.parametrize("lang", ["ar", "cs", "hu", "ko", "ru", "vi"])
 def test_chrf_equals_sacrebleu_where_no_segmentation_applies(lang):
     refs = [(s,) for s in SENTENCES[lang]]
     hyps = [perturbed(s, 7 + i) for i, s in enumerate(SENTENCES[lang])]
     ours = chrf(corpus_of(lang, hyps, refs))
     metric = CHRF(word_order=2)
+    fold = _SPELLING.get(lang, lambda t: t)  # the documented spelling fold, then plain sacrebleu
+    hyps, refs = [fold(h) for h in hyps], [(fold(r[0]),) for r in refs]
     assert ours.value == pytest.approx(metric.corpus_score(hyps, [[r[0] for r in refs]]).score, abs=1e-9)
     for h, r, v in zip(hyps, refs, ours.values):
         assert v == pytest.approx(metric.sentence_score(h, list(r)).score, abs=1e-9)
+
+
+def test_arabic_vowel_marks_and_tatweel_do_not_lower_chrf():
+    plain = "ذهب الولد إلى المدرسة في الصباح الباكر"
+    voweled = "ذَهَبَ الوَلَدُ إِلى المَدْرَسَةِ في الصَّبـاحِ الباكِرِ"
+    assert chrf(corpus_of("ar", [voweled], [(plain,)])).value == pytest.approx(100.0)
+    assert chrf(corpus_of("ar", ["مستشفى القاهرة"], [("مستشفي القاهره",)])).value == pytest.approx(100.0)
+
+
+def test_vietnamese_tone_placement_does_not_lower_chrf():
+    assert chrf(corpus_of("vi", ["Hoà bình và thuỷ điện"], [("Hòa bình và thủy điện",)])).value == pytest.approx(100.0)
+
+
+def test_serbian_all_caps_cyrillic_folds_to_all_caps_latin():
+    ours = chrf(corpus_of("sr", ["ЉУБАВ И ЊЕГОШ"], [("LJUBAV I NJEGOŠ",)]))
+    assert ours.value == pytest.approx(100.0)
 
 
 def test_chrf_multi_reference_equals_sacrebleu():
