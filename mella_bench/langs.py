@@ -19,21 +19,25 @@ class Language:
     """English name (plot labels use this or the code: fonts for every script are not guaranteed)."""
     native: str
     """The language's own name for itself."""
+    scripts: tuple[str, ...]
+    """Unicode scripts the language is written in (fidelity's script rule reads them)."""
     segmentation: str
     """How n-gram metrics split words."""
+    rtl: bool = False
+    """Written right to left (the HTML viewer sets `dir` from it)."""
 
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("ar", "Arabic", "العربية", "unicode-words"),
-        Language("cs", "Czech", "čeština", "unicode-words"),
-        Language("hu", "Hungarian", "magyar", "unicode-words"),
-        Language("ko", "Korean", "한국어", "whitespace-eojeol"),
-        Language("ru", "Russian", "русский", "unicode-words"),
-        Language("sr", "Serbian", "српски / srpski", "fold-cyrillic-to-latin"),
-        Language("th", "Thai", "ไทย", "pythainlp-newmm"),
-        Language("vi", "Vietnamese", "Tiếng Việt", "whitespace-syllables"),
+        Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True),
+        Language("cs", "Czech", "čeština", ("Latin",), "unicode-words"),
+        Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words"),
+        Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol"),
+        Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words"),
+        Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin"),
+        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm"),
+        Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables"),
     )
 }
 LANG_CODES: tuple[str, ...] = tuple(LANGUAGES)
