@@ -172,21 +172,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out = report.output
     if args.judge:
         _judge_and_print(out, args)
-    _score_and_print(out, quiet=args.quiet)
+    _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
+    print(f"HTML report with a per-sample viewer: mella-bench report {out} --out {Path(out) / 'report'}")
     return 0
 
 
-def _score_and_print(run_dir: Path, quiet: bool) -> dict:
-    """Score a run (metrics + any judgments + bootstrap CIs) and print the per-task table to stderr."""
+def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True) -> dict:
+    """Score a run (metrics + any judgments + bootstrap CIs), write scores.md and print the headline
+    (to stdout unless `stdout` is False); the full per-task table goes to stderr with `verbose`."""
+    from mella_bench.headline import report_scores
     from mella_bench.metrics.score import format_table, score_run
 
     summary = score_run(run_dir, progress=not quiet)
-    print(format_table(summary), file=sys.stderr)
+    table = format_table(summary)
+    if verbose:
+        print(table, file=sys.stderr)
+    print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
     return summary
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet)
+    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -240,7 +246,7 @@ def _cmd_judge_run(args: argparse.Namespace) -> int:
     """Judge, then rescore: otherwise summary.json (and `report`) would not show the new judge dimensions."""
     run_dir = Path(args.run_dir)
     _judge_and_print(run_dir, args)
-    _score_and_print(run_dir, quiet=args.quiet)
+    _score_and_print(run_dir, quiet=args.quiet, verbose=args.verbose)
     print(f"wrote {run_dir / 'scores.jsonl'} and {run_dir / 'summary.json'}", file=sys.stderr)
     return 0
 
@@ -368,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
+                                                          "(always written to RUN/scores.md)")
     r.add_argument("--rubrics", help="judge only these rubrics (comma list; default: each task's rubrics)")
     _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
@@ -384,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("run_dir", help="run directory made by `mella-bench run`")
     jr.add_argument("--rubrics", help="comma list of rubric ids (default: each task's rubrics)")
     jr.add_argument("--quiet", action="store_true", help="no progress bars")
+    jr.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature")
     _add_judge_options(jr, required=True)
     jr.set_defaults(func=_cmd_judge_run)
     jp = jsub.add_parser("pairwise", help="compare two runs item by item, both answer orders")
@@ -448,8 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "scores.jsonl (per item and metric) and summary.json (per task: value, n, "
                                     "failure rate, signature; paper and full profiles).")
     sc.add_argument("run_dir", help="a directory written by `mella-bench run`")
-    sc.add_argument("--json", action="store_true", help="also print summary.json to stdout")
+    sc.add_argument("--json", action="store_true", help="print summary.json to stdout (the headline then goes to stderr)")
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
+    sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
+                                                           "(always written to RUN/scores.md)")
     sc.set_defaults(func=_cmd_score)
 
     from mella_bench.metrics import METRICS

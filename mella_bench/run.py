@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from mella_bench import __version__
 from mella_bench.backends import BackendSpec, Request, make_backend
 from mella_bench.data import Dataset, Item, load
+from mella_bench.progress import progress_bar
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  load_predictions, redact, write_json)
 from mella_bench.shard import shard_index
@@ -175,8 +174,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
                 by_key = {prediction_key(model_hash, task, it): it for it in items}
                 todo = [it for k, it in by_key.items() if k not in done]
                 counts["reused"] += len(items) - len(todo)
-                bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=task.name, unit="item",
-                           disable=not progress, file=sys.stderr, leave=True)
+                bar = progress_bar(len(items), task.name, "item", progress, initial=len(items) - len(todo))
                 for start in range(0, len(todo), config.batch_size):
                     batch = todo[start:start + config.batch_size]
                     results = backend.generate(_requests(task, batch, all_items, datasets[task.name], model_hash))
