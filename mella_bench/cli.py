@@ -300,8 +300,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from mella_bench.report import write_report
 
     files = write_report([Path(r) for r in args.runs], Path(args.out), resamples=args.resamples,
-                         plots=not args.no_plots)
-    for path in (files.markdown, files.csv, files.latex, *files.plots):
+                         plots=not args.no_plots, html=args.html, images=args.images)
+    for path in (files.markdown, files.csv, files.latex, *files.plots, *([files.html] if files.html else [])):
         print(path)
     return 0
 
@@ -517,6 +517,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000; each run's "
                                                                   "seed from run.json)")
     rp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    rp.add_argument("--html", action=argparse.BooleanOptionalAction, default=True,
+                    help="write index.html: leaderboard, plots, signatures and a per-sample viewer, one self-contained "
+                         "file (default on; --no-html skips it; docs/reports.md)")
+    rp.add_argument("--images", choices=["auto", "embed", "link", "none"], default="auto",
+                    help="images in index.html: embedded as data URIs, linked relative to OUT, or left out "
+                         "(auto = embed up to 25 MB in all, else link)")
     rp.set_defaults(func=_cmd_report)
 
     cp = sub.add_parser("compare", help="paired bootstrap test: does RUN_B beat RUN_A, per language and macro?",

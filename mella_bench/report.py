@@ -478,6 +478,8 @@ class ReportFiles:
     csv: Path
     latex: Path
     plots: tuple[Path, ...]
+    html: Path | None = None
+    """index.html: leaderboard, plots, signatures and the per-sample viewer (`mella_bench.html_report`)."""
 
 
 def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
@@ -519,9 +521,9 @@ def render_latex(runs: Sequence[RunData], cells: Sequence[Cell], resamples: int)
 
 
 def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAMPLES, plots: bool = True,
-                 aggregates: AggregateFor = metric_aggregate) -> ReportFiles:
-    """`mella-bench report`: leaderboard.{md,csv,tex} and PNG plots in out_dir. With two or more
-    runs, every later run is compared with the first (the baseline) on the paper metrics."""
+                 aggregates: AggregateFor = metric_aggregate, html: bool = True, images: str = "auto") -> ReportFiles:
+    """`mella-bench report`: leaderboard.{md,csv,tex}, PNG plots and index.html in out_dir. With two or
+    more runs, every later run is compared with the first (the baseline) on the paper metrics."""
     runs = load_runs(run_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -546,7 +548,12 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
     if comps:
         (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
-    return ReportFiles(md, csv_path, tex, tuple(made))
+    page = None
+    if html:
+        from mella_bench.html_report import write_html_report
+
+        page = write_html_report(runs, cells, comps, made, out_dir, resamples, images)
+    return ReportFiles(md, csv_path, tex, tuple(made), page)
 
 
 def _group_by_pair(comps: Sequence[Comparison]) -> list[list[Comparison]]:
