@@ -306,6 +306,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_show(args: argparse.Namespace) -> int:
+    from mella_bench.report import load_run
+    from mella_bench.show import find_samples, format_sample, sample_json
+
+    found = find_samples(Path(args.run_dir), args.item_id, args.task)
+    if args.json:
+        print(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2))
+        return 0
+    label = load_run(Path(args.run_dir)).label
+    print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from mella_bench.report import compare
 
@@ -524,6 +537,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="images in index.html: embedded as data URIs, linked relative to OUT, or left out "
                          "(auto = embed up to 25 MB in all, else link)")
     rp.set_defaults(func=_cmd_report)
+
+    sh = sub.add_parser("show", help="one item of a run in the terminal: prompt, answer, references, scores, judge",
+                        description="Print one item of a run: the prompt, the answer (keywords found by the metric's "
+                                    "matcher underlined on a terminal), references, keywords found and missed, every "
+                                    "metric value with fidelity's detected language, and the judge's score, "
+                                    "entities, unsupported claims and rationale when the run was judged.")
+    sh.add_argument("run_dir", metavar="RUN", help="a run directory")
+    sh.add_argument("item_id", metavar="ITEM_ID", help="item id, e.g. th-know-0001 (see the HTML report's viewer)")
+    sh.add_argument("--task", help="only this task (when the id occurs in more than one)")
+    sh.add_argument("--json", action="store_true", help="print the joined record as JSON instead")
+    sh.set_defaults(func=_cmd_show)
 
     cp = sub.add_parser("compare", help="paired bootstrap test: does RUN_B beat RUN_A, per language and macro?",
                         description="Paired bootstrap over the items both runs scored (items failed in either run "

@@ -106,7 +106,7 @@ def render_headline(run: RunData, summary: Mapping, rows: Sequence[HeadlineRow],
                     html: Path | None = None) -> str:
     langs = [lang for lang in LANG_CODES if any(lang in r.cells for r in rows)]
     cols = langs + ["macro"]
-    out = [f"{run.label} · {run.path} · value ± 95% CI half-width"[:WIDTH]]
+    out = [f"{run.label} · {run.path.name} · value ± 95% CI half-width"[:WIDTH]]
     out.append(" " * LABEL + " ".join(f"{c:>{CELL}}" for c in cols))
     last_axis = None
     for r in rows:
@@ -121,11 +121,12 @@ def render_headline(run: RunData, summary: Mapping, rows: Sequence[HeadlineRow],
     if any(r.metric.startswith("judge:") for r in rows):
         legend += " · J: judge (1–5)"
     out.append(legend)
+    out = [line[:WIDTH] for line in out]  # paths below are never cut
     if details is not None:
         out.append(f"every metric and signature: {details} (or --verbose)")
     if html is not None:
         out.append(f"per-sample viewer: {html}")
-    return "\n".join(line[:WIDTH] for line in out)
+    return "\n".join(out)
 
 
 def headline(run_dir: Path, summary: Mapping, details: Path | None = None, html: Path | None = None,

@@ -42,9 +42,11 @@ class Browser:
             os.dup2(a, 3)
             os.dup2(b, 4)
 
+        # Chromium's own log goes to a file: a pipe nobody reads fills up and stalls the browser
+        self._log = open(Path(self.profile) / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-pipe",
                                       "about:blank"], preexec_fn=wire, close_fds=False,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self._log)
         os.close(cmd_r)
         os.close(res_w)
         self._buf = b""
@@ -62,7 +64,7 @@ class Browser:
                 continue
             chunk = os.read(self._res_r, 1 << 20)
             if not chunk:
-                err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.stderr else ""
+                err = (Path(self.profile) / "chromium.log").read_bytes().decode(errors="replace")[-2000:]
                 raise CDPError(f"Chromium closed the pipe (exit {self.proc.poll()}): {err}")
             self._buf += chunk
         raw, self._buf = self._buf.split(b"\0", 1)
@@ -96,7 +98,7 @@ class Browser:
     def page(self, width: int = 1400, height: int = 1000) -> "Page":
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        page = Page(self, session)
+        page = Page(self, session, target)
         for domain in ("Page", "Runtime", "Log", "DOM", "CSS"):
             page.call(f"{domain}.enable")
         page.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
@@ -118,6 +120,7 @@ class Browser:
                 os.close(fd)
             except OSError:
                 pass
+        self._log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def __enter__(self) -> "Browser":
@@ -128,8 +131,11 @@ class Browser:
 
 
 class Page:
-    def __init__(self, browser: Browser, session: str):
-        self.browser, self.session = browser, session
+    def __init__(self, browser: Browser, session: str, target: str):
+        self.browser, self.session, self.target = browser, session, target
+
+    def close(self) -> None:
+        self.browser.call("Target.closeTarget", {"targetId": self.target})
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.browser.call(method, params, self.session)
@@ -187,6 +193,7 @@ class Page:
         params: dict[str, Any] = {"format": "png", "captureBeyondViewport": clip is not None}
         if clip:
             params["clip"] = {**clip, "scale": 1}
+        self.call("Page.bringToFront")  # a background tab draws no frames: the capture would wait forever
         data = self.call("Page.captureScreenshot", params)["data"]
         Path(path).write_bytes(base64.b64decode(data))
         return Path(path)
