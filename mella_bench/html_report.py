@@ -220,10 +220,20 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
     from mella_bench.data import Dataset
 
     datasets: dict[str, Dataset | str] = {}
-    per_run = [list(iter_samples(r.path, datasets, with_images=False)) for r in runs]
-    roots = {}
+    per_run: list[list[Sample]] = []
+    problems: list[str | None] = []
+    headers: list[dict[str, Any]] = []
     for r in runs:
-        header = json.loads((r.path / "run.json").read_text(encoding="utf-8"))
+        try:
+            per_run.append(list(iter_samples(r.path, datasets, with_images=False)))
+            headers.append(json.loads((r.path / "run.json").read_text(encoding="utf-8")))
+            problems.append(None)
+        except (OSError, KeyError, ValueError) as exc:  # not a full run directory (e.g. scores only)
+            per_run.append([])
+            headers.append({})
+            problems.append(f"samples not shown: {type(exc).__name__}: {exc}")
+    roots = {}
+    for header in headers:
         for info in header.get("tasks", {}).values():
             ds = datasets.get(str(info.get("data")))
             roots[str(info.get("data"))] = ds.root if isinstance(ds, Dataset) else None
@@ -232,7 +242,7 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
     answers: list[list[dict[str, Any] | None]] = []
     data_of: dict[tuple[str, str], str] = {}
     for ri, samples in enumerate(per_run):
-        header = json.loads((runs[ri].path / "run.json").read_text(encoding="utf-8"))
+        header = headers[ri]
         for s in samples:
             k = (s.task, s.item_id)
             if k not in keys:
@@ -269,7 +279,8 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
             rec["problem"] = s.item_problem
         items.append(rec)
     metrics = sort_metrics({m for it in items for a in it["a"] if a for m in a.get("m", {})})
-    return {"runs": [{"label": r.label, "dir": str(r.path)} for r in runs],
+    return {"runs": [{"label": r.label, "dir": str(r.path), **({"problem": why} if why else {})}
+                     for r, why in zip(runs, problems)],
             "langs": {c: {"name": l.name, "native": l.native, "rtl": l.rtl} for c, l in LANGUAGES.items()},
             "metrics": metrics, "titles": {m: metric_title(m) for m in metrics},
             "decimals": {m: decimals(m) for m in metrics}, "prompts": prompts, "images": table.urls,

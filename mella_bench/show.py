@@ -44,6 +44,15 @@ def _value(v: float | None, metric: str) -> str:
     return f"{v:.2f}" if metric.startswith("judge:") else f"{v:.1f}"
 
 
+def verdict_entry(x: Any) -> str:
+    """One entry of a judge's list field: an entity with its cue, a claim (hedged or not), or as is."""
+    if isinstance(x, dict) and "entity" in x:
+        return f"{x['entity']} — {x.get('cue', '')}" + ("" if x.get("supported", True) else " (not supported)")
+    if isinstance(x, dict) and "claim" in x:
+        return str(x["claim"]) + (" (hedged)" if x.get("hedged") else "")
+    return json.dumps(x, ensure_ascii=False) if isinstance(x, (dict, list)) else str(x)
+
+
 def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
     lang = LANGUAGES.get(s.lang)
     out = [f"{s.item_id} · {s.task} · {lang.name + ' (' + lang.native + ')' if lang else s.lang} · {s.axis} · "
@@ -74,16 +83,16 @@ def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
         out += ["", "scores:"]
         for m in a.scores:
             note = f"  ({m.reason})" if m.reason else ""
-            out.append(f"  {m.metric:<22} {_value(m.value, m.metric):>8}{note}")
+            out.append(f"  {m.metric:<26} {_value(m.value, m.metric):>8}{note}")
     for j in a.judgments:
         out += ["", f"judge · {j.rubric}: " + (f"{j.score}/5" if j.status == "ok" else f"{j.status} — {j.reason}")
-                + (f" (judge wrote {j.raw_score}; capped: {j.cap_reason})" if j.cap_reason else "")]
+                + (f" (judge wrote {j.raw_score}; {j.cap_reason})" if j.cap_reason else "")]
         for key, value in j.fields.items():
             if key in ("score", "evidence"):
                 continue
             out.append(f"  {key.replace('_', ' ')}:" + ("" if value else " none"))
             for x in value if isinstance(value, list) else [value]:
-                out.append(_indent("- " + (json.dumps(x, ensure_ascii=False) if isinstance(x, (dict, list)) else str(x)), 98))
+                out.append(_indent("- " + verdict_entry(x), 98))
         if j.evidence:
             out += ["  rationale:", _indent(j.evidence, 98)]
     return "\n".join(out)

@@ -146,7 +146,7 @@
       return box;
     }
     head.appendChild(el("span", { cls: "score", text: j.score + "/5" }));
-    if (j.cap) head.appendChild(document.createTextNode(" (judge wrote " + j.raw + "; capped: " + j.cap + ")"));
+    if (j.cap) head.appendChild(document.createTextNode(" (judge wrote " + j.raw + "; " + j.cap + ")"));
     box.appendChild(head);
     var fields = j.fields || {};
     Object.keys(fields).forEach(function (k) {
@@ -264,6 +264,9 @@
   var root = document.getElementById("viewer");
   root.textContent = "";
   buildFilters(root);
+  DATA.runs.forEach(function (r) {
+    if (r.problem) root.appendChild(el("p", { cls: "note", text: r.label + ": " + r.problem }));
+  });
   root.appendChild(pager());
   listEl = el("div", { id: "items" });
   root.appendChild(listEl);
