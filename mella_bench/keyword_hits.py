@@ -2,10 +2,11 @@
 
 A thin adapter over the Keyword Accuracy matcher (`mella_bench.metrics.keywords`): *whether* a
 keyword counts as found is always the metric's own verdict, so the viewer can never disagree with
-the score. *Where* it was found is located here on the answer's own characters (the metric matches
-on normalised text and does not report offsets), best effort: a keyword the metric found but whose
-place cannot be mapped back is listed as found without a highlight. When the metrics package
-exposes its own "found where" function, `keyword_hits` becomes a call to it.
+the score. Where the metrics package offers its own "found where" function
+(`keywords.match_keywords(lang, answer, keywords, tolerant=...)` with character spans), that is
+used as is. Otherwise (the substring matcher) the verdict comes from the metric's `found_strict` /
+`found_tolerant` and the place is located here on the answer's own characters, best effort: a
+keyword the metric found whose place cannot be mapped back is listed as found without a highlight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
-from mella_bench.metrics.keywords import RULES, found_strict, found_tolerant, stem
+from mella_bench.metrics import keywords as keyword_metric
 from mella_bench.metrics.tokenize import get_tokenizer
 
 
@@ -39,20 +40,30 @@ def keyword_hits(lang: str, keywords: Sequence[str], answer: str) -> tuple[Keywo
     """Every usable keyword (one that normalises to something) with the metric's verdict and its places.
 
     Offsets refer to `unicodedata.normalize("NFC", answer)`, the form the viewer displays."""
-    tok, rule = get_tokenizer(lang), RULES[lang]
     text = unicodedata.normalize("NFC", answer)
+    usable = [k for k in keywords if get_tokenizer(lang).surface(k)]  # the metric ignores the others
+    match = getattr(keyword_metric, "match_keywords", None)
+    if match is not None:
+        tolerant = match(lang, text, usable, tolerant=True)
+        strict = match(lang, text, usable, tolerant=False)
+        return tuple(KeywordHit(t.keyword, bool(t.found), bool(s.found), tuple(tuple(sp) for sp in t.spans))
+                     for t, s in zip(tolerant, strict))
+    return _substring_hits(lang, usable, text)
+
+
+def _substring_hits(lang: str, keywords: Sequence[str], text: str) -> tuple[KeywordHit, ...]:
+    """The substring matcher's verdicts (`found_strict`, `found_tolerant`), located on `text`."""
+    tok, rule = get_tokenizer(lang), keyword_metric.RULES[lang]
     chars, origin = _surface_with_origin(text, tok)
     out = []
     for kw in keywords:
-        if not tok.surface(kw):
-            continue  # the metric ignores keywords that normalise to nothing
-        strict = found_strict(kw, text, tok, rule)
-        found = found_tolerant(kw, text, tok, rule)
+        strict = keyword_metric.found_strict(kw, text, tok, rule)
+        found = keyword_metric.found_tolerant(kw, text, tok, rule)
         spans: tuple[tuple[int, int], ...] = ()
         if found:
             spans = _locate_strict(tok.surface(kw), chars, origin, rule.spaceless)
             if not spans and rule.match == "stem":
-                spans = _locate_stems([stem(w, rule) for w in tok.surface(kw).split()], chars, origin)
+                spans = _locate_stems([keyword_metric.stem(w, rule) for w in tok.surface(kw).split()], chars, origin)
         out.append(KeywordHit(kw, found, strict, spans))
     return tuple(out)
 

@@ -89,10 +89,13 @@
       if (state.max !== "" && v > Number(state.max)) return false;
     }
     if (state.q) {
-      var q = state.q.toLowerCase(), hay = it.id.toLowerCase();
-      it.a.forEach(function (a) { if (a && a.x) hay += "\n" + a.x.toLowerCase(); });
-      (it.refs || []).forEach(function (r) { hay += "\n" + r.toLowerCase(); });
-      if (hay.indexOf(q) < 0) return false;
+      if (it._hay === undefined) {  // built once per item, on the first search
+        var hay = it.id;
+        it.a.forEach(function (a) { if (a && a.x) hay += "\n" + a.x; });
+        (it.refs || []).forEach(function (r) { hay += "\n" + r; });
+        it._hay = hay.toLowerCase();
+      }
+      if (it._hay.indexOf(state.q.toLowerCase()) < 0) return false;
     }
     return true;
   }
