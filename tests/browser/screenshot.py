@@ -19,7 +19,7 @@ def shoot(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
     with tempfile.TemporaryDirectory() as tmp, Browser() as browser:
-        assert cli(["report", *(str(EXAMPLES / r) for r in EXAMPLE_RUNS), "--out", tmp, "--resamples", "200"]) == 0
+        assert cli(["report", *(str(EXAMPLES / r) for r in EXAMPLE_RUNS), "--out", tmp]) == 0
         page = browser.page(1400, 1000)
         open_report(page, Path(tmp) / "index.html")
         shots.append(page.screenshot(out_dir / "leaderboard.png",
