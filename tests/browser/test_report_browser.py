@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -127,3 +126,16 @@ def test_screenshot_of_the_viewer(page: Page, tmp_path: Path) -> None:
     with Image.open(shot) as im:
         assert im.size == (1400, 1000)
         assert len(im.convert("L").resize((70, 50)).getcolors(4096) or []) > 20  # a page, not a blank
+
+
+def test_linked_images_load_from_a_relative_path(browser: Browser, example_runs: list[Path], tmp_path: Path) -> None:
+    from mella_bench.report import write_report
+
+    files = write_report(example_runs[:1], tmp_path / "report", resamples=0, plots=False, images="link")
+    p = browser.page()
+    open_report(p, files.html)
+    img = p.wait_for("""(() => { const i = document.querySelector('article.item figure img');
+        return i && i.complete && {src: i.getAttribute('src'), width: i.naturalWidth}; })()""")
+    assert not img["src"].startswith(("data:", "/", "file:")) and img["width"] > 0
+    assert p.console_errors() == []
+    p.close()
