@@ -155,7 +155,10 @@ class _Images:
         data = sample.item.image_bytes
         if data is None and path is None:
             return -1, "the item has no image"
-        if self.mode == "link" and path is not None:
+        if self.mode == "link":
+            if path is None:
+                return -1, ("image stored inside the dataset: not copied into a report over the embedding budget "
+                            "(--images embed forces it)")
             url = Path(os.path.relpath(path.resolve(), self.out_dir.resolve())).as_posix()
             return self._put(str(path), url), None
         if data is None:
@@ -183,10 +186,11 @@ def _image_path(sample: Sample, root: Path | None) -> Path | None:
     return root / it.image
 
 
-def _choose_mode(mode: str, paths: Sequence[Path | None]) -> str:
+def _choose_mode(mode: str, paths: Sequence[Path | None], inline_bytes: int = 0) -> str:
+    """`auto` → embed when all images (files and bytes stored in the dataset) fit the budget, else link."""
     if mode != "auto":
         return mode
-    total = 0
+    total = inline_bytes
     for p in {p for p in paths if p is not None}:
         try:
             total += p.stat().st_size
@@ -257,7 +261,8 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
                                                      LANG_CODES.index(first[i].lang) if first[i].lang in LANG_CODES else 99,
                                                      first[i].task, i))
     paths = [_image_path(first[i], roots.get(data_of[(first[i].task, first[i].item_id)])) for i in range(len(first))]
-    table = _Images(out_dir, _choose_mode(images, paths), [], {})
+    inline = sum(len(s.item.image_bytes) for s in first if s.item is not None and s.item.image_bytes is not None)
+    table = _Images(out_dir, _choose_mode(images, paths, inline), [], {})
     prompts: list[str] = []
     prompt_ix: dict[str, int] = {}
     items = []

@@ -58,13 +58,17 @@ def test_model_output_cannot_break_out_of_the_page(tmp_path: Path) -> None:
     assert next(i for i in data["items"] if i["id"] == "ar-know-0000")["a"][0]["x"] == evil
 
 
-def test_images_linked_or_left_out(tmp_path: Path) -> None:
+def test_images_linked_or_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mella_bench.html_report as html_report
+
     run = make_run(tmp_path, langs=("th",), per_axis=2)
     from mella_bench.metrics.score import score_run
 
     score_run(run, resamples=20)
     out = tmp_path / "reports" / "r1"
-    data = page_data(write_report([run], out, resamples=20, plots=False, images="link").html)
+    assert page_data(write_report([run], out, resamples=20, plots=False).html)["image_mode"] == "embed"
+    monkeypatch.setattr(html_report, "EMBED_BUDGET_BYTES", 100)  # auto: over the budget → linked
+    data = page_data(write_report([run], out, resamples=20, plots=False).html)
     assert data["image_mode"] == "link"
     by_id = {i["id"]: i for i in data["items"]}
     url = data["images"][by_id["th-know-0000"]["img"]]
