@@ -21,18 +21,19 @@ from mella_bench.stats import RESAMPLES, Estimate, language_estimates, metric_ag
 SCORES_MD = "scores.md"
 WIDTH = 100
 CELL = 8
-"""Characters per value cell ('62.5±4.1'); with 9 columns and a 14-character label the table is 95 wide."""
+"""Characters per value cell ('62.5±4.1'); each cell has a space before it: 14 + 9 × 9 = 95 columns."""
 LABEL = 14
+"""Axis (5) + metric label (at most 9)."""
 
 METRIC_LABELS = {"keyword_acc": "KwAcc", "meteor": "METEOR", "bleu": "BLEU-4", "rouge_l": "ROUGE-L",
                  "fidelity": "fidelity"}
-JUDGE_LABELS = {"cultural_depth": "J:depth", "visual_faithfulness": "J:faithful", "linguistic_fluency": "J:fluency"}
+JUDGE_LABELS = {"cultural_depth": "J:depth", "visual_faithfulness": "J:visual", "linguistic_fluency": "J:fluency"}
 
 
 def metric_label(metric: str) -> str:
     if metric.startswith("judge:"):
         rubric = metric.split(":", 1)[1]
-        return JUDGE_LABELS.get(rubric, f"J:{rubric[:8]}")
+        return JUDGE_LABELS.get(rubric, f"J:{rubric[:7]}")
     return METRIC_LABELS.get(metric, metric[:9])
 
 
@@ -107,13 +108,13 @@ def render_headline(run: RunData, summary: Mapping, rows: Sequence[HeadlineRow],
     langs = [lang for lang in LANG_CODES if any(lang in r.cells for r in rows)]
     cols = langs + ["macro"]
     out = [f"{run.label} · {run.path.name} · value ± 95% CI half-width"[:WIDTH]]
-    out.append(" " * LABEL + " ".join(f"{c:>{CELL}}" for c in cols))
+    out.append(" " * LABEL + "".join(f" {c:>{CELL}}" for c in cols))
     last_axis = None
     for r in rows:
         axis = r.axis if r.axis != last_axis else ""
         last_axis = r.axis
         label = f"{axis:<5}{metric_label(r.metric)}"
-        out.append(f"{label:<{LABEL}}" + " ".join(f"{fmt_cell(r.cells.get(c), r.metric):>{CELL}}" for c in cols))
+        out.append(f"{label:<{LABEL}}" + "".join(f" {fmt_cell(r.cells.get(c), r.metric):>{CELL}}" for c in cols))
     if not rows:
         out.append("(no paper metric was scored in this run)")
     out.append(_counts_line(summary))

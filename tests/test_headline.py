@@ -77,3 +77,19 @@ def test_macro_is_the_mean_of_languages_and_matches_the_leaderboard() -> None:
         assert row.cells["macro"].value == pytest.approx(sum(row.cells[l].value for l in langs) / len(langs))
         assert row.cells["macro"].ci == cells[(axis, metric, "macro")].ci
     assert ("know", "keyword_acc") in rows and ("ling", "rouge_l") in rows
+
+
+def test_judge_dimensions_join_the_headline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.judged_run import judged_run
+
+    run = judged_run(tmp_path, langs=("ar", "th"))
+    assert main(["score", str(run), "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["ar", "th", "macro"]
+    rows = [(line[:14].strip(), line[14:].split()) for line in lines[2:12]]
+    assert [label for label, _ in rows] == ["know KwAcc", "fidelity", "J:depth", "J:visual", "ling METEOR", "BLEU-4",
+                                            "ROUGE-L", "fidelity", "J:fluency", "J:visual"]
+    assert all(line[14] == " " for line in lines[1:12])  # a label never runs into the first value
+    assert rows[2][1] == ["2.00±0.0", "2.00±0.0", "2.00±0.0"]  # capped at 2 by the unsupported claim
+    assert rows[3][1][0] == "4.00±0.0"
+    assert any("judge failed: 0 of " in line for line in lines) and any("J: judge (1–5)" in line for line in lines)
