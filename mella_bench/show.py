@@ -63,7 +63,9 @@ def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
         out.append(f"image: {s.item.image or '(none)'}" + (f" — {s.image_problem}" if s.image_problem else ""))
     out += ["", "prompt:", _indent(s.prompt), ""]
     a = s.answer
-    if a.status == "ok":
+    if a.status == "ok" and not a.text:
+        out += ["answer: (empty: it scores 0)"]
+    elif a.status == "ok":
         out += ["answer:", _indent(_highlight(s, color))]
     elif a.status == "missing":
         out += ["answer: (this run has no prediction for the item)"]

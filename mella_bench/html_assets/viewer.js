@@ -186,7 +186,8 @@
       sec.appendChild(el("p", { cls: "text error", text: "prediction failed: " + (a.e || "no error message") }));
       return sec;
     }
-    sec.appendChild(highlighted(a.x || "", a.k, it.lang));
+    if (a.x) sec.appendChild(highlighted(a.x, a.k, it.lang));
+    else sec.appendChild(el("p", { cls: "text missing", text: "(empty answer: it scores 0)" }));
     if (it.kw && a.k) {
       sec.appendChild(el("div", { cls: "kwchips" }, it.kw.map(function (kw, k) {
         var h = a.k[k], found = h && h[0];
