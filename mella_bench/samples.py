@@ -18,7 +18,8 @@ from mella_bench.keyword_hits import KeywordHit, keyword_hits
 from mella_bench.results import JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl
 
 JUDGE_HEADER_KEY = "judge"
-"""run.json key with the judge settings last used on the run (as written by `mella-bench judge`)."""
+"""run.json key with the judge settings last used on the run; the same key as
+`mella_bench.judge.pointwise.JUDGE_HEADER_KEY` (not imported: that would load the judge client here)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def _judgments_by_prediction(run_dir: Path, header: Mapping[str, Any]) -> dict[s
     for rec in read_jsonl(run_dir / JUDGMENTS):
         if (rec.get("kind") != "pointwise" or rec.get("judge_model") != judge.get("model")
                 or rec.get("rubric_hash") != hashes.get(rec.get("rubric"))
+                or rec.get("parser_version") != judge.get("parser_version", rec.get("parser_version"))
                 or rec.get("images") != judge.get("images")):
             continue
         k = (rec["prediction_key"], rec["rubric"])

@@ -42,3 +42,10 @@ def test_show_prints_the_judge_verdict(tmp_path: Path, capsys: pytest.CaptureFix
 def test_show_unknown_item_says_what_ids_look_like(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", str(EXAMPLES / "tiny"), "th-know-9999"]) == 2
     assert "no item 'th-know-9999'" in capsys.readouterr().err
+
+
+def test_the_viewer_reads_the_judge_settings_where_the_judge_writes_them() -> None:
+    from mella_bench.judge.pointwise import JUDGE_HEADER_KEY
+    from mella_bench.samples import JUDGE_HEADER_KEY as viewer_key
+
+    assert viewer_key == JUDGE_HEADER_KEY
