@@ -297,11 +297,12 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
     g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
                    help="send the answer schema as response_format: auto = when the endpoint accepts it (default)")
 def _cmd_report(args: argparse.Namespace) -> int:
+    from mella_bench.html_report import html_writer
     from mella_bench.report import write_report
 
     files = write_report([Path(r) for r in args.runs], Path(args.out), resamples=args.resamples,
-                         plots=not args.no_plots, html=args.html, images=args.images)
-    for path in (files.markdown, files.csv, files.latex, *files.plots, *([files.html] if files.html else [])):
+                         plots=not args.no_plots, writers=[html_writer(args.images)] if args.html else [])
+    for path in (files.markdown, files.csv, files.latex, *files.plots, *files.extra):
         print(path)
     return 0
 

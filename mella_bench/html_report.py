@@ -28,8 +28,8 @@ from typing import Any, Literal, Mapping, Sequence
 
 from mella_bench import __version__
 from mella_bench.langs import LANG_CODES, LANGUAGES
-from mella_bench.report import (AXES, AXIS_TITLES, PAPER_METRICS, Cell, Comparison, RunData, decimals, sort_metrics,
-                                verdict)
+from mella_bench.report import (AXES, AXIS_TITLES, PAPER_METRICS, Cell, Comparison, ReportData, ReportWriter, RunData,
+                                decimals, sort_metrics, verdict)
 from mella_bench.samples import Sample, iter_samples
 
 INDEX_HTML = "index.html"
@@ -370,3 +370,15 @@ def write_html_report(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seq
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def html_writer(images: str = "auto") -> ReportWriter:
+    """A `write_report` writer that adds index.html to the report folder."""
+    if images not in IMAGE_MODES:
+        raise ValueError(f"images must be one of {', '.join(IMAGE_MODES)}, got '{images}'")
+
+    def write(data: ReportData) -> Path:
+        return write_html_report(data.runs, data.cells, data.comparisons, data.plots, data.out_dir, data.resamples,
+                                 images)
+
+    return write

@@ -10,11 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.report import write_report
+from mella_bench.html_report import html_writer
+from mella_bench.report import write_report as _write_report
 from tests.judge.conftest import make_run, set_prediction_text
 from tests.judged_run import CLAIM, ENTITY, judged_run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "results" / "examples"
+
+
+class Written:
+    def __init__(self, files):
+        self.files = files
+        (self.html,) = files.extra
+
+
+def write_report(run_dirs, out_dir, images: str = "auto", **kw) -> Written:
+    """The report as `mella-bench report` writes it (with index.html)."""
+    return Written(_write_report(run_dirs, out_dir, writers=[html_writer(images)], **kw))
 
 
 def page_data(index: Path) -> dict:
@@ -27,6 +39,7 @@ def page_data(index: Path) -> dict:
 def test_every_report_folder_gets_a_self_contained_index(tmp_path: Path) -> None:
     files = write_report([EXAMPLES / "reference-thin", EXAMPLES / "reference-thick"], tmp_path, resamples=50)
     assert files.html == tmp_path / "index.html"
+    assert files.files.plots and all(p.is_file() for p in files.files.plots)
     text = files.html.read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing from the network
     assert text.count('<img alt="bars_') == 4 and "data:image/png;base64," in text

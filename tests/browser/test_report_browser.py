@@ -129,11 +129,12 @@ def test_screenshot_of_the_viewer(page: Page, tmp_path: Path) -> None:
 
 
 def test_linked_images_load_from_a_relative_path(browser: Browser, example_runs: list[Path], tmp_path: Path) -> None:
+    from mella_bench.html_report import html_writer
     from mella_bench.report import write_report
 
-    files = write_report(example_runs[:1], tmp_path / "report", resamples=0, plots=False, images="link")
+    files = write_report(example_runs[:1], tmp_path / "report", resamples=0, plots=False, writers=[html_writer("link")])
     p = browser.page()
-    open_report(p, files.html)
+    open_report(p, files.extra[0])
     img = p.wait_for("""(() => { const i = document.querySelector('article.item figure img');
         return i && i.complete && {src: i.getAttribute('src'), width: i.naturalWidth}; })()""")
     assert not img["src"].startswith(("data:", "/", "file:")) and img["width"] > 0
