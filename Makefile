@@ -13,12 +13,18 @@ $(STAMP): pyproject.toml constraints-cpu.txt
 	$(BIN)/python -m pip install -q -c constraints-cpu.txt -e '.[test]'
 	touch $(STAMP)
 
-## Evaluate the tiny random model on the 96-item demo set in all 8 languages.
+## Evaluate the tiny random model on the 96-item demo set in all 8 languages; ends with the
+## headline (stdout) and the path of the HTML report (leaderboard + per-sample viewer).
 demo: $(STAMP)
 	$(BIN)/mella-bench run --model tiny --langs all --output results/demo-tiny
+	$(BIN)/mella-bench report results/demo-tiny --out results/demo-tiny/report > /dev/null
+	@echo "HTML report (leaderboard, plots, per-sample viewer): results/demo-tiny/report/index.html"
 
-## Run the test suite (what CI runs).
+## Run the test suite (what CI runs). The HTML report's browser tests need Debian's chromium and
+## fonts: tools/install-browser.sh installs what is missing (root); without them those tests skip
+## with the reason (and fail in CI).
 test: $(STAMP)
+	tools/install-browser.sh || echo "warning: could not install chromium/fonts; the browser tests will skip (see docs/reports.md)"
 	$(BIN)/python -m pytest -q -ra
 
 ## Check that the committed paper tables are what the committed runs produce.

@@ -103,7 +103,8 @@ def main() -> None:
         t_ours_corpus = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        files = write_report([run], Path(tmp) / "report", resamples=args.resamples, aggregates=aggregate_for)
+        files = write_report([run], Path(tmp) / "report", resamples=args.resamples, aggregates=aggregate_for,
+                             html=False)
         t_report = time.perf_counter() - t0
 
         task = "mella_th_ling"

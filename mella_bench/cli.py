@@ -193,7 +193,7 @@ def _sharding(args: argparse.Namespace, backend: str) -> tuple[int | None, int]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from mella_bench.backends import resolve_spec
     from mella_bench.langs import parse_langs
-    from mella_bench.run import RunConfig, generate
+    from mella_bench.run import RunConfig
     from mella_bench.shard import shard_dir_name
     from mella_bench.tasks import select_tasks
 
@@ -239,14 +239,17 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
     code = 0
     if args.judge:
         code = _judge_and_print(out, args)
-    _score_and_print(out, quiet=args.quiet)
+    _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
+    print(f"HTML report with a per-sample viewer: mella-bench report {out} --out {Path(out) / 'report'}")
     total = counts["ok"] + counts["error"] + counts["reused"]
     return _failure_rate(args, counts["error"], total, "predictions",
                          "Rerun the same command to retry only the failed items (finished ones are kept).") or code
 
 
-def _score_and_print(run_dir: Path, quiet: bool) -> dict:
-    """Score a run (metrics + any judgments + bootstrap CIs) and print the per-task table to stderr."""
+def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True) -> dict:
+    """Score a run (metrics + any judgments + bootstrap CIs), write scores.md and print the headline
+    (to stdout unless `stdout` is False); the full per-task table goes to stderr with `verbose`."""
+    from mella_bench.headline import report_scores
     from mella_bench.judge import judge_rows
     from mella_bench.metrics.score import format_table, score_run
     from mella_bench.rundir import run_lock
@@ -255,12 +258,15 @@ def _score_and_print(run_dir: Path, quiet: bool) -> dict:
         raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
     with run_lock(run_dir):
         summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
-    print(format_table(summary), file=sys.stderr)
+    table = format_table(summary)
+    if verbose:
+        print(table, file=sys.stderr)
+    print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
     return summary
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet)
+    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -332,7 +338,7 @@ def _cmd_judge_run(args: argparse.Namespace) -> int:
     """Judge, then rescore: otherwise summary.json (and `report`) would not show the new judge dimensions."""
     run_dir = Path(args.run_dir)
     code = _judge_and_print(run_dir, args)
-    _score_and_print(run_dir, quiet=args.quiet)
+    _score_and_print(run_dir, quiet=args.quiet, verbose=args.verbose)
     print(f"wrote {run_dir / 'scores.jsonl'} and {run_dir / 'summary.json'}", file=sys.stderr)
     return code
 
@@ -383,12 +389,26 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
     g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
                    help="send the answer schema as response_format: auto = when the endpoint accepts it (default)")
 def _cmd_report(args: argparse.Namespace) -> int:
+    from mella_bench.html_report import html_writer
     from mella_bench.report import write_report
 
     files = write_report([Path(r) for r in args.runs], Path(args.out), resamples=args.resamples,
-                         plots=not args.no_plots)
-    for path in (files.markdown, files.csv, files.latex, *files.plots):
+                         plots=not args.no_plots, writers=[html_writer(args.images)] if args.html else [])
+    for path in (files.markdown, files.csv, files.latex, *files.plots, *files.extra):
         print(path)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from mella_bench.report import load_run
+    from mella_bench.show import find_samples, format_sample, sample_json
+
+    found = find_samples(Path(args.run_dir), args.item_id, args.task)
+    if args.json:
+        print(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2))
+        return 0
+    label = load_run(Path(args.run_dir)).label
+    print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))
     return 0
 
 
@@ -466,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
+                                                          "(always written to RUN/scores.md)")
     r.add_argument("--rubrics", help="judge only these rubrics (comma list; default: each task's rubrics)")
     _add_limit_options(r)
     _add_judge_options(r, required=False, short_names=False)
@@ -485,6 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--quiet", action="store_true", help="no progress bars")
     jr.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
                     help=f"exit {EXIT_FAILURE_RATE} when more than this share of judgments failed (default 0)")
+    jr.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature")
     _add_judge_options(jr, required=True)
     jr.set_defaults(func=_cmd_judge_run)
     jp = jsub.add_parser("pairwise", help="compare two runs item by item, both answer orders")
@@ -552,8 +575,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "scores.jsonl (per item and metric) and summary.json (per task: value, n, "
                                     "failure rate, signature; paper and full profiles).")
     sc.add_argument("run_dir", help="a directory written by `mella-bench run`")
-    sc.add_argument("--json", action="store_true", help="also print summary.json to stdout")
+    sc.add_argument("--json", action="store_true", help="print summary.json to stdout (the headline then goes to stderr)")
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
+    sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
+                                                           "(always written to RUN/scores.md)")
     sc.set_defaults(func=_cmd_score)
 
     from mella_bench.metrics import METRICS
@@ -612,7 +637,24 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000; each run's "
                                                                   "seed from run.json)")
     rp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    rp.add_argument("--html", action=argparse.BooleanOptionalAction, default=True,
+                    help="write index.html: leaderboard, plots, signatures and a per-sample viewer, one self-contained "
+                         "file (default on; --no-html skips it; docs/reports.md)")
+    rp.add_argument("--images", choices=["auto", "embed", "link", "none"], default="auto",
+                    help="images in index.html: embedded as data URIs, linked relative to OUT, or left out "
+                         "(auto = embed up to 25 MB in all, else link)")
     rp.set_defaults(func=_cmd_report)
+
+    sh = sub.add_parser("show", help="one item of a run in the terminal: prompt, answer, references, scores, judge",
+                        description="Print one item of a run: the prompt, the answer (keywords found by the metric's "
+                                    "matcher underlined on a terminal), references, keywords found and missed, every "
+                                    "metric value with fidelity's detected language, and the judge's score, "
+                                    "entities, unsupported claims and rationale when the run was judged.")
+    sh.add_argument("run_dir", metavar="RUN", help="a run directory")
+    sh.add_argument("item_id", metavar="ITEM_ID", help="item id, e.g. th-know-0001 (see the HTML report's viewer)")
+    sh.add_argument("--task", help="only this task (when the id occurs in more than one)")
+    sh.add_argument("--json", action="store_true", help="print the joined record as JSON instead")
+    sh.set_defaults(func=_cmd_show)
 
     cp = sub.add_parser("compare", help="paired bootstrap test: does RUN_B beat RUN_A, per language and macro?",
                         description="Paired bootstrap over the items both runs scored (items failed in either run "

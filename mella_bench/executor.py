@@ -19,8 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from tqdm import tqdm
-
+from mella_bench.progress import progress_bar
 from mella_bench.run import RunConfig, generate
 from mella_bench.shard import MergeReport, merge
 from mella_bench.tasks import Task
@@ -108,7 +107,7 @@ def _run_local(configs: list[RunConfig], tasks: list[Task], gpus_per_shard: int,
     pending = list(configs)
     running: dict[Any, tuple[Any, RunConfig, list[str] | None]] = {}
     failures: list[tuple[RunConfig, str]] = []
-    bar = tqdm(total=len(configs), desc="shards", unit="shard", disable=not progress, file=sys.stderr)
+    bar = progress_bar(len(configs), "shards", "shard", progress)
     while pending or running:
         while pending and free:
             gpus, cfg = free.pop(0), pending.pop(0)
@@ -168,7 +167,7 @@ def _run_ray(configs: list[RunConfig], tasks: list[Task], address: str | None, g
         remote = ray.remote(run_shard).options(max_retries=0, **options)
         refs = {remote.remote(cfg, tasks): cfg for cfg in configs}
         failures: list[tuple[RunConfig, str]] = []
-        bar = tqdm(total=len(refs), desc="shards (ray)", unit="shard", disable=not progress, file=sys.stderr)
+        bar = progress_bar(len(refs), "shards (ray)", "shard", progress)
         waiting = list(refs)
         while waiting:
             done, waiting = ray.wait(waiting, num_returns=1)

@@ -313,6 +313,23 @@ class ReportFiles:
     csv: Path
     latex: Path
     plots: tuple[Path, ...]
+    extra: tuple[Path, ...] = ()
+    """Files written by the `writers` passed to `write_report` (the CLI's index.html)."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report is made of, for writers of further formats (the HTML report)."""
+
+    runs: tuple[RunData, ...]
+    cells: tuple[Cell, ...]
+    comparisons: tuple[Comparison, ...]
+    plots: tuple[Path, ...]
+    out_dir: Path
+    resamples: int
+
+
+ReportWriter = Callable[[ReportData], Path]
 
 
 def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
@@ -354,9 +371,10 @@ def render_latex(runs: Sequence[RunData], cells: Sequence[Cell], resamples: int)
 
 
 def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAMPLES, plots: bool = True,
-                 aggregates: AggregateFor = metric_aggregate) -> ReportFiles:
-    """`mella-bench report`: leaderboard.{md,csv,tex} and PNG plots in out_dir. With two or more
-    runs, every later run is compared with the first (the baseline) on the paper metrics."""
+                 aggregates: AggregateFor = metric_aggregate, writers: Sequence[ReportWriter] = ()) -> ReportFiles:
+    """`mella-bench report`: leaderboard.{md,csv,tex} and PNG plots in out_dir, then whatever `writers`
+    make of the same data (the CLI adds index.html). With two or more runs, every later run is
+    compared with the first (the baseline) on the paper metrics."""
     runs = load_runs(run_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -386,7 +404,8 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
     if comps:
         (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
-    return ReportFiles(md, csv_path, tex, tuple(made))
+    data = ReportData(tuple(runs), tuple(cells), tuple(comps), tuple(made), out_dir, resamples)
+    return ReportFiles(md, csv_path, tex, tuple(made), tuple(write(data) for write in writers))
 
 
 def _group_by_pair(comps: Sequence[Comparison]) -> list[list[Comparison]]:

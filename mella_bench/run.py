@@ -19,13 +19,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from mella_bench import __version__
 from mella_bench.backends import BackendSpec, Request, Result, make_backend
 from mella_bench.data import Dataset, Item, load, task_items_of
 from mella_bench.identity import item_identity
 from mella_bench.limits import DEFAULT_LIMITS, Limits
+from mella_bench.progress import progress_bar
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  load_predictions, redact, write_json)
 from mella_bench.rundir import check_owner, merge_header, overwrite, run_lock
@@ -268,8 +267,7 @@ def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Da
             by_key = {keys[it.id]: it for it in items}
             todo = [it for it in items if keys[it.id] not in done]
             counts["reused"] += len(items) - len(todo)
-            bar = tqdm(total=len(items), initial=len(items) - len(todo), desc=task.name, unit="item",
-                       disable=not progress, file=sys.stderr, leave=True)
+            bar = progress_bar(len(items), task.name, "item", progress, initial=len(items) - len(todo))
             for start in range(0, len(todo), config.batch_size):
                 batch = todo[start:start + config.batch_size]
                 oversized = [Result.failed(keys[it.id], f"item over an input limit: {it.over_limit}")

@@ -18,7 +18,7 @@ import csv
 import difflib
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 

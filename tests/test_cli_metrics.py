@@ -102,10 +102,12 @@ def test_run_scores_at_the_end_and_score_rescores(tmp_path, capsys):
     data = write_dataset(tmp_path / "data", ("vi",), per_axis=2)
     out = tmp_path / "run"
     assert main(["run", "--model", "reference:thick", "--data", str(data), "--langs", "vi", "--output", str(out),
-                 "--quiet"]) == 0
-    err = capsys.readouterr().err
-    assert "mella_vi_ling      meteor" in err and "100.00" in err and "signatures:" in err
+                 "--quiet", "--verbose"]) == 0
+    out_text, err = capsys.readouterr()
+    assert "mella_vi_ling      meteor" in err and "100.00" in err and "signatures:" in err  # --verbose: every metric
     assert "tok:mella-vi-syllables" in err
+    assert "ling METEOR     100.0±0" in out_text  # the headline, on stdout
+    assert "tok:mella-vi-syllables" in (out / "scores.md").read_text(encoding="utf-8")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["tasks"]["mella_vi_know"]["metrics"]["keyword_acc"]["value"] == pytest.approx(100.0)
     (out / "summary.json").unlink()

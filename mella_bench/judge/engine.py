@@ -301,11 +301,10 @@ class Judge:
 def run_judge(config: JudgeConfig, store_path: Path, jobs: list[tuple[Rubric, JudgeInput]],
               progress_desc: str | None = "judge", probe: bool = True) -> tuple[list[dict[str, Any]], JudgeCounts]:
     """Synchronous entry point: judge `jobs` with the cache at `store_path`; returns records and counts."""
-    from tqdm import tqdm
+    from mella_bench.progress import progress_bar
 
     store = JudgmentStore(store_path)
-    bar = tqdm(total=len(jobs), desc=progress_desc, unit="judgment", file=sys.stderr,
-               disable=progress_desc is None, leave=True)
+    bar = progress_bar(len(jobs), progress_desc or "judge", "judgment", progress_desc is not None)
 
     judge = Judge(config, store)
 

@@ -133,10 +133,10 @@ class AutomaticMetrics:
         self.progress = progress
 
     def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
-        from tqdm import tqdm
+        from mella_bench.progress import track
 
         with MeteorPool() as pool:
-            for task in tqdm(ctx.tasks, desc="scoring", unit="task", disable=not self.progress, file=sys.stderr):
+            for task in track(ctx.tasks, len(ctx.tasks), "scoring", "task", self.progress):
                 yield from self._task(task, pool)
 
     def _task(self, task: TaskData, pool: MeteorPool) -> Iterable[MetricRows]:
