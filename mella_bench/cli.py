@@ -30,7 +30,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
     from mella_bench.data import validate
 
-    ds, problems = validate(args.path)
+    ds, problems = validate(_data_arg(args.path, args))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
@@ -60,6 +60,27 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
         print(f"skipped: {why}", file=sys.stderr)
     print(json.dumps({"output": str(rep.output), "items": rep.items, "skipped": len(rep.skipped)}))
     return 0
+
+
+def _data_arg(path: str | None, args: argparse.Namespace) -> str | None:
+    """`--data` with `--split`/`--columns` folded into the one source string run.json records."""
+    if path is None:
+        if args.split or args.columns:
+            raise ValueError("--split and --columns describe the dataset given with --data; add --data PATH")
+        return None
+    if path == "demo" and not (args.split or args.columns):
+        return path
+    from mella_bench.data import data_spec
+
+    return data_spec(path, args.split, args.columns)
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--split", help="split of a saved DatasetDict or of split-named Parquet files (e.g. test); "
+                                   "required when the data holds several")
+    p.add_argument("--columns", metavar="FIELD=COLUMN,...",
+                   help="map item fields to the dataset's columns, e.g. id=question_id,references=caption,"
+                        "lang=language (also settable in a mella-bench.yaml beside the data; see docs/data.md)")
 
 
 def _parse_shard(text: str) -> tuple[int, int]:
@@ -155,7 +176,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     name = args.output or Path("results") / (Path(args.model).name.replace(":", "-") or "run")
     if args.shard is not None and not args.output:
         name = Path(shard_dir_name(str(name), args.shard))
-    config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=args.data,
+    config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name),
+                       data=_data_arg(args.data, args),
                        limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard)
     if shards is None:
         counts = generate(config, tasks, progress=not args.quiet)
@@ -358,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group, all 16 tasks)")
     r.add_argument("--data", help="dataset path (manifest dir, .jsonl, .parquet, saved `datasets` dir) or 'demo'; "
                                   "overrides each task's data")
+    _add_data_options(r)
     r.add_argument("--limit", type=_positive_int, help="at most N items per task")
     r.add_argument("--batch-size", type=_positive_int, default=8, help="requests per backend call (default 8)")
     r.add_argument("--output", help="run directory (default results/<model name>)")
@@ -480,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True)
     dv = dsub.add_parser("validate", help="check a dataset and list every problem with file, line and field")
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
+    _add_data_options(dv)
     dv.set_defaults(func=_cmd_data_validate)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
                          description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
