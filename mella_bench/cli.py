@@ -14,7 +14,7 @@ from mella_bench.langs import LANG_CODES
 def _cmd_tasks_list(args: argparse.Namespace) -> int:
     from mella_bench.tasks import load_registry
 
-    reg = load_registry()
+    reg = load_registry(include_paths=args.include_path or ())
     print(f"{'task':<18} {'lang':<5} {'axis':<5} {'ver':<4} {'hash':<13} metrics")
     for t in reg.tasks.values():
         print(f"{t.name:<18} {t.lang:<5} {t.axis:<5} {t.version:<4} {t.hash:<13} {', '.join(t.metrics)}")
@@ -73,6 +73,11 @@ def _data_arg(path: str | None, args: argparse.Namespace) -> str | None:
     from mella_bench.data import data_spec
 
     return data_spec(path, args.split, args.columns)
+
+
+def _add_include_path(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--include-path", action="append", metavar="DIR",
+                   help="also read task and group YAML files from DIR (repeatable; see docs/tasks.md)")
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -166,7 +171,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mella_bench.tasks import select_tasks
 
     langs = parse_langs(args.langs)
-    tasks = select_tasks(langs, args.tasks.split(",") if args.tasks else None)
+    tasks = select_tasks(langs, args.tasks.split(",") if args.tasks else None, include_paths=args.include_path or ())
     if not tasks:
         print("no task matches --tasks and --langs", file=sys.stderr)
         return 2
@@ -378,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inference backend (default: inferred from --model)")
     r.add_argument("--langs", default="all", help=f"'all' or a comma list of {','.join(LANG_CODES)} (default: all)")
     r.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group, all 16 tasks)")
+    _add_include_path(r)
     r.add_argument("--data", help="dataset path (manifest dir, .jsonl, .parquet, saved `datasets` dir) or 'demo'; "
                                   "overrides each task's data")
     _add_data_options(r)
@@ -497,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)
     tl = tsub.add_parser("list", help="every task with its language, axis, version and content hash")
+    _add_include_path(tl)
     tl.set_defaults(func=_cmd_tasks_list)
 
     d = sub.add_parser("data", help="dataset utilities")
