@@ -48,13 +48,17 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from mella_bench import importers
     from mella_bench.langs import parse_langs
 
+    if args.format == "lmms-eval":
+        return _import_lmms_eval(args)
+    if not args.images:
+        raise ValueError(f"data import {args.format} needs --images, the folder holding the source images")
     if args.format == "xm3600":
         rep = importers.import_xm3600(Path(args.source), Path(args.images), parse_langs(args.langs), Path(args.output))
     else:
         if not args.lang:
             raise ValueError(f"data import conversations needs --lang, the language of the records "
                              f"(one of {', '.join(LANG_CODES)})")
-        rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis,
+        rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis or "ling",
                                              Path(args.output), Path(args.keywords) if args.keywords else None)
     for why in rep.skipped:
         print(f"skipped: {why}", file=sys.stderr)
@@ -103,6 +107,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
           f"lmms-eval --tasks mella --include_path {rep.output} --log_samples (needs mella-bench installed there)",
           file=sys.stderr)
     print(json.dumps({"output": str(rep.output), "tasks": list(rep.tasks), "docs": rep.docs}))
+    return 0
+
+
+def _import_lmms_eval(args: argparse.Namespace) -> int:
+    from mella_bench.lmms_eval_import import import_samples
+
+    if not args.task:
+        raise ValueError("data import lmms-eval needs --task, the task the samples file belongs to "
+                         "(lmms-eval names the file {date}_samples_{task}.jsonl)")
+    rep = import_samples(Path(args.source), args.task, Path(args.output), lang=args.lang, axis=args.axis,
+                         refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()))
+    for note in rep.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} → {rep.output}", file=sys.stderr)
+    _score_and_print(rep.output, quiet=True)
+    print(json.dumps({"output": str(rep.output), "task": rep.task, "ok": rep.ok, "failed": rep.failed}))
     return 0
 
 
@@ -530,18 +550,32 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
     _add_data_options(dv)
     dv.set_defaults(func=_cmd_data_validate)
-    di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
+    di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder or run",
                          description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
-                                     "language and axis. Records that cannot be converted are listed, never dropped silently.")
-    di.add_argument("format", choices=["xm3600", "conversations"])
-    di.add_argument("source", help="captions .jsonl (xm3600) or .json/.jsonl records (conversations)")
-    di.add_argument("--images", required=True, help="folder holding the source images")
-    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/)")
+                                     "language and axis. lmms-eval: a --log_samples file "
+                                     "({date}_samples_{task}.jsonl) -> predictions in a run directory, scored with "
+                                     "mella-bench's metrics. Records that cannot be converted are listed, never "
+                                     "dropped silently.")
+    di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval"])
+    di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations) or an lmms-eval "
+                                   "samples .jsonl")
+    di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
+    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); "
+                                                    "lmms-eval: run directory to write or extend")
     di.add_argument("--langs", default="all", help="xm3600: languages to import (default all)")
-    di.add_argument("--lang", help="conversations: the language of the records")
-    di.add_argument("--axis", choices=["know", "ling"], default="ling", help="conversations: axis (default ling)")
+    di.add_argument("--lang", help="conversations: the language of the records; lmms-eval: of a task mella-bench "
+                                   "does not know")
+    di.add_argument("--axis", choices=["know", "ling"], help="conversations: axis (default ling); lmms-eval: of a "
+                                                             "task mella-bench does not know")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
+    di.add_argument("--task", help="lmms-eval: the task of the samples file (a mella-bench task, e.g. from "
+                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from)")
+    di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
+                                                        "lmms-eval saw it (default: the mella-bench task's data)")
+    di.add_argument("--model", help="lmms-eval: model name for run.json (default: the samples file's folder, "
+                                    "which lmms-eval names after the model)")
+    _add_include_path(di)
     di.set_defaults(func=_cmd_data_import)
 
     ex = sub.add_parser("export", help="write the tasks for another harness (lmms-eval task folder)",

@@ -23,7 +23,7 @@ from mella_bench import __version__
 from mella_bench.backends import BackendSpec, Request, make_backend
 from mella_bench.data import Dataset, Item, load
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
-                                 load_predictions, redact, write_json)
+                                 command_line, load_predictions, redact, write_json)
 from mella_bench.shard import shard_index
 from mella_bench.tasks import Task
 
@@ -87,6 +87,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def package_versions() -> dict[str, str]:
+    """Python and package versions as run.json records them (also for imported runs)."""
+    return _versions()
+
+
 def task_items_of(lang: str, axis: str, dataset: Dataset, limit: int | None) -> list[Item]:
     """Items a task with this language and axis runs on (the first `limit` in dataset order)."""
     items = [it for it in dataset.items if it.lang == lang and it.axis == axis]
@@ -126,7 +131,7 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
             "limit": config.limit, "batch_size": config.batch_size, "seed": config.seed,
             "shard": list(config.shard) if config.shard else None, **config.extra,
         }),
-        "command": redact(sys.argv),
+        "command": command_line(),
         "versions": _versions(),
         "git": git_revision(),
         "seeds": {"run": config.seed},
