@@ -22,7 +22,7 @@ class Language:
     scripts: tuple[str, ...]
     """Unicode scripts the language is written in."""
     segmentation: str
-    """How n-gram metrics split words (SPEC §2)."""
+    """How n-gram metrics split words (see docs/metrics.md)."""
     rtl: bool = False
 
 

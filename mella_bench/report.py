@@ -24,7 +24,7 @@ from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, 
 AXES = ("know", "ling")
 AXIS_TITLES = {"know": "Cultural groundedness (know)", "ling": "Linguistic capability (ling)"}
 PAPER_METRICS: dict[str, tuple[str, ...]] = {"know": ("keyword_acc",), "ling": ("meteor", "bleu", "rouge_l")}
-"""The paper profile (SPEC §6): MELLA's reported metrics; the full profile is every metric a run has."""
+"""The paper profile: the metrics the MELLA paper reports; the full profile is every metric a run has."""
 PROFILES = ("paper", "full")
 SCATTER_AXES = (("know", "keyword_acc"), ("ling", "meteor"))
 """The two-axis scatter: cultural (x) vs linguistic (y), the paper's primary metric of each axis."""

@@ -48,7 +48,7 @@ class RunConfig:
 
 
 def prediction_key(model_hash: str, task: Task, item: Item) -> str:
-    """Cache key of one prediction (SPEC §5): model + task hash + item + prompt + generation."""
+    """Cache key of one prediction: model + task hash + item + prompt + generation."""
     blob = json.dumps([model_hash, task.hash, item.id, task.prompt, asdict(task.generation)],
                       ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]

@@ -48,7 +48,7 @@ mean_aggregate.vectorised_mean = True  # type: ignore[attr-defined]  # fast path
 def metric_aggregate(metric: str) -> Aggregate:
     """The aggregate of a metric name, from `mella_bench.metrics` (imported lazily).
 
-    Judge dimensions (`judge:<rubric>`) are means of per-item scores by definition (SPEC §7).
+    Judge dimensions (`judge:<rubric>`) are means of per-item scores by definition (one 1-5 score per item).
     """
     if metric.startswith("judge:"):
         return mean_aggregate

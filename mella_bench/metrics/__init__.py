@@ -1,4 +1,4 @@
-"""Multilingual metric suite (SPEC §6): per-item values + sufficient statistics + signatures.
+"""Multilingual metric suite: per-item values + sufficient statistics + signatures.
 
 `aggregate(metric, stats)` is the one way a task-level value is made from the per-item `stats` rows
 stored in scores.jsonl: corpus metrics (BLEU, chrF++, METEOR) sum the rows and apply the metric's
