@@ -474,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jc, required=True)
     jc.set_defaults(func=_cmd_judge_calibrate)
-    sc = r.add_argument_group("scale-out (README: Run at scale)")
+    sc = r.add_argument_group("scale-out (docs/models.md: Run at scale)")
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
                          "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")

@@ -24,7 +24,7 @@ from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.tasks import GenerationConfig
 
 INSTALL_HINT = ("the vllm backend needs vLLM: pip install 'mella-bench[vllm]' on a GPU machine, in its own "
-                "environment (vLLM pins its own torch and transformers); see the README section 'Run at scale'")
+                "environment (vLLM pins its own torch and transformers); see docs/models.md, 'Run at scale'")
 
 
 def _import_vllm() -> Any:
