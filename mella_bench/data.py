@@ -559,10 +559,12 @@ def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     (when sound) and every problem found."""
     problems: list[Problem] = []
     try:
-        source = DataSource(str(DEMO_ROOT)) if str(path) == "demo" else DataSource.parse(path)
+        source = DataSource.parse(path)
     except DataError as exc:
         return None, exc.problems
-    root, label, records = _load_records(source, problems)
+    demo = source.path == "demo"
+    root, label, records = _load_records(DataSource(str(DEMO_ROOT), source.split, source.columns) if demo else source,
+                                         problems)
     located: list[tuple[Item, int]] = []
     for rec, line in records:
         item = _record_to_item(rec, label, line, root, problems)
@@ -573,7 +575,7 @@ def validate(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         problems.append(Problem(label, None, None, "holds no items"))
     if problems:
         return None, problems
-    return Dataset(root=root, source="demo" if str(path) == "demo" else source.spec,
+    return Dataset(root=root, source=source.spec,
                    items=tuple(it for it, _ in located)), problems
 
 
