@@ -14,7 +14,7 @@ from mella_bench.langs import LANG_CODES
 def _cmd_tasks_list(args: argparse.Namespace) -> int:
     from mella_bench.tasks import load_registry
 
-    reg = load_registry()
+    reg = load_registry(include_paths=args.include_path or ())
     print(f"{'task':<18} {'lang':<5} {'axis':<5} {'ver':<4} {'hash':<13} metrics")
     for t in reg.tasks.values():
         print(f"{t.name:<18} {t.lang:<5} {t.axis:<5} {t.version:<4} {t.hash:<13} {', '.join(t.metrics)}")
@@ -30,7 +30,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
     from mella_bench.data import validate
 
-    ds, problems = validate(args.path, _limits(args))
+    ds, problems = validate(_data_arg(args.path, args), _limits(args))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
@@ -56,17 +56,81 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from mella_bench import importers
     from mella_bench.langs import parse_langs
 
+    if args.format == "lmms-eval":
+        return _import_lmms_eval(args)
+    if not args.images:
+        raise ValueError(f"data import {args.format} needs --images, the folder holding the source images")
     if args.format == "xm3600":
         rep = importers.import_xm3600(Path(args.source), Path(args.images), parse_langs(args.langs), Path(args.output))
     else:
         if not args.lang:
             raise ValueError(f"data import conversations needs --lang, the language of the records "
                              f"(one of {', '.join(LANG_CODES)})")
-        rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis,
+        rep = importers.import_conversations(Path(args.source), Path(args.images), args.lang, args.axis or "ling",
                                              Path(args.output), Path(args.keywords) if args.keywords else None)
     for why in rep.skipped:
         print(f"skipped: {why}", file=sys.stderr)
     print(json.dumps({"output": str(rep.output), "items": rep.items, "skipped": len(rep.skipped)}))
+    return 0
+
+
+def _data_arg(path: str | None, args: argparse.Namespace) -> str | None:
+    """`--data` with `--split`/`--columns` folded into the one source string run.json records."""
+    if path is None:
+        if args.split or args.columns:
+            raise ValueError("--split and --columns describe the dataset given with --data; add --data PATH")
+        return None
+    if path == "demo" and not (args.split or args.columns):
+        return path
+    from mella_bench.data import data_spec
+
+    return data_spec(path, args.split, args.columns)
+
+
+def _add_include_path(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--include-path", action="append", metavar="DIR",
+                   help="also read task and group YAML files from DIR (repeatable; see docs/tasks.md)")
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--split", help="split of a saved DatasetDict or of split-named Parquet files (e.g. test); "
+                                   "required when the data holds several")
+    p.add_argument("--columns", metavar="FIELD=COLUMN,...",
+                   help="map item fields to the dataset's columns, e.g. id=question_id,references=caption,"
+                        "lang=language (also settable in a mella-bench.yaml beside the data; see docs/data.md)")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from mella_bench.langs import parse_langs
+    from mella_bench.lmms_eval_export import export_lmms_eval
+    from mella_bench.tasks import select_tasks
+
+    tasks = select_tasks(parse_langs(args.langs), args.tasks.split(",") if args.tasks else None,
+                         include_paths=args.include_path or ())
+    if not tasks:
+        print("no task matches --tasks and --langs", file=sys.stderr)
+        return 2
+    rep = export_lmms_eval(Path(args.output), tasks, _data_arg(args.data, args), args.limit)
+    print(f"wrote {len(rep.tasks)} lmms-eval tasks ({rep.docs} docs) to {rep.output}; run them with "
+          f"lmms-eval --tasks mella --include_path {rep.output} --log_samples (needs mella-bench installed there)",
+          file=sys.stderr)
+    print(json.dumps({"output": str(rep.output), "tasks": list(rep.tasks), "docs": rep.docs}))
+    return 0
+
+
+def _import_lmms_eval(args: argparse.Namespace) -> int:
+    from mella_bench.lmms_eval_import import import_samples
+
+    if not args.task:
+        raise ValueError("data import lmms-eval needs --task, the task the samples file belongs to "
+                         "(lmms-eval names the file {date}_samples_{task}.jsonl)")
+    rep = import_samples(Path(args.source), args.task, Path(args.output), lang=args.lang, axis=args.axis,
+                         refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()))
+    for note in rep.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} → {rep.output}", file=sys.stderr)
+    _score_and_print(rep.output, quiet=True)
+    print(json.dumps({"output": str(rep.output), "task": rep.task, "ok": rep.ok, "failed": rep.failed}))
     return 0
 
 
@@ -198,7 +262,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mella_bench.tasks import select_tasks
 
     langs = parse_langs(args.langs)
-    tasks = select_tasks(langs, args.tasks.split(",") if args.tasks else None)
+    tasks = select_tasks(langs, args.tasks.split(",") if args.tasks else None, include_paths=args.include_path or ())
     if not tasks:
         print("no task matches --tasks and --langs", file=sys.stderr)
         return 2
@@ -208,7 +272,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     name = args.output or Path("results") / (Path(args.model).name.replace(":", "-") or "run")
     if args.shard is not None and not args.output:
         name = Path(shard_dir_name(str(name), args.shard))
-    config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=args.data,
+    config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=_data_arg(args.data, args),
                        limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard,
                        limits=_limits(args), overwrite=args.overwrite)
     from mella_bench.rundir import run_lock
@@ -468,8 +532,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inference backend (default: inferred from --model)")
     r.add_argument("--langs", default="all", help=f"'all' or a comma list of {','.join(LANG_CODES)} (default: all)")
     r.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group, all 16 tasks)")
+    _add_include_path(r)
     r.add_argument("--data", help="dataset path (manifest dir, .jsonl, .parquet, saved `datasets` dir) or 'demo'; "
                                   "overrides each task's data")
+    _add_data_options(r)
     r.add_argument("--limit", type=_positive_int, help="at most N items per task")
     r.add_argument("--batch-size", type=_positive_int, default=8, help="requests per backend call (default 8)")
     r.add_argument("--output", help="run directory (default results/<model name>); it belongs to one model and "
@@ -531,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jc, required=True)
     jc.set_defaults(func=_cmd_judge_calibrate)
-    sc = r.add_argument_group("scale-out (README: Run at scale)")
+    sc = r.add_argument_group("scale-out (docs/models.md: Run at scale)")
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
                          "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")
@@ -604,6 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tasks", help="inspect task definitions")
     tsub = t.add_subparsers(dest="tasks_command", required=True)
     tl = tsub.add_parser("list", help="every task with its language, axis, version and content hash")
+    _add_include_path(tl)
     tl.set_defaults(func=_cmd_tasks_list)
 
     d = sub.add_parser("data", help="dataset utilities")
@@ -611,20 +678,50 @@ def build_parser() -> argparse.ArgumentParser:
     dv = dsub.add_parser("validate", help="check a dataset and list every problem with file, line and field")
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
     _add_limit_options(dv)
+    _add_data_options(dv)
     dv.set_defaults(func=_cmd_data_validate)
-    di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
+    di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder or run",
                          description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
-                                     "language and axis. Records that cannot be converted are listed, never dropped silently.")
-    di.add_argument("format", choices=["xm3600", "conversations"])
-    di.add_argument("source", help="captions .jsonl (xm3600) or .json/.jsonl records (conversations)")
-    di.add_argument("--images", required=True, help="folder holding the source images")
-    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/)")
+                                     "language and axis. lmms-eval: a --log_samples file "
+                                     "({date}_samples_{task}.jsonl) -> predictions in a run directory, scored with "
+                                     "mella-bench's metrics. Records that cannot be converted are listed, never "
+                                     "dropped silently.")
+    di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval"])
+    di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations) or an lmms-eval "
+                                   "samples .jsonl")
+    di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
+    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); "
+                                                    "lmms-eval: run directory to write or extend")
     di.add_argument("--langs", default="all", help="xm3600: languages to import (default all)")
-    di.add_argument("--lang", help="conversations: the language of the records")
-    di.add_argument("--axis", choices=["know", "ling"], default="ling", help="conversations: axis (default ling)")
+    di.add_argument("--lang", help="conversations: the language of the records; lmms-eval: of a task mella-bench "
+                                   "does not know")
+    di.add_argument("--axis", choices=["know", "ling"], help="conversations: axis (default ling); lmms-eval: of a "
+                                                             "task mella-bench does not know")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
+    di.add_argument("--task", help="lmms-eval: the task of the samples file (a mella-bench task, e.g. from "
+                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from)")
+    di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
+                                                        "lmms-eval saw it (default: the mella-bench task's data)")
+    di.add_argument("--model", help="lmms-eval: model name for run.json (default: the samples file's folder, "
+                                    "which lmms-eval names after the model)")
+    _add_include_path(di)
     di.set_defaults(func=_cmd_data_import)
+
+    ex = sub.add_parser("export", help="write the tasks for another harness (lmms-eval task folder)",
+                        description="lmms-eval: one task YAML per task (local json dataset, prompts, generation "
+                                    "settings) plus a utils.py that scores with mella-bench's metrics, a 'mella' "
+                                    "group and the data with its images. Use it with lmms-eval --include_path DIR "
+                                    "--tasks mella; see docs/interop.md.")
+    ex.add_argument("target", choices=["lmms-eval"])
+    ex.add_argument("--output", required=True, help="folder to write (relocatable)")
+    ex.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group)")
+    ex.add_argument("--langs", default="all", help="'all' or a comma list of language codes")
+    ex.add_argument("--data", help="dataset to export instead of each task's own (as run --data)")
+    _add_data_options(ex)
+    ex.add_argument("--limit", type=_positive_int, help="at most N items per task")
+    _add_include_path(ex)
+    ex.set_defaults(func=_cmd_export)
 
     rp = sub.add_parser("report", help="leaderboard (Markdown, CSV, LaTeX) and plots for one or more runs",
                         description="Write leaderboard.md/.csv/.tex (paper and full profile, both axes, every "

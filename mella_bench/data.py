@@ -2,12 +2,21 @@
 
 Every loader yields the same frozen `Item`; validation runs before any model does and reports
 *every* problem with its file, line and field, so nothing is silently dropped.
+
+Hugging Face datasets are taken as they are: a `save_to_disk` folder (one `Dataset` or a
+`DatasetDict`, read with pyarrow, so the `datasets` package is not needed), Parquet files with
+split-named shards, a `--split` to pick one split, and a column mapping (`--columns` or a
+`mella-bench.yaml` beside the data) from the dataset's own column names to the item fields. The
+whole choice travels as one string, `PATH#split=test&columns=id=question_id,references=caption`,
+so run.json records it and scoring reloads exactly the same items.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
@@ -19,6 +28,9 @@ DEMO_ROOT = Path(__file__).parent / "demo"
 """The demo set shipped inside the package (see README: it is a demo, not a benchmark)."""
 
 _KNOWN_FIELDS = {"id", "lang", "axis", "image", "references", "keywords", "thin", "meta"}
+
+SIDECAR = "mella-bench.yaml"
+"""Optional file beside the data (in its folder) holding `columns:` and `split:` for it."""
 
 
 @dataclass(frozen=True)
@@ -293,14 +305,152 @@ def _read_jsonl(path: Path, problems: list[Problem]) -> list[tuple[Any, int]]:
     return records
 
 
-def _rows_from_table(table: Any) -> list[dict[str, Any]]:
-    """Arrow table rows with image structs/bytes flattened to `image` + `image_bytes`."""
-    rows = []
-    for row in table.to_pylist():
+@dataclass(frozen=True)
+class DataSource:
+    """Where the items come from: a path, an optional split, and a mapping of fields to columns.
+
+    `spec` is the one-string form stored in run.json (`PATH#split=S&columns=F=C,F=C`); `parse`
+    reads it back, so a run is rescored from exactly the items it was generated on.
+    """
+
+    path: str
+    split: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    """(item field, dataset column) pairs, e.g. (("id", "question_id"), ("references", "caption"))."""
+
+    @property
+    def spec(self) -> str:
+        query = []
+        if self.split:
+            query.append(("split", self.split))
+        if self.columns:
+            query.append(("columns", ",".join(f"{f}={c}" for f, c in self.columns)))
+        return self.path + ("#" + urllib.parse.urlencode(query, safe="=,/") if query else "")
+
+    @staticmethod
+    def parse(text: str | Path) -> "DataSource":
+        text = str(text)
+        path, sep, fragment = text.rpartition("#")
+        if not sep or not fragment or not re.fullmatch(r"(split|columns)=.*", fragment.split("&")[0]):
+            return DataSource(text)
+        opts: dict[str, str] = {}
+        for key, value in urllib.parse.parse_qsl(fragment, keep_blank_values=True):
+            if key not in ("split", "columns"):
+                raise DataError([Problem(text, None, None, f"unknown option '{key}' after '#'; "
+                                                           "use split=NAME and columns=FIELD=COLUMN,...")])
+            opts[key] = value
+        return DataSource(path, opts.get("split") or None, parse_columns(opts.get("columns", ""), where=text))
+
+
+def parse_columns(text: str, where: str = "--columns") -> tuple[tuple[str, str], ...]:
+    """`id=question_id,references=caption` → (("id", "question_id"), ("references", "caption"))."""
+    pairs: list[tuple[str, str]] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        field_, eq, column = part.partition("=")
+        field_, column = field_.strip(), column.strip()
+        if not eq or not field_ or not column:
+            raise DataError([Problem(where, None, None, f"column mapping '{part}' is not FIELD=COLUMN "
+                                                        "(e.g. id=question_id,references=caption)")])
+        if field_ not in _KNOWN_FIELDS:
+            raise DataError([Problem(where, None, None, f"'{field_}' is not an item field; map one of "
+                                                        f"{', '.join(sorted(_KNOWN_FIELDS))} to a column")])
+        if field_ in dict(pairs):
+            raise DataError([Problem(where, None, None, f"field '{field_}' is mapped twice")])
+        pairs.append((field_, column))
+    return tuple(pairs)
+
+
+def data_spec(path: str, split: str | None = None, columns: str | None = None) -> str:
+    """The source string for `--data PATH --split S --columns ...` (what run.json records)."""
+    base = DataSource.parse(path)
+    merged = dict(base.columns)
+    merged.update(parse_columns(columns or ""))
+    return DataSource(base.path, split or base.split, tuple(merged.items())).spec
+
+
+def _sidecar(path: Path, problems: list[Problem]) -> tuple[dict[str, str], str | None]:
+    """`columns:` and `split:` from a mella-bench.yaml in the data's folder (safe YAML, known keys only)."""
+    from mella_bench.yamlio import ConfigError, load_yaml
+
+    folder = path if path.is_dir() else path.parent
+    side = folder / SIDECAR
+    if not side.is_file():
+        return {}, None
+    try:
+        raw = load_yaml(side)
+    except ConfigError as exc:
+        problems.append(Problem(str(side), None, None, str(exc)))
+        return {}, None
+    unknown = set(raw) - {"columns", "split"}
+    if unknown:
+        problems.append(Problem(str(side), None, None, f"unknown key(s) {sorted(unknown)}; allowed: columns, split"))
+    cols = raw.get("columns") or {}
+    if not isinstance(cols, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in cols.items()):
+        problems.append(Problem(str(side), None, "columns", "must map item fields to column names, "
+                                                            "e.g. {id: question_id, references: caption}"))
+        cols = {}
+    for key in sorted(set(cols) - _KNOWN_FIELDS):
+        problems.append(Problem(str(side), None, "columns", f"'{key}' is not an item field; map one of "
+                                                            f"{', '.join(sorted(_KNOWN_FIELDS))}"))
+    split = raw.get("split")
+    if split is not None and not isinstance(split, str):
+        problems.append(Problem(str(side), None, "split", "must be a split name"))
+        split = None
+    return {k: v for k, v in cols.items() if k in _KNOWN_FIELDS}, split
+
+
+def _apply_columns(rows: list[dict[str, Any]], columns: Mapping[str, str], file: str,
+                   problems: list[Problem]) -> list[dict[str, Any]]:
+    """Rename the dataset's columns to item fields; columns left unmapped are kept in `meta`.
+
+    With a mapping the user has said which columns matter, so the rest (image_id, source, ...) are
+    provenance, not typos; without one, every column must be an item field (strict check later).
+    """
+    if not columns or not rows:
+        return rows
+    present = set().union(*(r.keys() for r in rows))
+    missing = [c for c in columns.values() if c not in present]
+    if missing:
+        problems.append(Problem(file, None, None, f"column(s) {', '.join(missing)} named in the column mapping "
+                                                  f"are not in the data; it has: {', '.join(sorted(present))}"))
+        return []
+    used = set(columns.values())
+    out = []
+    for row in rows:
+        new: dict[str, Any] = {f: row.get(c) for f, c in columns.items()}
+        meta: Any = new.get("meta") if "meta" in columns else row.get("meta")
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except json.JSONDecodeError:
+                pass
+        meta = {} if meta is None else (dict(meta) if isinstance(meta, dict) else meta)
+        for key, value in row.items():
+            if key in used or key == "meta":
+                continue
+            if key in _KNOWN_FIELDS and key not in columns:
+                new[key] = value  # an unmapped column that already has a field's name keeps its meaning
+            elif isinstance(meta, dict) and isinstance(value, (str, int, float, bool, type(None))):
+                meta[key] = value
+        if meta:
+            new["meta"] = meta
+        if isinstance(new.get("id"), int) and not isinstance(new.get("id"), bool):
+            new["id"] = str(new["id"])  # question ids are often integers
+        if isinstance(new.get("references"), str):
+            new["references"] = [new["references"]]  # one caption per row
+        out.append(new)
+    return out
+
+
+def _normalise_images(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Image structs/bytes flattened to `image` (a name or relative path) + `image_bytes`."""
+    for row in rows:
         img = row.get("image")
         if isinstance(img, dict):  # datasets Image feature / HF parquet: {"bytes": ..., "path": ...}
             row["image_bytes"] = img.get("bytes")
             row["image"] = img.get("path") or f"{row.get('id', 'item')}.img"
+            if row["image_bytes"] is None:
+                row.pop("image_bytes")  # a path-only Image feature: the file lies beside the dataset
         elif isinstance(img, (bytes, bytearray)):
             row["image_bytes"] = bytes(img)
             row["image"] = f"{row.get('id', 'item')}.img"
@@ -313,80 +463,169 @@ def _rows_from_table(table: Any) -> list[dict[str, Any]]:
             row.pop("keywords", None)
         if row.get("thin") is None:
             row.pop("thin", None)
-        rows.append(row)
+        if row.get("meta") is None:
+            row.pop("meta", None)
     return rows
 
 
-def _load_records(path: Path, problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]]]:
-    """(root, file label, [(record, line)]) for whichever format `path` is."""
-    if path.is_dir():
-        manifest = path / "manifest.jsonl"
-        if manifest.is_file():
-            return path, str(manifest), _read_jsonl(manifest, problems)
-        if (path / "dataset_info.json").is_file() or (path / "state.json").is_file() or (path / "dataset_dict.json").is_file():
-            return path, str(path), _load_hf_dataset(path, problems)
-        parquet = sorted(path.glob("*.parquet"))
-        if parquet:
-            recs: list[tuple[Any, int]] = []
-            for pq in parquet:
-                recs.extend(_load_parquet(pq, problems))
-            return path, str(path), recs
-        problems.append(Problem(str(path), None, None,
-                                "no manifest.jsonl, *.parquet or saved `datasets` dataset found in this directory"))
-        return path, str(path), []
+_SHARD = re.compile(r"^(?P<split>[A-Za-z0-9_.]+?)(-\d{5}-of-\d{5})?\.parquet$")
+
+
+def _parquet_splits(folder: Path) -> dict[str, list[Path]]:
+    """split → files, for Hub-style `data/test-00000-of-00001.parquet` or `test.parquet` layouts."""
+    files = sorted(folder.glob("*.parquet")) or sorted((folder / "data").glob("*.parquet"))
+    splits: dict[str, list[Path]] = {}
+    for f in files:
+        m = _SHARD.match(f.name)
+        splits.setdefault(m.group("split") if m else f.stem, []).append(f)
+    return splits
+
+
+def _pick_split(label: str, splits: Mapping[str, Any], split: str | None, problems: list[Problem]) -> str | None:
+    """The split to load; several splits and no choice is refused (silently merging them mixed test and train)."""
+    names = sorted(splits)
+    if split is not None:
+        if split not in splits:
+            problems.append(Problem(label, None, None, f"has no split '{split}'; its splits: {', '.join(names)}"))
+            return None
+        return split
+    if len(names) > 1:
+        problems.append(Problem(label, None, None, f"holds {len(names)} splits ({', '.join(names)}); choose one with "
+                                                   f"--split (e.g. --split {names[0]})"))
+        return None
+    return names[0] if names else None
+
+
+def _read_arrow(path: Path) -> Any:
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as src:
+        try:
+            return pa.ipc.open_stream(src).read_all()  # `datasets` writes the stream format
+        except pa.ArrowInvalid:
+            src.seek(0)
+            return pa.ipc.open_file(src).read_all()
+
+
+def _saved_dataset_table(folder: Path) -> Any:
+    """The table of one `Dataset.save_to_disk` folder (its state.json lists the Arrow shards)."""
+    import pyarrow as pa
+
+    state = folder / "state.json"
+    names = []
+    if state.is_file():
+        names = [d["filename"] for d in json.loads(state.read_text(encoding="utf-8")).get("_data_files", [])]
+    files = [folder / n for n in names] or sorted(folder.glob("*.arrow"))
+    if not files:
+        raise ValueError("no .arrow data files")
+    return pa.concat_tables([_read_arrow(f) for f in files])
+
+
+def _load_hf_saved(path: Path, split: str | None, problems: list[Problem]) -> list[tuple[Any, int]] | None:
+    """Rows of a `save_to_disk` folder (a Dataset, or one split of a DatasetDict); None on a problem."""
+    label = str(path)
+    if (path / "dataset_dict.json").is_file():
+        try:
+            names = json.loads((path / "dataset_dict.json").read_text(encoding="utf-8"))["splits"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            problems.append(Problem(str(path / "dataset_dict.json"), None, None, f"cannot be read ({exc})"))
+            return None
+        chosen = _pick_split(label, {n: None for n in names}, split, problems)
+        if chosen is None:
+            return None
+        path = path / chosen
+    try:
+        table = _saved_dataset_table(path)
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        problems.append(Problem(str(path), None, None, f"cannot be read as a saved `datasets` dataset ({exc})"))
+        return None
+    return [(row, i) for i, row in enumerate(table.to_pylist(), start=1)]
+
+
+def _load_records(source: DataSource, problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]]]:
+    """(root, file label, [(record, line)]) for whichever format the source is, columns mapped."""
+    path = Path(source.path)
     if not path.exists():
         problems.append(Problem(str(path), None, None, "does not exist"))
         return path.parent, str(path), []
+    side_columns, side_split = _sidecar(path, problems)
+    columns = {**side_columns, **dict(source.columns)}
+    root, label, rows, tabular = _load_rows(path, source.split or side_split, problems)
+    if not rows or not (columns or tabular):
+        return root, label, rows
+    if any(not isinstance(r, dict) for r, _ in rows):  # JSONL lines that are not objects: reported later
+        return root, label, rows
+    mapped = _apply_columns([r for r, _ in rows], columns, label, problems)
+    if len(mapped) != len(rows):
+        return root, label, []
+    if tabular:
+        mapped = _normalise_images(mapped)
+    return root, label, [(r, line) for r, (_, line) in zip(mapped, rows)]
+
+
+def _load_rows(path: Path, split: str | None,
+               problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]], bool]:
+    """(root, label, raw rows, tabular?) of one path, choosing `split` where the data has splits."""
+    def no_splits(label: str) -> tuple[Path, str, list[tuple[Any, int]], bool]:
+        problems.append(Problem(label, None, None, f"has no splits, so --split {split} does not apply"))
+        return (path if path.is_dir() else path.parent), label, [], False
+
+    if path.is_dir():
+        manifest = path / "manifest.jsonl"
+        if manifest.is_file():
+            if split:
+                return no_splits(str(manifest))
+            return path, str(manifest), _read_jsonl(manifest, problems), False
+        if any((path / f).is_file() for f in ("dataset_info.json", "state.json", "dataset_dict.json")):
+            return path, str(path), _load_hf_saved(path, split, problems) or [], True
+        splits = _parquet_splits(path)
+        if splits:
+            chosen = _pick_split(str(path), splits, split, problems)
+            recs: list[tuple[Any, int]] = []
+            for pq in splits.get(chosen, []) if chosen else []:
+                recs.extend(_load_parquet(pq, problems))
+            return path, str(path), recs, True
+        problems.append(Problem(str(path), None, None,
+                                "no manifest.jsonl, *.parquet or saved `datasets` dataset found in this directory"))
+        return path, str(path), [], False
+    if split:
+        return no_splits(str(path))
     if path.suffix == ".jsonl":
-        return path.parent, str(path), _read_jsonl(path, problems)
+        return path.parent, str(path), _read_jsonl(path, problems), False
     if path.suffix in {".parquet", ".arrow"}:
-        return path.parent, str(path), _load_parquet(path, problems)
+        return path.parent, str(path), _load_parquet(path, problems), True
     problems.append(Problem(str(path), None, None, "unknown format; expected .jsonl, .parquet or a directory"))
-    return path.parent, str(path), []
+    return path.parent, str(path), [], False
 
 
 def _load_parquet(path: Path, problems: list[Problem]) -> list[tuple[Any, int]]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        if path.suffix == ".arrow":
-            with pa.memory_map(str(path)) as src:
-                table = pa.ipc.open_file(src).read_all()
-        else:
-            table = pq.read_table(path)
+        table = _read_arrow(path) if path.suffix == ".arrow" else pq.read_table(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
         problems.append(Problem(str(path), None, None, f"cannot be read as {path.suffix[1:]} ({exc})"))
         return []
-    return [(row, i) for i, row in enumerate(_rows_from_table(table), start=1)]
-
-
-def _load_hf_dataset(path: Path, problems: list[Problem]) -> list[tuple[Any, int]]:
-    try:
-        import datasets
-    except ImportError:
-        problems.append(Problem(str(path), None, None,
-                                "is a saved `datasets` dataset; install the extra: pip install 'mella-bench[datasets]'"))
-        return []
-    ds = datasets.load_from_disk(str(path))
-    if isinstance(ds, datasets.DatasetDict):
-        ds = datasets.concatenate_datasets(list(ds.values()))
-    if "image" in ds.features and isinstance(ds.features["image"], datasets.Image):
-        ds = ds.cast_column("image", datasets.Image(decode=False))
-    return [(row, i) for i, row in enumerate(_rows_from_table(ds.data.table), start=1)]
+    return [(row, i) for i, row in enumerate(table.to_pylist(), start=1)]
 
 
 def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
              keyword_checks: bool = True) -> tuple[Dataset | None, list[Problem]]:
-    """Load and check a dataset; return it and every problem found. The dataset is None when any
-    problem is not a limit problem; items over a limit are kept, marked `over_limit`.
+    """Load and check a dataset (a path, 'demo', or a `PATH#split=...&columns=...` spec); return it
+    and every problem found. The dataset is None when any problem is not a limit problem; items over
+    a limit are kept, marked `over_limit`.
 
     `keyword_checks` adds `Dataset.warnings` about `know` keywords (keyword_audit.py); they load the
     morphology libraries of every language present, so `load` (used by run/score) skips them.
     """
-    path = DEMO_ROOT if str(path) == "demo" else Path(path)
     problems: list[Problem] = []
-    root, label, records = _load_records(path, problems)
+    try:
+        source = DataSource.parse(path)
+    except DataError as exc:
+        return None, exc.problems
+    demo = source.path == "demo"
+    root, label, records = _load_records(DataSource(str(DEMO_ROOT), source.split, source.columns) if demo else source,
+                                         problems)
     located: list[tuple[Item, int]] = []
     for rec, line in records:
         item = _record_to_item(rec, label, line, root, problems, limits)
@@ -397,7 +636,7 @@ def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
         problems.append(Problem(label, None, None, "holds no items"))
     if any(p.limit is None for p in problems):
         return None, problems
-    return Dataset(root=root, source="demo" if path == DEMO_ROOT else str(path),
+    return Dataset(root=root, source=source.spec,
                    items=tuple(it for it, _ in located),
                    warnings=_keyword_warnings(located, label) if keyword_checks else ()), problems
 

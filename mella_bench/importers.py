@@ -1,4 +1,4 @@
-"""Importers: map other published layouts onto the canonical manifest (SPEC §4).
+"""Importers: map other published layouts onto the canonical manifest (docs/data.md).
 
 Each importer writes `<out>/manifest.jsonl` + `<out>/images/...` (images are copied, never
 linked, so the dataset root stays self-contained) and then validates the result, so an import

@@ -22,7 +22,7 @@ class Language:
     scripts: tuple[str, ...]
     """Unicode scripts the language is written in (fidelity's script rule reads them)."""
     segmentation: str
-    """How n-gram metrics split words."""
+    """How n-gram metrics split words (see docs/metrics.md)."""
     rtl: bool = False
     """Written right to left (the HTML viewer sets `dir` from it)."""
 

@@ -27,6 +27,20 @@ def redact(obj: Any) -> Any:
     return _redact_config(obj)
 
 
+def command_line(argv: list[str] | None = None) -> list[str]:
+    """The command as run.json records it: the program by name, not by the absolute path of the
+    executable (which differs per machine and leaks home folders), secrets redacted."""
+    import sys
+
+    args = list(sys.argv if argv is None else argv)
+    if not args:
+        return []
+    prog = Path(args[0]).name
+    if prog in ("cli.py", "__main__.py", "mella_bench"):  # `python -m mella_bench.cli`
+        prog = "mella-bench"
+    return redact([prog, *args[1:]])
+
+
 def write_json(path: Path, data: Any) -> None:
     """Atomic write (temp file + rename): readers never see half a header or summary."""
     tmp = path.with_suffix(path.suffix + ".tmp")

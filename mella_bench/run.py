@@ -26,7 +26,7 @@ from mella_bench.identity import item_identity
 from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.progress import progress_bar
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
-                                 load_predictions, redact, write_json)
+                                 command_line, load_predictions, redact, write_json)
 from mella_bench.rundir import check_owner, merge_header, overwrite, run_lock
 from mella_bench.shard import shard_index
 from mella_bench.tasks import Task
@@ -104,6 +104,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def package_versions() -> dict[str, str]:
+    """Python and package versions as run.json records them (also for imported runs)."""
+    return _versions()
+
+
 def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
     return task_items_of(task.lang, task.axis, dataset, limit)
 
@@ -153,7 +158,7 @@ def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], da
             "shard": list(config.shard) if config.shard else None, "limits": config.limits.to_json(),
             **config.extra,
         }),
-        "command": redact(sys.argv),
+        "command": command_line(),
         "versions": _versions(),
         "git": git_revision(),
         "seeds": {"run": config.seed},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 
 from mella_bench.data import load, task_items_of
 from mella_bench.results import (PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
-                                 load_predictions, redact, write_json)
+                                 command_line, load_predictions, write_json)
 
 __all__ = ["MergeError", "MergeReport", "merge", "shard_dir_name", "shard_index"]
 
@@ -222,7 +221,7 @@ def merge(run_dirs: list[Path], output: Path, check_items: bool = True) -> Merge
         "status": "generated" if n_err == 0 else "generated_with_errors",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "config": {**header["config"], "shard": None},
-        "command": redact(sys.argv),
+        "command": command_line(),
         "counts": {"ok": len(merged) - n_err, "error": n_err},
         "merged_from": [{"dir": str(s.path), "shard": [s.index, s.count], "status": s.header.get("status"),
                          "created": s.header.get("created"), "git": s.header.get("git"),

@@ -3,6 +3,11 @@
 A task's hash covers everything that changes what a model is asked (prompt, generation
 settings, data source, version); it is part of every prediction's cache key. Scoring-only settings
 (metrics, rubrics) are not in it: adding a metric re-scores the cached answers, it never regenerates them.
+
+Users add tasks and groups without touching the package through include folders
+(`--include-path DIR`, repeatable): the same strict parsing and hashing apply, a user file may
+`include:` a shipped task file by name (to vary only its prompt, say), and a name that is already
+taken is refused rather than silently shadowing the shipped task.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from mella_bench.langs import AXES, LANGUAGES
 from mella_bench.yamlio import ConfigError, data_dir, load_yaml
@@ -71,11 +76,15 @@ def _resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     inc = data.pop("include", None)
     if inc is None:
         return data
+    if not isinstance(inc, str):
+        raise ConfigError(f"{path}: include must be a file name")
     base_path = (path.parent / inc)
     if not base_path.resolve().is_relative_to(path.parent.resolve()):
         raise ConfigError(f"{path}: include '{inc}' must name a file in the same folder")
+    if not base_path.is_file() and "/" not in inc and (TASKS_DIR / inc).is_file():
+        base_path = TASKS_DIR / inc  # a user task folder building on a shipped task file
     if not base_path.is_file():
-        raise ConfigError(f"{path}: include '{inc}' not found")
+        raise ConfigError(f"{path}: include '{inc}' not found (looked in {path.parent} and the shipped tasks)")
     merged = _resolve_file(base_path, seen + (path,))
     merged.update(data)
     return merged
@@ -150,23 +159,35 @@ class Registry:
         return list(out.values())
 
 
-def load_registry(folder: Path = TASKS_DIR) -> Registry:
-    """Read every task and group file in `folder` (files starting with `_` are include-only)."""
+def load_registry(folder: Path = TASKS_DIR, include_paths: Sequence[str | Path] = ()) -> Registry:
+    """Read every task and group file in `folder` and then in each include folder (files starting
+    with `_` are include-only); a task or group name defined twice is an error naming both files."""
     tasks: dict[str, Task] = {}
     groups: dict[str, tuple[str, ...]] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name.startswith("_"):
-            continue
-        head = load_yaml(path)
-        if "group" in head:
-            if set(head) - {"group", "tasks", "description"}:
-                raise ConfigError(f"{path}: a group file holds only 'group', 'tasks' and 'description'")
-            if head["group"] != path.stem or not isinstance(head.get("tasks"), list):
-                raise ConfigError(f"{path}: group name must equal the file name and 'tasks' must be a list")
-            groups[head["group"]] = tuple(head["tasks"])
-        else:
-            task = _parse_task(path)
-            tasks[task.name] = task
+    origin: dict[str, Path] = {}
+    for extra in include_paths:
+        if not Path(extra).is_dir():
+            raise ConfigError(f"--include-path {extra}: not a folder of task YAML files")
+    for base in (Path(folder), *(Path(p) for p in include_paths)):
+        for path in sorted(base.glob("*.yaml")):
+            if path.name.startswith("_"):
+                continue
+            head = load_yaml(path)
+            name = head.get("group", head.get("task"))
+            if isinstance(name, str) and name in origin:
+                raise ConfigError(f"{path}: '{name}' is already defined in {origin[name]}; give the new task or "
+                                  "group its own name (task name = file name)")
+            if "group" in head:
+                if set(head) - {"group", "tasks", "description"}:
+                    raise ConfigError(f"{path}: a group file holds only 'group', 'tasks' and 'description'")
+                if head["group"] != path.stem or not isinstance(head.get("tasks"), list):
+                    raise ConfigError(f"{path}: group name must equal the file name and 'tasks' must be a list")
+                groups[head["group"]] = tuple(head["tasks"])
+                origin[head["group"]] = path
+            else:
+                task = _parse_task(path)
+                tasks[task.name] = task
+                origin[task.name] = path
     reg = Registry(tasks, groups)
     for g in groups:  # fail early on dangling group members
         reg.expand([g])
@@ -174,8 +195,8 @@ def load_registry(folder: Path = TASKS_DIR) -> Registry:
 
 
 def select_tasks(langs: tuple[str, ...], names: list[str] | None = None,
-                 registry: Registry | None = None) -> list[Task]:
+                 registry: Registry | None = None, include_paths: Sequence[str | Path] = ()) -> list[Task]:
     """Tasks named (default: the `mella` group) restricted to the given languages."""
-    reg = registry or load_registry()
+    reg = registry or load_registry(include_paths=include_paths)
     chosen = reg.expand(names or ["mella"])
     return [t for t in chosen if t.lang in langs]

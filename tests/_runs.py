@@ -1,5 +1,5 @@
 """Synthetic run directories for report/ablation/tables tests: real sacrebleu BLEU statistics and
-mean-type metrics with `[value]` rows, in the scores.jsonl / summary.json formats of SPEC §8."""
+mean-type metrics with `[value]` rows, in the scores.jsonl / summary.json formats `mella-bench score` writes."""
 
 from __future__ import annotations
 

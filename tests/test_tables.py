@@ -19,14 +19,14 @@ entries:
     lang: ar
     baseline: 2.46
     mella: 6.26
-    provenance: "paper.md §5.1 — second-hand, AI-written Korean review; unverified"
+    provenance: "a review of the paper — second-hand, AI-written Korean review; unverified"
   - backbone: InternVL2-8B
     axis: ling
     metric: meteor
     lang: hu
     baseline: 0.11
     mella: 13.11
-    provenance: "paper.md §5.1 — second-hand, AI-written Korean review; unverified"
+    provenance: "a review of the paper — second-hand, AI-written Korean review; unverified"
 """
 
 
@@ -72,7 +72,7 @@ def test_write_then_check_passes_and_published_rows_are_labelled(tmp_path):
     assert "| demo / +MELLA | 100.00 [100.00, 100.00] |" in md
     assert "| InternVL2-8B / baseline (published†) | 2.46 | — |" in md
     assert "| InternVL2-8B / +MELLA (published†) | 6.26 | — |" in md
-    assert "- † Published number, not ours: paper.md §5.1 — second-hand" in md
+    assert "- † Published number, not ours: a review of the paper — second-hand" in md
     ling = (tmp_path / "tables" / "linguistic.md").read_text()
     assert "| InternVL2-8B / +MELLA (published†) / meteor | — | — | 13.11 |" in ling
     assert "demo / baseline / bleu" in ling

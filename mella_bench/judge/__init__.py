@@ -1,4 +1,4 @@
-"""LLM-as-judge: anchored rubrics, cached and fault-tolerant judging, pairwise mode, calibration (SPEC §7)."""
+"""LLM-as-judge: anchored rubrics, cached and fault-tolerant judging, pairwise mode, calibration."""
 
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, JudgmentStore, judgment_key, run_judge
 from mella_bench.judge.parse import PARSER_VERSION, parse_verdict

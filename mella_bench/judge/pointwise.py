@@ -106,7 +106,7 @@ def _latest_judgments(run_dir: Path, judge: dict[str, Any]) -> dict[tuple[str, s
 
 
 def judge_score_rows(run_dir: Path) -> list[dict[str, Any]]:
-    """scores.jsonl rows (SPEC §8) for every judge dimension of every task; [] when the run was never judged."""
+    """scores.jsonl rows for every judge dimension of every task; [] when the run was never judged."""
     run_dir = Path(run_dir)
     header = load_header(run_dir)
     judge = header.get(JUDGE_HEADER_KEY)

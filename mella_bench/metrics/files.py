@@ -99,7 +99,7 @@ def load_corpus(lang: str, hyps_path: str | Path, refs_paths: Sequence[str | Pat
 
 
 def score_files(corpus: Corpus, metrics: Sequence[str] | None = None) -> dict[str, Any]:
-    """The JSON of SPEC §6: lang, n, scores (0–100, CIDEr as 100 × COCO), signatures."""
+    """The JSON `mella-bench metrics` prints: lang, n, scores (0–100, CIDEr as 100 × COCO), signatures."""
     wanted = list(metrics) if metrics else list(FILE_METRICS) + (list(KEYWORD_METRICS) if corpus.keywords else [])
     if corpus.keywords is None and any(m in KEYWORD_METRICS for m in wanted):
         raise InputFileError("keyword metrics need --keywords FILE.jsonl")

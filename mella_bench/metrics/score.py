@@ -35,7 +35,7 @@ RowStatus = Literal["ok", "failed"]
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """One line of scores.jsonl (SPEC §8)."""
+    """One line of scores.jsonl: one metric's value and sufficient statistics for one item."""
 
     task: str
     item_id: str
@@ -127,7 +127,7 @@ def _metric_rows(task: TaskData, result: MetricResult, ok: Sequence[Prediction],
 
 
 class AutomaticMetrics:
-    """The reference-based metrics of SPEC §6 as a `RowSource`, one METEOR JVM per language."""
+    """The reference-based metrics (every name in `METRICS`) as a `RowSource`, one METEOR JVM per language."""
 
     def __init__(self, progress: bool = False):
         self.progress = progress

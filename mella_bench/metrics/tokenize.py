@@ -1,4 +1,4 @@
-"""Per-language normalisation and word segmentation for every n-gram metric (SPEC §2, §6).
+"""Per-language normalisation and word segmentation for every n-gram metric (docs/metrics.md).
 
 One generic `Tokenizer`, parameterised by the `RULES` table: languages are data, not classes.
 

@@ -1,0 +1,249 @@
+"""`mella-bench data import lmms-eval SAMPLES.jsonl`: an lmms-eval `--log_samples` file -> a run directory.
+
+lmms-eval writes one JSON object per doc to `{output}/{model}/{date}_samples_{task}.jsonl`
+(`EvaluationTracker.save_results_samples`): `doc_id`, `target` (str() of the target), the answer in
+`filtered_resps` (a string for a one-request generate_until doc; `resps` is dropped when equal),
+`token_counts`, `doc_hash`, `input` (the prompt), optional `input_media`, and one key per metric
+that `process_results` returned. The answers become predictions of an ordinary run directory,
+which mella-bench then scores with its own metrics, as if `mella-bench run` had produced them.
+
+Items are matched by the item id mella-bench's exported tasks put in every metric payload, else by
+`doc_id` = position among the task's items (lmms-eval numbers the docs of the test split in
+order); the logged `target` is checked against the item's references so a misaligned file is
+refused, not scored. lmms-eval's failure sentinel (`[LMMS_EVAL_REQUEST_FAILED ...]`) becomes a
+failed prediction instead of an answer.
+
+This is a self-contained importer; the generic "predictions made elsewhere" import being built
+for the MELLA authors' files should absorb it (see the report of issue 13).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mella_bench.data import Dataset, DataError, Item, Problem, load
+from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction, command_line,
+                                 read_json, redact, write_json)
+from mella_bench.data import task_items_of
+from mella_bench.run import fingerprint_hash, git_revision, package_versions, prediction_key
+from mella_bench.tasks import Registry, Task, load_registry
+
+FAILED_PREFIX = "[LMMS_EVAL_REQUEST_FAILED"
+BACKEND = "import:lmms-eval"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    output: Path
+    task: str
+    ok: int
+    failed: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Sample:
+    line: int
+    doc_id: int
+    text: str | None
+    """The answer, or None when lmms-eval recorded a failed request."""
+    error: str | None
+    item_id: str | None
+    """Item id from a mella-bench payload (exported tasks), when present."""
+    target: Any
+    prompt: str | None
+
+
+def _answer(rec: dict[str, Any]) -> Any:
+    value = rec.get("filtered_resps", rec.get("resps"))
+    while isinstance(value, list) and len(value) == 1:  # [[text]] / [text] shapes of unflattened logs
+        value = value[0]
+    return value
+
+
+def _parse_target(text: Any) -> Any:
+    """`target` is str() of what doc_to_target returned: a list prints as a Python literal."""
+    if isinstance(text, str) and text.startswith("[") and text.endswith("]"):
+        try:
+            return ast.literal_eval(text)  # literals only; never evaluates code
+        except (ValueError, SyntaxError):
+            return text
+    return text
+
+
+def read_samples(path: Path) -> list[_Sample]:
+    """Every record of a samples file; raises DataError listing every bad line (file, line, field)."""
+    problems: list[Problem] = []
+    out: list[_Sample] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(str(path), None, None, f"is not UTF-8 ({exc})")]) from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), lineno, None, f"malformed JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("doc_id"), int):
+            problems.append(Problem(str(path), lineno, "doc_id", "missing or not an integer; is this an lmms-eval "
+                                                                  "--log_samples file ({date}_samples_{task}.jsonl)?"))
+            continue
+        answer = _answer(rec)
+        if "filtered_resps" not in rec and "resps" not in rec:
+            problems.append(Problem(str(path), lineno, "filtered_resps", "missing (and no resps)"))
+            continue
+        if answer is not None and not isinstance(answer, str):
+            problems.append(Problem(str(path), lineno, "filtered_resps",
+                                    f"expected the generated text, got {type(answer).__name__}; only generate_until "
+                                    "tasks can be imported"))
+            continue
+        failed = answer is None or answer.startswith(FAILED_PREFIX)
+        payload_ids = {v.get("id") for v in rec.values() if isinstance(v, dict) and "id" in v and "task" in v}
+        out.append(_Sample(line=lineno, doc_id=rec["doc_id"], text=None if failed else answer,
+                           error=(answer or "no response recorded") if failed else None,
+                           item_id=payload_ids.pop() if len(payload_ids) == 1 else None,
+                           target=_parse_target(rec.get("target")), prompt=rec.get("input")))
+    if problems:
+        raise DataError(problems)
+    if not out:
+        raise DataError([Problem(str(path), None, None, "holds no samples")])
+    return out
+
+
+def _task_for(name: str, lang: str | None, axis: str | None, registry: Registry) -> Task:
+    """The mella-bench task of that name, or a new one for a task only lmms-eval knows (needs --lang/--axis)."""
+    if name in registry.tasks:
+        task = registry.tasks[name]
+        if (lang and lang != task.lang) or (axis and axis != task.axis):
+            raise ValueError(f"task {name} is {task.lang}/{task.axis}; drop --lang/--axis or name another task")
+        return task
+    if not lang or not axis:
+        raise ValueError(f"'{name}' is not a mella-bench task; give --lang and --axis for it (and --refs-from DATA)")
+    like = registry.tasks.get(f"mella_{lang}_{axis}")
+    if like is None:
+        raise ValueError(f"no mella-bench task for {lang}/{axis} to take the metrics from")
+    return dataclasses.replace(like, name=name, description=f"imported from lmms-eval task {name}", source="")
+
+
+def _match(samples: list[_Sample], items: list[Item], file: str) -> list[tuple[_Sample, Item]]:
+    by_id = {it.id: it for it in items}
+    problems: list[Problem] = []
+    pairs: list[tuple[_Sample, Item]] = []
+    seen: dict[str, int] = {}
+    for s in samples:
+        if s.item_id is not None:
+            item = by_id.get(s.item_id)
+            if item is None:
+                problems.append(Problem(file, s.line, "id", f"item '{s.item_id}' is not in the reference data"))
+                continue
+        elif 0 <= s.doc_id < len(items):
+            item = items[s.doc_id]
+        else:
+            problems.append(Problem(file, s.line, "doc_id", f"{s.doc_id} is outside the {len(items)} items of the "
+                                                            "reference data"))
+            continue
+        target = s.target if isinstance(s.target, list) else [s.target]
+        if s.target not in (None, "") and not set(map(str, target)) & set(item.references):
+            problems.append(Problem(file, s.line, "target", f"does not match the references of item '{item.id}'; "
+                                                            "the log and the reference data are not aligned "
+                                                            "(same dataset, split and order?)"))
+            continue
+        if item.id in seen:
+            problems.append(Problem(file, s.line, "doc_id", f"item '{item.id}' already answered on line {seen[item.id]}"))
+            continue
+        seen[item.id] = s.line
+        pairs.append((s, item))
+    if problems:
+        raise DataError(problems)
+    return pairs
+
+
+def _header(task: Task, refs: Dataset, fingerprint: dict[str, Any], source: Path, old: dict[str, Any] | None,
+            counts: dict[str, int]) -> dict[str, Any]:
+    info = {"hash": task.hash, "version": task.version, "lang": task.lang, "axis": task.axis, "data": refs.source,
+            "prompt": task.prompt, "generation": dataclasses.asdict(task.generation), "metrics": list(task.metrics),
+            "rubrics": list(task.rubrics)}
+    record = {"task": task.name, "file": source.name,
+              "sha256": hashlib.sha256(source.read_bytes()).hexdigest(), **counts}
+    if old is not None:
+        hdr = dict(old)
+        hdr["tasks"] = {**old["tasks"], task.name: info}
+        hdr["config"] = {**old["config"], "tasks": list(dict.fromkeys([*old["config"]["tasks"], task.name]))}
+        hdr["imports"] = [*(i for i in old.get("imports", []) if i["task"] != task.name), record]
+    else:
+        hdr = _new_header(task, info, fingerprint, record)
+    hdr["counts"] = {"ok": sum(i["ok"] for i in hdr["imports"]), "error": sum(i["error"] for i in hdr["imports"]),
+                     "reused": 0}
+    return hdr
+
+
+def _new_header(task: Task, info: dict[str, Any], fingerprint: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION, "status": "generated",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "config": redact({"backend": {"name": BACKEND, "model": fingerprint["model"], "options": {}},
+                          "tasks": [task.name], "data": None, "limit": None, "batch_size": None, "seed": 0,
+                          "shard": None}),
+        "command": command_line(),
+        "versions": package_versions(), "git": git_revision(), "seeds": {"run": 0},
+        "model": {"fingerprint": fingerprint, "hash": fingerprint_hash(fingerprint)},
+        "tasks": {task.name: info},
+        "imports": [record],
+    }
+
+
+def import_samples(samples_path: Path, task_name: str, output: Path, lang: str | None = None,
+                   axis: str | None = None, refs_from: str | None = None, model: str | None = None,
+                   include_paths: tuple[str, ...] = ()) -> ImportReport:
+    """Add one lmms-eval task's answers to the run directory `output` (created, or extended when it
+    holds imports of the same model), as predictions keyed like `mella-bench run` keys them."""
+    samples = read_samples(samples_path)
+    registry = load_registry(include_paths=include_paths)
+    task = _task_for(task_name, lang, axis, registry)
+    prompts = {s.prompt for s in samples if s.prompt}
+    notes: list[str] = []
+    if len(prompts) == 1 and prompts != {task.prompt}:
+        task = dataclasses.replace(task, prompt=prompts.pop())  # the hash must say what the model was asked
+        notes.append("the log's prompt differs from the task's; the run records the log's prompt")
+    src = refs_from or (task.data if task_name in registry.tasks else None)
+    if src is None:
+        raise ValueError(f"give --refs-from DATA: the dataset lmms-eval task {task_name} ran on, with its "
+                         "references (and keywords for know tasks)")
+    refs = load(src)  # like `run --data`, the reference data does not change the task (nor its hash)
+    items = task_items_of(task.lang, task.axis, refs, None)
+    pairs = _match(samples, items, str(samples_path))
+    model_name = model or samples_path.parent.name or "lmms-eval"
+    fingerprint = {"backend": BACKEND, "model": model_name}
+    model_hash = fingerprint_hash(fingerprint)
+    old = read_json(output / RUN_JSON) if (output / RUN_JSON).is_file() else None
+    if old is not None and old.get("model", {}).get("hash") != model_hash:
+        raise ValueError(f"{output} holds a run of another model ({old['model'].get('fingerprint')}); "
+                         "import into a new --output or pass the same --model name")
+    output.mkdir(parents=True, exist_ok=True)
+    ok = failed = 0
+    with JsonlWriter(output / PREDICTIONS) as writer:
+        records = []
+        for s, item in pairs:
+            status = "ok" if s.text is not None else "error"
+            ok += status == "ok"
+            failed += status == "error"
+            records.append(Prediction(key=prediction_key(model_hash, task, item), task=task.name, task_hash=task.hash,
+                                      model_hash=model_hash, item_id=item.id, lang=item.lang, axis=item.axis,
+                                      status=status, text=s.text or "", error=s.error).to_json())
+        writer.write(records)
+    hdr = _header(task, refs, fingerprint, samples_path, old, {"ok": ok, "error": failed})
+    write_json(output / RUN_JSON, hdr)
+    if len(pairs) < len(items):
+        notes.append(f"{len(items) - len(pairs)} of the task's {len(items)} items have no answer in the log "
+                     "(--limit in lmms-eval?); they are not scored")
+    return ImportReport(output, task.name, ok, failed, tuple(notes))
