@@ -13,7 +13,6 @@ import hashlib
 import json
 import platform
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
