@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        losses.append(round(float(loss), 4))
+        losses.append(round(loss.item(), 4))
         if step % 50 == 0 or step == args.steps - 1:
             print(f"[train {args.data.stem}] step {step + 1}/{args.steps} loss {losses[-1]:.3f}", file=sys.stderr)
     model.eval()
