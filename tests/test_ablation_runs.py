@@ -54,6 +54,26 @@ def test_models_are_run_with_the_settings_of_a_given_run_and_mismatch_is_refused
                 "full": "reference:thick"}, tmp_path / "abl4", EvalSettings(limit=1))
 
 
+def test_other_generation_settings_or_prompt_are_refused(tmp_path):
+    import shutil
+
+    base = _run(tmp_path, "base", "reference:thin", "--limit", "1")
+    arms = {"base": base}
+    for arm in ("culture", "linguistic", "full"):
+        arms[arm] = tmp_path / arm
+        shutil.copytree(base, arms[arm])
+    hdr_path = arms["full"] / "run.json"
+    hdr = json.loads(hdr_path.read_text(encoding="utf-8"))
+    hdr["tasks"]["mella_th_ling"]["generation"]["max_new_tokens"] = 64
+    hdr["tasks"]["mella_cs_know"]["prompt"] = "Popište obrázek."
+    hdr_path.write_text(json.dumps(hdr), encoding="utf-8")
+    with pytest.raises(AblationMismatch) as err:
+        ablate({a: str(d) for a, d in arms.items()}, tmp_path / "abl")
+    assert "task mella_th_ling: generation differs" in str(err.value)
+    assert "task mella_cs_know: prompt differs" in str(err.value)
+    assert not (tmp_path / "abl" / "ablation.md").exists()
+
+
 def test_check_fails_when_a_prediction_changes(tmp_path, capsys):
     out = tmp_path / "abl"
     ablate({"base": "reference:thin", "culture": "reference:know=thick,ling=thin",
