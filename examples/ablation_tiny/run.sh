@@ -30,6 +30,7 @@ for arm in culture linguistic full; do
     --images "$WORK/arms" --output "$WORK/ckpt/$arm" --steps "$STEPS" --batch-size 8 --lr 2e-3 --seed 0
   cp "$WORK/ckpt/$arm.train.json" "$OUT/training/$arm.train.json"
 done
+(cd "$WORK/ckpt" && sha256sum */model.safetensors) > "$OUT/training/weights.sha256"  # training is deterministic
 T2=$(date +%s)
 
 nice -n 10 $MB ablate --base "$WORK/ckpt/base" --culture "$WORK/ckpt/culture" --linguistic "$WORK/ckpt/linguistic" \
