@@ -152,20 +152,18 @@ class AblationFiles:
     plot: Path | None
 
 
-def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_dir: Path,
-                   resamples: int = RESAMPLES, seed: int | None = None,
-                   aggregates: AggregateFor = metric_aggregate) -> AblationFiles:
-    """`mella-bench ablate`: ablation.{md,csv,tex} and ablation.png in out_dir."""
-    loaded = load_runs([Path(base), Path(culture), Path(linguistic), Path(full)])
-    runs = dict(zip(ARMS, loaded))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def render_ablation(runs: dict[str, RunData], out_dir: Path, resamples: int = RESAMPLES, seed: int | None = None,
+                    aggregates: AggregateFor = metric_aggregate) -> tuple[dict[str, str], dict[str, list[AblationRow]]]:
+    """ablation.md/.csv/.tex as text (file name → content) and the primary rows (for the plot).
+
+    Run directories are shown relative to `out_dir`, so the files do not depend on where they were made."""
+    loaded = [runs[a] for a in ARMS]
     primary = {axis: ablation_rows(runs, axis, PRIMARY[axis], aggregates, resamples, seed) for axis in AXES}
     others = [ablation_rows(runs, axis, m, aggregates, resamples, seed) for axis in AXES
               for m in sort_metrics(set.intersection(*(set(r.metrics(axis)) for r in loaded))) if m != PRIMARY[axis]]
     md = ["# mella-bench ablation: culture-only vs linguistic-only training", "",
           "| arm | model | run directory |", "|---|---|---|"]
-    md += [f"| {ARM_TITLES[a]} | {r.label} | `{r.path}` |" for a, r in runs.items()]
+    md += [f"| {ARM_TITLES[a]} | {r.label} | `{_relative(r.path, out_dir)}` |" for a, r in runs.items()]
     md += ["", NOTE, "", "## Paper metrics", ""]
     tex = ["% mella-bench ablation (needs \\usepackage{booktabs,graphicx})", ""]
     for rows in list(primary.values()) + [None] + others:
@@ -177,18 +175,47 @@ def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_
         t = ablation_table(rows)
         md.append(markdown_table(t).replace(f"]{SIG} |", f"]\\{SIG} |"))
         tex.append(latex_table(Table(t.caption, t.header, t.rows, t.sections, (NOTE,))))
+    all_rows = [r for rows in list(primary.values()) + others for r in rows]
+    return ({"ablation.md": "\n".join(md), "ablation.csv": ablation_csv(all_rows), "ablation.tex": "\n".join(tex)},
+            primary)
+
+
+def plot_section(name: str) -> str:
+    """The markdown tail that links the plot (the check re-adds it when the committed plot exists)."""
+    return "\n" + "\n".join(["## Plot", "", f"![ablation]({name})", ""])
+
+
+def _relative(path: Path, root: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+
+
+def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_dir: Path,
+                   resamples: int = RESAMPLES, seed: int | None = None,
+                   aggregates: AggregateFor = metric_aggregate) -> AblationFiles:
+    """`mella-bench ablate`: ablation.{md,csv,tex} and ablation.png in out_dir."""
+    loaded = load_runs([Path(base), Path(culture), Path(linguistic), Path(full)])
+    return write_ablation_runs(dict(zip(ARMS, loaded)), Path(out_dir), resamples, seed, aggregates)
+
+
+def write_ablation_runs(runs: dict[str, RunData], out_dir: Path, resamples: int = RESAMPLES, seed: int | None = None,
+                        aggregates: AggregateFor = metric_aggregate) -> AblationFiles:
+    """Write the ablation files of already loaded runs (the markdown links the plot when there is one)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    texts, primary = render_ablation(runs, out_dir, resamples, seed, aggregates)
     plot = None
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
         plot = ablation_plot(primary, out_dir / "ablation.png")
     if plot:
-        md += ["## Plot", "", f"![ablation]({plot.name})", ""]
-    all_rows = [r for rows in list(primary.values()) + others for r in rows]
+        texts["ablation.md"] += plot_section(plot.name)
     files = AblationFiles(out_dir / "ablation.md", out_dir / "ablation.csv", out_dir / "ablation.tex", plot)
-    files.markdown.write_text("\n".join(md), encoding="utf-8")
-    files.csv.write_text(ablation_csv(all_rows), encoding="utf-8")
-    files.latex.write_text("\n".join(tex), encoding="utf-8")
+    for name, text in texts.items():
+        (out_dir / name).write_text(text, encoding="utf-8")
     return files
 
 
-__all__ = ["ARMS", "AblationFiles", "AblationRow", "ablation_rows", "write_ablation"]
+__all__ = ["ARMS", "AblationFiles", "AblationRow", "ablation_rows", "render_ablation", "write_ablation",
+           "write_ablation_runs"]

@@ -134,6 +134,35 @@ def _import_lmms_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_arms(args: argparse.Namespace) -> int:
+    from mella_bench.arms import FORMATS, build_arms
+
+    formats = tuple(f for f in (args.format or ",".join(FORMATS)).split(",") if f)
+    budget = _parse_budget(args.budget or ["items"])
+    plan, files = build_arms(args.know, args.ling, args.output, tests=args.test or ["demo"],
+                             budget_unit=budget[0], budget=budget[1], seed=args.seed,
+                             full_budget=args.full_budget, formats=formats, drop_leaks=args.drop_leaks)
+    for lk in plan.dropped:
+        print(f"dropped (leak): {lk}", file=sys.stderr)
+    print(json.dumps({"output": str(files.output), "manifest": str(files.manifest), "images": files.images,
+                      "budget": {"unit": plan.budget_unit, "n": plan.budget, "full": plan.full_budget},
+                      "arms": {arm: len(ex) for arm, ex in plan.arms.items()},
+                      "files": [str(f) for f in files.files]}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _parse_budget(values: list[str]) -> tuple[str, int | None]:
+    """`--budget items|tokens [N]`."""
+    if not values or len(values) > 2 or values[0] not in ("items", "tokens"):
+        raise ValueError(f"--budget takes 'items [N]' or 'tokens [N]', got '{' '.join(values)}'")
+    if len(values) == 1:
+        return values[0], None
+    try:
+        return values[0], _positive_int(values[1])
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(f"--budget N {exc}") from None
+
+
 def _parse_shard(text: str) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in text.split("/"))
@@ -485,13 +514,32 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_ablate(args: argparse.Namespace) -> int:
-    from mella_bench.ablation import write_ablation
+    from mella_bench.ablation_runs import EvalSettings, ablate, check_ablation
+    from mella_bench.langs import parse_langs
 
-    files = write_ablation(Path(args.base), Path(args.culture), Path(args.linguistic), Path(args.full),
-                           Path(args.out), resamples=args.resamples, seed=args.seed)
-    for path in (files.markdown, files.csv, files.latex, files.plot):
-        if path:
-            print(path)
+    if args.check:
+        ok, message = check_ablation(Path(args.check))
+        print(message, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    given = {arm: getattr(args, arm) for arm in ("base", "culture", "linguistic", "full")}
+    missing = [f"--{a}" for a, v in given.items() if not v]
+    if missing:
+        raise ValueError(f"ablate needs all four arms (missing {', '.join(missing)}), or --check DIR")
+    backend = args.backend
+    options: dict[str, object] = {k: v for k, v in (("device", args.device), ("dtype", args.dtype)) if v is not None}
+    if args.trust_remote_code:
+        options["trust_remote_code"] = True
+    if options and backend not in (None, "hf", "tiny"):
+        raise ValueError(f"--device/--dtype/--trust-remote-code apply to the hf and tiny backends, not {backend}")
+    settings = EvalSettings(langs=parse_langs(args.langs) if args.langs else None,
+                            tasks=tuple(args.tasks.split(",")) if args.tasks else None, data=args.data,
+                            limit=args.limit, batch_size=args.batch_size, seed=args.run_seed)
+    result = ablate(given, Path(args.out), settings, backend=backend, options=options, resamples=args.resamples,
+                    seed=args.seed, shards=args.shards, progress=not args.quiet)
+    if result.ran:
+        print(f"evaluated arm(s) {', '.join(result.ran)} under {Path(args.out) / 'runs'}", file=sys.stderr)
+    for path in result.files:
+        print(path)
     return 0
 
 
@@ -707,6 +755,30 @@ def build_parser() -> argparse.ArgumentParser:
                                     "which lmms-eval names after the model)")
     _add_include_path(di)
     di.set_defaults(func=_cmd_data_import)
+    da = dsub.add_parser("arms", help="write the culture / linguistic / full training arms of the ablation",
+                         description="From D_know (culture items) and D_ling (caption items), write the training "
+                                     "sets of the ablation arms (base = the untouched checkpoint) as LLaVA "
+                                     "conversation JSON, ShareGPT (LLaMA-Factory) and InternVL jsonl, with "
+                                     "manifest.json (what went where, hashes). Budgets are matched: every arm gets "
+                                     "N items (or answer tokens); full = N/2 of each unless --full-budget union. "
+                                     "Refuses to write when a training item equals a test item (image bytes or "
+                                     "reference text). See docs/ablation.md.")
+    da.add_argument("--know", required=True, help="D_know: dataset of know items (any path `--data` accepts)")
+    da.add_argument("--ling", required=True, help="D_ling: dataset of ling items")
+    da.add_argument("--output", required=True, help="folder to write (replaced if it holds an earlier arms build)")
+    da.add_argument("--budget", nargs="+", metavar=("UNIT", "N"),
+                    help="'items N' or 'tokens N' (answer tokens, per-language metric tokenizer) per arm "
+                         "(default: items, N = the smaller dataset's size)")
+    da.add_argument("--full-budget", choices=["matched", "union"], default="matched",
+                    help="matched: full gets the same budget, half from each dataset (default); union: full = "
+                         "culture + linguistic (twice the budget)")
+    da.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    da.add_argument("--format", help="comma list of llava,sharegpt,internvl (default: all three)")
+    da.add_argument("--test", action="append", metavar="DATA",
+                    help="test dataset no training item may equal (repeatable; default: demo)")
+    da.add_argument("--drop-leaks", action="store_true",
+                    help="leave leaked items out (listed in the manifest) instead of refusing")
+    da.set_defaults(func=_cmd_data_arms)
 
     ex = sub.add_parser("export", help="write the tasks for another harness (lmms-eval task folder)",
                         description="lmms-eval: one task YAML per task (local json dataset, prompts, generation "
@@ -766,15 +838,38 @@ def build_parser() -> argparse.ArgumentParser:
     cp.set_defaults(func=_cmd_compare)
 
     ap = sub.add_parser("ablate", help="ablation table: base / culture-only / linguistic-only / full training arms",
-                        description="Each arm on both axes per language and macro, deltas vs base (paired "
+                        description="Arms are run directories or models (checkpoints): models are evaluated "
+                                    "with one shared set of settings (resumable), and arms evaluated differently "
+                                    "(tasks, prompts, data, generation, limit) are refused. "
+                                    "Each arm on both axes per language and macro, deltas vs base (paired "
                                     "bootstrap, Holm across languages) and the interaction full − culture − "
                                     "linguistic + base (joint bootstrap over the items all four runs scored). "
-                                    "Writes ablation.md/.csv/.tex and ablation.png.")
+                                    "Writes ablation.md/.csv/.tex, ablation.png and ablation.json. See docs/ablation.md.")
     for arm, what in (("base", "no MELLA data"), ("culture", "D_know (culture) data only"),
                       ("linguistic", "D_ling (linguistic) data only"), ("full", "both")):
-        ap.add_argument(f"--{arm}", required=True, metavar="RUN", help=f"run directory of the arm trained on {what}")
+        ap.add_argument(f"--{arm}", metavar="RUN_OR_MODEL",
+                        help=f"the arm trained on {what}: a run directory (used as it is) or a model to evaluate "
+                             "(checkpoint directory, 'tiny', ...) into OUT/runs/" + arm)
     ap.add_argument("--out", default="ablation", help="output directory (default ./ablation)")
     _add_stats_args(ap, "bootstrap seed (default: the base run's seed)")
+    ev = ap.add_argument_group("evaluating arms given as models (one set of settings for all; default: those of an "
+                               "arm given as a run directory, else all 16 tasks on their data)")
+    ev.add_argument("--backend", choices=["hf", "tiny", "reference", "vllm", "openai"],
+                    help="backend for the arms given as models (default: inferred, a directory = hf)")
+    ev.add_argument("--langs", help="'all' or a comma list of language codes")
+    ev.add_argument("--tasks", help="comma list of task or group names")
+    ev.add_argument("--data", help="dataset overriding the tasks' data")
+    ev.add_argument("--limit", type=_positive_int, help="at most N items per task")
+    ev.add_argument("--batch-size", type=_positive_int, help="requests per backend call (default 8)")
+    ev.add_argument("--run-seed", type=int, help="seed recorded in each new run (default 0)")
+    ev.add_argument("--shards", type=_positive_int, metavar="N", help="run each new arm as N local shards, then merge")
+    ev.add_argument("--device", help="torch device for hf/tiny")
+    ev.add_argument("--dtype", choices=["bfloat16", "float16", "float32"], help="dtype for hf/tiny")
+    ev.add_argument("--trust-remote-code", action="store_true", help="allow checkpoints to run their own code")
+    ev.add_argument("--quiet", action="store_true", help="no progress bars")
+    ap.add_argument("--check", metavar="DIR",
+                    help="instead: rebuild DIR's ablation from its arms' predictions (rescored) and exit 1 with a "
+                         "diff when the committed files differ")
     ap.set_defaults(func=_cmd_ablate)
 
     tb = sub.add_parser("tables", help="regenerate the paper-layout tables from the runs named in a tables config",
