@@ -15,7 +15,6 @@ difference — the CI check of the committed example.
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
