@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from mella_bench.langs import LANG_CODES
-from mella_bench.report import PAPER_METRICS, RunData, decimals, load_run
-from mella_bench.stats import RESAMPLES, Estimate, language_estimates, metric_aggregate
+from mella_bench.metrics.registry import get_metric, metric_aggregate, paper_metrics
+from mella_bench.render import decimals
+from mella_bench.runs import RunData, load_run
+from mella_bench.stats import RESAMPLES, Estimate, language_estimates
 
 SCORES_MD = "scores.md"
 WIDTH = 100
@@ -25,23 +27,18 @@ CELL = 8
 LABEL = 14
 """Axis (5) + metric label (at most 9)."""
 
-METRIC_LABELS = {"keyword_acc": "KwAcc", "meteor": "METEOR", "bleu": "BLEU-4", "rouge_l": "ROUGE-L",
-                 "fidelity": "fidelity"}
-JUDGE_LABELS = {"cultural_depth": "J:depth", "visual_faithfulness": "J:visual", "linguistic_fluency": "J:fluency"}
 
 
 def metric_label(metric: str) -> str:
-    if metric.startswith("judge:"):
-        rubric = metric.split(":", 1)[1]
-        return JUDGE_LABELS.get(rubric, f"J:{rubric[:7]}")
-    return METRIC_LABELS.get(metric, metric[:9])
+    """The registry's short name of a metric (judge dimensions included)."""
+    return get_metric(metric).label or metric[:9]
 
 
 def headline_metrics(run: RunData, axis: str) -> list[str]:
     """The paper metrics of the axis, then language fidelity, then judge dimensions (when judged)."""
     have = set(run.metrics(axis))
     judge = sorted(m for m in have if m.startswith("judge:"))
-    return [m for m in (*PAPER_METRICS[axis], "fidelity") if m in have] + judge
+    return [m for m in (*paper_metrics(axis), "fidelity") if m in have] + judge
 
 
 def fmt_cell(est: Estimate | None, metric: str, width: int = CELL) -> str:

@@ -28,8 +28,11 @@ from typing import Any, Literal, Mapping, Sequence
 
 from mella_bench import __version__
 from mella_bench.langs import LANG_CODES, LANGUAGES
-from mella_bench.report import (AXES, AXIS_TITLES, PAPER_METRICS, Cell, Comparison, ReportData, ReportWriter, RunData,
-                                decimals, sort_metrics, verdict)
+from mella_bench.langs import AXES
+from mella_bench.metrics.registry import get_metric, paper_metrics, sort_metrics
+from mella_bench.render import AXIS_TITLES, decimals
+from mella_bench.report import Cell, Comparison, ReportData, ReportWriter, verdict
+from mella_bench.runs import RunData
 from mella_bench.samples import Sample, iter_samples
 
 INDEX_HTML = "index.html"
@@ -37,14 +40,14 @@ ImageMode = Literal["auto", "embed", "link", "none"]
 IMAGE_MODES: tuple[str, ...] = ("auto", "embed", "link", "none")
 EMBED_BUDGET_BYTES = 25 * 2**20
 """`auto` embeds images while their total stays under this; above it they are linked (relative paths)."""
-DIMS = {"keyword_acc": "Keyword Accuracy", "keyword_acc_strict": "Keyword Accuracy (strict)", "meteor": "METEOR",
-        "bleu": "BLEU-4", "rouge_l": "ROUGE-L", "cider": "CIDEr-D", "chrf++": "chrF++", "fidelity": "language fidelity"}
 
 
 def metric_title(metric: str) -> str:
-    if metric.startswith("judge:"):
-        return f"judge: {metric.split(':', 1)[1].replace('_', ' ')} (1–5)"
-    return DIMS.get(metric, metric)
+    """The registry's display name of a metric (judge dimensions included)."""
+    try:
+        return get_metric(metric).title or metric
+    except ValueError:  # a metric this version does not know (an older run's summary)
+        return metric
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,7 +94,7 @@ def leaderboard_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequ
     main, more = [], []
     for axis in AXES:
         metrics = sort_metrics(c.metric for c in cells if c.axis == axis)
-        ordered = [m for m in PAPER_METRICS[axis] if m in metrics] + [m for m in metrics if m not in PAPER_METRICS[axis]]
+        ordered = [m for m in paper_metrics(axis) if m in metrics] + [m for m in metrics if m not in paper_metrics(axis)]
         for metric in ordered:
             langs = [l for l in LANG_CODES if any(c.axis == axis and c.metric == metric and c.lang == l for c in cells)]
             cols = langs + ["macro"]
@@ -102,7 +105,7 @@ def leaderboard_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequ
                 tds = "".join(_cell_html(at.get((r.label, axis, metric, l)), i, axis, metric, l,
                                          marks.get((i, axis, metric, l))) for l in cols)
                 rows.append(f'<tr><th scope="row">{html.escape(r.label)}</th>{tds}</tr>')
-            paper = metric in PAPER_METRICS[axis]
+            paper = metric in paper_metrics(axis)
             table = (f'<table class="lb" data-axis="{axis}" data-metric="{html.escape(metric)}">'
                      f'<caption>{html.escape(AXIS_TITLES[axis])}: <b>{html.escape(metric_title(metric))}</b>'
                      f'{" (paper)" if paper else ""}</caption><thead><tr><th>run</th>{head}</tr></thead>'

@@ -79,6 +79,10 @@ class Metric:
     """Digits the report shows (1–5 judge scales need two)."""
     order: int = 0
     """Display order (rank in the registry)."""
+    title: str = ""
+    """Name shown in reports and the HTML viewer (e.g. 'BLEU-4')."""
+    label: str = ""
+    """Short name (at most 9 characters) for the headline's narrow first column."""
 
     # -------------------------------------------------------------------- aggregation
 
@@ -147,16 +151,20 @@ def _matrix(name: str, stats: Any) -> np.ndarray:
 
 _BOTH: tuple[Axis, ...] = AXES
 _REGISTERED: tuple[Metric, ...] = (
-    Metric("keyword_acc", "mean", axes=("know",), needs="keywords", paper_axes=("know",), score=keyword_acc),
-    Metric("keyword_acc_strict", "mean", axes=("know",), needs="keywords", score=keyword_acc_strict),
+    Metric("keyword_acc", "mean", axes=("know",), needs="keywords", paper_axes=("know",), score=keyword_acc,
+           title="Keyword Accuracy", label="KwAcc"),
+    Metric("keyword_acc_strict", "mean", axes=("know",), needs="keywords", score=keyword_acc_strict,
+           title="Keyword Accuracy (strict)", label="KwStrict"),
     Metric("meteor", "corpus", axes=_BOTH, paper_axes=("ling",), score=meteor, needs_pool=True,
-           from_sums=meteor_from_stats, from_sums_batch=meteor_from_sums, pool=pool_rows),
+           from_sums=meteor_from_stats, from_sums_batch=meteor_from_sums, pool=pool_rows, title="METEOR", label="METEOR"),
     Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=bleu, from_sums=bleu_from_stats,
-           from_sums_batch=bleu_from_sums),
-    Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=rouge_l),
-    Metric("cider", "mean", axes=_BOTH, score=cider),
-    Metric("chrf++", "corpus", axes=_BOTH, score=chrf, from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums),
-    Metric("fidelity", "mean", axes=_BOTH, needs="output", score=fidelity),
+           from_sums_batch=bleu_from_sums, title="BLEU-4", label="BLEU-4"),
+    Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=rouge_l, title="ROUGE-L", label="ROUGE-L"),
+    Metric("cider", "mean", axes=_BOTH, score=cider, title="CIDEr-D", label="CIDEr-D"),
+    Metric("chrf++", "corpus", axes=_BOTH, score=chrf, from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums,
+           title="chrF++", label="chrF++"),
+    Metric("fidelity", "mean", axes=_BOTH, needs="output", score=fidelity, title="language fidelity",
+           label="fidelity"),
 )
 REGISTRY: dict[str, Metric] = {m.name: Metric(**{**m.__dict__, "order": i}) for i, m in enumerate(_REGISTERED)}
 """Every automatic metric a task file may name, in display order."""
@@ -165,7 +173,12 @@ METRICS: tuple[str, ...] = tuple(REGISTRY)
 
 def judge_dimension(name: str) -> Metric:
     """The metric of a judge rubric: the mean of its 1–5 per-item scores, reported in the full profile."""
-    return Metric(name, "mean", axes=_BOTH, scale=(1.0, 5.0), decimals=2, order=len(REGISTRY))
+    rubric = name.split(":", 1)[-1]
+    return Metric(name, "mean", axes=_BOTH, scale=(1.0, 5.0), decimals=2, order=len(REGISTRY),
+                  title=f"judge: {rubric.replace('_', ' ')} (1–5)", label=_JUDGE_LABELS.get(rubric, f"J:{rubric[:7]}"))
+
+
+_JUDGE_LABELS = {"cultural_depth": "J:depth", "visual_faithfulness": "J:visual", "linguistic_fluency": "J:fluency"}
 
 
 def get_metric(name: str) -> Metric:
