@@ -64,7 +64,7 @@ def mella_process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[s
 def aggregate(metric: str, payloads: Sequence[dict[str, Any]]) -> float:
     """Corpus value of one metric over the items lmms-eval ran (0-100, as `mella-bench score`)."""
     from mella_bench.metrics.base import Corpus
-    from mella_bench.metrics.suite import score_corpus
+    from mella_bench.metrics.registry import score_corpus
 
     rows = sorted(payloads, key=lambda p: p["index"])  # dataset order, as mella-bench scores
     if not rows:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mella_bench.apiclient import EndpointConfig
 from mella_bench.judge import JudgeConfig, judge_run
+from mella_bench.judge import judge_rows
 from mella_bench.metrics.score import score_run
 from tests.fake_openai import Call, FakeOpenAI, Reply, fill_schema, request_schema
 from tests.judge.conftest import KEY_ENV, make_run
@@ -30,5 +31,5 @@ def judged_run(tmp: Path, langs: tuple[str, ...] = ("ar", "th")) -> Path:
         config = JudgeConfig(endpoint=EndpointConfig(base_url=srv.base_url, model=srv.model, api_key_env=KEY_ENV,
                                                      timeout_s=5, max_retries=1, concurrency=4))
         judge_run(run, config, progress=False)
-    score_run(run, resamples=50)
+    score_run(run, extra_sources=(judge_rows,), resamples=50)  # as the CLI does: the judge's rows passed in
     return run
