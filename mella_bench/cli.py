@@ -44,10 +44,27 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_import_slvqa(args: argparse.Namespace) -> int:
+    from mella_bench.imported import read_slvqa, write_imported_run
+
+    if not args.lang:
+        raise ValueError(f"data import slvqa needs --lang, the language of the file (one of {', '.join(LANG_CODES)})")
+    task = read_slvqa(Path(args.source), args.lang, task=args.task, repository=args.repository or None,
+                      commit=args.commit or None, path_in_repository=args.source_path)
+    res = write_imported_run(Path(args.output), args.model, [task], command=sys.argv)
+    print(json.dumps({"output": str(res.output), "task": task.name, "items": res.items, "failed": res.failed,
+                      "tasks": list(res.tasks), "sha256": task.provenance.sha256}))
+    return 0
+
+
 def _cmd_data_import(args: argparse.Namespace) -> int:
     from mella_bench import importers
     from mella_bench.langs import parse_langs
 
+    if args.format == "slvqa":
+        return _cmd_data_import_slvqa(args)
+    if not args.images:
+        raise ValueError(f"data import {args.format} needs --images, the folder holding the source images")
     if args.format == "xm3600":
         rep = importers.import_xm3600(Path(args.source), Path(args.images), parse_langs(args.langs), Path(args.output))
     else:
@@ -185,7 +202,28 @@ def _score_and_print(run_dir: Path, quiet: bool) -> dict:
     return summary
 
 
+def _cmd_score_protocol(args: argparse.Namespace) -> int:
+    from mella_bench.metrics.score import format_table
+    from mella_bench.protocols import mella2024
+
+    settings = mella2024.Settings(truncate=not args.no_truncate, skip_multiline_refs=args.skip_multiline_refs)
+    summary = mella2024.score_run(Path(args.run_dir), settings)
+    print(format_table(summary), file=sys.stderr)
+    for name, task in summary["tasks"].items():
+        for e in task["metrics"]["bleu_1"]["details"]["left_out"]:
+            print(f"left out: {name} {e['item_id']}: {e['reason']}", file=sys.stderr)
+    print(f"wrote {Path(args.run_dir) / mella2024.SCORES_FILE} and {Path(args.run_dir) / mella2024.SUMMARY_FILE}",
+          file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
+    if args.protocol != "mella-bench":
+        return _cmd_score_protocol(args)
+    if args.no_truncate or args.skip_multiline_refs:
+        raise ValueError("--no-truncate and --skip-multiline-refs belong to --protocol mella-2024")
     summary = _score_and_print(Path(args.run_dir), quiet=args.quiet)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
@@ -450,6 +488,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("run_dir", help="a directory written by `mella-bench run`")
     sc.add_argument("--json", action="store_true", help="also print summary.json to stdout")
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
+    sc.add_argument("--protocol", choices=["mella-bench", "mella-2024"], default="mella-bench",
+                    help="mella-2024: the MELLA authors' 2024 caption scoring (VQA normaliser, PTB tokenizer, COCO "
+                         "BLEU-1..4, METEOR -l en -norm, ROUGE-L, mean over items; docs/reproducing-the-paper.md); "
+                         "writes summary.mella-2024.json and scores.mella-2024.jsonl instead")
+    sc.add_argument("--no-truncate", action="store_true",
+                    help="mella-2024: no 1,300-character cuts (the authors' code before 2024-12-06)")
+    sc.add_argument("--skip-multiline-refs", action="store_true",
+                    help="mella-2024: the authors' 2024-12-30 setting (multi-line references left out; they are "
+                         "left out and listed in every setting, as aac-metrics 0.5.4 rejects them)")
     sc.set_defaults(func=_cmd_score)
 
     from mella_bench.metrics import METRICS
@@ -482,13 +529,25 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
     dv.set_defaults(func=_cmd_data_validate)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
-                         description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
+                         description="slvqa: one MELLA authors' result file (answers + reference captions, no images) -> a scorable "
+                                     "run directory with reference-only items and provenance (docs/reproducing-the-paper.md). "
+                                     "xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
                                      "language and axis. Records that cannot be converted are listed, never dropped silently.")
-    di.add_argument("format", choices=["xm3600", "conversations"])
-    di.add_argument("source", help="captions .jsonl (xm3600) or .json/.jsonl records (conversations)")
-    di.add_argument("--images", required=True, help="folder holding the source images")
-    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/)")
+    di.add_argument("format", choices=["xm3600", "conversations", "slvqa"])
+    di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations), or a MELLA "
+                                   "authors' result .json (slvqa)")
+    di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
+    di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); slvqa: the "
+                                                    "run directory to write or extend (one task per imported file)")
+    di.add_argument("--model", default="imported", help="slvqa: the model that made the predictions (one per run dir)")
+    di.add_argument("--task", help="slvqa: task name (default from the file name, e.g. slvqa_caption_hu)")
+    di.add_argument("--repository", default="gyfffffff/InternVL", help="slvqa: provenance, source repository "
+                                                                       "('' for none)")
+    di.add_argument("--commit", default="0180305b1c6af94dbdc8fd4905eb1626e470646f",
+                    help="slvqa: provenance, commit of that repository ('' for none)")
+    di.add_argument("--source-path", help="slvqa: provenance, path of the file in that repository "
+                                          "(default internvl_chat/xyz_caption_results/<name>)")
     di.add_argument("--langs", default="all", help="xm3600: languages to import (default all)")
     di.add_argument("--lang", help="conversations: the language of the records")
     di.add_argument("--axis", choices=["know", "ling"], default="ling", help="conversations: axis (default ling)")

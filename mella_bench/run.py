@@ -150,6 +150,16 @@ def _carry_over(path: Path, new: dict[str, Any]) -> dict[str, Any]:
     return {**new, "created": old.get("created", new["created"]), **kept}
 
 
+def _refuse_reference_only(tasks: list[Task], datasets: dict[str, Dataset], limit: int | None) -> None:
+    """A model cannot answer an item without its image: stop before any backend is built."""
+    for t in tasks:
+        blind = [it.id for it in task_items(t, datasets[t.name], limit) if it.image is None and it.image_bytes is None]
+        if blind:
+            raise ValueError(f"task {t.name}: {len(blind)} item(s) of {datasets[t.name].source} are reference-only "
+                             f"(no image), e.g. '{blind[0]}': nothing to show the model. Reference-only items come "
+                             "from imported predictions; score them with `mella-bench score RUN_DIR` instead")
+
+
 def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
     """Fill predictions.jsonl for every (task, item); return counts of ok / failed / reused."""
     out_dir = config.output
@@ -160,6 +170,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
         if src not in loaded:
             loaded[src] = load(src)
         datasets[t.name] = loaded[src]
+    _refuse_reference_only(tasks, datasets, config.limit)
     backend = make_backend(config.backend)
     counts = {"ok": 0, "error": 0, "reused": 0}
     try:

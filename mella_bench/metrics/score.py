@@ -24,7 +24,7 @@ from mella_bench.metrics.base import Corpus, MetricResult, render_signature
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.suite import score_corpus
 from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
-                                 write_json)
+                                 task_data_source, write_json)
 
 RowStatus = Literal["ok", "failed"]
 
@@ -96,7 +96,7 @@ def load_context(run_dir: Path) -> ScoringContext:
     loaded: dict[str, Dataset] = {}
     tasks = []
     for name, info in header["tasks"].items():
-        src = str(info["data"])
+        src = task_data_source(run_dir, info)
         if src not in loaded:
             loaded[src] = load(src)
         items = tuple(it for it in loaded[src].items if it.lang == info["lang"] and it.axis == info["axis"])
