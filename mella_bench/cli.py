@@ -38,9 +38,25 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
         return 1
     assert ds is not None
     counts = Counter((it.lang, it.axis) for it in ds.items)
-    print(json.dumps({"path": ds.source, "items": len(ds.items),
-                      "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())}},
-                     ensure_ascii=False, indent=2))
+    out = {"path": ds.source, "items": len(ds.items),
+           "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())}}
+    if not args.no_audit:
+        from mella_bench.audit import audit
+
+        rep = audit([args.path if args.path != "demo" else str(ds.root)])
+        out["references_not_in_task_language"] = {x.task: round(x.share_other, 4) for x in rep.sources[0].languages}
+        out["audit_findings"] = list(rep.findings)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_data_audit(args: argparse.Namespace) -> int:
+    from mella_bench.audit import audit, format_report
+
+    rep = audit(args.paths)
+    print(format_report(rep), file=sys.stderr)
+    if args.json:
+        print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -527,7 +543,19 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True)
     dv = dsub.add_parser("validate", help="check a dataset and list every problem with file, line and field")
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
+    dv.add_argument("--no-audit", action="store_true", help="skip the language check of the references "
+                                                             "(summary of `data audit`)")
     dv.set_defaults(func=_cmd_data_validate)
+    da = dsub.add_parser("audit", help="language of references and answers, identical references across runs, "
+                                       "1,300-character cuts (see `mella_bench.audit`)",
+                         description="Audit run directories and/or datasets: per task the share of references and "
+                                     "answers identified (py3langid) as another language than the task's; for runs "
+                                     "given together, whether tasks of the same language were scored against the "
+                                     "same references; how much the authors' 1,300-character cuts remove. Findings "
+                                     "are listed at the end.")
+    da.add_argument("paths", nargs="+", metavar="RUN_DIR|DATA", help="run directories and/or datasets")
+    da.add_argument("--json", action="store_true", help="also print the full report as JSON to stdout")
+    da.set_defaults(func=_cmd_data_audit)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder",
                          description="slvqa: one MELLA authors' result file (answers + reference captions, no images) -> a scorable "
                                      "run directory with reference-only items and provenance (docs/reproducing-the-paper.md). "
