@@ -175,6 +175,18 @@ def _match(path_a: str, a: _Task, path_b: str, b: _Task) -> ReferenceMatch:
     return ReferenceMatch(a.lang, a.axis, path_a, a.name, path_b, b.name, len(common), identical, shared)
 
 
+def reference_matches(run_a: Path, run_b: Path, axis: str | None = None) -> dict[str, ReferenceMatch]:
+    """Language → how the references of two runs' tasks of that language (and axis) compare."""
+    _, ta = _tasks_of(Path(run_a))
+    _, tb = _tasks_of(Path(run_b))
+    out = {}
+    for a in ta:
+        for b in tb:
+            if (a.lang, a.axis) == (b.lang, b.axis) and (axis is None or a.axis == axis):
+                out[a.lang] = _match(str(run_a), a, str(run_b), b)
+    return out
+
+
 def audit(paths: Sequence[str | Path]) -> AuditReport:
     """Audit run directories and/or datasets; runs given together are compared reference by reference."""
     sources, findings = [], []
@@ -234,4 +246,4 @@ def format_report(rep: AuditReport) -> str:
 
 
 __all__ = ["AuditReport", "LanguageShare", "ReferenceMatch", "THRESHOLD", "Truncation", "audit", "format_report",
-           "identify"]
+           "identify", "reference_matches"]
