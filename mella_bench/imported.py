@@ -96,6 +96,8 @@ class ImportedTask:
     records: tuple[ExternalRecord, ...]
     provenance: Provenance
     metrics: tuple[str, ...] = DEFAULT_LING_METRICS
+    rubrics: tuple[str, ...] = ("linguistic_fluency",)
+    """Judge rubrics that need no image (the judge's text-only mode)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def write_imported_run(out: Path, model: str, tasks: Sequence[ImportedTask],
         header["tasks"][t.name] = {
             "hash": thash, "version": 1, "lang": t.lang, "axis": t.axis, "data": DATA_DIR,
             "data_relative_to_run": True, "prompt": _common_prompt(t), "generation": None,
-            "metrics": list(t.metrics), "rubrics": [], "provenance": asdict(t.provenance)}
+            "metrics": list(t.metrics), "rubrics": list(t.rubrics), "provenance": asdict(t.provenance)}
         for rec in t.records:
             item = _item_json(t, rec)
             item["meta"]["task"] = t.name
