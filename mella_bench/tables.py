@@ -188,7 +188,7 @@ def _protocol_rows(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, An
     header = load_header(run_dir)
     per_task = {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()
                 if info["lang"] in by_lang}
-    return mella2024.protocol_rows(run_dir, per_task=per_task)
+    return mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2)  # a batch job: both cores
 
 
 def _aggregates_for(spec: TableSpec, aggregates: Callable[[str], Any]) -> Callable[[str], Any]:

@@ -489,7 +489,7 @@ def protocol_rows(run_dir: Path, settings: Settings = Settings(), per_task: Mapp
                         why = res.reason if res is not None else "prediction failed"
                         rows.append({"task": task.name, "item_id": it.id, "lang": task.lang, "axis": task.axis,
                                      "metric": metric, "status": "failed", "value": None, "stats": None,
-                                     "reason": f"left out: {why}"})
+                                     "reason": why})
     finally:
         if meteor is not None:
             meteor.close()

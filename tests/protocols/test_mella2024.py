@@ -121,3 +121,38 @@ def test_items_the_original_pipeline_drops_are_left_out_with_a_reason():
     assert out["empty-pred"].status == "ok" and out["empty-pred"].values["rouge_l"] == 0.0
     means = m.mean_scores(out.values())
     assert means["rouge_l"] == pytest.approx((out["ok"].values["rouge_l"] + 0.0) / 2)
+
+
+@pytest.mark.slow
+def test_score_protocol_writes_a_summary_with_the_run_schema(tmp_path, capsys):
+    import json
+
+    from mella_bench.cli import main
+    from mella_bench.imported import read_slvqa, write_imported_run
+
+    records = [{"question_id": f"/x/{i}.jpg", "question": "Popište obrázek.", "answer": a, "annotation": r}
+               for i, (a, r) in enumerate([
+                   ("Karlův most v Praze při západu slunce.", "Obrázek ukazuje Karlův most v Praze při západu slunce."),
+                   ("Talíř se svíčkovou a knedlíky.", "Na talíři je svíčková se šesti knedlíky.\nVedle je pivo."),
+                   ("Staroměstský orloj.", "Pražský orloj na Staroměstské radnici.")])]
+    src = tmp_path / "slvqa_caption_cs_1.json"
+    src.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    run = tmp_path / "run"
+    write_imported_run(run, "x", [read_slvqa(src, "cs")])
+    assert main(["score", str(run), "--protocol", "mella-2024", "--no-truncate"]) == 0
+    err = capsys.readouterr().err
+    assert "left out: slvqa_caption_cs slvqa_caption_cs-1.jpg: reference contains a newline" in err
+    summary = json.loads((run / "summary.mella-2024.json").read_text(encoding="utf-8"))
+    task = summary["tasks"]["slvqa_caption_cs"]
+    assert summary["protocol"] == "mella-2024" and set(task["metrics"]) == set(m.METRICS)
+    meteor = task["metrics"]["meteor"]
+    assert meteor["n"] == 2 and meteor["n_failed"] == 1 and 0 < meteor["value"] <= 100
+    assert meteor["ci"][0] <= meteor["value"] <= meteor["ci"][1]
+    assert meteor["details"]["left_out"][0]["item_id"] == "slvqa_caption_cs-1.jpg"
+    assert "cut:none" in meteor["signature"] and "meteor:meteor-1.5(-l:en,-norm)" in meteor["signature"]
+    rows = [json.loads(x) for x in (run / "scores.mella-2024.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 3 * len(m.METRICS) and sum(r["status"] == "failed" for r in rows) == len(m.METRICS)
+    # the same items scored directly give the same means (×100)
+    direct = m.mean_scores(m.score_pairs([m.Pair(str(i), r["answer"], (r["annotation"],)) for i, r in
+                                          enumerate(records)], m.Settings(truncate=False)))
+    assert meteor["value"] == pytest.approx(100 * direct["meteor"], rel=1e-12)

@@ -24,7 +24,7 @@ from mella_bench.protocols import mella2024 as m
 from tests.shared_data import author_data
 
 DATA = author_data()
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600),
               pytest.mark.skipif(DATA is None, reason="shared/data/mella-author-2024 not found beside the repository "
                                                       "(CI has it in ../shared)")]
 NOT_RELEASED = {("internvl_chat_v2_0_internvl2_8b_internlm2_7b_dynamic_res_2nd_finetune_lora_th_caption_90k_th.txt", 0),
