@@ -68,6 +68,8 @@ def _cmd_data_import_slvqa(args: argparse.Namespace) -> int:
     task = read_slvqa(Path(args.source), args.lang, task=args.task, repository=args.repository or None,
                       commit=args.commit or None, path_in_repository=args.source_path)
     res = write_imported_run(Path(args.output), args.model, [task], command=sys.argv)
+    for x in task.skipped:
+        print(f"skipped: {args.source}: record {x['index']} ({x['question_id']}): {x['reason']}", file=sys.stderr)
     print(json.dumps({"output": str(res.output), "task": task.name, "items": res.items, "failed": res.failed,
                       "tasks": list(res.tasks), "sha256": task.provenance.sha256}))
     return 0

@@ -98,6 +98,8 @@ class ImportedTask:
     metrics: tuple[str, ...] = DEFAULT_LING_METRICS
     rubrics: tuple[str, ...] = ("linguistic_fluency",)
     """Judge rubrics that need no image (the judge's text-only mode)."""
+    skipped: tuple[Mapping[str, Any], ...] = ()
+    """Source records that could not become items (`index`, `question_id`, `reason`); kept in run.json."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def write_imported_run(out: Path, model: str, tasks: Sequence[ImportedTask],
         header["tasks"][t.name] = {
             "hash": thash, "version": 1, "lang": t.lang, "axis": t.axis, "data": DATA_DIR,
             "data_relative_to_run": True, "prompt": _common_prompt(t), "generation": None,
-            "metrics": list(t.metrics), "rubrics": list(t.rubrics), "provenance": asdict(t.provenance)}
+            "metrics": list(t.metrics), "rubrics": list(t.rubrics), "provenance": asdict(t.provenance),
+            "skipped_records": [dict(x) for x in t.skipped]}
         for rec in t.records:
             item = _item_json(t, rec)
             item["meta"]["task"] = t.name
@@ -252,8 +255,12 @@ def read_slvqa(path: Path, lang: str, task: str | None = None, repository: str |
                license: str | None = SLVQA_LICENSE) -> ImportedTask:
     """One `slvqa` result file → an `ImportedTask` (axis `ling`: these are caption results).
 
-    Every record must be an object with a string `answer` and a non-empty string `annotation`;
-    the first bad record stops the import with its index and field (nothing is half-written)."""
+    Every record must be an object with a string `answer` and a string `annotation`; every bad
+    record is listed with its index and field and nothing is written. A record whose reference is
+    empty cannot be an item (an item needs a reference; the authors' pipeline raises on it and
+    leaves it out): it is skipped, listed in `ImportedTask.skipped` and in run.json, and reported
+    as left out by `--protocol mella-2024`. Item ids come from the question ids' file names; if
+    those repeat within the file, from the record index (`<task>-0007`)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -263,7 +270,8 @@ def read_slvqa(path: Path, lang: str, task: str | None = None, repository: str |
         raise ImportProblem(f"{path}: expected a JSON list of records, got {type(data).__name__}")
     name = task or slvqa_task_name(path, lang)
     problems: list[Problem] = []
-    records = []
+    records: list[ExternalRecord] = []
+    skipped: list[dict[str, Any]] = []
     for i, rec in enumerate(data):
         where = f"record {i}"
         if not isinstance(rec, dict):
@@ -272,12 +280,14 @@ def read_slvqa(path: Path, lang: str, task: str | None = None, repository: str |
         for fld in ("answer", "annotation"):
             if not isinstance(rec.get(fld), str):
                 problems.append(Problem(str(path), i + 1, fld, f"{where}: missing or not a string"))
-        if isinstance(rec.get("annotation"), str) and not rec["annotation"].strip():
-            problems.append(Problem(str(path), i + 1, "annotation", f"{where}: empty reference"))
         qid = rec.get("question_id")
         if not isinstance(qid, (str, int)):
             problems.append(Problem(str(path), i + 1, "question_id", f"{where}: missing or not a string/number"))
         if len(problems) and problems[-1].line == i + 1:
+            continue
+        if not rec["annotation"].strip():
+            skipped.append({"index": i, "question_id": qid, "reason": "empty reference: cannot be scored (the "
+                            "authors' pipeline raises on it and leaves it out)"})
             continue
         records.append(ExternalRecord(item_id=f"{name}-{_short_id(qid)}", prediction=rec["answer"],
                                       references=(rec["annotation"],),
@@ -285,11 +295,14 @@ def read_slvqa(path: Path, lang: str, task: str | None = None, repository: str |
                                       meta={"question_id": qid, "index": i}))
     if problems:
         raise DataError(problems)
+    if len({r.item_id for r in records}) < len(records):  # repeated question ids: index-based ids instead
+        records = [ExternalRecord(f"{name}-{r.meta['index']:04d}", r.prediction, r.references, r.prompt, r.meta)
+                   for r in records]
     prov = Provenance.of_file(path, "slvqa", repository=repository, commit=commit,
                               path_in_repository=path_in_repository or
                               (f"internvl_chat/xyz_caption_results/{path.name}" if repository == SLVQA_REPOSITORY
                                else None), license=license)
-    return ImportedTask(name, lang, "ling", tuple(records), prov)
+    return ImportedTask(name, lang, "ling", tuple(records), prov, skipped=tuple(skipped))
 
 
 __all__ = ["DATA_DIR", "ExternalRecord", "ImportProblem", "ImportResult", "ImportedTask", "Provenance",

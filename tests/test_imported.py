@@ -128,3 +128,18 @@ def test_audit_finds_wrong_language_references_and_different_reference_sets(tmp_
     assert "3 of 3 references (100%) are not identified as 'hu'" in text and "cs 3" in text
     assert "references differ" in text and "0 of 3 common items identical" in text
     assert not any(str(b) + ":" in f and "not identified" in f for f in rep.findings)
+
+
+def test_empty_references_are_skipped_and_listed_and_repeated_ids_fall_back_to_the_index(tmp_path):
+    recs = RECORDS + [dict(RECORDS[0], annotation="  ")]
+    task = read_slvqa(_file(tmp_path, recs), "cs")
+    assert len(task.records) == 3 and task.skipped[0]["index"] == 3 and "empty reference" in task.skipped[0]["reason"]
+    run = tmp_path / "run"
+    write_imported_run(run, "x", [task])
+    header = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert header["tasks"]["slvqa_caption_cs"]["skipped_records"][0]["index"] == 3
+    # the fourth record repeats the first one's question id: ids come from the record index instead
+    assert [r.item_id for r in task.records] == ["slvqa_caption_cs-0.jpg", "slvqa_caption_cs-1.jpg",
+                                                 "slvqa_caption_cs-2.jpg"]
+    dup = read_slvqa(_file(tmp_path, RECORDS + [RECORDS[0]], "slvqa_caption_cs_dup.json"), "cs")
+    assert [r.item_id for r in dup.records] == [f"slvqa_caption_cs-{i:04d}" for i in range(4)]

@@ -529,6 +529,8 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
             mrows = [r for r in mine if r["metric"] == metric]
             ok = [r["value"] for r in mrows if r["status"] == "ok"]
             left = [{"item_id": r["item_id"], "reason": r["reason"]} for r in mrows if r["status"] != "ok"]
+            left += [{"item_id": f"record {x.get('index')} ({x.get('question_id')})", "reason": x.get("reason")}
+                     for x in info.get("skipped_records", [])]  # never became items (e.g. empty reference)
             value = sum(ok) / len(ok) if ok else None
             fields = {**st.signature_fields(), "metric": metric, "java": java, "n": len(ok),
                       "left_out": len(left), "version": __version__}
@@ -539,7 +541,7 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
                 fields.update(c.signature_fields())
             entry["metrics"][metric] = {
                 "value": value, "ci": ci, "n": len(ok), "n_failed": len(left),
-                "failure_rate": len(left) / len(mrows) if mrows else 0.0,
+                "failure_rate": len(left) / (len(ok) + len(left)) if ok or left else 0.0,
                 "signature": render_signature(fields), "signature_fields": fields, "profiles": ["full"],
                 "details": {"scale": "0-100 (the authors' 0-1 value x 100)", "left_out": left}}
         tasks[name] = entry
