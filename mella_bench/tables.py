@@ -179,16 +179,24 @@ def _protocols() -> tuple[str, ...]:
     return PROTOCOLS
 
 
-def _protocol_rows(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, Any]]) -> list[dict]:
-    """Rows of a named protocol for a run; per-language settings apply to that language's tasks."""
+def _load_protocol(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, Any]]) -> RunData:
+    """A run scored by a named protocol (per-language settings apply to that language's tasks), with
+    that protocol's signatures (not the ones of the run's own summary.json)."""
+    from dataclasses import replace
+
     from mella_bench.protocols import mella2024
     from mella_bench.results import load_header
 
     assert protocol == mella2024.NAME
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist")
     header = load_header(run_dir)
     per_task = {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()
                 if info["lang"] in by_lang}
-    return mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2)  # a batch job: both cores
+    rows = mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2)  # a batch job: both cores
+    summary = mella2024.summarize(run_dir, rows, mella2024.Settings(), per_task, resamples=0)
+    sigs = {(task, metric): e["signature"] for task, t in summary["tasks"].items() for metric, e in t["metrics"].items()}
+    return replace(load_run(run_dir, rows), signatures=sigs)
 
 
 def _aggregates_for(spec: TableSpec, aggregates: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -248,7 +256,7 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
                                             {m for t in cfg.tables if t.protocol == "mella-bench" for m in t.metrics})
                     else:
                         settings = b.protocol_settings.get(spec.protocol, {}).get(key, {})
-                        runs[cache] = load_run(run_dir, _protocol_rows(run_dir, spec.protocol, settings))
+                        runs[cache] = _load_protocol(run_dir, spec.protocol, settings)
                 run = runs[cache]
                 for metric in spec.metrics:
                     per = run.by_lang(spec.axis, metric)
