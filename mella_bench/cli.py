@@ -45,10 +45,42 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     for w in ds.warnings:
         print(f"warning: {w}", file=sys.stderr)
     counts = Counter((it.lang, it.axis) for it in ds.items)
-    print(json.dumps({"path": ds.source, "items": len(ds.items),
-                      "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())},
-                      "warnings": len(ds.warnings)},
-                     ensure_ascii=False, indent=2))
+    out = {"path": ds.source, "items": len(ds.items),
+           "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())},
+           "warnings": len(ds.warnings)}
+    if not args.no_audit:
+        from mella_bench.audit import audit
+
+        rep = audit([args.path if args.path != "demo" else str(ds.root)])
+        out["references_not_in_task_language"] = {x.task: round(x.share_other, 4) for x in rep.sources[0].languages}
+        out["audit_findings"] = list(rep.findings)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_data_audit(args: argparse.Namespace) -> int:
+    from mella_bench.audit import audit, format_report
+
+    rep = audit(args.paths)
+    print(format_report(rep), file=sys.stderr)
+    if args.json:
+        print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_data_import_slvqa(args: argparse.Namespace) -> int:
+    from mella_bench.imported import read_slvqa, write_imported_run
+    from mella_bench.results import command_line
+
+    if not args.lang:
+        raise ValueError(f"data import slvqa needs --lang, the language of the file (one of {', '.join(LANG_CODES)})")
+    task = read_slvqa(Path(args.source), args.lang, task=args.task, repository=args.repository or None,
+                      commit=args.commit or None, path_in_repository=args.source_path)
+    res = write_imported_run(Path(args.output), args.model or "imported", [task], command=command_line())
+    for x in task.skipped:
+        print(f"skipped: {args.source}: record {x['index']} ({x['question_id']}): {x['reason']}", file=sys.stderr)
+    print(json.dumps({"output": str(res.output), "task": task.name, "items": res.items, "failed": res.failed,
+                      "tasks": list(res.tasks), "sha256": task.provenance.sha256}))
     return 0
 
 
@@ -58,6 +90,8 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
 
     if args.format == "lmms-eval":
         return _import_lmms_eval(args)
+    if args.format == "slvqa":
+        return _cmd_data_import_slvqa(args)
     if not args.images:
         raise ValueError(f"data import {args.format} needs --images, the folder holding the source images")
     if args.format == "xm3600":
@@ -358,7 +392,28 @@ def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: 
     return summary
 
 
+def _cmd_score_protocol(args: argparse.Namespace) -> int:
+    from mella_bench.metrics.score import format_table
+    from mella_bench.protocols import mella2024
+
+    settings = mella2024.Settings(truncate=not args.no_truncate, skip_multiline_refs=args.skip_multiline_refs)
+    summary = mella2024.score_run(Path(args.run_dir), settings)
+    print(format_table(summary), file=sys.stderr)
+    for name, task in summary["tasks"].items():
+        for e in task["metrics"]["bleu_1"]["details"]["left_out"]:
+            print(f"left out: {name} {e['item_id']}: {e['reason']}", file=sys.stderr)
+    print(f"wrote {Path(args.run_dir) / mella2024.SCORES_FILE} and {Path(args.run_dir) / mella2024.SUMMARY_FILE}",
+          file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
+    if args.protocol != "mella-bench":
+        return _cmd_score_protocol(args)
+    if args.no_truncate or args.skip_multiline_refs:
+        raise ValueError("--no-truncate and --skip-multiline-refs belong to --protocol mella-2024")
     summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
@@ -693,6 +748,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
     sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
                                                            "(always written to RUN/scores.md)")
+    sc.add_argument("--protocol", choices=["mella-bench", "mella-2024"], default="mella-bench",
+                    help="mella-2024: the MELLA authors' 2024 caption scoring (VQA normaliser, PTB tokenizer, COCO "
+                         "BLEU-1..4, METEOR -l en -norm, ROUGE-L, mean over items; docs/reproducing-the-paper.md); "
+                         "writes summary.mella-2024.json and scores.mella-2024.jsonl instead")
+    sc.add_argument("--no-truncate", action="store_true",
+                    help="mella-2024: no 1,300-character cuts (the authors' code before 2024-12-06)")
+    sc.add_argument("--skip-multiline-refs", action="store_true",
+                    help="mella-2024: the authors' 2024-12-30 setting (multi-line references left out; they are "
+                         "left out and listed in every setting, as aac-metrics 0.5.4 rejects them)")
     sc.set_defaults(func=_cmd_score)
 
     from mella_bench.metrics import METRICS
@@ -727,20 +791,41 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("path", help="manifest directory, manifest .jsonl, .parquet, saved `datasets` dir, or 'demo'")
     _add_limit_options(dv)
     _add_data_options(dv)
+    dv.add_argument("--no-audit", action="store_true", help="skip the language check of the references "
+                                                             "(summary of `data audit`)")
     dv.set_defaults(func=_cmd_data_validate)
+    da = dsub.add_parser("audit", help="language of references and answers, identical references across runs, "
+                                       "1,300-character cuts (see `mella_bench.audit`)",
+                         description="Audit run directories and/or datasets: per task the share of references and "
+                                     "answers identified (py3langid) as another language than the task's; for runs "
+                                     "given together, whether tasks of the same language were scored against the "
+                                     "same references; how much the authors' 1,300-character cuts remove. Findings "
+                                     "are listed at the end.")
+    da.add_argument("paths", nargs="+", metavar="RUN_DIR|DATA", help="run directories and/or datasets")
+    da.add_argument("--json", action="store_true", help="also print the full report as JSON to stdout")
+    da.set_defaults(func=_cmd_data_audit)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder or run",
-                         description="xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
+                         description="slvqa: one MELLA authors' result file (answers + reference captions, no images) "
+                                     "-> a scorable run directory with reference-only items and provenance "
+                                     "(docs/reproducing-the-paper.md). "
+                                     "xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
                                      "language and axis. lmms-eval: a --log_samples file "
                                      "({date}_samples_{task}.jsonl) -> predictions in a run directory, scored with "
                                      "mella-bench's metrics. Records that cannot be converted are listed, never "
                                      "dropped silently.")
-    di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval"])
-    di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations) or an lmms-eval "
-                                   "samples .jsonl")
+    di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval", "slvqa"])
+    di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations), an lmms-eval "
+                                   "samples .jsonl, or a MELLA authors' result .json (slvqa)")
     di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
     di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); "
-                                                    "lmms-eval: run directory to write or extend")
+                                                    "lmms-eval, slvqa: run directory to write or extend")
+    di.add_argument("--repository", default="gyfffffff/InternVL", help="slvqa: provenance, source repository "
+                                                                       "('' for none)")
+    di.add_argument("--commit", default="0180305b1c6af94dbdc8fd4905eb1626e470646f",
+                    help="slvqa: provenance, commit of that repository ('' for none)")
+    di.add_argument("--source-path", help="slvqa: provenance, path of the file in that repository "
+                                          "(default internvl_chat/xyz_caption_results/<name>)")
     di.add_argument("--langs", default="all", help="xm3600: languages to import (default all)")
     di.add_argument("--lang", help="conversations: the language of the records; lmms-eval: of a task mella-bench "
                                    "does not know")
@@ -748,11 +833,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "task mella-bench does not know")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
     di.add_argument("--task", help="lmms-eval: the task of the samples file (a mella-bench task, e.g. from "
-                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from)")
+                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from); slvqa: task "
+                                   "name (default from the file name, e.g. slvqa_caption_hu)")
     di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
                                                         "lmms-eval saw it (default: the mella-bench task's data)")
     di.add_argument("--model", help="lmms-eval: model name for run.json (default: the samples file's folder, "
-                                    "which lmms-eval names after the model)")
+                                    "which lmms-eval names after the model); slvqa: the model that made the "
+                                    "predictions, one per run dir (default 'imported')")
     _add_include_path(di)
     di.set_defaults(func=_cmd_data_import)
     da = dsub.add_parser("arms", help="write the culture / linguistic / full training arms of the ablation",

@@ -43,8 +43,9 @@ class Item:
     """Language code (one of `LANGUAGES`)."""
     axis: str
     """`know` (native alt-text, culture keywords) or `ling` (translated detailed captions)."""
-    image: str
-    """Image path relative to the dataset root (or a name, when the bytes are embedded)."""
+    image: str | None
+    """Image path relative to the dataset root (or a name, when the bytes are embedded); None for a
+    reference-only item (imported predictions whose images were not released: scorable, not runnable)."""
     references: tuple[str, ...]
     """Reference descriptions in the target language (alt-text or caption); at least one."""
     keywords: tuple[str, ...] = ()
@@ -89,6 +90,10 @@ class Problem:
         return f"{where}:{fld} {self.message}"
 
 
+class ReferenceOnlyError(ValueError):
+    """An image was needed from a reference-only item."""
+
+
 class DataError(ValueError):
     """Raised when a dataset has problems; carries all of them, not just the first."""
 
@@ -112,10 +117,17 @@ class Dataset:
     """Things worth a look that do not stop loading (e.g. a keyword found in none of its references)."""
 
     def image_bytes(self, item: Item) -> bytes:
-        """The encoded image of an item (validated to lie inside `root`)."""
+        """The encoded image of an item (validated to lie inside `root`); a reference-only item has none."""
         if item.image_bytes is not None:
             return item.image_bytes
+        if item.image is None:
+            raise ReferenceOnlyError(f"{self.source}: item '{item.id}' is reference-only (no image); it can be "
+                                     "scored and judged text-only, but no model can be run on it")
         return (self.root / item.image).read_bytes()
+
+    def image_or_none(self, item: Item) -> bytes | None:
+        """The image, or None for a reference-only item (for consumers that can work without one)."""
+        return None if item.image is None and item.image_bytes is None else self.image_bytes(item)
 
     def select(self, langs: Iterable[str] | None = None, axis: str | None = None) -> list[Item]:
         wanted = set(langs) if langs is not None else None
@@ -238,8 +250,10 @@ def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
         bad("meta", "must be a JSON object when given")
     image = rec.get("image")
     image_bytes = rec.get("image_bytes")
-    if not isinstance(image, str):
-        bad("image", "missing or not a string path")
+    if image is None and "image" in rec and image_bytes is None:
+        pass  # `"image": null`: a reference-only item (explicitly; a missing field is still an error)
+    elif not isinstance(image, str):
+        bad("image", "missing or not a string path (null for a reference-only item)")
     elif image_bytes is None:
         why = _image_path_problem(image)
         if why:

@@ -163,6 +163,13 @@ def current_predictions(run_dir: Path, header: dict[str, Any]) -> dict[str, dict
     return out
 
 
+def task_data_source(run_dir: Path, info: dict[str, Any]) -> str:
+    """The dataset a task of run.json was scored against: as recorded, or inside the run directory
+    when `data_relative_to_run` is set (imported runs carry their references with them)."""
+    src = str(info["data"])
+    return str(Path(run_dir) / src) if info.get("data_relative_to_run") else src
+
+
 def load_header(run_dir: Path) -> dict[str, Any]:
     path = run_dir / RUN_JSON
     if not path.is_file():

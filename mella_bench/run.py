@@ -198,6 +198,16 @@ class _FailFast:
         return None
 
 
+def _refuse_reference_only(tasks: list[Task], datasets: dict[str, Dataset], limit: int | None) -> None:
+    """A model cannot answer an item without its image: stop before any backend is built."""
+    for t in tasks:
+        blind = [it.id for it in task_items(t, datasets[t.name], limit) if it.image is None and it.image_bytes is None]
+        if blind:
+            raise ValueError(f"task {t.name}: {len(blind)} item(s) of {datasets[t.name].source} are reference-only "
+                             f"(no image), e.g. '{blind[0]}': nothing to show the model. Reference-only items come "
+                             "from imported predictions; score them with `mella-bench score RUN_DIR` instead")
+
+
 def _load_datasets(config: RunConfig, tasks: list[Task]) -> dict[str, Dataset]:
     datasets: dict[str, Dataset] = {}
     loaded: dict[str, Dataset] = {}
@@ -234,6 +244,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
     """
     out_dir = config.output
     datasets = _load_datasets(config, tasks)
+    _refuse_reference_only(tasks, datasets, config.limit)
     idents, data_hashes = _identities(tasks, datasets)
     counts = {"ok": 0, "error": 0, "reused": 0}
     with run_lock(out_dir):

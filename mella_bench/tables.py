@@ -18,7 +18,7 @@ import csv
 import difflib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
@@ -46,6 +46,9 @@ class Backbone:
     name: str
     runs: dict[str, Path]
     """Setting key ('baseline', 'mella') → run directory."""
+    protocol_settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Per protocol, per setting key, per language: that protocol's settings (e.g. the mella-2024
+    blocks the authors printed without the 1,300-character cuts)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ class TableSpec:
     title: str
     axis: str
     metrics: tuple[str, ...]
+    protocol: str = "mella-bench"
+    """`mella-bench` (the metrics package) or a named protocol of `mella_bench.protocols`."""
+    backbones: tuple[str, ...] | None = None
+    """Only these backbones (by name); all when None."""
+    paired: bool = False
+    """Add a paired-bootstrap row (+MELLA − baseline) per metric; cells of languages whose two runs
+    were scored against different references say so instead of a difference."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class Published:
     values: dict[str, float]
     """Setting key → value."""
     provenance: str
+    protocol: str = "mella-bench"
+    """The scoring the number was made with; shown only in tables of that protocol."""
 
 
 @dataclass(frozen=True)
@@ -101,15 +113,23 @@ def load_config(path: Path) -> TablesConfig:
         runs = {key: root / _need(b, key, where) for key, _ in SETTINGS if key in b}
         if not runs:
             raise ConfigError(f"{where}: give at least one of {', '.join(k for k, _ in SETTINGS)} (a run directory)")
-        backbones.append(Backbone(_need(b, "name", where), runs))
+        psets = b.get("protocol_settings") or {}
+        if not isinstance(psets, dict):
+            raise ConfigError(f"{where}.protocol_settings: expected a mapping protocol → setting → language → settings")
+        backbones.append(Backbone(_need(b, "name", where), runs, psets))
     tables = []
     for i, t in enumerate(_need(raw, "tables", str(path), list)):
         where = f"{path}: tables[{i}]"
         axis = _need(t, "axis", where)
         if axis not in AXIS_TITLES:
             raise ConfigError(f"{where}.axis: expected one of {', '.join(AXIS_TITLES)}, got '{axis}'")
+        protocol = str(t.get("protocol", "mella-bench"))
+        if protocol not in ("mella-bench", *_protocols()):
+            raise ConfigError(f"{where}.protocol: unknown protocol '{protocol}'")
+        only = t.get("backbones")
         tables.append(TableSpec(_table_id(_need(t, "id", where), where), _need(t, "title", where), axis,
-                                tuple(_need(t, "metrics", where, list))))
+                                tuple(_need(t, "metrics", where, list)), protocol,
+                                tuple(only) if only else None, bool(t.get("paired", False))))
     published: tuple[Published, ...] = ()
     if raw.get("published"):
         published = load_published(root / str(raw["published"]))
@@ -140,7 +160,7 @@ def load_published(path: Path) -> tuple[Published, ...]:
         if lang not in LANG_CODES:
             raise ConfigError(f"{where}.lang: unknown language '{lang}'")
         out.append(Published(_need(e, "backbone", where), _need(e, "axis", where), _need(e, "metric", where), lang,
-                             values, _need(e, "provenance", where)))
+                             values, _need(e, "provenance", where), str(e.get("protocol", "mella-bench"))))
     return tuple(out)
 
 
@@ -163,6 +183,41 @@ def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Coll
         fresh = rescored(run_dir, metrics=sorted(metrics) if metrics else None)
         return load_run(run_dir, fresh.rows, fresh.signatures)
     return load_run(run_dir)
+
+
+def _protocols() -> tuple[str, ...]:
+    from mella_bench.protocols import PROTOCOLS
+
+    return PROTOCOLS
+
+
+def _load_protocol(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, Any]]) -> RunData:
+    """A run scored by a named protocol (per-language settings apply to that language's tasks), with
+    that protocol's signatures (not the ones of the run's own summary.json)."""
+    from dataclasses import replace
+
+    from mella_bench.protocols import mella2024
+    from mella_bench.results import load_header
+
+    assert protocol == mella2024.NAME
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist")
+    header = load_header(run_dir)
+    per_task = {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()
+                if info["lang"] in by_lang}
+    rows = mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2)  # a batch job: both cores
+    summary = mella2024.summarize(run_dir, rows, mella2024.Settings(), per_task, resamples=0)
+    sigs = {(task, metric): e["signature"] for task, t in summary["tasks"].items() for metric, e in t["metrics"].items()}
+    return replace(load_run(run_dir, rows), signatures=sigs)
+
+
+def _aggregates_for(spec: TableSpec, aggregates: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A named protocol's metrics are plain means over items (its rows store `[value]`)."""
+    if spec.protocol == "mella-bench":
+        return aggregates
+    from mella_bench.stats import mean_aggregate
+
+    return lambda metric: mean_aggregate
 
 
 @dataclass(frozen=True)
@@ -193,18 +248,28 @@ def _row_name(backbone: str, setting: str, metric: str, spec: TableSpec, publish
 def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: RowsFor | None = None,
                 aggregates: Callable[[str], Any] = metric_aggregate) -> list[TableCell]:
     """Every cell of every table, ours first (value [95% CI]), then the published rows."""
-    runs: dict[Path, RunData] = {}
+    runs: dict[tuple[Path, str], RunData] = {}
     cells: list[TableCell] = []
     columns = list(LANG_CODES) + ["macro"]
+    base_aggregates = aggregates
     for spec in cfg.tables:
+        aggregates = _aggregates_for(spec, base_aggregates)
         for b in cfg.backbones:
+            if spec.backbones is not None and b.name not in spec.backbones:
+                continue
             for key, label in SETTINGS:
                 if key not in b.runs:
                     continue
                 run_dir = b.runs[key]
-                if run_dir not in runs:
-                    runs[run_dir] = _load(run_dir, source, rows_for, {m for t in cfg.tables for m in t.metrics})
-                run = runs[run_dir]
+                cache = (run_dir, spec.protocol)
+                if cache not in runs:
+                    if spec.protocol == "mella-bench":
+                        runs[cache] = _load(run_dir, source, rows_for,
+                                            {m for t in cfg.tables if t.protocol == "mella-bench" for m in t.metrics})
+                    else:
+                        settings = b.protocol_settings.get(spec.protocol, {}).get(key, {})
+                        runs[cache] = _load_protocol(run_dir, spec.protocol, settings)
+                run = runs[cache]
                 for metric in spec.metrics:
                     per = run.by_lang(spec.axis, metric)
                     ests, macro = language_estimates(list(per.values()), aggregates(metric), cfg.resamples, run.seed)
@@ -216,11 +281,15 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
                         sig = run.signatures.get((per[col].task, metric), "") if col in per else ""
                         cells.append(TableCell(spec.id, row, col, _fmt(est, cfg.digits) if est else MISSING, est,
                                                _rel(run_dir, cfg.path.parent), sig, metric))
-        for pub_backbone in dict.fromkeys(p.backbone for p in cfg.published if p.axis == spec.axis):
+            if spec.paired and all(k in b.runs for k, _ in SETTINGS):
+                cells += _paired_cells(spec, b, runs[(b.runs["baseline"], spec.protocol)],
+                                       runs[(b.runs["mella"], spec.protocol)], cfg, aggregates)
+        for pub_backbone in dict.fromkeys(p.backbone for p in cfg.published
+                                          if p.axis == spec.axis and p.protocol == spec.protocol):
             for key, label in SETTINGS:
                 for metric in spec.metrics:
                     entries = {p.lang: p for p in cfg.published if p.backbone == pub_backbone and p.axis == spec.axis
-                               and p.metric == metric and key in p.values}
+                               and p.metric == metric and key in p.values and p.protocol == spec.protocol}
                     if not entries:
                         continue
                     row = _row_name(pub_backbone, label, metric, spec, published=True)
@@ -229,6 +298,52 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
                         cells.append(TableCell(spec.id, row, col, f"{p.values[key]:.{cfg.digits}f}" if p else MISSING,
                                                None, p.provenance if p else "", "", metric))
     return cells
+
+
+PAIRED_LABEL = "Δ +MELLA − baseline (paired)"
+INVALID = "invalid: different references"
+
+
+def _paired_cells(spec: TableSpec, b: Backbone, base: RunData, mella: RunData, cfg: TablesConfig,
+                  aggregates: Callable[[str], Any]) -> list[TableCell]:
+    """Per language (and macro over the valid ones): +MELLA − baseline on the common items with its
+    paired-bootstrap 95% CI and p; a language whose runs used different references is marked."""
+    from mella_bench.audit import reference_matches
+    from mella_bench.stats import compare_macro, compare_task
+
+    same = {lang: m.same_references for lang, m in reference_matches(b.runs["baseline"], b.runs["mella"],
+                                                                     spec.axis).items()}
+    out = []
+    for metric in spec.metrics:
+        row = _row_name(b.name, PAIRED_LABEL, metric, spec)
+        pa, pb = base.by_lang(spec.axis, metric), mella.by_lang(spec.axis, metric)
+        valid = []
+        for col in LANG_CODES:
+            if col not in pa or col not in pb:
+                out.append(TableCell(spec.id, row, col, MISSING, metric=metric))
+                continue
+            if not same.get(col, False):
+                out.append(TableCell(spec.id, row, col, INVALID, metric=metric, source="data audit"))
+                continue
+            c = compare_task(pa[col], pb[col], aggregates(metric), cfg.resamples, base.seed)
+            valid.append((pa[col], pb[col]))
+            out.append(TableCell(spec.id, row, col, _fmt_delta(c, cfg.digits, cfg.resamples), metric=metric,
+                                 source="paired bootstrap"))
+        invalid = [c for c in LANG_CODES if c in pa and c in pb and not same.get(c, False)]
+        if valid and not invalid and len(valid) == len(LANG_CODES):
+            c = compare_macro(valid, aggregates(metric), cfg.resamples, base.seed)
+            text = _fmt_delta(c, cfg.digits, cfg.resamples)
+        else:
+            text = f"{MISSING} (invalid: {', '.join(invalid)})" if invalid else MISSING
+        out.append(TableCell(spec.id, row, "macro", text, metric=metric, source="paired bootstrap"))
+    return out
+
+
+def _fmt_delta(c: Any, digits: int, resamples: int) -> str:
+    from mella_bench.stats import format_p
+
+    p = format_p(c.p, resamples)
+    return f"{c.delta:+.{digits}f} [{c.ci.low:+.{digits}f}, {c.ci.high:+.{digits}f}] p{p if p.startswith('<') else '=' + p}"
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -271,7 +386,12 @@ def _notes(spec: TableSpec, cells: Sequence[TableCell], cfg: TablesConfig) -> li
             if c.column not in langs:
                 langs.append(c.column)
     notes += [f"Signature of {metric} [{','.join(langs)}]: `{sig}`" for (metric, sig), langs in sigs.items()]
-    provs = dict.fromkeys(c.source for c in cells if c.est is None and c.source)
+    provs = dict.fromkeys(c.source for c in cells if c.est is None and c.source and "(published†)" in c.row)
+    if any(PAIRED_LABEL in c.row for c in cells):
+        notes.append(f"{PAIRED_LABEL}: difference on the items scored in both runs [95% paired-bootstrap CI] and "
+                     "two-sided bootstrap p; macro only when all 8 languages are comparable. "
+                     f"'{INVALID}': the two runs were scored against different reference texts "
+                     "(`mella-bench data audit`), so no gain is shown.")
     notes += [f"† Published number, not ours: {p}" for p in provs]
     return notes
 

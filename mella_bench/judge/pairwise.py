@@ -15,7 +15,7 @@ from typing import Any, Literal
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, run_judge
 from mella_bench.judge.rubric import get_rubric
 from mella_bench.data import load
-from mella_bench.results import JUDGMENTS, current_predictions, load_header, write_json
+from mella_bench.results import JUDGMENTS, current_predictions, load_header, task_data_source, write_json
 
 Outcome = Literal["a", "b", "tie"]
 
@@ -87,7 +87,7 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
         if info["hash"] != hb["tasks"][task]["hash"]:
             raise ValueError(f"task {task} differs between the runs (hash {info['hash']} vs "
                              f"{hb['tasks'][task]['hash']}); compare runs of the same task version")
-        src = info["data"]
+        src = task_data_source(run_a, info)
         datasets.setdefault(src, load(src))
         ds = datasets[src]
         items = {it.id: it for it in ds.items}
@@ -101,7 +101,7 @@ def judge_pairwise(run_a: Path, run_b: Path, config: JudgeConfig, rubric_id: str
                 outcomes.append(PairOutcome(task, p.item_id, p.lang, None, None, "prediction failed in a run"))
                 continue
             base = dict(task=task, item_id=it.id, lang=it.lang, axis=it.axis, prompt=info["prompt"],
-                        references=it.references, keywords=it.keywords, image=ds.image_bytes(it))
+                        references=it.references, keywords=it.keywords, image=ds.image_or_none(it))
             jobs.append((rubric, JudgeInput(candidate=p.text, candidate_b=q.text, prediction_key=p.key,
                                             meta={"order": "AB", "run_a": run_a.name, "run_b": run_b.name}, **base)))
             jobs.append((rubric, JudgeInput(candidate=q.text, candidate_b=p.text, prediction_key=p.key,

@@ -19,6 +19,7 @@ from mella_bench.judge.rubric import Rubric, get_rubric
 from mella_bench.metrics.base import render_signature
 from mella_bench.metrics.score import MetricRows, ScoreRow, ScoringContext
 from mella_bench.results import (JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header, read_jsonl,
+                                 task_data_source,
                                  write_json)
 
 JUDGE_HEADER_KEY = "judge"
@@ -55,7 +56,7 @@ def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] |
         ok = [p for p in preds if p.status == "ok"]
         if not task_rubrics or not ok:
             continue
-        src = info["data"]
+        src = task_data_source(run_dir, info)
         if src not in datasets:
             datasets[src] = load(src)
         ds = datasets[src]
@@ -66,7 +67,7 @@ def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] |
                 raise ValueError(f"{run_dir / RUN_JSON}: task {task} item '{p.item_id}' is not in dataset {src}")
             inp = JudgeInput(task=task, item_id=it.id, lang=it.lang, axis=it.axis, prompt=info["prompt"],
                              candidate=p.text, references=it.references, keywords=it.keywords,
-                             image=ds.image_bytes(it), prediction_key=p.key)
+                             image=ds.image_or_none(it), prediction_key=p.key)
             jobs.extend((r, inp) for r in task_rubrics)
     return jobs
 

@@ -28,7 +28,7 @@ from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
 from mella_bench.stats import RESAMPLES, bootstrap_ci, entry_with_ci
 from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
-                                 write_json)
+                                 task_data_source, write_json)
 
 RowStatus = Literal["ok", "failed"]
 
@@ -101,7 +101,7 @@ def load_context(run_dir: Path) -> ScoringContext:
     loaded: dict[str, Dataset] = {}
     tasks = []
     for name, info in header["tasks"].items():
-        src = str(info["data"])
+        src = task_data_source(run_dir, info)
         if src not in loaded:
             loaded[src] = load(src, limits)
         items = tuple(it for it in loaded[src].items if it.lang == info["lang"] and it.axis == info["axis"])
