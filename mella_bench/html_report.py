@@ -33,6 +33,7 @@ from mella_bench.metrics.registry import get_metric, paper_metrics, sort_metrics
 from mella_bench.render import AXIS_TITLES, decimals
 from mella_bench.report import Cell, Comparison, ReportData, ReportWriter, verdict
 from mella_bench.runs import RunData
+from mella_bench.results import task_data_source
 from mella_bench.samples import Sample, iter_samples
 
 INDEX_HTML = "index.html"
@@ -240,10 +241,11 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
             headers.append({})
             problems.append(f"samples not shown: {type(exc).__name__}: {exc}")
     roots = {}
-    for header in headers:
+    for r, header in zip(runs, headers):
         for info in header.get("tasks", {}).values():
-            ds = datasets.get(str(info.get("data")))
-            roots[str(info.get("data"))] = ds.root if isinstance(ds, Dataset) else None
+            src = task_data_source(r.path, info)
+            ds = datasets.get(src)
+            roots[src] = ds.root if isinstance(ds, Dataset) else None
     keys: dict[tuple[str, str], int] = {}
     first: list[Sample] = []
     answers: list[list[dict[str, Any] | None]] = []
@@ -256,7 +258,7 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
                 keys[k] = len(first)
                 first.append(s)
                 answers.append([None] * len(runs))
-                data_of[k] = str(header["tasks"][s.task].get("data"))
+                data_of[k] = task_data_source(runs[ri].path, header["tasks"][s.task])
             elif first[keys[k]].item is None and s.item is not None:
                 first[keys[k]] = s
             answers[keys[k]][ri] = _answer_json(s)

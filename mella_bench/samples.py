@@ -15,7 +15,8 @@ from typing import Any, Iterator, Mapping
 
 from mella_bench.data import Dataset, Item, load
 from mella_bench.keyword_hits import KeywordHit, keyword_hits
-from mella_bench.results import JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl
+from mella_bench.results import (JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
+                                 task_data_source)
 
 JUDGE_HEADER_KEY = "judge"
 """run.json key with the judge settings last used on the run; the same key as
@@ -155,7 +156,7 @@ def iter_samples(run_dir: Path, datasets: dict[str, Dataset | str] | None = None
     judged = _judgments_by_prediction(run_dir, header)
     cache = datasets if datasets is not None else {}
     for task, info in header["tasks"].items():
-        ds = _load_dataset(str(info["data"]), cache)
+        ds = _load_dataset(task_data_source(run_dir, info), cache)  # imported runs carry their data
         items = ([it for it in ds.items if it.lang == info["lang"] and it.axis == info["axis"]]
                  if isinstance(ds, Dataset) else [])
         by_id = {it.id: it for it in items}
