@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
+from mella_bench.metrics.rouge import lcs_length
+
 NAME = "mella-2024"
 CUT = 1300
 METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l")
@@ -364,22 +366,6 @@ def bleu_two_copy(cand: str, refs: Sequence[str], n: int = 4, copies: int = 2) -
     return scores
 
 
-def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence, bit-parallel (Allison–Dix / Hyyrö): one big-integer
-    step per token of `b` instead of a |a|×|b| table, so 1,300-character texts take milliseconds."""
-    if not a or not b:
-        return 0
-    positions: dict[str, int] = {}
-    for i, x in enumerate(a):
-        positions[x] = positions.get(x, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    v = full
-    for y in b:
-        u = v & positions.get(y, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(a) - bin(v).count("1")
-
-
 def rouge_l(cand: str, refs: Sequence[str]) -> float:
     """COCO ROUGE-L (max precision and recall over references, β = 1.2); 0 for an empty candidate.
 
@@ -390,7 +376,7 @@ def rouge_l(cand: str, refs: Sequence[str]) -> float:
     prec, rec = [], []
     for ref in refs:
         rw = ref.split()
-        common = _lcs(rw, words)
+        common = lcs_length(rw, words)  # the same LCS as mella-bench's ROUGE-L
         prec.append(common / float(len(words)))
         rec.append(common / float(len(rw)))
     p, r = max(prec), max(rec)
