@@ -276,6 +276,17 @@ def _korean_boundaries(text: str) -> set[int]:
 
 def split_words(lang: str, text: str) -> list[Word]:
     """The words of `text` (normalised) with their character offsets into `text`."""
+    return list(answer_words(lang, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def answer_words(lang: str, text: str) -> tuple[Word, ...]:
+    """`split_words`, cached per (language, text): both Keyword Accuracy variants split each answer,
+    and Korean morpheme analysis (kiwipiepy) and Thai segmentation dominate their cost."""
+    return tuple(_split_words(lang, text))
+
+
+def _split_words(lang: str, text: str) -> list[Word]:
     tok = get_tokenizer(lang)
     cuts = _korean_boundaries(text) if lang == "ko" and text.strip() else None
     words: list[Word] = []
@@ -342,7 +353,7 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
 
 @functools.lru_cache(maxsize=100_000)
 def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
-    return tuple(split_words(lang, keyword))
+    return tuple(_split_words(lang, keyword))
 
 
 def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool) -> KeywordMatch:
@@ -367,7 +378,7 @@ def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant:
     The same matcher Keyword Accuracy uses (`tolerant=True`: `keyword_acc`; False: `keyword_acc_strict`),
     so a viewer that highlights `spans` shows exactly what was counted.
     """
-    words = split_words(lang, answer)
+    words = answer_words(lang, answer)
     return tuple(find_keyword(lang, k, words, tolerant=tolerant) for k in keywords)
 
 
