@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import regex
 
 from mella_bench.metrics.orthography import arabic_fold
-from mella_bench.metrics.tokenize import get_tokenizer
+from mella_bench.metrics.tokenize import get_tokenizer, newmm_words
 
 # letters, marks, digits and invisible format characters (removed later) make words; the Thai
 # abbreviation sign ฯ is a letter in Unicode but ends a word (กรุงเทพฯ), and ZWSP separates words.
@@ -223,9 +223,7 @@ def _kiwi():  # type: ignore[no-untyped-def]
 
 
 def _thai_pieces(chunk: str) -> list[str]:
-    from pythainlp.tokenize import word_tokenize
-
-    pieces = [p for p in word_tokenize(chunk, engine="newmm", keep_whitespace=False) if p]
+    pieces = [p for p in newmm_words(chunk) if p]
     return pieces if "".join(pieces) == chunk else [chunk]
 
 
