@@ -320,7 +320,13 @@ def _strict_eq(lang: str, kw: str, word: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=500_000)
 def _tolerant_eq(lang: str, kw: str, word: str) -> bool:
+    """Cached per (language, keyword word, answer word): every keyword is tried at every answer position."""
+    return _tolerant_eq_uncached(lang, kw, word)
+
+
+def _tolerant_eq_uncached(lang: str, kw: str, word: str) -> bool:
     if _strict_eq(lang, kw, word):
         return True
     m = MORPHOLOGY.get(lang)
