@@ -51,10 +51,19 @@ NEIGHBOURS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 def own_script_share(text: str, lang: str) -> float | None:
     """Share of the letters of `text` written in one of `lang`'s scripts (None: no letters)."""
     prefixes = tuple(s.upper() for s in LANGUAGES[lang].scripts)
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = own = 0
+    for ch, n in Counter(text).items():  # each distinct character once: answers repeat a small alphabet
+        if ch.isalpha():
+            letters += n
+            own += n if _in_scripts(ch, prefixes) else 0
     if not letters:
         return None
-    return sum(unicodedata.name(ch, "").startswith(prefixes) for ch in letters) / len(letters)
+    return own / letters
+
+
+@functools.lru_cache(maxsize=65536)
+def _in_scripts(ch: str, prefixes: tuple[str, ...]) -> bool:
+    return unicodedata.name(ch, "").startswith(prefixes)
 
 
 def judge(text: str, lang: str) -> tuple[bool, str]:

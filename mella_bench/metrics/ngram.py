@@ -1,9 +1,11 @@
-"""BLEU-4 and chrF++ through sacrebleu, with sacrebleu's own per-segment statistics.
+"""BLEU-4 and chrF++ with sacrebleu's per-segment statistics (counted in numpy by `ngramstats`).
 
 BLEU runs over our pre-tokenised, casefolded text with `tokenize='none'`; chrF++ (`CHRF(word_order=2)`)
 over `Tokenizer.chrf_text` (NFC, Serbian folded to Latin, Thai word-segmented). The per-item stats
 are sacrebleu's segment vectors, so `aggregate` on their sum reproduces sacrebleu's corpus score
-exactly. Per-item display values are sacrebleu's sentence-level scores (BLEU with effective order).
+exactly; `ngramstats` computes those vectors for the whole corpus at once (equal to sacrebleu's
+`_extract_corpus_statistics`, checked in tests). Per-item display values are sacrebleu's
+sentence-level scores (BLEU with effective order).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+from mella_bench.metrics.ngramstats import bleu_statistics, chrf_statistics
 
 BLEU_ORDER = 4
 CHRF_CHAR_ORDER, CHRF_WORD_ORDER = 6, 2
@@ -38,16 +41,8 @@ def _chrf():  # type: ignore[no-untyped-def]
     return CHRF(char_order=CHRF_CHAR_ORDER, word_order=CHRF_WORD_ORDER)
 
 
-def _ref_streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
-    """Per-item reference lists → sacrebleu's reference streams (None pads a missing reference)."""
-    width = max(len(r) for r in refs)
-    return [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
-
-
-def _segment_stats(metric, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    if not hyps:
-        return []
-    return [tuple(float(x) for x in s) for s in metric._extract_corpus_statistics(list(hyps), _ref_streams(refs))]
+def _as_rows(stats: Sequence[Sequence[int]]) -> list[tuple[float, ...]]:
+    return [tuple(float(x) for x in s) for s in stats]
 
 
 def bleu_from_stats(stats: Sequence[float]) -> float:
@@ -110,7 +105,7 @@ def chrf_from_sums(sums: np.ndarray) -> np.ndarray:
 
 def bleu(corpus: Corpus) -> MetricResult:
     """BLEU-4 per item (sentence BLEU, effective order) with sacrebleu stats for the corpus value."""
-    stats = _segment_stats(_bleu(False), corpus.hyp_tokens, corpus.ref_tokens)
+    stats = _as_rows(bleu_statistics(corpus.hyp_tokens, corpus.ref_tokens, BLEU_ORDER))
     sentence = _bleu(True)
     values = tuple(float(sentence._compute_score_from_stats([int(x) for x in s]).score) for s in stats)
     fields = {"nrefs": nrefs_field(corpus.refs), "case": "fold", "eff": "no", "tok": corpus.tokenizer.name,
@@ -123,7 +118,7 @@ def chrf(corpus: Corpus) -> MetricResult:
     tok = corpus.tokenizer
     hyps = [tok.chrf_text(h) for h in corpus.hyps]
     refs = [[tok.chrf_text(r) for r in rs] for rs in corpus.refs]
-    stats = _segment_stats(_chrf(), hyps, refs)
+    stats = _as_rows(chrf_statistics(hyps, refs, _chrf()._compute_f_score, CHRF_CHAR_ORDER, CHRF_WORD_ORDER))
     values = tuple(chrf_from_stats(s) for s in stats)
     fields = {"nrefs": nrefs_field(corpus.refs), "case": "mixed", "eff": "yes", "nc": CHRF_CHAR_ORDER,
               "nw": CHRF_WORD_ORDER, "space": "no", "tok": tok.chrf_name, "sacrebleu": _sacrebleu_version()}

@@ -17,6 +17,7 @@ punishes a writer's orthographic habit:
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -61,6 +62,7 @@ def _tone_position(base: str) -> int | None:
     return nucleus[0]  # other open diphthongs: the first (mùa, kìa, hai)
 
 
+@functools.lru_cache(maxsize=100_000)
 def vietnamese_syllable(syllable: str) -> str:
     """One lower-case syllable in canonical spelling (tone placement, i/y after a consonant)."""
     decomposed = unicodedata.normalize("NFD", syllable)

@@ -115,6 +115,15 @@ def _pythainlp_version() -> str:
     return importlib.metadata.version("pythainlp")
 
 
+@functools.lru_cache(maxsize=65536)
+def newmm_words(text: str) -> tuple[str, ...]:
+    """pythainlp `newmm` words of `text`, cached per string: the metric tokens, the chrF++ view and
+    keyword matching segment the same answers and references again, and newmm is the slow part."""
+    from pythainlp.tokenize import word_tokenize
+
+    return tuple(word_tokenize(text, engine="newmm", keep_whitespace=False))
+
+
 class LanguageError(ValueError):
     """An unknown language code (message lists the known ones)."""
 
@@ -129,11 +138,9 @@ class Tokenizer:
         self.rules = RULES[lang]
         self._fold = _translate_table(self.rules.fold)
         self._script_fold = _translate_table(self.rules.script_fold)
-        self._segment_thai = None
+        self._segment_thai: Callable[[str], tuple[str, ...]] | None = None
         if self.rules.segmenter == "thai-newmm":
-            from pythainlp.tokenize import word_tokenize
-
-            self._segment_thai = functools.partial(word_tokenize, engine="newmm", keep_whitespace=False)
+            self._segment_thai = newmm_words
         fold = f"+{self.rules.fold_name}" if self.rules.fold_name else ""
         lib = f"-pythainlp{_pythainlp_version()}" if self._segment_thai else ""
         self.name = f"mella-{lang}-{self.rules.label}{fold}{lib}"

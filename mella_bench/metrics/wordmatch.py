@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import regex
 
 from mella_bench.metrics.orthography import arabic_fold
-from mella_bench.metrics.tokenize import get_tokenizer
+from mella_bench.metrics.tokenize import get_tokenizer, newmm_words
 
 # letters, marks, digits and invisible format characters (removed later) make words; the Thai
 # abbreviation sign ฯ is a letter in Unicode but ends a word (กรุงเทพฯ), and ZWSP separates words.
@@ -223,9 +223,7 @@ def _kiwi():  # type: ignore[no-untyped-def]
 
 
 def _thai_pieces(chunk: str) -> list[str]:
-    from pythainlp.tokenize import word_tokenize
-
-    pieces = [p for p in word_tokenize(chunk, engine="newmm", keep_whitespace=False) if p]
+    pieces = [p for p in newmm_words(chunk) if p]
     return pieces if "".join(pieces) == chunk else [chunk]
 
 
@@ -276,6 +274,17 @@ def _korean_boundaries(text: str) -> set[int]:
 
 def split_words(lang: str, text: str) -> list[Word]:
     """The words of `text` (normalised) with their character offsets into `text`."""
+    return list(answer_words(lang, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def answer_words(lang: str, text: str) -> tuple[Word, ...]:
+    """`split_words`, cached per (language, text): both Keyword Accuracy variants split each answer,
+    and Korean morpheme analysis (kiwipiepy) and Thai segmentation dominate their cost."""
+    return tuple(_split_words(lang, text))
+
+
+def _split_words(lang: str, text: str) -> list[Word]:
     tok = get_tokenizer(lang)
     cuts = _korean_boundaries(text) if lang == "ko" and text.strip() else None
     words: list[Word] = []
@@ -311,7 +320,13 @@ def _strict_eq(lang: str, kw: str, word: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=500_000)
 def _tolerant_eq(lang: str, kw: str, word: str) -> bool:
+    """Cached per (language, keyword word, answer word): every keyword is tried at every answer position."""
+    return _tolerant_eq_uncached(lang, kw, word)
+
+
+def _tolerant_eq_uncached(lang: str, kw: str, word: str) -> bool:
     if _strict_eq(lang, kw, word):
         return True
     m = MORPHOLOGY.get(lang)
@@ -342,7 +357,7 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
 
 @functools.lru_cache(maxsize=100_000)
 def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
-    return tuple(split_words(lang, keyword))
+    return tuple(_split_words(lang, keyword))
 
 
 def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool) -> KeywordMatch:
@@ -367,7 +382,7 @@ def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant:
     The same matcher Keyword Accuracy uses (`tolerant=True`: `keyword_acc`; False: `keyword_acc_strict`),
     so a viewer that highlights `spans` shows exactly what was counted.
     """
-    words = split_words(lang, answer)
+    words = answer_words(lang, answer)
     return tuple(find_keyword(lang, k, words, tolerant=tolerant) for k in keywords)
 
 
