@@ -51,7 +51,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
     if not args.no_audit:
         from mella_bench.audit import audit
 
-        rep = audit([args.path if args.path != "demo" else str(ds.root)])
+        rep = audit([ds.source if args.path != "demo" else str(ds.root)])  # the spec keeps --split/--columns
         out["references_not_in_task_language"] = {x.task: round(x.share_other, 4) for x in rep.sources[0].languages}
         out["audit_findings"] = list(rep.findings)
     print(json.dumps(out, ensure_ascii=False, indent=2))

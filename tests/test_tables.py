@@ -142,20 +142,26 @@ def test_missing_committed_file_and_bad_config_are_reported(tmp_path):
         run_tables(cfg)
 
 
-def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
-    """The real thing: copy the committed results/, edit one prediction, and `tables --check` names the cell."""
+def _committed_results(tmp_path):
+    """A copy of the committed results/ without the first-hand authors' tables: those recompute the
+    mella-2024 protocol (minutes of METEOR) and have their own test (tests/test_tables_authors.py)."""
     import shutil
+
+    import yaml
 
     repo_results = Path(__file__).resolve().parents[1] / "results"
     results = tmp_path / "results"
     shutil.copytree(repo_results, results, ignore=shutil.ignore_patterns("report", "ablation", "mella-author-2024"))
-    # the first-hand authors' tables have their own test (tests/test_tables_authors.py, on a trimmed copy)
-    import yaml
-
     cfg = yaml.safe_load((results / "tables.yaml").read_text(encoding="utf-8"))
     cfg["tables"] = [t for t in cfg["tables"] if not t["id"].startswith("authors")]
     cfg["backbones"] = [b for b in cfg["backbones"] if not str(b.get("baseline", "")).startswith("mella-author")]
     (results / "tables.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return results
+
+
+def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
+    """The real thing: copy the committed results/, edit one prediction, and `tables --check` names the cell."""
+    results = _committed_results(tmp_path)
     ok, message = T.check_tables(results / "tables.yaml")
     assert ok, message
     pred_file = results / "examples" / "reference-thick" / "predictions.jsonl"
@@ -170,13 +176,6 @@ def test_committed_tables_fail_when_one_committed_prediction_changes(tmp_path):
     assert "table keyword_accuracy, row 'demo: reference replay / +MELLA', column 'vi'" in message
 
 
-def _committed_results(tmp_path):
-    import shutil
-
-    repo_results = Path(__file__).resolve().parents[1] / "results"
-    results = tmp_path / "results"
-    shutil.copytree(repo_results, results, ignore=shutil.ignore_patterns("report", "ablation"))
-    return results
 
 
 def test_signatures_come_from_the_metric_that_recomputed_the_values_not_summary_json(tmp_path):
