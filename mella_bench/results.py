@@ -18,6 +18,9 @@ FORMAT_VERSION = 1
 
 RUN_JSON, PREDICTIONS, SCORES, JUDGMENTS, SUMMARY = (
     "run.json", "predictions.jsonl", "scores.jsonl", "judgments.jsonl", "summary.json")
+JUDGE_HEADER_KEY = "judge"
+"""run.json key holding the judge settings last used on the run: the judge writes it, scoring and
+the sample viewer read it to pick the current judgments."""
 
 
 def redact(obj: Any) -> Any:

@@ -15,12 +15,9 @@ from typing import Any, Iterator, Mapping
 
 from mella_bench.data import Dataset, Item, load
 from mella_bench.keyword_hits import KeywordHit, keyword_hits
-from mella_bench.results import (JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
+from mella_bench.results import (JUDGE_HEADER_KEY, JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
                                  task_data_source)
 
-JUDGE_HEADER_KEY = "judge"
-"""run.json key with the judge settings last used on the run; the same key as
-`mella_bench.judge.pointwise.JUDGE_HEADER_KEY` (not imported: that would load the judge client here)."""
 
 
 @dataclass(frozen=True)

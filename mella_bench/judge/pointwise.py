@@ -18,12 +18,8 @@ from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric
 from mella_bench.metrics.base import render_signature
 from mella_bench.metrics.score import MetricRows, ScoreRow, ScoringContext
-from mella_bench.results import (JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header, read_jsonl,
-                                 task_data_source,
-                                 write_json)
-
-JUDGE_HEADER_KEY = "judge"
-"""run.json key holding the judge settings last used on this run (what score rows select by)."""
+from mella_bench.results import (JUDGE_HEADER_KEY, JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header,
+                                 read_jsonl, task_data_source, write_json)
 
 
 @dataclass(frozen=True)
