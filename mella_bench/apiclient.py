@@ -8,7 +8,7 @@ flight (see `mella_bench.http11` for the measurements). The request body is the 
 send; query parameters in the base URL (`?api-version=...`) go with every request.
 
 The retry policy is ours, bounded and measurable: exponential backoff with jitter, `Retry-After` /
-`retry-after-ms` honoured on 429/503, retries on 429/5xx/408/timeouts/dropped connections/garbled
+`retry-after-ms` honoured on 429/5xx, retries on 429/5xx/408/timeouts/dropped connections/garbled
 bodies, immediate failure on 400/401/403/404 and on redirects (not followed, so the key never goes
 to another URL), and the temperature is never changed between tries (raising it on retry, as some
 harnesses do, turns a flaky endpoint into a different judge). `timeout_s` bounds each attempt
@@ -246,13 +246,6 @@ def _status_message(resp: Response) -> str:
     return text[:500]
 
 
-def _json_reply(resp: Response, secrets: Sequence[str]) -> Any:
-    """The parsed JSON of a 2xx answer; a failure for any other status; ValueError when unreadable."""
-    if not 200 <= resp.status < 300:
-        raise _status_failure(resp, secrets)
-    return json.loads(resp.body)
-
-
 if sys.version_info >= (3, 11):
     async def _within(seconds: float, aw: Awaitable[T]) -> T:
         async with asyncio.timeout(seconds):  # cheaper than wait_for, which wraps `aw` in a new task
@@ -354,7 +347,9 @@ class ChatClient:
         """One attempt: the parsed JSON of a 2xx answer, within `timeout_s` for the whole exchange."""
         headers = ep.post_headers if body else ep.get_headers
         resp = await _within(self.config.timeout_s, ep.pool.request(method, path, headers, body))
-        return _json_reply(resp, self._secrets())
+        if not 200 <= resp.status < 300:
+            raise _status_failure(resp, self._secrets())
+        return json.loads(resp.body)  # ValueError when garbled: bad_response
 
     async def _with_retries(self, call: Callable[[_Endpoint], Awaitable[T]],
                             max_retries: int | None = None) -> tuple[T, int]:

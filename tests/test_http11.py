@@ -30,7 +30,13 @@ class Scripted:
         self.bodies: list[bytes] = []
         self.connections = 0
         self._server: asyncio.AbstractServer | None = None
+        self._pools: list[ConnectionPool] = []
         self.port = 0
+
+    def pool(self, path: str = "") -> ConnectionPool:
+        """A client pool for this server, closed when the server stops."""
+        self._pools.append(ConnectionPool(self.url + path))
+        return self._pools[-1]
 
     async def __aenter__(self) -> "Scripted":
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -39,7 +45,10 @@ class Scripted:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
+        for pool in self._pools:
+            pool.close()
         self._server.close()
+        await asyncio.sleep(0)
 
     @property
     def url(self) -> str:
@@ -80,7 +89,7 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
 def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given() -> None:
     async def go() -> None:
         async with Scripted([ok(b"a"), ok(b"bb"), ok(b"ccc")]) as srv:
-            pool = ConnectionPool(srv.url + "/v1")
+            pool = srv.pool("/v1")
             bodies = [(await pool.request("POST", "/v1/x?api-version=2", {"Authorization": "Bearer k"}, b"{}")).body
                       for _ in range(3)]
             assert bodies == [b"a", b"bb", b"ccc"]
@@ -89,7 +98,6 @@ def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given() -> No
             assert first[0] == "POST /v1/x?api-version=2 HTTP/1.1"
             assert f"Host: 127.0.0.1:{srv.port}" in first and "Authorization: Bearer k" in first
             assert "Content-Length: 2" in first and srv.bodies[0] == b"{}"
-            pool.close()
     run(go)
 
 
@@ -99,7 +107,7 @@ def test_chunked_body_with_extensions_and_trailer() -> None:
 
     async def go() -> None:
         async with Scripted([chunked, ok(b"next")]) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             resp = await pool.request("GET", "/", {})
             assert resp.status == 200 and resp.body == b"hello world"
             assert (await pool.request("GET", "/", {})).body == b"next"
@@ -111,7 +119,7 @@ def test_body_to_end_of_connection_and_http10_are_not_reused() -> None:
     async def go() -> None:
         async with Scripted([b"HTTP/1.1 200 OK\r\n\r\nuntil eof", ok(b"x", version="HTTP/1.0"), ok(b"y")],
                             close_after={0}) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             assert (await pool.request("GET", "/", {})).body == b"until eof"
             assert (await pool.request("GET", "/", {})).body == b"x"
             assert (await pool.request("GET", "/", {})).body == b"y"
@@ -122,7 +130,7 @@ def test_body_to_end_of_connection_and_http10_are_not_reused() -> None:
 def test_connection_close_header_is_honoured() -> None:
     async def go() -> None:
         async with Scripted([ok(b"1", "Connection: close"), ok(b"2"), ok(b"3")]) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             for _ in range(3):
                 await pool.request("GET", "/", {})
             assert pool.opened == 2  # the first connection was closed, the second kept
@@ -135,7 +143,7 @@ def test_interim_100_continue_is_skipped_and_headers_are_joined() -> None:
 
     async def go() -> None:
         async with Scripted([answer]) as srv:
-            resp = await ConnectionPool(srv.url).request("GET", "/", {})
+            resp = await srv.pool().request("GET", "/", {})
             assert (resp.status, resp.reason, resp.body) == (429, "Too Many Requests", b"{}")
             assert resp.headers["retry-after"] == "3" and resp.headers["x-a"] == "1, 2"
     run(go)
@@ -150,7 +158,7 @@ def test_gzip_and_raw_deflate_bodies_are_decoded() -> None:
         async with Scripted([ok(gzip.compress(text), "Content-Encoding: gzip"),
                              ok(deflated, "Content-Encoding: deflate"),
                              ok(b"not gzip", "Content-Encoding: gzip")]) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             assert (await pool.request("GET", "/", {})).body == text
             assert (await pool.request("GET", "/", {})).body == text
             with pytest.raises(ResponseBroken, match="undecodable gzip"):
@@ -171,7 +179,7 @@ def test_gzip_and_raw_deflate_bodies_are_decoded() -> None:
 def test_broken_responses_raise_and_the_connection_is_not_reused(answer: Answer, match: str) -> None:
     async def go() -> None:
         async with Scripted([answer, ok(b"fine")], close_after={0}) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             with pytest.raises(ResponseBroken, match=match):
                 await pool.request("POST", "/", {}, b"{}")
             assert (await pool.request("POST", "/", {}, b"{}")).body == b"fine"
@@ -182,7 +190,7 @@ def test_broken_responses_raise_and_the_connection_is_not_reused(answer: Answer,
 def test_idle_connection_closed_by_the_server_is_not_reused() -> None:
     async def go() -> None:
         async with Scripted([ok(b"1"), ok(b"2")], close_after={0}) as srv:  # the server ends the keep-alive
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             await pool.request("GET", "/", {})
             await asyncio.sleep(0.05)  # the FIN arrives while the connection is idle
             assert (await pool.request("GET", "/", {})).body == b"2"  # no error: a fresh connection
@@ -195,7 +203,7 @@ def test_connection_idle_past_keepalive_is_not_reused(monkeypatch: pytest.Monkey
 
     async def go() -> None:
         async with Scripted([ok(b"1"), ok(b"2")]) as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             await pool.request("GET", "/", {})
             await pool.request("GET", "/", {})
             assert pool.opened == 2
@@ -206,7 +214,7 @@ def test_cancelled_request_closes_its_connection() -> None:
     async def go() -> None:
         never = Scripted([b"", ok(b"late")])  # the first request is read but never answered
         async with never as srv:
-            pool = ConnectionPool(srv.url)
+            pool = srv.pool()
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(pool.request("GET", "/", {}), 0.1)
             assert (await pool.request("GET", "/", {})).body == b"late"
@@ -218,7 +226,7 @@ def test_line_breaks_in_headers_are_refused_before_sending() -> None:
     async def go() -> None:
         async with Scripted([]) as srv:
             with pytest.raises(ValueError, match="line break"):
-                await ConnectionPool(srv.url).request("GET", "/", {"Authorization": "Bearer k\r\nX-Evil: 1"})
+                await srv.pool().request("GET", "/", {"Authorization": "Bearer k\r\nX-Evil: 1"})
             assert srv.connections == 0
     run(go)
 
