@@ -305,9 +305,12 @@ class ChatClient:
         cfg = self.config
         base_url, query = split_query(cfg.base_url)  # userinfo is never sent (the key goes as Bearer)
         key = (os.environ.get(cfg.api_key_env) or _NO_KEY).strip()
-        if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in key):
-            raise ApiError("config", None, f"the key in ${cfg.api_key_env} contains spaces or control characters; "
-                           "export it without them")
+        if not all(0x21 <= ord(ch) < 0x7F for ch in key):  # a header injection, or a key cut short with "…"
+            raise ApiError("config", None, f"the key in ${cfg.api_key_env} contains spaces, control or non-ASCII "
+                           "characters; export the whole key as the provider shows it")
+        if not base_url.isascii():
+            raise ApiError("config", None, f"{cfg.public_url}: the URL must be ASCII (percent-encode the path; "
+                           "use the punycode form of an international host name)")
         try:
             pool = ConnectionPool(base_url, max_idle=cfg.concurrency, on_open=self._opened)
         except ValueError as exc:  # no host in the URL, or an unsupported proxy setting

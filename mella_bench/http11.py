@@ -206,7 +206,10 @@ class ConnectionPool:
             head.append(f"Proxy-Authorization: {self._proxy_auth}")
         if body or method in ("POST", "PUT", "PATCH"):
             head.append(f"Content-Length: {len(body)}")
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        try:
+            data = ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
+        except UnicodeEncodeError:
+            raise ValueError("request target or header values are not ASCII") from None
         conn = await self._acquire()
         try:
             conn.writer.write(data)

@@ -336,8 +336,10 @@ def test_html_error_page_is_summarised() -> None:
     assert _status_message(Response(400, "", {}, b'{"error": "plain string"}')) == "plain string"
 
 
-def test_key_with_a_line_break_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MELLA_TEST_KEY", "sk-abc\r\nX-Injected: 1")
+@pytest.mark.parametrize("bad_key", ["sk-abc\r\nX-Injected: 1", "sk-abc…"])
+def test_key_with_a_line_break_or_cut_short_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch,
+                                                                       bad_key: str) -> None:
+    monkeypatch.setenv("MELLA_TEST_KEY", bad_key)
     with FakeOpenAI() as srv:
         with pytest.raises(ApiError) as ei:
             chat(config(srv))

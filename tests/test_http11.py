@@ -227,6 +227,8 @@ def test_line_breaks_in_headers_are_refused_before_sending() -> None:
         async with Scripted([]) as srv:
             with pytest.raises(ValueError, match="line break"):
                 await srv.pool().request("GET", "/", {"Authorization": "Bearer k\r\nX-Evil: 1"})
+            with pytest.raises(ValueError, match="not ASCII"):
+                await srv.pool().request("GET", "/caf\u00e9", {})
             assert srv.connections == 0
     run(go)
 
