@@ -420,3 +420,14 @@ def test_unsupported_proxy_is_a_config_error(no_proxy_env: pytest.MonkeyPatch) -
     with pytest.raises(ApiError) as ei:
         chat(EndpointConfig("https://api.example.org/v1", "m", api_key_env="MELLA_TEST_KEY"))
     assert ei.value.kind == "config" and "only http:// proxies" in str(ei.value) and "sockspw" not in str(ei.value)
+
+
+def test_no_module_needs_the_openai_sdk() -> None:
+    """The SDK is no longer a dependency (pyproject): nothing in the package may import it or its HTTP stack."""
+    from tests.test_imports import MODULES, imports_of
+
+    sdk = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp")
+    found = [(m, t, line) for m in MODULES for t, _, line in imports_of(m) if t.split(".")[0] in sdk]
+    assert found == []
+    deps = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    assert '"openai' not in deps
