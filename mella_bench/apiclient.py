@@ -1,13 +1,22 @@
 """One async client for OpenAI-compatible chat endpoints (hosted APIs, vLLM, llama.cpp servers).
 
-Used by the judge and by the `openai` inference backend. The retry policy is ours, not the SDK's
-(`max_retries=0` there), so it is bounded and measurable: exponential backoff with jitter,
-`Retry-After` honoured on 429/503, retries on 429/5xx/timeouts/dropped connections/garbled bodies,
-and the temperature is never changed between tries (raising it on retry, as some harnesses do,
-turns a flaky endpoint into a different judge).
+Used by the judge and by the `openai` inference backend. It speaks HTTP itself (`mella_bench.http11`:
+POST {base_url}/chat/completions with a JSON body and `Authorization: Bearer KEY`, GET {base_url}/models
+for the start-up probe) instead of going through the openai SDK: the SDK's request stack cost ~2 ms
+of CPU per judgment, which capped the judge at about half of its ideal throughput at 128 requests in
+flight (see `mella_bench.http11` for the measurements). The request body is the one the SDK would
+send; query parameters in the base URL (`?api-version=...`) go with every request.
 
-The API key is read from the environment variable the config names and handed only to the SDK; it
-is never stored on the config, never part of a repr, and scrubbed from every error message.
+The retry policy is ours, bounded and measurable: exponential backoff with jitter, `Retry-After` /
+`retry-after-ms` honoured on 429/5xx, retries on 429/5xx/408/timeouts/dropped connections/garbled
+bodies, immediate failure on 400/401/403/404 and on redirects (not followed, so the key never goes
+to another URL), and the temperature is never changed between tries (raising it on retry, as some
+harnesses do, turns a flaky endpoint into a different judge). `timeout_s` bounds each attempt
+whole: connecting, sending and reading the answer.
+
+The API key is read from the environment variable the config names and sent only as the Bearer
+header; it is never stored on the config, never part of a repr, and scrubbed from every error
+message. A user:password in the base URL is never sent (not as Basic auth either) nor printed.
 """
 
 from __future__ import annotations
@@ -18,10 +27,14 @@ import email.utils
 import json
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar
+from urllib.parse import urlencode, urlsplit
 
+from mella_bench import __version__
+from mella_bench.http11 import ConnectionPool, Response, TransportError
 from mella_bench.redact import redact_text, redact_url, split_query, url_secrets
 
 T = TypeVar("T")
@@ -33,11 +46,6 @@ RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "conne
 
 PROBE_RETRIES = 1
 """Retries of the start-up probe; real requests use EndpointConfig.max_retries."""
-
-CONNECTIONS_PER_POOL = 16
-"""Requests in flight per SDK client: the HTTP pool scans all its connections for every request
-(measured: at 128 connections in one pool that scan was the client's largest CPU cost), so a high
-concurrency is spread over several clients of at most this many connections each."""
 
 _NO_KEY = "EMPTY"
 """Sent when the key variable is unset (self-hosted servers without auth accept anything)."""
@@ -115,6 +123,8 @@ class ClientStats:
     failures: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     backoff_s: float = 0.0
+    connections: int = 0
+    """Connections opened; fewer than `requests` means keep-alive reuse."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -160,53 +170,100 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
     return raw / 2 + rng.uniform(0, raw / 2)
 
 
-def _classify(exc: BaseException, secrets: Sequence[str]) -> tuple[ApiError, float | None]:
-    """Map an SDK exception to our ApiError (scrubbed) and the server's Retry-After, if any."""
-    import openai
+class _Failed(Exception):
+    """One attempt's failure, already classified (and the server's Retry-After, if any)."""
 
-    if isinstance(exc, openai.APITimeoutError):
-        return ApiError("timeout", None, "request timed out"), None
-    if isinstance(exc, openai.APIConnectionError):
-        return ApiError("connection", None, scrub(f"connection failed ({type(exc.__cause__).__name__ if exc.__cause__ else 'no response'})", secrets)), None
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        msg = scrub(_status_message(exc), secrets)
-        retry_after = None
-        headers = exc.response.headers
-        if headers.get("retry-after-ms"):
-            try:
-                retry_after = float(headers["retry-after-ms"]) / 1000
-            except ValueError:
-                retry_after = None
-        if retry_after is None:
-            retry_after = parse_retry_after(headers.get("retry-after"))
-        kind: ErrorKind
-        if status == 429:
-            kind = "rate_limit"
-        elif status >= 500 or status == 408:
-            kind = "server"
-        elif status in (401, 403):
-            kind = "auth"
-        elif status == 404:
-            kind = "not_found"
-        else:
-            kind = "bad_request"
-        return ApiError(kind, status, msg), retry_after
-    if isinstance(exc, (openai.APIResponseValidationError, ValueError)):  # garbled or truncated JSON body
-        return ApiError("bad_response", getattr(exc, "status_code", None),
-                        scrub(f"unreadable response body ({type(exc).__name__})", secrets)), None
-    return ApiError("connection", None, scrub(f"{type(exc).__name__}: {exc}", secrets)), None
+    def __init__(self, error: ApiError, retry_after: float | None = None):
+        self.error = error
+        self.retry_after = retry_after
 
 
-def _status_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
+def _classify(exc: BaseException, secrets: Sequence[str]) -> ApiError:
+    """Map an exception raised by one attempt to our ApiError (scrubbed)."""
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return ApiError("timeout", None, "request timed out")
+    if isinstance(exc, TransportError):
+        return ApiError("connection", None, scrub(f"connection failed: {exc}", secrets))
+    if isinstance(exc, OSError):
+        return ApiError("connection", None, scrub(f"connection failed ({type(exc).__name__})", secrets))
+    if isinstance(exc, ValueError):  # garbled or truncated JSON body (JSONDecodeError, UnicodeDecodeError)
+        return ApiError("bad_response", 200, scrub(f"unreadable response body ({type(exc).__name__})", secrets))
+    return ApiError("connection", None, scrub(f"{type(exc).__name__}: {exc}", secrets))
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from `retry-after-ms` (OpenAI's) or else `Retry-After`."""
+    if headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"))
+
+
+def _status_failure(resp: Response, secrets: Sequence[str]) -> _Failed:
+    """A non-2xx answer as a classified failure: 429 rate_limit, 5xx/408 server, 401/403 auth, 404
+    not_found, 3xx config (redirects are not followed), any other status bad_request."""
+    status = resp.status
+    msg = scrub(_status_message(resp), secrets)
+    kind: ErrorKind
+    if status == 429:
+        kind = "rate_limit"
+    elif status >= 500 or status == 408:
+        kind = "server"
+    elif status in (401, 403):
+        kind = "auth"
+    elif status == 404:
+        kind = "not_found"
+    elif 300 <= status < 400:
+        kind = "config"
+        where = redact_url(resp.headers.get("location", "")) or "another URL"
+        msg = scrub(f"the server redirects to {where}; use that URL as the base URL (redirects are not followed, "
+                    "so the key never travels to another address)", secrets)
+    else:
+        kind = "bad_request"
+    return _Failed(ApiError(kind, status, msg), _retry_after(resp.headers))
+
+
+def _status_message(resp: Response) -> str:
+    """The server's own words: `error.message` / `message` / `detail` of a JSON body, else its text."""
+    try:
+        body = json.loads(resp.body)
+    except ValueError:
+        body = None
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])[:500]
-        if body.get("message"):
-            return str(body["message"])[:500]
-    return str(getattr(exc, "message", "") or exc)[:500]
+        if isinstance(inner, str) and inner:
+            return inner[:500]
+        for name in ("message", "detail"):
+            if body.get(name):
+                return str(body[name])[:500]
+    text = resp.body.decode("utf-8", "replace").strip()
+    if not text or text.lstrip()[:1] == "<":  # empty, or an HTML error page from a proxy
+        return f"HTTP {resp.status} {resp.reason}".strip()
+    return text[:500]
+
+
+if sys.version_info >= (3, 11):
+    async def _within(seconds: float, aw: Awaitable[T]) -> T:
+        async with asyncio.timeout(seconds):  # cheaper than wait_for, which wraps `aw` in a new task
+            return await aw
+else:  # pragma: no cover - Python 3.10
+    async def _within(seconds: float, aw: Awaitable[T]) -> T:
+        return await asyncio.wait_for(aw, seconds)
+
+
+@dataclass
+class _Endpoint:
+    """The connection pool and the fixed parts of every request, built once per event loop."""
+
+    pool: ConnectionPool
+    chat_path: str
+    models_path: str
+    post_headers: dict[str, str]
+    get_headers: dict[str, str]
 
 
 # ---------------------------------------------------------------- client
@@ -221,9 +278,7 @@ class ChatClient:
         self._rng = random.Random(seed)
         self._sleep = sleep
         self._key_present = bool(os.environ.get(config.api_key_env))
-        self._client: Any = None
-        self._pool: list[Any] = []
-        self._next = 0
+        self._ep: _Endpoint | None = None
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -234,28 +289,47 @@ class ChatClient:
         key = os.environ.get(self.config.api_key_env, "")
         return ([key] if key else []) + url_secrets(self.config.base_url)
 
-    def _sdk(self) -> Any:
-        """The next SDK client, round robin over ceil(concurrency / CONNECTIONS_PER_POOL) of them."""
+    def _endpoint(self) -> _Endpoint:
+        """This event loop's pool (connections belong to the loop that opened them) and request parts."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:  # SDK clients are bound to one event loop
-            import openai
-
+        if self._ep is None or self._loop is not loop:
+            if self._ep is not None:
+                self._ep.pool.close()
+                self._ep = None
+            self._ep = self._build_endpoint()
             self._loop = loop
-            base_url, query = split_query(self.config.base_url)  # userinfo is never sent (the key goes as Bearer)
-            n = max(1, -(-self.config.concurrency // CONNECTIONS_PER_POOL))
-            self._pool = [openai.AsyncOpenAI(api_key=os.environ.get(self.config.api_key_env) or _NO_KEY,
-                                             base_url=base_url, default_query=query or None,
-                                             timeout=self.config.timeout_s, max_retries=0) for _ in range(n)]
-            self._client = self._pool[0]
             self._sem = asyncio.Semaphore(self.config.concurrency)
-        self._next = (self._next + 1) % len(self._pool)
-        return self._pool[self._next]
+        return self._ep
+
+    def _build_endpoint(self) -> _Endpoint:
+        cfg = self.config
+        base_url, query = split_query(cfg.base_url)  # userinfo is never sent (the key goes as Bearer)
+        key = (os.environ.get(cfg.api_key_env) or _NO_KEY).strip()
+        if not all(0x21 <= ord(ch) < 0x7F for ch in key):  # a header injection, or a key cut short with "…"
+            raise ApiError("config", None, f"the key in ${cfg.api_key_env} contains spaces, control or non-ASCII "
+                           "characters; export the whole key as the provider shows it")
+        if not base_url.isascii():
+            raise ApiError("config", None, f"{cfg.public_url}: the URL must be ASCII (percent-encode the path; "
+                           "use the punycode form of an international host name)")
+        try:
+            pool = ConnectionPool(base_url, max_idle=cfg.concurrency, on_open=self._opened)
+        except ValueError as exc:  # no host in the URL, or an unsupported proxy setting
+            raise ApiError("config", None, scrub(f"{cfg.public_url}: {exc}", self._secrets())) from None
+        prefix = urlsplit(base_url).path.rstrip("/")
+        qs = f"?{urlencode(query)}" if query else ""
+        get = {"Authorization": f"Bearer {key}", "Accept": "application/json",
+               "User-Agent": f"mella-bench/{__version__}"}
+        return _Endpoint(pool=pool, chat_path=f"{prefix}/chat/completions{qs}", models_path=f"{prefix}/models{qs}",
+                         post_headers={**get, "Content-Type": "application/json"}, get_headers=get)
+
+    def _opened(self) -> None:
+        self.stats.connections += 1
 
     async def aclose(self) -> None:
-        for client in self._pool:
-            await client.close()
-        self._pool = []
-        self._client = None
+        if self._ep is not None:
+            self._ep.pool.close()
+            self._ep = None
+            await asyncio.sleep(0)  # let the closed transports release their sockets
 
     async def __aenter__(self) -> "ChatClient":
         return self
@@ -272,20 +346,32 @@ class ChatClient:
                         f"Export the key in ${self.config.api_key_env} or name another variable with --api-key-env.",
                         err.attempts)
 
-    async def _with_retries(self, call: Callable[[], Awaitable[T]], max_retries: int | None = None) -> tuple[T, int]:
+    async def _request(self, ep: _Endpoint, method: str, path: str, body: bytes = b"") -> Any:
+        """One attempt: the parsed JSON of a 2xx answer, within `timeout_s` for the whole exchange."""
+        headers = ep.post_headers if body else ep.get_headers
+        resp = await _within(self.config.timeout_s, ep.pool.request(method, path, headers, body))
+        if not 200 <= resp.status < 300:
+            raise _status_failure(resp, self._secrets())
+        return json.loads(resp.body)  # ValueError when garbled: bad_response
+
+    async def _with_retries(self, call: Callable[[_Endpoint], Awaitable[T]],
+                            max_retries: int | None = None) -> tuple[T, int]:
         """Run `call` until success or a non-retryable error / exhausted retries; never alters the request."""
         cfg = self.config
         max_retries = cfg.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
-            self._sdk()
+            ep = self._endpoint()
             assert self._sem is not None
             async with self._sem:
                 self.stats.requests += 1
+                retry_after: float | None = None
                 try:
-                    return await call(), attempt + 1
-                except Exception as exc:  # the SDK raises many types; all are classified
-                    err, retry_after = _classify(exc, self._secrets())
+                    return await call(ep), attempt + 1
+                except _Failed as failed:
+                    err, retry_after = failed.error, failed.retry_after
+                except Exception as exc:  # every failure of an attempt is classified
+                    err = _classify(exc, self._secrets())
             self.stats.errors[err.kind] = self.stats.errors.get(err.kind, 0) + 1
             if not err.retryable or attempt >= max_retries:
                 self.stats.failures += 1
@@ -310,14 +396,9 @@ class ChatClient:
 
         body = json.dumps(kwargs, ensure_ascii=False).encode()  # once, not per retry
 
-        async def once() -> dict[str, Any]:
-            # The SDK's low-level `post` (its documented route for raw calls) sends the body as is and
-            # returns the JSON unparsed: the typed `chat.completions.create` spends ~10 ms of CPU per
-            # call walking the request (image URL, JSON schema) and building models, which caps
-            # throughput at a few dozen requests/s. Status errors, timeouts and the key work the same.
-            resp = await self._sdk().post("/chat/completions", cast_to=object, content=body,
-                                          options={"headers": {"Content-Type": "application/json"}})
-            if not isinstance(resp, dict) or not resp.get("choices") or \
+        async def once(ep: _Endpoint) -> dict[str, Any]:
+            resp = await self._request(ep, "POST", ep.chat_path, body)
+            if not isinstance(resp, dict) or not isinstance(resp.get("choices"), list) or not resp["choices"] or \
                     not isinstance(resp["choices"][0], dict) or not isinstance(resp["choices"][0].get("message"), dict):
                 raise ValueError("response has no choices[0].message")
             return resp
@@ -339,25 +420,30 @@ class ChatClient:
         /models route, sends a 1-token chat instead and returns None.
         """
         try:  # one retry only: a wrong URL must fail in a second or two, not after the full backoff (~25 s)
-            page, _ = await self._with_retries(lambda: self._sdk().models.list(),
+            page, _ = await self._with_retries(lambda ep: self._request(ep, "GET", ep.models_path),
                                                max_retries=min(PROBE_RETRIES, self.config.max_retries))
         except ApiError as err:
             if err.kind == "connection" or err.kind == "timeout":
                 raise ApiError(err.kind, None, f"cannot reach {self.config.public_url} ({err.message}); "
                                "check --judge-base-url / the server", err.attempts) from None
+            if err.kind == "bad_response":
+                raise ApiError(err.kind, err.status, f"{self.config.public_url}/models did not answer with JSON; "
+                               "check the base URL (the API root, usually ending in /v1)", err.attempts) from None
             if err.kind != "not_found":
                 raise
             await self.chat([{"role": "user", "content": "ping"}], max_tokens=1)
             return None
-        entries = list(getattr(page, "data", []))
-        served = [m.id for m in entries]
+        data = page.get("data") if isinstance(page, dict) else None
+        entries = [m for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)] \
+            if isinstance(data, list) else []
+        served = [m["id"] for m in entries]
         if served and self.config.model not in served:
             shown = ", ".join(served[:10]) + (" ..." if len(served) > 10 else "")
             raise ApiError("not_found", 404, f"model '{self.config.model}' is not served at "
                            f"{self.config.public_url}; it serves: {shown}")
         for m in entries:
-            if m.id == self.config.model:
-                return m.model_dump() if hasattr(m, "model_dump") else dict(m)
+            if m["id"] == self.config.model:
+                return dict(m)
         return None
 
 

@@ -95,7 +95,7 @@ def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"python": platform.python_version(), "mella-bench": __version__}
-    for pkg in ("torch", "transformers", "sacrebleu", "pycocoevalcap", "pythainlp", "openai", "vllm"):
+    for pkg in ("torch", "transformers", "sacrebleu", "pycocoevalcap", "pythainlp", "vllm"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -4,8 +4,10 @@ It serves `GET /v1/models` and `POST /v1/chat/completions`, counts every request
 Authorization header (so tests can check the key was *sent* and then grep files for it), and answers
 through a `responder`: a function of the request that returns a `Reply` (text) or a `Fault`.
 Faults cover what real endpoints do: 429 with Retry-After, 500, answers slower than the client's
-timeout, a 200 with a malformed JSON body, and a dropped connection. Out-of-range scores are
-ordinary replies with bad content.
+timeout, a 200 with a malformed JSON body, a connection dropped before or in the middle of the
+answer, and a redirect. Out-of-range scores are ordinary replies with bad content. It can answer
+with chunked bodies (`chunked=True`), serve HTTPS (`tls=` a server SSLContext), and counts the TCP
+connections it accepted (keep-alive reuse shows as fewer connections than requests).
 
     with FakeOpenAI(responder=judge_responder(score=4)) as srv:
         client = ChatClient(EndpointConfig(base_url=srv.base_url, model=srv.model))
@@ -17,13 +19,15 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Literal
 
-FaultKind = Literal["429", "500", "503", "slow", "malformed", "drop", "400", "401"]
+FaultKind = Literal["429", "500", "503", "408", "slow", "malformed", "drop", "truncate", "redirect", "400", "401",
+                    "403", "404"]
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,12 @@ class Fault:
     kind: FaultKind
     retry_after: float | None = None
     """Seconds sent in the Retry-After header (429/503)."""
+    retry_after_ms: float | None = None
+    """Milliseconds sent in the retry-after-ms header (OpenAI's own, more precise)."""
     delay_s: float = 0.0
     """For `slow`: how long to wait before answering (set it past the client's timeout)."""
     message: str = ""
-    """Error message in the body (400/401/500)."""
+    """Error message in the body (400/401/500); for `redirect`, the Location."""
 
 
 @dataclass(frozen=True)
@@ -181,19 +187,34 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # keep test output clean
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._count("connections")  # one handler per connection, however many requests it carries
+
     # ------------------------------------------------------------ plumbing
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send_raw(status, json.dumps(payload).encode(), headers)
 
     def _send_raw(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        chunked = self.server.owner.chunked
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(body)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            self.wfile.write(body)
+            if chunked:  # uneven pieces, one with a chunk extension, then an empty trailer
+                pieces = [body[:7], body[7:40], body[40:]]
+                for i, piece in enumerate(p for p in pieces if p):
+                    ext = ";note=x" if i == 1 else ""
+                    self.wfile.write(f"{len(piece):x}{ext}\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout): nothing to do
 
@@ -203,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _authorized(self) -> bool:
         owner = self.server.owner
         auth = self.headers.get("Authorization")
-        owner._record_auth(auth)
+        owner._record_auth(auth, self.path)
         if owner.api_key is not None and auth != f"Bearer {owner.api_key}":
             # Real servers sometimes echo the key they got; do the same so scrubbing is tested.
             self._error(401, f"Incorrect API key provided: {auth}")
@@ -265,8 +286,10 @@ class _Handler(BaseHTTPRequestHandler):
         })
 
     def _fault(self, fault: Fault) -> None:
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
-        if fault.kind in ("429", "500", "503", "400", "401"):
+        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        if fault.retry_after_ms is not None:
+            headers["retry-after-ms"] = f"{fault.retry_after_ms:g}"
+        if fault.kind in ("429", "500", "503", "408", "400", "401", "403", "404"):
             self._error(int(fault.kind), fault.message or f"injected {fault.kind}", headers)
         elif fault.kind == "slow":
             time.sleep(fault.delay_s)
@@ -279,6 +302,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(2)
             except OSError:
                 pass
+        elif fault.kind == "truncate":  # headers promise a whole answer, half of it arrives, then the connection ends
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "cut short"}}]}).encode()
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+        elif fault.kind == "redirect":
+            self._error(307, "moved", {"Location": fault.message or "https://elsewhere.example/v1/chat/completions"})
         else:  # pragma: no cover - Literal guards this
             raise ValueError(fault.kind)
 
@@ -296,11 +334,17 @@ class FakeOpenAI:
     json_schema_supported: bool = True
     """False: a `json_schema` response_format is refused with 400 (like older servers)."""
     serve_models: bool = True
-    counts: dict[str, int] = field(default_factory=lambda: {"models": 0, "chat": 0})
+    chunked: bool = False
+    """Answer with `Transfer-Encoding: chunked` bodies instead of Content-Length."""
+    tls: ssl.SSLContext | None = None
+    """A server-side SSLContext: serve HTTPS (base_url then starts with https://)."""
+    counts: dict[str, int] = field(default_factory=lambda: {"models": 0, "chat": 0, "connections": 0})
     in_flight: int = 0
     max_in_flight: int = 0
     """Most chat requests being handled at once (checks a client's concurrency bound)."""
     auth_headers: list[str | None] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    """Request targets as received (query included), in the order of `auth_headers`."""
     bodies: list[dict[str, Any]] = field(default_factory=list)
     _seen: dict[bytes, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -314,19 +358,26 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}/v1"
 
     @property
     def n_chat(self) -> int:
         return self.counts["chat"]
 
+    @property
+    def n_connections(self) -> int:
+        """TCP connections accepted so far."""
+        return self.counts["connections"]
+
     def _count(self, what: str) -> None:
         with self._lock:
             self.counts[what] = self.counts.get(what, 0) + 1
 
-    def _record_auth(self, auth: str | None) -> None:
+    def _record_auth(self, auth: str | None, path: str) -> None:
         with self._lock:
             self.auth_headers.append(auth)
+            self.paths.append(path)
 
     def _register_chat(self, raw: bytes) -> Call:
         with self._lock:
@@ -345,13 +396,15 @@ class FakeOpenAI:
 
     def reset_counts(self) -> None:
         with self._lock:
-            self.counts = {"models": 0, "chat": 0}
+            self.counts = {"models": 0, "chat": 0, "connections": 0}
             self.max_in_flight = 0
             self.bodies.clear()
             self._seen.clear()
 
     def start(self) -> "FakeOpenAI":
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        if self.tls is not None:  # the handshake runs in accept(); a client that rejects the certificate fails alone
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-openai", daemon=True)
         self._thread.start()

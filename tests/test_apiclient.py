@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import random
+import ssl
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from mella_bench.apiclient import (ApiError, ChatClient, EndpointConfig, backoff
                                    parse_retry_after, run_all, scrub)
 from tests.conftest import png_bytes
 from tests.fake_openai import Call, Fault, FakeOpenAI, Reply, echo_responder
+from tests.fake_proxy import FakeProxy
 
 KEY = "sk-test-DO-NOT-LEAK-7f3a9c1e5b"
 USER = [{"role": "user", "content": "hello"}]
@@ -81,17 +85,19 @@ def test_retry_after_capped() -> None:
         assert sleep.delays == [0.2]
 
 
-@pytest.mark.parametrize("fault", [Fault("500"), Fault("slow", delay_s=1.0), Fault("drop")])
+@pytest.mark.parametrize("fault", [Fault("500"), Fault("408"), Fault("slow", delay_s=1.0), Fault("drop"),
+                                   Fault("truncate"), Fault("malformed")], ids=lambda f: f.kind)
 def test_persistent_fault_is_bounded(fault: Fault) -> None:
     with FakeOpenAI(responder=lambda c: fault) as srv:
         with pytest.raises(ApiError) as ei:
             chat(config(srv, timeout_s=0.3, max_retries=2))
         assert srv.n_chat == 3  # 1 try + 2 retries, never more
         assert ei.value.attempts == 3
-        assert ei.value.kind == {"500": "server", "slow": "timeout", "drop": "connection"}[fault.kind]
+        assert ei.value.kind == {"500": "server", "408": "server", "slow": "timeout", "drop": "connection",
+                                 "truncate": "connection", "malformed": "bad_response"}[fault.kind]
 
 
-@pytest.mark.parametrize("kind", ["500", "malformed", "drop", "slow"])
+@pytest.mark.parametrize("kind", ["500", "malformed", "drop", "truncate", "slow"])
 def test_transient_fault_recovers(kind: str) -> None:
     fault = Fault(kind, delay_s=1.0)  # type: ignore[arg-type]
     with FakeOpenAI(responder=lambda c: fault if c.attempt == 1 else echo_responder(c)) as srv:
@@ -219,11 +225,8 @@ def test_endpoint_url_needs_a_scheme(url: str) -> None:
         EndpointConfig(url, "m")
 
 
-def test_high_concurrency_spreads_over_pools_yet_keeps_the_limit() -> None:
-    """Concurrency 40 uses three SDK clients (at most 16 connections each) and still never exceeds 40."""
-    from mella_bench.apiclient import CONNECTIONS_PER_POOL
-
-    assert CONNECTIONS_PER_POOL == 16
+def test_high_concurrency_keeps_the_limit_and_reuses_connections() -> None:
+    """Concurrency 40: never more than 40 in flight, and 120 requests ride on 40 kept-alive connections."""
     with FakeOpenAI(latency_s=0.05) as srv:
         async def go():
             async with ChatClient(config(srv, concurrency=40)) as c:
@@ -233,3 +236,198 @@ def test_high_concurrency_spreads_over_pools_yet_keeps_the_limit() -> None:
         replies, stats = asyncio.run(go())
         assert sorted(r.text.split(": ", 1)[1] for r in replies) == sorted(f"m{i}" for i in range(120))
         assert stats.requests == 120 and srv.max_in_flight == 40
+        assert stats.connections == srv.n_connections == 40
+
+
+def test_sequential_requests_share_one_connection() -> None:
+    with FakeOpenAI() as srv:
+        async def go():
+            async with ChatClient(config(srv)) as c:
+                await c.probe()
+                for i in range(10):
+                    await c.chat([{"role": "user", "content": f"m{i}"}], max_tokens=4)
+                return c.stats
+        stats = asyncio.run(go())
+        assert srv.n_chat == 10 and srv.n_connections == 1 and stats.connections == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "truncate", "malformed"])
+def test_a_broken_connection_is_replaced_not_reused(fault: str) -> None:
+    with FakeOpenAI(responder=lambda c: Fault(fault) if "m1" in c.text and c.attempt == 1  # type: ignore[arg-type]
+                    else echo_responder(c)) as srv:
+        async def go():
+            async with ChatClient(config(srv)) as c:
+                return [(await c.chat([{"role": "user", "content": f"m{i}"}], max_tokens=4)).text for i in range(3)]
+        assert asyncio.run(go()) == ["ECHO[0]: m0", "ECHO[0]: m1", "ECHO[0]: m2"]
+        assert srv.n_chat == 4
+        # drop/truncate end the connection; a malformed body is well framed, so its connection goes on
+        assert srv.n_connections == (1 if fault == "malformed" else 2)
+
+
+def test_chunked_replies() -> None:
+    with FakeOpenAI(chunked=True, models=("fake-judge", "other")) as srv:
+        async def go():
+            async with ChatClient(config(srv)) as c:
+                entry = await c.probe()
+                return entry, await c.chat(USER, max_tokens=8)
+        entry, reply = asyncio.run(go())
+        assert entry == {"id": "fake-judge", "object": "model", "created": 0, "owned_by": "fake"}
+        assert (reply.text, reply.prompt_tokens, reply.completion_tokens) == ("ECHO[0]: hello", 10, 5)
+        assert srv.n_connections == 1
+
+
+def test_query_parameters_go_with_every_request_and_userinfo_never() -> None:
+    with FakeOpenAI() as srv:
+        url = srv.base_url.replace("http://", "http://user:hunter2-pw@") + "?api-version=2024-06-01"
+        async def go():
+            async with ChatClient(config(srv, base_url=url)) as c:
+                await c.probe()
+                await c.chat(USER, max_tokens=8)
+        asyncio.run(go())
+        assert srv.paths == ["/v1/models?api-version=2024-06-01", "/v1/chat/completions?api-version=2024-06-01"]
+        assert set(srv.auth_headers) == {f"Bearer {KEY}"}
+
+
+def test_token_param_and_response_format_are_sent_as_given() -> None:
+    rf = {"type": "json_schema", "json_schema": {"name": "v", "strict": True, "schema": {"type": "object"}}}
+    with FakeOpenAI() as srv:
+        chat(config(srv, token_param="max_completion_tokens"), response_format=rf, stop=["\n\n"])
+        body = srv.bodies[0]
+        assert body["max_completion_tokens"] == 8 and "max_tokens" not in body
+        assert body["response_format"] == rf and body["stop"] == ["\n\n"] and body["messages"] == USER
+
+
+def test_retry_after_ms_is_preferred() -> None:
+    with FakeOpenAI(responder=lambda c: Fault("429", retry_after=30, retry_after_ms=250) if c.attempt == 1
+                    else Reply("x")) as srv:
+        sleep = SleepLog()
+        chat(config(srv), sleep)
+        assert len(sleep.delays) == 1 and 0.25 <= sleep.delays[0] < 1.0
+
+
+@pytest.mark.parametrize("kind, expected", [("401", "auth"), ("403", "auth"), ("404", "not_found"),
+                                            ("400", "bad_request")])
+def test_client_errors_fail_at_once(kind: str, expected: str) -> None:
+    with FakeOpenAI(responder=lambda c: Fault(kind, message=f"refused {kind}")) as srv:  # type: ignore[arg-type]
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv))
+        assert (ei.value.kind, ei.value.status, ei.value.attempts, srv.n_chat) == (expected, int(kind), 1, 1)
+        assert f"refused {kind}" in ei.value.message
+
+
+def test_redirect_is_not_followed_and_its_credentials_not_shown() -> None:
+    target = "https://someone:pa55word-xyz@elsewhere.example/v1/chat/completions?api_key=sk-elsewhere-123456"
+    with FakeOpenAI(responder=lambda c: Fault("redirect", message=target)) as srv:
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv))
+        assert ei.value.kind == "config" and ei.value.status == 307 and srv.n_chat == 1
+        text = str(ei.value)
+        assert "elsewhere.example/v1/chat/completions" in text and "use that URL as the base URL" in text
+        assert "pa55word" not in text and "sk-elsewhere" not in text
+
+
+def test_html_error_page_is_summarised() -> None:
+    from mella_bench.apiclient import _status_message
+    from mella_bench.http11 import Response
+
+    page = Response(502, "Bad Gateway", {}, b"<html><body><h1>502 Bad Gateway</h1>" + b"x" * 5000 + b"</body></html>")
+    assert _status_message(page) == "HTTP 502 Bad Gateway"
+    assert _status_message(Response(422, "", {}, b'{"detail": "max_tokens too large"}')) == "max_tokens too large"
+    assert _status_message(Response(400, "", {}, b'{"error": "plain string"}')) == "plain string"
+
+
+@pytest.mark.parametrize("bad_key", ["sk-abc\r\nX-Injected: 1", "sk-abc…"])
+def test_key_with_a_line_break_or_cut_short_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch,
+                                                                       bad_key: str) -> None:
+    monkeypatch.setenv("MELLA_TEST_KEY", bad_key)
+    with FakeOpenAI() as srv:
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv))
+        assert ei.value.kind == "config" and "$MELLA_TEST_KEY" in str(ei.value) and "sk-abc" not in str(ei.value)
+        assert srv.n_chat == 0 and srv.n_connections == 0
+
+
+# ---------------------------------------------------------------- TLS and proxies
+
+TLS = Path(__file__).parent / "fixtures" / "tls"
+
+
+def server_tls() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+    return ctx
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                 "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_https_verifies_the_server_against_the_ca_store(no_proxy_env: pytest.MonkeyPatch) -> None:
+    with FakeOpenAI(tls=server_tls()) as srv:
+        assert srv.base_url.startswith("https://127.0.0.1:")
+        with pytest.raises(ApiError, match="cannot reach .*certificate verify failed") as ei:  # not in the system store
+            asyncio.run(_probe(config(srv, max_retries=0)))
+        assert ei.value.kind == "connection" and srv.n_chat == 0
+        no_proxy_env.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))  # the documented way to trust a private CA
+        reply, stats = chat(config(srv))
+        assert reply.text == "ECHO[0]: hello" and srv.auth_headers[-1] == f"Bearer {KEY}"
+
+
+def test_https_through_a_connect_proxy_with_credentials(no_proxy_env: pytest.MonkeyPatch) -> None:
+    auth = "Basic " + base64.b64encode(b"proxyuser:proxy-pw-77").decode()
+    with FakeOpenAI(tls=server_tls()) as srv, FakeProxy(require_auth=auth) as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        url = f"https://api.mella-bench.test:{port}/v1"  # not loopback, so the proxy is used; it maps the host
+        no_proxy_env.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+        no_proxy_env.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://proxyuser:proxy-pw-77@"))
+        async def go():
+            async with ChatClient(config(srv, base_url=url)) as c:
+                await c.probe()
+                return [await c.chat(USER, max_tokens=8) for _ in range(3)], c.stats
+        replies, stats = asyncio.run(go())
+        assert [r.text for r in replies] == ["ECHO[0]: hello"] * 3
+        assert proxy.request_lines == [f"CONNECT api.mella-bench.test:{port} HTTP/1.1"]  # one tunnel, kept alive
+        assert proxy.auth == [auth] and stats.connections == 1
+        assert set(srv.auth_headers) == {f"Bearer {KEY}"}  # the API key went inside the tunnel only
+
+        no_proxy_env.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://proxyuser:wrong-pw-88@"))
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv, base_url=url, max_retries=0))
+        assert ei.value.kind == "connection" and "407" in str(ei.value) and "wrong-pw" not in str(ei.value)
+
+
+def test_http_through_a_proxy_sends_absolute_form(no_proxy_env: pytest.MonkeyPatch) -> None:
+    with FakeOpenAI() as srv, FakeProxy() as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        no_proxy_env.setenv("http_proxy", proxy.url)
+        url = f"http://api.mella-bench.test:{port}/v1?api-version=7"
+        reply, _ = chat(config(srv, base_url=url))
+        assert reply.text == "ECHO[0]: hello"
+        assert proxy.request_lines == [f"POST http://api.mella-bench.test:{port}/v1/chat/completions?api-version=7 HTTP/1.1"]
+        assert srv.paths == ["/v1/chat/completions?api-version=7"]
+        no_proxy_env.setenv("NO_PROXY", "api.mella-bench.test")  # exempt: a direct connection, which fails (no DNS)
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv, base_url=url, max_retries=0))
+        assert ei.value.kind == "connection" and len(proxy.request_lines) == 1
+
+
+def test_unsupported_proxy_is_a_config_error(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", "socks5://user:sockspw@proxy.example:1080")
+    with pytest.raises(ApiError) as ei:
+        chat(EndpointConfig("https://api.example.org/v1", "m", api_key_env="MELLA_TEST_KEY"))
+    assert ei.value.kind == "config" and "only http:// proxies" in str(ei.value) and "sockspw" not in str(ei.value)
+
+
+def test_no_module_needs_the_openai_sdk() -> None:
+    """The SDK is no longer a dependency (pyproject): nothing in the package may import it or its HTTP stack."""
+    from tests.test_imports import MODULES, imports_of
+
+    sdk = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp")
+    found = [(m, t, line) for m in MODULES for t, _, line in imports_of(m) if t.split(".")[0] in sdk]
+    assert found == []
+    deps = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    assert '"openai' not in deps

@@ -40,7 +40,7 @@ class OpenAIBackend:
                                      timeout_s=timeout_s, max_retries=max_retries, backoff_base_s=backoff_base_s,
                                      concurrency=concurrency)
         self.client = ChatClient(self.config)
-        self._loop = asyncio.new_event_loop()  # one loop for the backend's life: the SDK client is bound to it
+        self._loop = asyncio.new_event_loop()  # one loop for the backend's life: its connections are bound to it
         self._served: dict[str, Any] | None = None
 
     def _run(self, coro: Any) -> Any:
