@@ -20,8 +20,8 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.wordmatch import (KeywordMatch, find_keyword, match_keywords, morphology_signature,
-                                           segmenter_signature, answer_words, usable)
+from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, segmenter_signature,
+                                           usable)
 
 __all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]
 
@@ -35,8 +35,7 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         good = [k for k in kws if usable(lang, k)]
         if not good:
             raise MetricInputError(f"item {i + 1} has no usable keyword (got {list(kws)!r})")
-        words = answer_words(lang, hyp)
-        found = sum(find_keyword(lang, k, words, tolerant=tolerant).found for k in good)
+        found = sum(m.found for m in match_keywords(lang, hyp, good, tolerant=tolerant))
         values.append(100.0 * found / len(good))
     fields = {"tok": corpus.tokenizer.name, "words": segmenter_signature(lang), "norm": "nfc+casefold+fold"}
     if tolerant:

@@ -18,6 +18,8 @@ scores from them), so `aggregate`, bootstrap CIs and committed results do not ch
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
 from typing import Callable, Sequence
 
 import numpy as np
@@ -91,23 +93,31 @@ def _char_units(segments: Sequence[str]) -> Units:
 
 
 def word_units(segments: Sequence[Sequence[str]]) -> Units:
-    ids: dict[str, int] = {}
-    flat = [ids.setdefault(w, len(ids)) for words in segments for w in words]
-    return Units(np.array(flat, dtype=np.int64), np.array([len(w) for w in segments], dtype=np.int64))
+    ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # a new word gets the next id
+    flat = np.fromiter(map(ids.__getitem__, itertools.chain.from_iterable(segments)), dtype=np.int64)
+    return Units(flat, np.fromiter(map(len, segments), dtype=np.int64, count=len(segments)))
 
 
-def chrf_words(sent: str) -> list[str]:
-    """sacrebleu's `CHRF._remove_punctuation`: one leading or trailing ASCII punctuation mark split off."""
+def _chrf_word(w: str) -> tuple[str, ...]:
+    if len(w) == 1:
+        return (w,)
+    if w[-1] in _PUNCTS:
+        return (w[:-1], w[-1])
+    if w[0] in _PUNCTS:
+        return (w[0], w[1:])
+    return (w,)
+
+
+def chrf_words(sent: str, memo: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """sacrebleu's `CHRF._remove_punctuation`: one leading or trailing ASCII punctuation mark split off
+    (`memo`: a dict shared over a corpus, since words repeat)."""
+    memo = {} if memo is None else memo
     out: list[str] = []
     for w in sent.split():
-        if len(w) == 1:
-            out.append(w)
-        elif w[-1] in _PUNCTS:
-            out += [w[:-1], w[-1]]
-        elif w[0] in _PUNCTS:
-            out += [w[0], w[1:]]
-        else:
-            out.append(w)
+        split = memo.get(w)
+        if split is None:
+            split = memo[w] = _chrf_word(w)
+        out.extend(split)
     return out
 
 
@@ -144,7 +154,8 @@ def chrf_statistics(hyps: Sequence[str], refs: Sequence[Sequence[str]], f_score:
     segments, owner = _layout(hyps, refs)
     chars = _pair_stats(_char_units(segments), char_order, len(hyps), owner)
     if word_order:
-        words = _pair_stats(word_units([chrf_words(s) for s in segments]), word_order, len(hyps), owner)
+        memo: dict[str, tuple[str, ...]] = {}
+        words = _pair_stats(word_units([chrf_words(s, memo) for s in segments]), word_order, len(hyps), owner)
         chars = np.hstack([chars, words])
     rows = chars.tolist()
     if len(owner) == len(hyps):  # one reference per item: row i is item i's

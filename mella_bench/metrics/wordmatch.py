@@ -23,6 +23,7 @@ Vietnamese words are syllables; its variant spellings are handled by normalisati
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.metadata
 from dataclasses import dataclass
@@ -265,11 +266,18 @@ def _split_thai_compounds(words: Sequence[Word]) -> list[Word]:
     return out
 
 
-def _korean_boundaries(text: str) -> set[int]:
+def _korean_boundaries(text: str) -> list[int]:
+    """Sorted morpheme boundaries (character offsets) of `text`."""
     cuts: set[int] = set()
     for token in _kiwi().tokenize(text):
         cuts.update((token.start, token.start + token.len))
-    return cuts
+    return sorted(cuts)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _normalized(lang: str, piece: str) -> str:
+    """`Tokenizer.normalize` of one word, cached: an answer's words recur across answers (Zipf)."""
+    return get_tokenizer(lang).normalize(piece)
 
 
 def split_words(lang: str, text: str) -> list[Word]:
@@ -285,7 +293,6 @@ def answer_words(lang: str, text: str) -> tuple[Word, ...]:
 
 
 def _split_words(lang: str, text: str) -> list[Word]:
-    tok = get_tokenizer(lang)
     cuts = _korean_boundaries(text) if lang == "ko" and text.strip() else None
     words: list[Word] = []
     for m in _WORD.finditer(text):
@@ -293,13 +300,13 @@ def _split_words(lang: str, text: str) -> list[Word]:
         if lang == "th":
             pieces = _thai_pieces(chunk)
         elif cuts is not None:
-            inner = sorted(c - start for c in cuts if start < c < m.end())
-            edges = [0, *inner, len(chunk)]
+            inner = cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, m.end())]
+            edges = [0, *(c - start for c in inner), len(chunk)]
             pieces = [chunk[a:b] for a, b in zip(edges, edges[1:])]
         else:
             pieces = [chunk]
         for piece in pieces:
-            norm = tok.normalize(piece)
+            norm = _normalized(lang, piece)
             if norm:
                 words.append(Word(norm, start, start + len(piece)))
             start += len(piece)
@@ -337,11 +344,86 @@ def _tolerant_eq_uncached(lang: str, kw: str, word: str) -> bool:
     return m.stem is not None and bool(m.stem(kw) & m.stem(word))
 
 
-def _runs(kw_words: Sequence[Word], words: Sequence[Word], eq: Callable[[str, str], bool]) -> Iterable[tuple[int, int]]:
+def _runs(kw_words: Sequence[Word], words: Sequence[Word], eq: Callable[[str, str], bool],
+          starts: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """Spans where the keyword's words equal consecutive answer words; `starts` (ascending) limits
+    the positions tried to those whose word can equal the keyword's first word (`WordIndex`)."""
     n = len(kw_words)
-    for i in range(len(words) - n + 1):
-        if all(eq(kw_words[j].norm, words[i + j].norm) for j in range(n)):
+    for i in (range(len(words) - n + 1) if starts is None else starts):
+        if i + n <= len(words) and all(eq(kw_words[j].norm, words[i + j].norm) for j in range(n)):
             yield words[i].start, words[i + n - 1].end
+
+
+def _strict_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
+    """Index keys of an answer word under the strict rule (`_strict_eq`)."""
+    yield ("=", word)
+    if lang == "ar":
+        yield from (("core", c) for c in arabic_cores(word))
+
+
+def _strict_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
+    """Keys under which every answer word strictly equal to keyword word `kw` is indexed."""
+    yield ("=", kw)
+    if lang == "ar":
+        yield ("core", _ar_keyword_core(kw))
+
+
+def _tolerant_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
+    """Index keys of an answer word under the tolerant rule: strict keys, lemmas, stems."""
+    yield from _strict_keys(lang, word)
+    m = MORPHOLOGY.get(lang)
+    if m is not None and m.lemma is not None:
+        yield from (("lemma", x) for x in m.lemma(word) | {word})
+    if m is not None and m.stem is not None:
+        yield from (("stem", x) for x in m.stem(word))
+
+
+def _tolerant_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
+    yield from _strict_query(lang, kw)
+    m = MORPHOLOGY.get(lang)
+    if m is not None and m.lemma is not None:
+        yield from (("lemma", x) for x in m.lemma(kw) | {kw})
+    if m is not None and m.stem is not None:
+        yield from (("stem", x) for x in m.stem(kw))
+
+
+class WordIndex:
+    """An answer's words indexed by the keys a keyword word can share with them.
+
+    Equality under both rules is "the two words share a key" (the word itself, an Arabic proclitic-free
+    core, a lemma, a stem), so the positions a keyword can start at are a union of index entries
+    instead of a scan of every position. Built once per answer and reused by all its keywords; the
+    run check still uses `_strict_eq`/`_tolerant_eq`, so the index only skips positions that
+    cannot match (tests compare both paths on the labelled set).
+    """
+
+    def __init__(self, lang: str, words: Sequence[Word], tolerant: bool):
+        self.lang, self.words, self.tolerant = lang, tuple(words), tolerant
+        index: dict[tuple[str, str], list[int]] = {}
+        positions: dict[str, list[int]] = {}
+        for i, w in enumerate(self.words):
+            positions.setdefault(w.norm, []).append(i)
+        for norm, where in positions.items():
+            for key in _word_keys(lang, norm, tolerant):
+                index.setdefault(key, []).extend(where)
+        self._index = index
+
+    def starts(self, kw: str) -> list[int]:
+        """Ascending positions whose word can equal keyword word `kw`."""
+        found: set[int] = set()
+        for key in _query_keys(self.lang, kw, self.tolerant):
+            found.update(self._index.get(key, ()))
+        return sorted(found)
+
+
+@functools.lru_cache(maxsize=500_000)
+def _word_keys(lang: str, word: str, tolerant: bool) -> tuple[tuple[str, str], ...]:
+    return tuple(set((_tolerant_keys if tolerant else _strict_keys)(lang, word)))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _query_keys(lang: str, kw: str, tolerant: bool) -> tuple[tuple[str, str], ...]:
+    return tuple(set((_tolerant_query if tolerant else _strict_query)(lang, kw)))
 
 
 def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
@@ -360,8 +442,10 @@ def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
     return tuple(_split_words(lang, keyword))
 
 
-def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool) -> KeywordMatch:
-    """Where `keyword` occurs among already split answer words."""
+def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool,
+                 index: WordIndex | None = None) -> KeywordMatch:
+    """Where `keyword` occurs among already split answer words (`index`: their `WordIndex`, when
+    several keywords are looked up in one answer; it must be built from the same words and rule)."""
     kw_words = _keyword_words(lang, keyword)
     if not kw_words:
         return KeywordMatch(keyword, False, ())
@@ -372,8 +456,15 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
             spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words)))
     else:
         eq = functools.partial(_tolerant_eq if tolerant else _strict_eq, lang)
-        spans = tuple(_runs(kw_words, answer_words, eq))
+        starts = index.starts(kw_words[0].norm) if index is not None else None
+        spans = tuple(_runs(kw_words, answer_words, eq, starts))
     return KeywordMatch(keyword, bool(spans), spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def answer_index(lang: str, text: str, tolerant: bool) -> WordIndex:
+    """The `WordIndex` of an answer's words, cached like `answer_words`."""
+    return WordIndex(lang, answer_words(lang, text), tolerant)
 
 
 def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant: bool = True) -> tuple[KeywordMatch, ...]:
@@ -383,7 +474,8 @@ def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant:
     so a viewer that highlights `spans` shows exactly what was counted.
     """
     words = answer_words(lang, answer)
-    return tuple(find_keyword(lang, k, words, tolerant=tolerant) for k in keywords)
+    index = None if lang in SPACELESS else answer_index(lang, answer, tolerant)
+    return tuple(find_keyword(lang, k, words, tolerant=tolerant, index=index) for k in keywords)
 
 
 def usable(lang: str, keyword: str) -> bool:

@@ -149,3 +149,26 @@ def test_signature_names_libraries_with_versions_and_the_rule():
     assert f"pymorphy3{md.version('pymorphy3')}" in ru
     ko = keyword_acc(Corpus("ko", ("x",), (("y",),), keywords=(("김치",),))).signature
     assert f"words:kiwipiepy{md.version('kiwipiepy')}-morphemes" in ko
+
+
+@pytest.mark.parametrize("lang", sorted(set(LANG_CODES) - {"th", "ko"}))
+def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
+    """`WordIndex` only skips positions that cannot match: every keyword of the labelled set against
+    every sentence of that language (positives, negatives and all cross pairs), both rules, gives the
+    same spans as trying each position."""
+    from mella_bench.metrics.wordmatch import WordIndex, answer_words, find_keyword
+    from tests.metrics.test_keyword_labelled import load
+
+    records = load(lang)
+    keywords = sorted({r["keyword"] for r in records})
+    texts = sorted({r["text"] for r in records})
+    found = 0
+    for tolerant in (True, False):
+        for text in texts:
+            words = answer_words(lang, text)
+            index = WordIndex(lang, words, tolerant)
+            for kw in keywords:
+                fast = find_keyword(lang, kw, words, tolerant=tolerant, index=index)
+                assert fast == find_keyword(lang, kw, words, tolerant=tolerant), (lang, tolerant, kw, text)
+                found += fast.found
+    assert found >= len(texts) // 2  # the comparison covered many real matches, not only misses
