@@ -44,6 +44,9 @@ close idle connections after 5 s, and reusing one in that instant fails the requ
 
 MAX_HEAD_BYTES = 64 * 1024
 """Largest status line plus headers accepted (the StreamReader limit)."""
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Largest response body accepted, before and after decompression: a chat completion is kilobytes,
+so a server (or proxy) streaming without end fails this request instead of filling memory."""
 
 
 class TransportError(Exception):
@@ -355,7 +358,9 @@ async def _read_response(reader: asyncio.StreamReader, method: str) -> tuple[Res
     elif "content-length" in headers:
         body = await _read_exactly(reader, _content_length(headers["content-length"]))
     else:  # the body ends with the connection
-        body = await reader.read()
+        body = await reader.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            raise ResponseBroken(f"response body larger than {MAX_BODY_BYTES} bytes")
         keep = False
     coding = headers.get("content-encoding", "identity").lower()
     if coding in ("gzip", "x-gzip", "deflate"):
@@ -376,6 +381,8 @@ def _content_length(value: str) -> int:
 
 
 async def _read_exactly(reader: asyncio.StreamReader, n: int) -> bytes:
+    if n > MAX_BODY_BYTES + 2:
+        raise ResponseBroken(f"response body larger than {MAX_BODY_BYTES} bytes")
     try:
         return await reader.readexactly(n)
     except asyncio.IncompleteReadError as exc:
@@ -384,6 +391,7 @@ async def _read_exactly(reader: asyncio.StreamReader, n: int) -> bytes:
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
     parts: list[bytes] = []
+    received = 0
     while True:
         try:
             line = await reader.readuntil(b"\r\n")
@@ -402,6 +410,9 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         if chunk[-2:] != b"\r\n":
             raise ResponseBroken("chunk not terminated by CRLF")
         parts.append(chunk[:-2])
+        received += size
+        if received > MAX_BODY_BYTES:
+            raise ResponseBroken(f"response body larger than {MAX_BODY_BYTES} bytes")
     while True:  # trailer fields, up to the empty line
         try:
             line = await reader.readuntil(b"\r\n")
@@ -413,8 +424,19 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 
 def _decompress(body: bytes, coding: str) -> bytes:
     if coding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        return _inflate(body, 16 + zlib.MAX_WBITS)
     try:
-        return zlib.decompress(body)
+        return _inflate(body, zlib.MAX_WBITS)
     except zlib.error:  # "deflate" sent raw, without the zlib wrapper (common)
-        return zlib.decompress(body, -zlib.MAX_WBITS)
+        return _inflate(body, -zlib.MAX_WBITS)
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    """Decompress at most MAX_BODY_BYTES (a small compressed body can expand without bound)."""
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(body, MAX_BODY_BYTES + 1)
+    if len(out) > MAX_BODY_BYTES:
+        raise ResponseBroken(f"decompressed response body larger than {MAX_BODY_BYTES} bytes")
+    if not d.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out

@@ -187,6 +187,29 @@ def test_broken_responses_raise_and_the_connection_is_not_reused(answer: Answer,
     run(go)
 
 
+def test_oversized_bodies_are_refused_without_reading_them_into_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A declared, chunked, to-EOF or decompressed body over MAX_BODY_BYTES fails that request."""
+    monkeypatch.setattr(http11, "MAX_BODY_BYTES", 1000)
+    bomb = gzip.compress(b"0" * 100_000)  # about 150 bytes on the wire
+    chunks = b"".join(b"%x\r\n" % 400 + b"x" * 400 + b"\r\n" for _ in range(3)) + b"0\r\n\r\n"
+
+    async def go() -> None:
+        async with Scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000,
+                             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+                             ok(bomb, "Content-Encoding: gzip"),
+                             ok(b"x" * 900)]) as srv:
+            pool = srv.pool()
+            for what in ("larger than 1000", "larger than 1000", "decompressed response body larger"):
+                with pytest.raises(ResponseBroken, match=what):
+                    await pool.request("GET", "/", {})
+            assert (await pool.request("GET", "/", {})).body == b"x" * 900
+
+        async with Scripted([b"HTTP/1.0 200 OK\r\n\r\n" + b"y" * 5000], close_after={0}) as srv:
+            with pytest.raises(ResponseBroken, match="larger than 1000"):
+                await srv.pool().request("GET", "/", {})
+    run(go)
+
+
 def test_idle_connection_closed_by_the_server_is_not_reused() -> None:
     async def go() -> None:
         async with Scripted([ok(b"1"), ok(b"2")], close_after={0}) as srv:  # the server ends the keep-alive
