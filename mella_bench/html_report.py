@@ -246,26 +246,29 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
             src = task_data_source(r.path, info)
             ds = datasets.get(src)
             roots[src] = ds.root if isinstance(ds, Dataset) else None
-    keys: dict[tuple[str, str], int] = {}
+    keys: dict[tuple[str, str], list[int]] = {}
     first: list[Sample] = []
     answers: list[list[dict[str, Any] | None]] = []
-    data_of: dict[tuple[str, str], str] = {}
+    data_of: list[str] = []
     for ri, samples in enumerate(per_run):
         header = headers[ri]
         for s in samples:
-            k = (s.task, s.item_id)
-            if k not in keys:
-                keys[k] = len(first)
+            entries = keys.setdefault((s.task, s.item_id), [])
+            i = next((e for e in entries if _same_item(first[e], s)), None)
+            if i is None:  # a new item, or the same id asked with other references/keywords/prompt
+                i = len(first)
+                entries.append(i)
                 first.append(s)
                 answers.append([None] * len(runs))
-                data_of[k] = task_data_source(runs[ri].path, header["tasks"][s.task])
-            elif first[keys[k]].item is None and s.item is not None:
-                first[keys[k]] = s
-            answers[keys[k]][ri] = _answer_json(s)
+                data_of.append(task_data_source(runs[ri].path, header["tasks"][s.task]))
+            elif first[i].item is None and s.item is not None:
+                first[i] = s
+            answers[i][ri] = _answer_json(s)
     order = sorted(range(len(first)), key=lambda i: (AXES.index(first[i].axis) if first[i].axis in AXES else 9,
                                                      LANG_CODES.index(first[i].lang) if first[i].lang in LANG_CODES else 99,
                                                      first[i].task, i))
-    paths = [_image_path(first[i], roots.get(data_of[(first[i].task, first[i].item_id)])) for i in range(len(first))]
+    paths = [_image_path(first[i], roots.get(data_of[i])) for i in range(len(first))]
+    variants = {i for entries in keys.values() if len(entries) > 1 for i in entries}
     inline = sum(len(s.item.image_bytes) for s in first if s.item is not None and s.item.image_bytes is not None)
     table = _Images(out_dir, _choose_mode(images, paths, inline), [], {})
     prompts: list[str] = []
@@ -281,6 +284,9 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
                                "img": img, "a": answers[i]}
         if why:
             rec["noimg"] = why
+        if i in variants:
+            rec["variant"] = ("the runs asked this item id with different references, keywords or prompt: each "
+                              "version is shown with the answers of the runs that were asked it")
         if s.item is not None:
             rec["refs"] = list(s.item.references)
             if s.item.keywords:
@@ -295,6 +301,14 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
             "metrics": metrics, "titles": {m: metric_title(m) for m in metrics},
             "decimals": {m: decimals(m) for m in metrics}, "prompts": prompts, "images": table.urls,
             "image_mode": table.mode, "items": items}
+
+
+def _same_item(a: Sample, b: Sample) -> bool:
+    """Whether two runs' samples of one (task, item id) were asked the same thing (an item that could not be
+    loaded in one run is taken to be the same: its answers still belong together)."""
+    if a.item is None or b.item is None:
+        return True
+    return (a.prompt, a.item.references, a.item.keywords) == (b.prompt, b.item.references, b.item.keywords)
 
 
 def _json_for_script(data: Any) -> str:

@@ -151,3 +151,35 @@ def test_runs_without_predictions_still_get_a_leaderboard(tmp_path: Path) -> Non
 def test_unknown_image_mode_is_an_error(tmp_path: Path, mode: str) -> None:
     with pytest.raises(ValueError, match="images must be one of"):
         write_report([EXAMPLES / "tiny"], tmp_path, resamples=0, plots=False, images=mode)
+
+
+def test_same_item_id_with_other_references_is_shown_with_what_each_run_was_asked(tmp_path: Path) -> None:
+    """The authors' Hungarian baseline and fine-tune files share item ids but not references: each answer
+    must appear beside the references it was scored against, never beside the other run's."""
+    from mella_bench.data import load
+    from mella_bench.results import load_header, task_data_source
+
+    authors = Path(__file__).resolve().parents[1] / "results" / "mella-author-2024"
+    runs = [authors / "internvl2-8b-baseline", authors / "internvl2-8b-finetuned"]
+    refs = []
+    for run in runs:
+        info = load_header(run)["tasks"]["slvqa_caption_hu"]
+        ds = load(task_data_source(run, info))
+        refs.append({it.id: it.references for it in ds.items if it.lang == "hu" and it.axis == "ling"})
+    shared = sorted(set(refs[0]) & set(refs[1]))
+    differ = [i for i in shared if refs[0][i] != refs[1][i]]
+    assert differ, "the premise: the two runs' Hungarian references differ"
+
+    data = page_data(write_report(runs, tmp_path, images="none", resamples=0).html)
+    hu = [it for it in data["items"] if it["t"] == "slvqa_caption_hu"]
+    for item_id in differ[:20]:
+        versions = [it for it in hu if it["id"] == item_id]
+        assert len(versions) == 2
+        for it in versions:
+            (ri,) = [k for k, a in enumerate(it["a"]) if a is not None]
+            assert tuple(it["refs"]) == refs[ri][item_id]
+            assert "different references" in it["variant"]
+    same = [i for i in shared if refs[0][i] == refs[1][i]]
+    for item_id in same[:20]:
+        (it,) = [it for it in hu if it["id"] == item_id]
+        assert all(a is not None for a in it["a"]) and "variant" not in it

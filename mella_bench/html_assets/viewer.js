@@ -218,6 +218,7 @@
     var ctx = el("div", { cls: "ctx" }, [el("div", { cls: "label", text: "prompt" }),
       el("div", langAttrs(it.lang, { cls: "prompt", text: DATA.prompts[it.p] }))]);
     if (it.problem) ctx.appendChild(el("p", { cls: "unsupported", text: it.problem }));
+    if (it.variant) ctx.appendChild(el("p", { cls: "note variant", text: it.variant }));
     if (it.refs) {
       ctx.appendChild(el("div", { cls: "label", text: "references (" + it.refs.length + ")" }));
       ctx.appendChild(el("ol", langAttrs(it.lang, { cls: "refs" }), it.refs.map(function (r) { return el("li", { text: r }); })));
