@@ -24,6 +24,7 @@ from mella_bench.data import Dataset, Item, load, task_items_of
 from mella_bench.identity import item_identity
 from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.progress import progress_bar
+from mella_bench.redact import redact_text
 from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
                                  command_line, load_predictions, redact, write_json)
 from mella_bench.rundir import check_owner, merge_header, overwrite, run_lock
@@ -258,14 +259,38 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
                 overwrite(out_dir)
             old = check_owner(out_dir, new)
             write_json(out_dir / RUN_JSON, merge_header(old, new))
-            _generate_tasks(config, tasks, datasets, idents, backend, model_hash, counts, progress)
+            try:
+                _generate_tasks(config, tasks, datasets, idents, backend, model_hash, counts, progress)
+            except BaseException as exc:  # run.json says how the run ended, then the error goes on
+                _record_end(out_dir, "stopped" if isinstance(exc, RunStopped) else "interrupted", counts, exc)
+                raise
         finally:
             backend.close()
-        hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
-        hdr["status"] = "generated" if counts["error"] == 0 else "generated_with_errors"
-        hdr["counts"] = counts
-        write_json(out_dir / RUN_JSON, hdr)
+        _record_end(out_dir, "generated" if counts["error"] == 0 else "generated_with_errors", counts)
     return counts
+
+
+RUN_STATUSES = ("started", "generated", "generated_with_errors", "stopped", "interrupted")
+"""run.json `status`: started (or still running), finished without / with failed items, stopped because
+the first items all failed alike (`RunStopped`), interrupted (Ctrl-C, a crash). Only the two
+`generated*` ones are finished runs; rerunning the command resumes the others."""
+
+
+def _record_end(out_dir: Path, status: str, counts: dict[str, int], exc: BaseException | None = None) -> None:
+    try:
+        hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
+        hdr["status"] = status
+        hdr["counts"] = dict(counts)
+        if exc is not None:
+            why = str(exc).splitlines()[0] if str(exc) else ""
+            hdr["stopped_because"] = redact_text(f"{type(exc).__name__}: {why}"[:500])
+        else:
+            hdr.pop("stopped_because", None)
+        write_json(out_dir / RUN_JSON, hdr)
+    except (OSError, ValueError):
+        if exc is None:
+            raise
+        # recording how a failed run ended must not hide why it failed
 
 
 def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Dataset],

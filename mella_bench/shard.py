@@ -71,8 +71,9 @@ def _read_shards(run_dirs: list[Path]) -> list[_Shard]:
         if not shard:
             raise MergeError(f"{d} is not a shard (its run.json has no config.shard); "
                              "only runs made with --shard I/N can be merged")
-        if header.get("status") == "started":
-            raise MergeError(f"{d} did not finish (run.json status 'started'); rerun its command, it resumes")
+        if header.get("status") not in ("generated", "generated_with_errors"):
+            raise MergeError(f"{d} did not finish (run.json status '{header.get('status')}'); "
+                             "rerun its command, it resumes")
         shards.append(_Shard(d, header, int(shard[0]), int(shard[1])))
     return shards
 

@@ -14,8 +14,9 @@ from mella_bench.backends import BackendSpec, Request, Result
 from mella_bench.cli import main
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import PREDICTIONS, load_predictions, read_jsonl
+from mella_bench.results import PREDICTIONS, load_header, load_predictions, read_jsonl
 from mella_bench.run import RunConfig, generate
+from mella_bench.shard import MergeError, merge
 from mella_bench.tasks import select_tasks
 from tests.conftest import write_dataset
 from tests.fake_openai import FakeOpenAI, Fault
@@ -77,6 +78,40 @@ def test_identical_errors_on_the_first_items_stop_the_run(tmp_path: Path, datase
         _generate(out, dataset_dir, BackendSpec("capture", "m", {"error": why}), batch_size=2)
     assert len(capture) == 4  # two batches of 2, then stopped: not 32 requests
     assert [r["status"] for r in read_jsonl(out / PREDICTIONS)] == ["error"] * 4
+    header = load_header(out)  # run.json says the run stopped and why, not "started"
+    assert header["status"] == "stopped" and header["counts"]["error"] == 4
+    assert header["stopped_because"].startswith("RunStopped: stopped: the first 3 items")
+
+    shard = tmp_path / "shard-0"  # a stopped shard is not merged as if it had finished
+    with pytest.raises(RuntimeError, match="same error"):
+        _generate(shard, dataset_dir, BackendSpec("capture", "m", {"error": why}), batch_size=2, shard=(0, 2))
+    with pytest.raises(MergeError, match="did not finish .run.json status 'stopped'"):
+        merge([shard], tmp_path / "merged")
+
+
+def test_an_interrupted_run_says_so_and_a_rerun_finishes_it(tmp_path: Path, dataset_dir: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "run"
+    calls = []
+
+    class Interrupting(CaptureBackend):
+        def generate(self, requests: list[Request]) -> list[Result]:
+            calls.append(len(requests))
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return super().generate(requests)
+
+    monkeypatch.setitem(backends.BACKENDS, "interrupting", (f"{__name__}:Interrupting", ""))
+    monkeypatch.setitem(globals(), "Interrupting", Interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        _generate(out, dataset_dir, BackendSpec("interrupting", "m"), batch_size=4)
+    header = load_header(out)
+    done = sum(calls[:2])  # the two batches answered before the interrupt
+    assert header["status"] == "interrupted" and header["counts"] == {"ok": done, "error": 0, "reused": 0}
+    assert header["stopped_because"] == "KeyboardInterrupt: "
+    counts = _generate(out, dataset_dir, BackendSpec("interrupting", "m"), batch_size=4)
+    assert counts["reused"] == done and load_header(out)["status"] == "generated"
+    assert "stopped_because" not in load_header(out)
 
 
 def test_different_errors_do_not_stop_the_run(tmp_path: Path, dataset_dir: Path):
