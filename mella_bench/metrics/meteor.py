@@ -32,6 +32,7 @@ import subprocess
 import tempfile
 import threading
 import zipfile
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -148,17 +149,28 @@ class MeteorProcess:
 
     def _roundtrip(self, lines: Sequence[str], replies_per_line: Sequence[int]) -> list[str]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write("".join(line + "\n" for line in lines).encode("utf-8"))
-        self._proc.stdin.flush()
+        try:
+            self._proc.stdin.write("".join(line + "\n" for line in lines).encode("utf-8"))
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            self._died()
         out = []
         for _ in range(sum(replies_per_line)):
             reply = self._proc.stdout.readline()
             if not reply:
-                self._stderr.seek(0)
-                err = self._stderr.read().decode("utf-8", "replace").strip()[-2000:]
-                raise RuntimeError(f"METEOR JVM exited unexpectedly (code {self._proc.poll()}): {err}")
+                self._died()
             out.append(reply.decode("utf-8").strip())
         return out
+
+    def _died(self) -> None:
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pipes gone but still running: it is of no use any more
+            self._proc.kill()
+            self._proc.wait()
+        self._stderr.seek(0)
+        err = self._stderr.read().decode("utf-8", "replace").strip()[-2000:]
+        raise RuntimeError(f"METEOR JVM exited unexpectedly (code {self._proc.returncode}): {err}")
 
     def stats(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> list[tuple[float, ...]]:
         """The jar's 23 sufficient statistics per item (best reference chosen by the jar)."""
@@ -208,30 +220,80 @@ def _clean(text: str) -> str:
 
 
 class MeteorPool:
-    """One JVM per METEOR setting, started on first use and reused for the whole run."""
+    """One JVM per METEOR setting, started on first use and reused for the whole run.
+
+    `prefetch` lets the JVMs work while Python scores the other metrics: a background thread sends
+    each corpus in turn (the thread mostly waits on the JVM's pipe, outside the GIL), so on two cores
+    `score` takes about the Python time instead of Python + JVM time. The statistics are the same
+    (each JVM still sees its corpora one after the other, in the same order).
+    """
 
     def __init__(self) -> None:
         self._procs: dict[MeteorSettings, MeteorProcess] = {}
+        self._lock = threading.Lock()
+        self._prefetched: dict[int, tuple[Corpus, Future[list[tuple[float, ...]]]]] = {}
+        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def get(self, lang: str) -> MeteorProcess:
         settings = SETTINGS[lang]
-        if settings not in self._procs:
-            self._procs[settings] = MeteorProcess(settings)
-        return self._procs[settings]
+        with self._lock:
+            if settings not in self._procs:
+                self._procs[settings] = MeteorProcess(settings)
+            return self._procs[settings]
 
     def close(self) -> None:
-        for proc in self._procs.values():
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join()  # at most the corpus in flight
+            self._worker = None
+        with self._lock:
+            procs, self._procs = list(self._procs.values()), {}
+        for proc in procs:
             proc.close()
-        self._procs.clear()
 
     def discard(self, lang: str) -> None:
         """Stop the language's JVM after a failure (it may be dead or out of memory); the next use starts a new one."""
-        proc = self._procs.pop(SETTINGS[lang], None)
+        with self._lock:
+            proc = self._procs.pop(SETTINGS[lang], None)
         if proc is not None:
             try:
                 proc.close()
             except Exception:  # noqa: BLE001 - a dead JVM may fail to close; it is gone either way
                 pass
+
+    def prefetch(self, corpora: Sequence[Corpus]) -> None:
+        """Start computing the jar statistics of `corpora`, in order, in one background thread."""
+        jobs = [(c, Future[list[tuple[float, ...]]]()) for c in corpora if c.hyps]
+        self._prefetched.update((id(c), (c, f)) for c, f in jobs)
+        self._worker = threading.Thread(target=self._run, args=(jobs,), name="meteor-prefetch", daemon=True)
+        self._worker.start()
+
+    def _run(self, jobs: Sequence[tuple[Corpus, Future[list[tuple[float, ...]]]]]) -> None:
+        for corpus, future in jobs:
+            if self._stop.is_set():
+                future.set_exception(RuntimeError("scoring stopped before METEOR reached this task"))
+                continue
+            try:
+                future.set_result(self._compute(corpus))
+            except BaseException as exc:  # noqa: BLE001 - handed to the scorer, which marks that task's rows
+                future.set_exception(exc)
+
+    def _compute(self, corpus: Corpus) -> list[tuple[float, ...]]:
+        try:
+            return self.get(corpus.lang).stats(corpus.hyp_tokens, corpus.ref_tokens)
+        except MeteorUnavailable:
+            raise
+        except Exception:
+            self.discard(corpus.lang)  # the next corpus of this setting gets a fresh JVM
+            raise
+
+    def corpus_stats(self, corpus: Corpus) -> list[tuple[float, ...]]:
+        """The jar statistics of every item of `corpus` (prefetched, or computed now)."""
+        entry = self._prefetched.pop(id(corpus), None)
+        if entry is not None and entry[0] is corpus:
+            return entry[1].result()
+        return self._compute(corpus)
 
     def __enter__(self) -> "MeteorPool":
         return self
@@ -322,7 +384,7 @@ def meteor(corpus: Corpus, pool: MeteorPool) -> MetricResult:
     """METEOR 1.5 per item with the language's settings; stats = jar stats + constants."""
     settings = SETTINGS[corpus.lang]
     consts = settings.constants()
-    jar_stats = pool.get(corpus.lang).stats(corpus.hyp_tokens, corpus.ref_tokens) if corpus.hyps else []
+    jar_stats = pool.corpus_stats(corpus) if corpus.hyps else []
     stats = tuple(tuple(row) + consts for row in jar_stats)
     values = tuple(meteor_from_stats(row) for row in stats)
     fields = {"nrefs": nrefs_field(corpus.refs), "tok": corpus.tokenizer.name, **settings.signature_fields()}

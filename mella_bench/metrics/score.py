@@ -126,6 +126,30 @@ def _metric_rows(task: TaskData, result: MetricResult, ok: Sequence[Prediction],
     return MetricRows(task.name, result.metric, tuple(rows), dict(result.signature_fields), dict(result.details))
 
 
+@dataclass(frozen=True)
+class _TaskParts:
+    """A task's scorable answers in dataset order and the corpus built from them."""
+
+    by_id: Mapping[str, Item]
+    ok: tuple[Prediction, ...]
+    failed: tuple[Prediction, ...]
+    corpus: Corpus
+
+
+def _task_parts(task: TaskData) -> _TaskParts:
+    by_id = {it.id: it for it in task.items}
+    known = [p for p in task.predictions.values() if p.item_id in by_id and not by_id[p.item_id].over_limit]
+    order = {it.id: i for i, it in enumerate(task.items)}
+    ok = tuple(sorted((p for p in known if p.status == "ok"), key=lambda p: order[p.item_id]))
+    failed = tuple(sorted((p for p in known if p.status != "ok"), key=lambda p: order[p.item_id]))
+    corpus = Corpus(
+        lang=task.lang, hyps=tuple(p.text or "" for p in ok),
+        refs=tuple(by_id[p.item_id].references for p in ok),
+        keywords=tuple(by_id[p.item_id].keywords for p in ok) if task.axis == "know" else None,
+        df_refs=tuple(it.references for it in task.items))
+    return _TaskParts(by_id, ok, failed, corpus)
+
+
 class AutomaticMetrics:
     """The reference-based metrics (every name in `METRICS`) as a `RowSource`, one METEOR JVM per language."""
 
@@ -136,23 +160,16 @@ class AutomaticMetrics:
         from mella_bench.progress import track
 
         with MeteorPool() as pool:
-            for task in track(ctx.tasks, len(ctx.tasks), "scoring", "task", self.progress):
-                yield from self._task(task, pool)
+            parts = [_task_parts(task) for task in ctx.tasks]
+            pool.prefetch([parts[i].corpus for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics])
+            for i in track(range(len(ctx.tasks)), len(ctx.tasks), "scoring", "task", self.progress):
+                yield from self._task(ctx.tasks[i], parts[i], pool)
 
-    def _task(self, task: TaskData, pool: MeteorPool) -> Iterable[MetricRows]:
-        by_id = {it.id: it for it in task.items}
-        known = [p for p in task.predictions.values() if p.item_id in by_id and not by_id[p.item_id].over_limit]
+    def _task(self, task: TaskData, parts: "_TaskParts", pool: MeteorPool) -> Iterable[MetricRows]:
+        by_id, corpus, ok, failed = parts.by_id, parts.corpus, parts.ok, parts.failed
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
         oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
-        order = {it.id: i for i, it in enumerate(task.items)}
-        ok = sorted((p for p in known if p.status == "ok"), key=lambda p: order[p.item_id])
-        failed = sorted((p for p in known if p.status != "ok"), key=lambda p: order[p.item_id])
         metrics = [m for m in task.metrics if m in REGISTRY]
-        corpus = Corpus(
-            lang=task.lang, hyps=tuple(p.text or "" for p in ok),
-            refs=tuple(by_id[p.item_id].references for p in ok),
-            keywords=tuple(by_id[p.item_id].keywords for p in ok) if task.axis == "know" else None,
-            df_refs=tuple(it.references for it in task.items))
         for metric in metrics:
             try:
                 result = score_corpus(corpus, [metric], pool)[metric]
@@ -161,8 +178,6 @@ class AutomaticMetrics:
                                  {"unavailable": "java"})
                 continue
             except Exception as exc:  # noqa: BLE001 - one task's metric failure (a JVM out of memory) stays in that task
-                if metric == "meteor":
-                    pool.discard(task.lang)
                 why = f"{metric} failed on task {task.name}: {type(exc).__name__}: {str(exc)[:300]}"
                 print(f"warning: {why}; its rows are marked failed, the other tasks and metrics are scored",
                       file=sys.stderr)

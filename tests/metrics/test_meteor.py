@@ -144,3 +144,46 @@ def test_rows_of_different_settings_cannot_be_pooled(pool):
 def test_signature_names_settings_and_tokenizer(pool):
     sig = meteor(_corpus("ru"), pool).signature
     assert "tok:mella-ru-words+yo|lang:ru|mod:exact+stem|w:1_0.5|p:0.75_1.4_0.7_0.5|fw:russian|norm:none" in sig
+
+
+def _corpora() -> list[Corpus]:
+    out = []
+    for lang in ("th", "vi", "cs", "ar"):
+        a, b = SENTENCES[lang]
+        out.append(Corpus(lang, (perturbed(a, 1), perturbed(b, 2), b), ((a,), (b,), (a, b))))
+    return out
+
+
+def test_prefetched_statistics_are_the_ones_computed_in_turn():
+    corpora = _corpora()
+    with MeteorPool() as plain:
+        expected = [plain.corpus_stats(c) for c in corpora]
+    with MeteorPool() as pool:
+        pool.prefetch(corpora)
+        assert [pool.corpus_stats(c) for c in reversed(corpora)] == expected[::-1]
+    assert all(len(rows) == 3 for rows in expected)
+
+
+def test_a_jvm_that_dies_during_prefetch_fails_its_task_only_and_is_replaced(monkeypatch: pytest.MonkeyPatch):
+    """th and vi share one JVM: the JVM killed while scoring th fails th; vi gets a fresh JVM and its right stats."""
+    from mella_bench.metrics.meteor import MeteorProcess
+
+    corpora = _corpora()
+    with MeteorPool() as plain:
+        expected = [plain.corpus_stats(c) for c in corpora]
+    real, killed = MeteorProcess.stats, []
+
+    def dying(self, hyps, refs):
+        if list(hyps) == list(corpora[0].hyp_tokens) and not killed:
+            killed.append(self)
+            self._proc.kill()
+            self._proc.wait()
+        return real(self, hyps, refs)
+
+    monkeypatch.setattr(MeteorProcess, "stats", dying)
+    with MeteorPool() as pool:
+        pool.prefetch(corpora)
+        with pytest.raises(RuntimeError, match="METEOR JVM exited unexpectedly"):
+            pool.corpus_stats(corpora[0])
+        assert [pool.corpus_stats(c) for c in corpora[1:]] == expected[1:]
+        assert pool.get("vi") is not killed[0]
