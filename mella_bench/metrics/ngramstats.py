@@ -36,6 +36,8 @@ class Units:
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         self.seg = np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
         self.offset = np.arange(len(self.units), dtype=np.int64) - self.starts[self.seg]
+        self.remaining = self.lengths[self.seg] - self.offset
+        """Units from each position to the end of its segment (an n-gram starting there needs n)."""
 
     def orders(self, max_order: int):  # type: ignore[no-untyped-def]
         """Yield (n, segment of each n-gram, n-gram code, bound) for n = 1..max_order.
@@ -60,7 +62,7 @@ class Units:
                     bound = int(code.max()) + 1 if len(code) else 1
                 code = code[:width] * base + unit[n - 1:n - 1 + width]
                 bound *= base
-            valid = self.offset[:len(code)] + n <= self.lengths[self.seg[:len(code)]]
+            valid = self.remaining[:len(code)] >= n
             yield n, self.seg[:len(code)][valid], code[valid], bound
 
 

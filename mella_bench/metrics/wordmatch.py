@@ -27,7 +27,7 @@ import bisect
 import functools
 import importlib.metadata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import regex
 
@@ -39,9 +39,12 @@ from mella_bench.metrics.tokenize import get_tokenizer, newmm_words
 _WORD = regex.compile(r"[[\p{L}\p{M}\p{N}\p{Cf}]--[\u200b\u0e2f]]+", flags=regex.V1)
 
 
-@dataclass(frozen=True)
-class Word:
-    """One word of an answer: its normalised form and where it is in the original text."""
+class Word(NamedTuple):
+    """One word of an answer: its normalised form and where it is in the original text.
+
+    A NamedTuple (immutable and typed, like a frozen dataclass) because answers are split into
+    about a million of them per scored run, and a frozen dataclass's __init__ costs three
+    `object.__setattr__` calls each (measured: ~3 s of a 16,000-item `score`)."""
 
     norm: str
     start: int
