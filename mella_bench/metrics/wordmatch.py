@@ -371,9 +371,9 @@ def _strict_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
         yield ("core", _ar_keyword_core(kw))
 
 
-def _tolerant_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
-    """Index keys of an answer word under the tolerant rule: strict keys, lemmas, stems."""
-    yield from _strict_keys(lang, word)
+def _morph_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
+    """Lemma and stem keys of a word: the tolerant rule's sharing is symmetric (`_tolerant_eq`), so
+    answer words and keyword words get the same ones."""
     m = MORPHOLOGY.get(lang)
     if m is not None and m.lemma is not None:
         yield from (("lemma", x) for x in m.lemma(word) | {word})
@@ -381,13 +381,15 @@ def _tolerant_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
         yield from (("stem", x) for x in m.stem(word))
 
 
+def _tolerant_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
+    """Index keys of an answer word under the tolerant rule: strict keys, lemmas, stems."""
+    yield from _strict_keys(lang, word)
+    yield from _morph_keys(lang, word)
+
+
 def _tolerant_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
     yield from _strict_query(lang, kw)
-    m = MORPHOLOGY.get(lang)
-    if m is not None and m.lemma is not None:
-        yield from (("lemma", x) for x in m.lemma(kw) | {kw})
-    if m is not None and m.stem is not None:
-        yield from (("stem", x) for x in m.stem(kw))
+    yield from _morph_keys(lang, kw)
 
 
 class WordIndex:
