@@ -194,16 +194,7 @@ class MeteorProcess:
         return [float(x) for x in replies[:-1]], float(replies[-1])
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        stop_jvm(self._proc)
         self._stderr.close()
         self._dir.cleanup()
 
@@ -212,6 +203,22 @@ class MeteorProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def stop_jvm(proc: "subprocess.Popen[bytes]", timeout: float = 10.0) -> None:
+    """End a `-stdio` JVM: closing its stdin ends its loop; one that hangs is killed. Pipes are closed."""
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except OSError:  # it died with input unread (broken pipe)
+            pass
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def _clean(text: str) -> str:

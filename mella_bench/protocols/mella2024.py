@@ -282,15 +282,9 @@ class _MeteorJvm:
         return out
 
     def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        from mella_bench.metrics.meteor import stop_jvm
+
+        stop_jvm(self._proc)
 
 
 class Meteor:
