@@ -292,7 +292,8 @@ class ConnectionPool:
         if sock is None:
             raise last or ConnectFailed(f"proxy {p.host_header} has no address")
         try:
-            lines = [f"CONNECT {o.host}:{o.port} HTTP/1.1", f"Host: {o.host}:{o.port}"]
+            authority = f"[{o.host}]:{o.port}" if ":" in o.host else f"{o.host}:{o.port}"  # IPv6 literals in brackets
+            lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
             if self._proxy_auth:
                 lines.append(f"Proxy-Authorization: {self._proxy_auth}")
             await loop.sock_sendall(sock, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
