@@ -357,20 +357,6 @@ def _runs(kw_words: Sequence[Word], words: Sequence[Word], eq: Callable[[str, st
             yield words[i].start, words[i + n - 1].end
 
 
-def _strict_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
-    """Index keys of an answer word under the strict rule (`_strict_eq`)."""
-    yield ("=", word)
-    if lang == "ar":
-        yield from (("core", c) for c in arabic_cores(word))
-
-
-def _strict_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
-    """Keys under which every answer word strictly equal to keyword word `kw` is indexed."""
-    yield ("=", kw)
-    if lang == "ar":
-        yield ("core", _ar_keyword_core(kw))
-
-
 def _morph_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
     """Lemma and stem keys of a word: the tolerant rule's sharing is symmetric (`_tolerant_eq`), so
     answer words and keyword words get the same ones."""
@@ -381,15 +367,27 @@ def _morph_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
         yield from (("stem", x) for x in m.stem(word))
 
 
-def _tolerant_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
-    """Index keys of an answer word under the tolerant rule: strict keys, lemmas, stems."""
-    yield from _strict_keys(lang, word)
-    yield from _morph_keys(lang, word)
+@functools.lru_cache(maxsize=500_000)
+def _word_keys(lang: str, word: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Index keys of an answer word: itself, its Arabic proclitic-free cores (`_strict_eq`), and under
+    the tolerant rule its lemmas and stems."""
+    keys = {("=", word)}
+    if lang == "ar":
+        keys.update(("core", c) for c in arabic_cores(word))
+    if tolerant:
+        keys.update(_morph_keys(lang, word))
+    return frozenset(keys)
 
 
-def _tolerant_query(lang: str, kw: str) -> Iterable[tuple[str, str]]:
-    yield from _strict_query(lang, kw)
-    yield from _morph_keys(lang, kw)
+@functools.lru_cache(maxsize=100_000)
+def _query_keys(lang: str, kw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Keys under which every answer word equal to keyword word `kw` (under the rule) is indexed."""
+    keys = {("=", kw)}
+    if lang == "ar":
+        keys.add(("core", _ar_keyword_core(kw)))
+    if tolerant:
+        keys.update(_morph_keys(lang, kw))
+    return frozenset(keys)
 
 
 class WordIndex:
@@ -403,15 +401,14 @@ class WordIndex:
     """
 
     def __init__(self, lang: str, words: Sequence[Word], tolerant: bool):
-        self.lang, self.words, self.tolerant = lang, tuple(words), tolerant
-        index: dict[tuple[str, str], list[int]] = {}
+        self.lang, self.tolerant = lang, tolerant
         positions: dict[str, list[int]] = {}
-        for i, w in enumerate(self.words):
+        for i, w in enumerate(words):
             positions.setdefault(w.norm, []).append(i)
+        self._index: dict[tuple[str, str], list[int]] = {}
         for norm, where in positions.items():
             for key in _word_keys(lang, norm, tolerant):
-                index.setdefault(key, []).extend(where)
-        self._index = index
+                self._index.setdefault(key, []).extend(where)
 
     def starts(self, kw: str) -> list[int]:
         """Ascending positions whose word can equal keyword word `kw`."""
@@ -419,16 +416,6 @@ class WordIndex:
         for key in _query_keys(self.lang, kw, self.tolerant):
             found.update(self._index.get(key, ()))
         return sorted(found)
-
-
-@functools.lru_cache(maxsize=500_000)
-def _word_keys(lang: str, word: str, tolerant: bool) -> tuple[tuple[str, str], ...]:
-    return tuple(set((_tolerant_keys if tolerant else _strict_keys)(lang, word)))
-
-
-@functools.lru_cache(maxsize=100_000)
-def _query_keys(lang: str, kw: str, tolerant: bool) -> tuple[tuple[str, str], ...]:
-    return tuple(set((_tolerant_query if tolerant else _strict_query)(lang, kw)))
 
 
 def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
