@@ -18,6 +18,7 @@ scores from them), so `aggregate`, bootstrap CIs and committed results do not ch
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from typing import Callable, Sequence
@@ -35,8 +36,8 @@ class Units:
         self.lengths = lengths.astype(np.int64, copy=False)
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         self.seg = np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
-        self.offset = np.arange(len(self.units), dtype=np.int64) - self.starts[self.seg]
-        self.remaining = self.lengths[self.seg] - self.offset
+        offset = np.arange(len(self.units), dtype=np.int64) - self.starts[self.seg]
+        self.remaining = self.lengths[self.seg] - offset
         """Units from each position to the end of its segment (an n-gram starting there needs n)."""
 
     def orders(self, max_order: int):  # type: ignore[no-untyped-def]
@@ -100,7 +101,9 @@ def word_units(segments: Sequence[Sequence[str]]) -> Units:
     return Units(flat, np.fromiter(map(len, segments), dtype=np.int64, count=len(segments)))
 
 
+@functools.lru_cache(maxsize=200_000)
 def _chrf_word(w: str) -> tuple[str, ...]:
+    """One word's split, cached: a corpus repeats its words many times."""
     if len(w) == 1:
         return (w,)
     if w[-1] in _PUNCTS:
@@ -110,17 +113,9 @@ def _chrf_word(w: str) -> tuple[str, ...]:
     return (w,)
 
 
-def chrf_words(sent: str, memo: dict[str, tuple[str, ...]] | None = None) -> list[str]:
-    """sacrebleu's `CHRF._remove_punctuation`: one leading or trailing ASCII punctuation mark split off
-    (`memo`: a dict shared over a corpus, since words repeat)."""
-    memo = {} if memo is None else memo
-    out: list[str] = []
-    for w in sent.split():
-        split = memo.get(w)
-        if split is None:
-            split = memo[w] = _chrf_word(w)
-        out.extend(split)
-    return out
+def chrf_words(sent: str) -> list[str]:
+    """sacrebleu's `CHRF._remove_punctuation`: one leading or trailing ASCII punctuation mark split off."""
+    return list(itertools.chain.from_iterable(map(_chrf_word, sent.split())))
 
 
 def _pair_stats(units: Units, max_order: int, n_hyp: int, owner: np.ndarray) -> np.ndarray:
@@ -156,8 +151,7 @@ def chrf_statistics(hyps: Sequence[str], refs: Sequence[Sequence[str]], f_score:
     segments, owner = _layout(hyps, refs)
     chars = _pair_stats(_char_units(segments), char_order, len(hyps), owner)
     if word_order:
-        memo: dict[str, tuple[str, ...]] = {}
-        words = _pair_stats(word_units([chrf_words(s, memo) for s in segments]), word_order, len(hyps), owner)
+        words = _pair_stats(word_units([chrf_words(s) for s in segments]), word_order, len(hyps), owner)
         chars = np.hstack([chars, words])
     rows = chars.tolist()
     if len(owner) == len(hyps):  # one reference per item: row i is item i's
