@@ -114,6 +114,12 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 PredStatus = Literal["ok", "error"]
 
 
+RUN_STATUSES = ("started", "generated", "generated_with_errors", "stopped", "interrupted")
+"""run.json `status`: started (or still running), finished without / with failed items, stopped because
+the first items all failed alike, interrupted (Ctrl-C, a crash). Rerunning the command resumes any
+run that is not finished."""
+FINISHED_STATUSES = ("generated", "generated_with_errors")
+
 @dataclass(frozen=True)
 class Prediction:
     """One model answer for one item of one task, as stored in predictions.jsonl."""

@@ -270,13 +270,8 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
     return counts
 
 
-RUN_STATUSES = ("started", "generated", "generated_with_errors", "stopped", "interrupted")
-"""run.json `status`: started (or still running), finished without / with failed items, stopped because
-the first items all failed alike (`RunStopped`), interrupted (Ctrl-C, a crash). Only the two
-`generated*` ones are finished runs; rerunning the command resumes the others."""
-
-
 def _record_end(out_dir: Path, status: str, counts: dict[str, int], exc: BaseException | None = None) -> None:
+    """Write how the run ended into run.json (`results.RUN_STATUSES`), with the counts and, after an error, why."""
     try:
         hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
         hdr["status"] = status

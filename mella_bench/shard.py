@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mella_bench.data import load, task_items_of
-from mella_bench.results import (PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
+from mella_bench.results import (FINISHED_STATUSES, PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
                                  command_line, load_predictions, write_json)
 
 __all__ = ["MergeError", "MergeReport", "merge", "shard_dir_name", "shard_index"]
@@ -71,7 +71,7 @@ def _read_shards(run_dirs: list[Path]) -> list[_Shard]:
         if not shard:
             raise MergeError(f"{d} is not a shard (its run.json has no config.shard); "
                              "only runs made with --shard I/N can be merged")
-        if header.get("status") not in ("generated", "generated_with_errors"):
+        if header.get("status") not in FINISHED_STATUSES:
             raise MergeError(f"{d} did not finish (run.json status '{header.get('status')}'); "
                              "rerun its command, it resumes")
         shards.append(_Shard(d, header, int(shard[0]), int(shard[1])))

@@ -165,7 +165,7 @@ class AutomaticMetrics:
             for i in track(range(len(ctx.tasks)), len(ctx.tasks), "scoring", "task", self.progress):
                 yield from self._task(ctx.tasks[i], parts[i], pool)
 
-    def _task(self, task: TaskData, parts: "_TaskParts", pool: MeteorPool) -> Iterable[MetricRows]:
+    def _task(self, task: TaskData, parts: _TaskParts, pool: MeteorPool) -> Iterable[MetricRows]:
         by_id, corpus, ok, failed = parts.by_id, parts.corpus, parts.ok, parts.failed
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
         oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
