@@ -191,11 +191,14 @@ def ensure_tiny_model(seed: int = 0, root: Path | None = None) -> Path:
 
 
 class TinyBackend(HFBackend):
-    """`--model tiny`: the `hf` backend on the cached tiny random LLaVA (CPU unless told otherwise)."""
+    """`--model tiny`: the `hf` backend on the cached tiny random LLaVA, single-threaded unless told otherwise
+    (`threads`): a 200k-parameter model gains nothing from more CPU threads, and on a small busy machine
+    torch's default threads spin against each other (the answers are the same either way)."""
 
     name = "tiny"
 
     def __init__(self, model: str = "tiny", build_seed: int = 0, **kw: Any):
+        kw.setdefault("threads", 1)
         if model != "tiny":
             raise ValueError(f"the tiny backend serves only --model tiny, got '{model}'; "
                              "for a checkpoint directory use --backend hf")

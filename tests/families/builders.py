@@ -129,13 +129,13 @@ def save(out: Path, model: Any, processor: Any) -> None:
 # --------------------------------------------------------------------------- families
 
 def build_llava(out: Path, seed: int) -> None:
-    """LLaVA-1.5: CLIP (CLS token) + Llama; 'USER: <image>\\n... ASSISTANT:' with BOS in the template."""
+    """LLaVA-1.5: CLIP (CLS token) + Llama; 'USER: <image>\\n... ASSISTANT:', BOS from the tokenizer."""
     from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration, LlavaProcessor
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
     tok = fast_tokenizer(["<unk>", "<s>", "</s>", "<image>", "<pad>"], "<s>", "</s>", "<pad>",
                          {"image_token": "<image>"}, add_bos=True)
-    template = ("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}USER: " + items("<image>\n") +
+    template = ("{% for message in messages %}{% if message['role'] == 'user' %}USER: " + items("<image>\n") +
                 " {% else %}ASSISTANT: " + items("") + "</s>{% endif %}{% endfor %}"
                 "{% if add_generation_prompt %}ASSISTANT:{% endif %}")
     proc = LlavaProcessor(CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
@@ -149,7 +149,7 @@ def build_llava(out: Path, seed: int) -> None:
 
 
 def build_llava_next(out: Path, seed: int) -> None:
-    """LLaVA-NeXT (Mistral flavour): any-resolution tiles; '[INST] <image>\\n... [/INST]'."""
+    """LLaVA-NeXT (Mistral flavour): any-resolution tiles; '[INST] <image>\\n... [/INST]', BOS from the tokenizer."""
     from transformers import (CLIPVisionConfig, LlavaNextConfig, LlavaNextForConditionalGeneration, LlavaNextProcessor,
                               MistralConfig)
     from transformers.models.llava_next.image_processing_pil_llava_next import LlavaNextImageProcessorPil
@@ -157,7 +157,7 @@ def build_llava_next(out: Path, seed: int) -> None:
     pinpoints = [[32, 32], [32, 64], [64, 32], [64, 64]]
     tok = fast_tokenizer(["<unk>", "<s>", "</s>", "<image>", "<pad>", "[INST]", "[/INST]"], "<s>", "</s>", "<pad>",
                          {"image_token": "<image>"}, add_bos=True)
-    template = ("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}[INST] " + items("<image>\n") +
+    template = ("{% for message in messages %}{% if message['role'] == 'user' %}[INST] " + items("<image>\n") +
                 " [/INST]{% else %} " + items("") + "</s>{% endif %}{% endfor %}")
     ip = LlavaNextImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
                                     image_grid_pinpoints=pinpoints)
