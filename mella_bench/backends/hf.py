@@ -8,8 +8,9 @@ prompt-only checkpoints, and remote-code InternVL2/2.5 (`InternVLChatModel`, `in
 The model class is `AutoModelForMultimodalLM` (a superset of `AutoModelForImageTextToText`) or, for
 remote code, the class the checkpoint's `auto_map` names.
 
-Requests are sorted by their length after image expansion and generated in left-padded batches,
-then returned in input order. Decoding is greedy unless a task sets a temperature. Nothing is ever
+Requests are generated in left-padded batches of at most `batch_size`; when they span several batches
+they are first sorted by their input length after image expansion (so rows of a batch carry little
+padding), and results come back in input order. Decoding is greedy unless a task sets a temperature. Nothing is ever
 downloaded (`local_files_only=True`) and repository code runs only when `trust_remote_code=True`.
 
 One bad item never sinks its batch: an undecodable image fails that item only, and a batch that
@@ -19,6 +20,7 @@ raises is retried item by item; that fallback is said once per run (stderr) and 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -76,7 +78,8 @@ class _Prepared:
     """The decoded image (processor path) or its tiles as one tensor (remote InternVL2 path)."""
     text: str
     length: int
-    """Input tokens after image expansion: what the length sort uses."""
+    """What the length sort uses: text characters until the group spans several batches, then the
+    input tokens after image expansion."""
 
 
 @dataclass(frozen=True)
@@ -263,11 +266,15 @@ class HFBackend:
             tiles, length = prepare_question(self.model, self.tokenizer, image, req.prompt)
             return _Prepared(index, req, tiles, req.prompt, length)
         text = self.chat_text(req.prompt)
-        try:
-            length = int(self.model_inputs([text], [image])["input_ids"].shape[1])
-        except Exception as exc:  # noqa: BLE001 - an image the processor rejects fails this item only
-            return Result.failed(req.key, f"the processor rejected this item ({type(exc).__name__}: {exc})"[:500])
-        return _Prepared(index, req, image, text, length)
+        return _Prepared(index, req, image, text, len(text))
+
+    def _with_input_lengths(self, group: list[_Prepared]) -> list[_Prepared]:
+        """The group with each item's input length after image expansion (one processor pass per item:
+        paid only when the group spans several batches, where the sort decides the padding)."""
+        if self.family.engine == "internvl_chat":
+            return group  # its lengths already count the image tokens
+        return [dataclasses.replace(p, length=int(self.model_inputs([p.text], [p.image])["input_ids"].shape[1]))
+                for p in group]
 
     def _prepare(self, requests: list[Request]) -> tuple[list[_Prepared], dict[int, Result]]:
         ready, failed = [], {}
@@ -288,8 +295,10 @@ class HFBackend:
         for p in ready:
             groups[p.request.generation].append(p)
         for gen, group in groups.items():
-            group.sort(key=lambda p: -p.length)  # longest first: an OOM shows up on the first batch
             size = self.batch_size or len(group)
+            if len(group) > size:
+                group = self._with_input_lengths(group)
+            group.sort(key=lambda p: -p.length)  # longest first: an OOM shows up on the first batch
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
                 for p, res in zip(chunk, self._run_batch(chunk, gen)):

@@ -100,6 +100,11 @@ def text_cfg(tokenizer: Any, **over: Any) -> dict[str, Any]:
             "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, **over}
 
 
+def alternating() -> list[str]:
+    """Sliding-window and full attention layers in turn (Gemma 3, Cohere 2), one per text layer."""
+    return [("sliding_attention", "full_attention")[i % 2] for i in range(TEXT["num_hidden_layers"])]
+
+
 def vision_cfg(**over: Any) -> dict[str, Any]:
     return {**VISION, **over}
 
@@ -332,7 +337,7 @@ def build_gemma3(out: Path, seed: int) -> None:
     ip = Gemma3ImageProcessorPil(size={"height": 32, "width": 32}, do_pan_and_scan=False)
     proc = Gemma3Processor(ip, tok, chat_template=template, image_seq_length=4)
     c = tok.convert_tokens_to_ids
-    text = text_cfg(tok, head_dim=16, sliding_window=64, query_pre_attn_scalar=16, layer_types=["sliding_attention", "full_attention"])
+    text = text_cfg(tok, head_dim=16, sliding_window=64, query_pre_attn_scalar=16, layer_types=alternating())
     cfg = Gemma3Config(tie_word_embeddings=False, vision_config=vision_cfg(image_size=32, patch_size=8), text_config=text, mm_tokens_per_image=4,
                        boi_token_index=c("<start_of_image>"), eoi_token_index=c("<end_of_image>"),
                        image_token_index=c("<image_soft_token>"))
@@ -414,7 +419,7 @@ def build_aya_vision(out: Path, seed: int) -> None:
                 "<|END_OF_TURN_TOKEN|>{% endfor %}{% if add_generation_prompt %}<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>{% endif %}")
     ip = GotOcr2ImageProcessorPil(size={"height": 32, "width": 32}, crop_to_patches=True, min_patches=1, max_patches=4)
     proc = AyaVisionProcessor(ip, tok, patch_size=8, img_size=32, downsample_factor=2, chat_template=template)
-    text = text_cfg(tok, head_dim=16, sliding_window=64, layer_types=["sliding_attention", "full_attention"],
+    text = text_cfg(tok, head_dim=16, sliding_window=64, layer_types=alternating(),
                     logit_scale=1.0)
     cfg = AyaVisionConfig(tie_word_embeddings=False, vision_config=dict(model_type="siglip_vision_model", **vision_cfg(image_size=32, patch_size=8)),
                           text_config=dict(model_type="cohere2", **text), downsample_factor=2,
