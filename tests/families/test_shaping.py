@@ -3,6 +3,7 @@ prompt-only path, the remote InternVL2 path's guard and its image tiling."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -106,3 +107,39 @@ def test_tiles_add_a_thumbnail_and_normalise() -> None:
     assert tuple(t.shape) == (3, 3, 32, 32)
     red = (1.0 - IMAGENET_MEAN[0]) / IMAGENET_STD[0]
     assert torch.allclose(t[:, 0], torch.full_like(t[:, 0], red), atol=1e-5)
+
+
+def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> None:
+    """`run --model DIR --trust-remote-code` on the InternVL2-style checkpoint: every item answered, the
+    checkpoint's code hashed into the fingerprint; without the flag the CLI stops at once with the advice."""
+    import os
+    import subprocess
+    import sys
+
+    from mella_bench.backends import BackendSpec
+    from mella_bench.langs import LANG_CODES
+    from mella_bench.results import load_predictions, read_json
+    from mella_bench.run import RunConfig, generate
+    from mella_bench.tasks import select_tasks
+    from tests.conftest import write_dataset
+
+    path = ensure_family(recipe("internvl_chat"), family_root)
+    langs = LANG_CODES[:2]
+    data = write_dataset(tmp_path / "data", langs=langs, per_axis=2)
+    tasks = [dataclasses.replace(t, generation=GenerationConfig(max_new_tokens=8)) for t in select_tasks(langs)]
+    config = RunConfig(backend=BackendSpec("hf", str(path), {"trust_remote_code": True, "device": "cpu"}),
+                       tasks=tuple(t.name for t in tasks), output=tmp_path / "run", data=str(data), batch_size=4)
+    assert generate(config, tasks, progress=False) == {"ok": 8, "error": 0, "reused": 0}
+    preds = load_predictions(tmp_path / "run")
+    assert all(p.status == "ok" for p in preds.values()) and len({p.text for p in preds.values()}) >= 4
+    header = read_json(tmp_path / "run" / "run.json")
+    fp = header["model"]["fingerprint"]
+    assert fp["model_type"] == "internvl_chat" and len(fp["remote_code_sha256"]) == 64
+    assert header["batch_fallbacks"]["batches"] == 0
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-m", "mella_bench.cli", "run", "--model", str(path), "--data", str(data),
+                          "--langs", langs[0], "--output", str(tmp_path / "refused"), "--quiet"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "--trust-remote-code" in out.stderr and "InternVLChatModel" in out.stderr
