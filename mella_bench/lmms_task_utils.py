@@ -125,9 +125,6 @@ def aggregate(metric: str, entries: Sequence[dict[str, Any]]) -> float:
     task = rows[0]["task"]
     ok = [p for p in rows if p["status"] == "ok"]
     failed = len(rows) - len(ok)
-    if failed:
-        log.warning("%s %s: %d of %d requests failed (%.1f%%); left out of the value, as mella-bench does",
-                    task, metric, failed, len(rows), 100 * failed / len(rows))
     if not ok:
         return float("nan")
     docs = _docs(task)
@@ -144,7 +141,14 @@ def aggregate(metric: str, entries: Sequence[dict[str, Any]]) -> float:
 def mella_agg_failure_rate(entries: Sequence[dict[str, Any]]) -> float:
     """Share of the task's docs whose request failed (0-1; mella-bench's summary.json `failure_rate`)."""
     rows = _resolve(entries)
-    return sum(p["status"] != "ok" for p in rows) / len(rows) if rows else float("nan")
+    if not rows:
+        return float("nan")
+    failed = sum(p["status"] != "ok" for p in rows)
+    if failed:
+        log.warning("%s: %d of %d requests failed (%.1f%%); they are left out of every metric, as mella-bench "
+                    "does (first error: %s)", rows[0]["task"], failed, len(rows), 100 * failed / len(rows),
+                    next(p["error"] for p in rows if p["status"] != "ok")[:200])
+    return failed / len(rows)
 
 
 def function_name(metric: str) -> str:
