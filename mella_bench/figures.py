@@ -25,7 +25,7 @@ DPI = 300
 """Resolution of the PNGs (print); the PDF and SVG are vector."""
 FORMATS = ("png", "pdf", "svg")
 MISSING_HATCH = "///"
-MISSING_LABEL = "n/a: not evaluated or no scored item (no bar)"
+MISSING_LABEL = "n/a: no value (not evaluated, or no scored item)"
 FAILED_COLOR = "#b2182b"
 
 
@@ -80,12 +80,19 @@ def lang_label(code: str) -> str:
 
 
 def macro_label(langs: Sequence[str]) -> str:
-    """What a macro bar averages: `macro: mean of 8 languages` or `macro: mean of th, vi`."""
-    if len(langs) == len(LANG_CODES):
-        return f"macro\nmean of all {len(langs)}"
-    if len(langs) <= 3:
-        return f"macro\nmean of {', '.join(langs)}"
-    return f"macro\nmean of {len(langs)} langs"
+    """The macro tick: how many languages it averages (`macro_note` names them)."""
+    return f"macro\n(mean of {len(langs)})"
+
+
+def macro_note(sets: dict[str, list[str]]) -> str:
+    """Which languages the macro averages: `macro = mean over all 8 languages`, `... over ar, cs`, or per run."""
+    values = list(sets.values())
+    if all(v == values[0] for v in values):
+        langs = values[0] if values else []
+        return ("macro = mean over all {} languages".format(len(langs)) if len(langs) == len(LANG_CODES) else
+                f"macro = mean over {', '.join(langs) or 'no language'}")
+    return "macro† = mean over each run's languages: " + "; ".join(f"{run}: {', '.join(v) or 'none'}"
+                                                                   for run, v in sets.items())
 
 
 def new_figure(width: float, height: float) -> Any:
@@ -130,14 +137,15 @@ def _missing_box(ax: Any, x: float, width: float, top: float, gid: str) -> None:
             gid=f"{gid}:text")
 
 
-def _legend_with_missing(ax: Any, any_missing: bool) -> None:
+def _legend_below(fig: Any, ax: Any, any_missing: bool) -> None:
+    """One legend under the plot (it never squeezes the axes), with the n/a entry when a box is drawn."""
     from matplotlib.patches import Patch
 
     handles, labels = ax.get_legend_handles_labels()
     if any_missing:
         handles.append(Patch(fill=False, hatch=MISSING_HATCH, edgecolor="#9a9a9a", label=MISSING_LABEL))
         labels.append(MISSING_LABEL)
-    ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
 
 
 def run_languages(cells: Sequence[CellLike], run: str, axis: str, metric: str) -> list[str]:
@@ -161,7 +169,7 @@ def bar_figure(cells: Sequence[CellLike], axis: str, metric: str, runs: Sequence
     at = {(c.run, c.lang): c.est for c in mine}
     m = get_metric(metric)
     top = m.scale[1]
-    fig = new_figure(min(12.0, 3.4 + 0.3 * len(cols) * max(2, len(runs))), 4.8)
+    fig = new_figure(min(12.0, 3.6 + 0.3 * len(cols) * max(2, len(runs))), 5.0)
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(runs))
     x = np.arange(len(cols))
@@ -183,19 +191,17 @@ def bar_figure(cells: Sequence[CellLike], axis: str, metric: str, runs: Sequence
                 y = (e.ci.high if e.ci else e.value or 0.0) if e.value is not None else top * 0.3
                 ax.text(xs[k], y + top * 0.01, _failed_text(e), ha="center", va="bottom", fontsize=6,
                         color=FAILED_COLOR, rotation=90, gid=f"failed:{run}:{cols[k]}")
-    same = len({tuple(v) for v in macro_sets.values()}) == 1
+    same = len({tuple(v) for v in macro_sets.values()}) <= 1
     first = next(iter(macro_sets.values()), [])
-    macro_tick = macro_label(first) if same else "macro†\nmean over each\nrun's languages"
-    ax.set_xticks(x, [lang_label(c) for c in langs] + [macro_tick], fontsize=8)
+    ax.set_xticks(x, [lang_label(c) for c in langs] + [macro_label(first) if same else "macro†\n(see below)"],
+                  fontsize=8)
     ax.get_xticklabels()[-1].set_gid("macro-tick")
-    if not same:
-        note = "† macro averages: " + "; ".join(f"{run}: {', '.join(v) or 'none'}" for run, v in macro_sets.items())
-        fig.text(0.01, 0.005, note, fontsize=6.5, ha="left", va="bottom", wrap=True, gid="macro-note")
+    ax.set_xlabel(macro_note(macro_sets), fontsize=7, gid="macro-note")
     ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_ylabel(axis_label(metric))
     ax.set_ylim(0, top * 1.12 if any(c.est.n_failed for c in mine) else top * 1.02)
     ax.set_title(f"{AXIS_TITLES[axis]}: {metric_title(metric)}\n95% bootstrap CI", fontsize=10)
-    _legend_with_missing(ax, missing)
+    _legend_below(fig, ax, missing)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     return fig
@@ -234,10 +240,11 @@ def scatter_figure(cells: Sequence[CellLike], runs: Sequence[str]) -> Any | None
             text += "\n" + ", ".join(failed)
         ax.annotate(text, (ex.value, ey.value), textcoords="offset points", xytext=(6, 6), fontsize=7,
                     color=FAILED_COLOR if failed else "black", gid=f"label:{run}")
-    langs_x, langs_y = next(iter(sets.values()))
-    over = (lambda ls: f"mean of {len(ls)} languages") if same else (lambda ls: "mean over each run's languages")
-    ax.set_xlabel(f"cultural ({ax_x}): {axis_label(m_x)}, macro = {over(langs_x)}")
-    ax.set_ylabel(f"linguistic ({ax_y}): {axis_label(m_y)}, macro = {over(langs_y)}")
+    over_x = (macro_note({r: v[0] for r, v in sets.items()}) if same
+              else "macro = mean over each run's languages (named beside each point)")
+    over_y = macro_note({r: v[1] for r, v in sets.items()}) if same else "macro = mean over each run's languages"
+    ax.set_xlabel(f"cultural: {axis_label(m_x)} on {ax_x}\n{over_x}")
+    ax.set_ylabel(f"linguistic: {axis_label(m_y)} on {ax_y}\n{over_y}")
     ax.set_title("Cultural vs linguistic axis (95% bootstrap CI crosses)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.set_xlim(-3, 103)  # both axes on the 0–100 scale: distances are comparable between plots
@@ -276,6 +283,9 @@ def ablation_figure(rows_by_axis: dict[str, Sequence[AblationRowLike]], arms: Se
         langs = [r.lang for r in rows if r.lang != "macro"]
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(x, [lang_label(r.lang) if r.lang != "macro" else macro_label(langs) for r in rows], fontsize=8)
+        if any(r.lang == "macro" for r in rows):
+            ax.set_xlabel(macro_note({"arms": langs}) + " (the languages all four arms scored)", fontsize=7,
+                          gid=f"macro-note:{axis}")
         for r, xi in zip(rows, x):
             failed = [f"{arm} {_failed_text(e)}" for arm, e in zip(arms, r.arms) if e.n_failed]
             if failed:
