@@ -37,10 +37,20 @@ FAILURE_RATE = "failure_rate"
 
 log = logging.getLogger("mella_bench.lmms_eval")
 
-_payloads: dict[tuple[str, int], dict[str, Any]] = {}
+PAYLOADS: dict[tuple[str, int], dict[str, Any]] = {}
 """(task, index) -> the doc's payload, for the pointer entries (filled by process_results and by the
-carrier's aggregation, which lmms-eval runs first: it aggregates in the order process_results returned)."""
-_lock = threading.Lock()
+carrier's aggregation, which lmms-eval runs first: it aggregates in the order process_results returned).
+Only the installed module's dict is used (`_shared`)."""
+LOCK = threading.Lock()
+
+
+def _shared() -> tuple[dict[tuple[str, int], dict[str, Any]], Any]:
+    """The payload registry of the installed `mella_bench.lmms_task_utils`. lmms-eval executes utils.py
+    anew for every `!function` it resolves, so this copy's own globals are not shared between
+    process_results and the aggregations; the installed package is imported once."""
+    from mella_bench import lmms_task_utils as installed
+
+    return installed.PAYLOADS, installed.LOCK
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,8 +101,9 @@ def mella_process_results(doc: dict[str, Any], results: Sequence[Any]) -> dict[s
                "axis": doc["axis"], "status": "error" if failed else "ok", "pred": "" if failed else answer}
     if failed:
         payload["error"] = answer if isinstance(answer, str) else "no response recorded"
-    with _lock:
-        _payloads[(doc["task"], doc["index"])] = payload
+    payloads, lock = _shared()
+    with lock:
+        payloads[(doc["task"], doc["index"])] = payload
     metrics = [*_tasks()[doc["task"]]["metrics"], FAILURE_RATE]
     pointer = {"task": doc["task"], "index": doc["index"]}
     return {metric: payload if i == 0 else pointer for i, metric in enumerate(metrics)}
@@ -100,12 +111,13 @@ def mella_process_results(doc: dict[str, Any], results: Sequence[Any]) -> dict[s
 
 def _resolve(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The payloads of one metric's entries (pointers resolved), in dataset order."""
-    with _lock:
+    payloads, lock = _shared()
+    with lock:
         for e in entries:
             if "status" in e:  # the carrier's own list: the authoritative payloads (also those of other ranks)
-                _payloads[(e["task"], e["index"])] = e
+                payloads[(e["task"], e["index"])] = e
         try:
-            rows = [e if "status" in e else _payloads[(e["task"], e["index"])] for e in entries]
+            rows = [e if "status" in e else payloads[(e["task"], e["index"])] for e in entries]
         except KeyError as exc:
             raise RuntimeError(f"mella-bench: no payload for doc {exc.args[0]}; the task's first metric carries "
                                "the payloads and must be aggregated first (regenerate the task folder with "

@@ -153,3 +153,12 @@ def test_lmms_eval_reported_the_native_scores(tmp_path: Path):
     for task, metrics in reported.items():
         for metric, value in metrics.items():
             assert summary["tasks"][task]["metrics"][metric]["value"] == pytest.approx(value, abs=1e-9), (task, metric)
+    # the `mella` group's rows (metric,axis) are mella-bench's macro of each axis
+    from mella_bench.report import load_run, run_cells
+
+    groups = json.loads((FIXTURES / "lmms_groups.json").read_text(encoding="utf-8"))["mella"]
+    macro = {f"{c.metric},{c.axis}": c.est.value for c in run_cells(load_run(out), resamples=0) if c.lang == "macro"}
+    assert {k for k in groups if not k.startswith("failure_rate,")} == set(macro)
+    for key, value in macro.items():
+        assert groups[key] == pytest.approx(value, abs=1e-9), key
+    assert groups["failure_rate,know"] == groups["failure_rate,ling"] == 0.0

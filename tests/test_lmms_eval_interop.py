@@ -24,16 +24,12 @@ import pytest
 import yaml
 
 from tests.conftest import SAMPLE, png_bytes
+from mella_bench import lmms_task_utils
 from mella_bench.cli import main
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
 
 
-def _utils(folder: Path):
-    spec = importlib.util.spec_from_file_location(f"utils_{abs(hash(folder))}", folder / "utils.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class _Function:
@@ -48,6 +44,20 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("!function", lambda loader, node: _Function(loader.construct_scalar(node)))
 
 
+def _utils(folder: Path):
+    """utils.py as lmms-eval's `import_function` loads it: executed anew for every `!function` it resolves."""
+    spec = importlib.util.spec_from_file_location("utils", folder / "utils.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _function(folder: Path, ref: _Function):
+    module, name = ref.name.split(".")
+    assert module == "utils"
+    return getattr(_utils(folder), name)
+
+
 def _yaml(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe loader subclass
 
@@ -60,7 +70,6 @@ def _failed(n: int) -> str:
 def _lmms_eval_run(folder: Path, answers: dict[str, list[str]], logs: Path) -> dict[str, dict]:
     """Run the exported tasks as lmms-eval's evaluator does; write its samples logs; return its results
     (task and group rows keyed `metric,filter`)."""
-    utils = _utils(folder)
     group = _yaml(folder / "mella.yaml")
     results: dict[str, dict] = {}
     logs.mkdir(parents=True, exist_ok=True)
@@ -69,20 +78,22 @@ def _lmms_eval_run(folder: Path, answers: dict[str, list[str]], logs: Path) -> d
         [filt] = [f["name"] for f in cfg["filter_list"]]
         docs = [json.loads(line) for line in (folder / cfg["dataset_kwargs"]["data_files"]["test"])
                 .read_text(encoding="utf-8").splitlines()]
+        process = _function(folder, cfg["process_results"])
         with ThreadPoolExecutor(4) as pool:  # worker threads, committed in doc order
-            outs = list(pool.map(lambda d: utils.mella_process_results(d, [answers[task][d["index"]]]), docs))
+            outs = list(pool.map(lambda d: process(d, [answers[task][d["index"]]]), docs))
         sample_metrics: dict[str, list] = {}
         for out in outs:
             for metric, value in out.items():
                 sample_metrics.setdefault(metric, []).append(value)
-        agg = {m["metric"]: getattr(utils, m["aggregation"].name.split(".", 1)[1]) for m in cfg["metric_list"]}
+        agg = {m["metric"]: _function(folder, m["aggregation"]) for m in cfg["metric_list"]}
         results[task] = {f"{m},{filt}": agg[m](values) for m, values in sample_metrics.items()}
         results[task]["samples"] = len(docs)
+        target, text = _function(folder, cfg["doc_to_target"]), _function(folder, cfg["doc_to_text"])
         with (logs / f"20261129_120000_samples_{task}.jsonl").open("w", encoding="utf-8") as fh:
             for doc, out in zip(docs, outs):  # save_results_samples' fields
-                rec = {"doc_id": doc["index"], "target": str(utils.mella_doc_to_target(doc)),
+                rec = {"doc_id": doc["index"], "target": str(target(doc)),
                        "filtered_resps": answers[task][doc["index"]], "token_counts": [None], "doc_hash": "x",
-                       "input": utils.mella_doc_to_text(doc), **out}
+                       "input": text(doc), **out}
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     keys = {k for t in group["task"] for k in results[t] if k != "samples"}
     results["mella"] = {}
@@ -152,7 +163,7 @@ def test_a_pointer_without_its_payload_is_an_error_not_a_score(tmp_path: Path):
     out = utils.mella_process_results(doc, ["x"])
     carrier, other = list(out)[:2]
     carry, point = (getattr(utils, utils.function_name(m)) for m in (carrier, other))
-    utils._payloads.clear()  # as on the rank that aggregates docs another rank processed
+    lmms_task_utils.PAYLOADS.clear()  # the installed registry, as on a rank that aggregates others' docs
     with pytest.raises(RuntimeError, match="must be aggregated first"):
         point([out[other]])
     assert carry([out[carrier]]) >= 0.0  # the carrier's list restores the payloads
