@@ -148,6 +148,25 @@ def _legend_below(fig: Any, ax: Any, any_missing: bool) -> None:
     fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
 
 
+def _failure_label(ax: Any, x: float, est: Estimate, top: float, gid: str) -> None:
+    """`17% failed` above the bar's whisker, or inside the bar's top when there is no room above it."""
+    if est.value is None:
+        ax.text(x, top * 0.3, _failed_text(est), ha="center", va="bottom", fontsize=6, color=FAILED_COLOR,
+                rotation=90, gid=gid)
+        return
+    above = (est.ci.high if est.ci else est.value) + top * 0.01
+    if above + top * 0.16 <= top * 1.12:
+        ax.text(x, above, _failed_text(est), ha="center", va="bottom", fontsize=6, color=FAILED_COLOR,
+                rotation=90, gid=gid)
+    else:
+        ax.text(x, est.value - top * 0.01, _failed_text(est), ha="center", va="top", fontsize=6, color="white",
+                fontweight="bold", rotation=90, gid=gid)
+
+
+def _langs_text(langs: Sequence[str]) -> str:
+    return f"all {len(langs)}" if len(langs) == len(LANG_CODES) else ", ".join(langs)
+
+
 def run_languages(cells: Sequence[CellLike], run: str, axis: str, metric: str) -> list[str]:
     """The languages a run's macro of one metric averages: those it has a value for, in registry order."""
     have = {c.lang for c in cells if c.run == run and c.axis == axis and c.metric == metric
@@ -188,9 +207,7 @@ def bar_figure(cells: Sequence[CellLike], axis: str, metric: str, runs: Sequence
                 missing = True
                 _missing_box(ax, xs[k], width, top, f"missing:{run}:{cols[k]}")
             if e.n_failed:
-                y = (e.ci.high if e.ci else e.value or 0.0) if e.value is not None else top * 0.3
-                ax.text(xs[k], y + top * 0.01, _failed_text(e), ha="center", va="bottom", fontsize=6,
-                        color=FAILED_COLOR, rotation=90, gid=f"failed:{run}:{cols[k]}")
+                _failure_label(ax, xs[k], e, top, f"failed:{run}:{cols[k]}")
     same = len({tuple(v) for v in macro_sets.values()}) <= 1
     first = next(iter(macro_sets.values()), [])
     ax.set_xticks(x, [lang_label(c) for c in langs] + [macro_label(first) if same else "macro†\n(see below)"],
@@ -199,7 +216,7 @@ def bar_figure(cells: Sequence[CellLike], axis: str, metric: str, runs: Sequence
     ax.set_xlabel(macro_note(macro_sets), fontsize=7, gid="macro-note")
     ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_ylabel(axis_label(metric))
-    ax.set_ylim(0, top * 1.12 if any(c.est.n_failed for c in mine) else top * 1.02)
+    ax.set_ylim(0, top * 1.12)
     ax.set_title(f"{AXIS_TITLES[axis]}: {metric_title(metric)}\n95% bootstrap CI", fontsize=10)
     _legend_below(fig, ax, missing)
     ax.grid(axis="y", alpha=0.3)
@@ -234,14 +251,17 @@ def scatter_figure(cells: Sequence[CellLike], runs: Sequence[str]) -> Any | None
                     gid=f"point:{run}")
         text = run
         if not same:
-            text += f" ({ax_x}: {', '.join(sets[run][0])}; {ax_y}: {', '.join(sets[run][1])})"
+            text += "\n" + "; ".join(f"{a}: {_langs_text(ls)}" for a, ls in zip((ax_x, ax_y), sets[run]))
         failed = [f"{a} {_failed_text(e)}" for a, e in ((ax_x, ex), (ax_y, ey)) if e.n_failed]
         if failed:
             text += "\n" + ", ".join(failed)
-        ax.annotate(text, (ex.value, ey.value), textcoords="offset points", xytext=(6, 6), fontsize=7,
-                    color=FAILED_COLOR if failed else "black", gid=f"label:{run}")
+        right = ex.value > 55  # labels of points on the right go to their left, inside the plot
+        label = ax.annotate(text, (ex.value, ey.value), textcoords="offset points", xytext=(-6 if right else 6, 6),
+                            ha="right" if right else "left", va="bottom" if ey.value < 85 else "top", fontsize=7,
+                            color=FAILED_COLOR if failed else "black", gid=f"label:{run}")
+        label.set_in_layout(False)  # a long label must not squeeze the axes
     over_x = (macro_note({r: v[0] for r, v in sets.items()}) if same
-              else "macro = mean over each run's languages (named beside each point)")
+              else "macro = mean over each run's languages (named at each point)")
     over_y = macro_note({r: v[1] for r, v in sets.items()}) if same else "macro = mean over each run's languages"
     ax.set_xlabel(f"cultural: {axis_label(m_x)} on {ax_x}\n{over_x}")
     ax.set_ylabel(f"linguistic: {axis_label(m_y)} on {ax_y}\n{over_y}")

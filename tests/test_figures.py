@@ -97,7 +97,7 @@ def test_scatter_names_axes_by_title_and_shows_failures(tmp_path: Path):
     assert ax.get_ylabel().startswith("linguistic: METEOR (0–100) on ling\nmacro")
     label = _gids(fig)[f"label:{FULL}"].get_text()
     assert "know 6% failed" in label and "ling 6% failed" in label
-    assert f"know: {LANGS[0]}" in _gids(fig)[f"label:{PART}"].get_text()  # its macro is over one language
+    assert f"know: {LANGS[0]}; ling: {LANGS[0]}" in _gids(fig)[f"label:{PART}"].get_text()  # macros over one language
     svg = _check_files(F.scatter_plot(cells, [FULL, PART], tmp_path / "scatter.png"))
     assert "Keyword Accuracy" in svg and "keyword_acc" not in svg
     assert F.scatter_figure([c for c in cells if c.axis == "know"], [FULL]) is None
