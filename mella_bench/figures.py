@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence
 from mella_bench.langs import LANG_CODES, LANGUAGES
 from mella_bench.metrics.registry import get_metric, primary_metric
 from mella_bench.render import AXIS_TITLES
-from mella_bench.stats import Contrast, Estimate
+from mella_bench.stats import Estimate
 
 DPI = 300
 """Resolution of the PNGs (print); the PDF and SVG are vector."""
@@ -37,17 +37,6 @@ class CellLike(Protocol):
     metric: str
     lang: str
     est: Estimate
-
-
-class AblationRowLike(Protocol):
-    """What the ablation figure needs of a row (`ablation.AblationRow`)."""
-
-    axis: str
-    metric: str
-    lang: str
-    arms: tuple[Estimate, ...]
-    deltas: tuple[Contrast, ...]
-    interaction: Contrast
 
 
 @dataclass(frozen=True)
@@ -280,9 +269,10 @@ def scatter_plot(cells: Sequence[CellLike], runs: Sequence[str], png: Path) -> F
 ABLATION_SERIES = ("Δ culture", "Δ linguistic", "Δ full", "interaction")
 
 
-def ablation_figure(rows_by_axis: dict[str, Sequence[AblationRowLike]], arms: Sequence[str]) -> Any | None:
-    """Deltas vs base (and the interaction) per language, one panel per axis, CI whiskers. Only languages
-    all four arms scored have rows; the macro tick names them, and arms' failure rates are written above."""
+def ablation_figure(rows_by_axis: dict[str, Sequence[Any]], arms: Sequence[str]) -> Any | None:
+    """Deltas vs base (and the interaction) per language, one panel per axis, CI whiskers. Rows are
+    `ablation.AblationRow`s (typed loosely: ablation imports this module). Only languages all four arms
+    scored have rows; the macro note names them, and arms' failure rates are written above."""
     import numpy as np
 
     panels = [(axis, rows) for axis, rows in rows_by_axis.items() if rows]
@@ -321,7 +311,7 @@ def ablation_figure(rows_by_axis: dict[str, Sequence[AblationRowLike]], arms: Se
     return fig
 
 
-def ablation_plot(rows_by_axis: dict[str, Sequence[AblationRowLike]], arms: Sequence[str],
+def ablation_plot(rows_by_axis: dict[str, Sequence[Any]], arms: Sequence[str],
                   png: Path) -> FigureFiles | None:
     fig = ablation_figure(rows_by_axis, arms)
     return save(fig, png) if fig is not None else None
