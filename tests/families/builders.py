@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mella_bench.backends.tiny import CORPUS
+from mella_bench.backends.tiny import CORPUS, build_once
 
 RECIPE_VERSION = 1
 VOCAB = 1024
@@ -238,43 +235,37 @@ def mrope(section: list[int], theta: float = 10000.0) -> dict[str, Any]:
     return {"rope_type": "default", "mrope_section": section, "rope_theta": theta}
 
 
+def build_qwen(out: Path, seed: int, kind: str, vision: dict[str, Any], **text: Any) -> None:
+    """A Qwen-VL generation: its config and model classes by name, M-RoPE text model, ChatML template."""
+    import transformers
+
+    names = {"qwen2_vl": "Qwen2VL", "qwen2_5_vl": "Qwen2_5_VL", "qwen3_vl": "Qwen3VL"}[kind]
+    tok, proc = qwen_processor(kind, 8)
+    common = dict(num_heads=4, patch_size=8, spatial_merge_size=2, temporal_patch_size=2)
+    cfg = getattr(transformers, f"{names}Config")(vision_config={**common, **vision},
+                                                  text_config=text_cfg(tok, **text), **qwen_ids(tok))
+    model = seeded(seed, lambda: getattr(transformers, f"{names}ForConditionalGeneration")(cfg))
+    save(out, finish_model(model, tok, "<|im_end|>", seed), proc)
+
+
 def build_qwen2_vl(out: Path, seed: int) -> None:
     """Qwen2-VL: native-resolution ViT with 2x2 merge + Qwen2 with M-RoPE; ChatML with a default system turn."""
-    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
-
-    tok, proc = qwen_processor("qwen2_vl", 8)
-    cfg = Qwen2VLConfig(vision_config=dict(depth=2, embed_dim=32, hidden_size=64, mlp_ratio=2, num_heads=4, patch_size=8,
-                                           spatial_merge_size=2, temporal_patch_size=2),
-                        text_config=text_cfg(tok, rope_parameters=mrope([2, 3, 3])), **qwen_ids(tok))
-    model = seeded(seed, lambda: Qwen2VLForConditionalGeneration(cfg))
-    save(out, finish_model(model, tok, "<|im_end|>", seed), proc)
+    build_qwen(out, seed, "qwen2_vl", dict(depth=2, embed_dim=32, hidden_size=64, mlp_ratio=2),
+               rope_parameters=mrope([2, 3, 3]))
 
 
 def build_qwen2_5_vl(out: Path, seed: int) -> None:
     """Qwen2.5-VL: windowed ViT attention (one full-attention block) + Qwen2 with M-RoPE."""
-    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
-
-    tok, proc = qwen_processor("qwen2_5_vl", 8)
-    cfg = Qwen2_5_VLConfig(vision_config=dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=4, patch_size=8,
-                                              spatial_merge_size=2, temporal_patch_size=2, window_size=32,
-                                              out_hidden_size=64, fullatt_block_indexes=[1]),
-                           text_config=text_cfg(tok, rope_parameters=mrope([2, 3, 3])), **qwen_ids(tok))
-    model = seeded(seed, lambda: Qwen2_5_VLForConditionalGeneration(cfg))
-    save(out, finish_model(model, tok, "<|im_end|>", seed), proc)
+    build_qwen(out, seed, "qwen2_5_vl", dict(depth=2, hidden_size=32, intermediate_size=64, window_size=32,
+                                             out_hidden_size=64, fullatt_block_indexes=[1]),
+               rope_parameters=mrope([2, 3, 3]))
 
 
 def build_qwen3_vl(out: Path, seed: int) -> None:
     """Qwen3-VL: ViT with DeepStack features into the LM + Qwen3 with interleaved M-RoPE; no default system turn."""
-    from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
-
-    tok, proc = qwen_processor("qwen3_vl", 8)
-    cfg = Qwen3VLConfig(vision_config=dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=4, patch_size=8,
-                                           spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=64,
+    build_qwen(out, seed, "qwen3_vl", dict(depth=2, hidden_size=32, intermediate_size=64, out_hidden_size=64,
                                            num_position_embeddings=64, deepstack_visual_indexes=[0]),
-                        text_config=text_cfg(tok, head_dim=16, rope_parameters={**mrope([2, 3, 3]), "mrope_interleaved": True}),
-                        **qwen_ids(tok))
-    model = seeded(seed, lambda: Qwen3VLForConditionalGeneration(cfg))
-    save(out, finish_model(model, tok, "<|im_end|>", seed), proc)
+               head_dim=16, rope_parameters={**mrope([2, 3, 3]), "mrope_interleaved": True})
 
 
 IDEFICS_SPECIAL = ["<|endoftext|>", "<|begin_of_text|>", "<|im_start|>", "<end_of_utterance>", "<fake_token_around_image>",
@@ -475,18 +466,16 @@ def missing_modules(recipe: FamilyRecipe) -> list[str]:
 
 
 def recipe_hash(recipe: FamilyRecipe, seed: int) -> str:
-    import inspect
-
+    """Names the cache directory: this file and the remote code, the seed and the library versions."""
     import tokenizers
     import torch
     import transformers
 
-    sources = [inspect.getsource(recipe.build), inspect.getsource(finish_model), inspect.getsource(fast_tokenizer)]
-    if recipe.remote_code:
-        sources.append((Path(__file__).parent / "internvl2_remote.py").read_text(encoding="utf-8"))
-        sources.extend(p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parent / "remote_code").glob("*.py")))
-    blob = json.dumps({"v": RECIPE_VERSION, "seed": seed, "src": sources, "corpus": CORPUS, "text": TEXT,
-                       "vision": VISION, "spread": HEAD_SPREAD, "eos": EOS_SCALE,
+    here = Path(__file__).parent
+    sources = [p.read_text(encoding="utf-8") for p in (Path(__file__), here / "internvl2_remote.py",
+                                                       *sorted((here / "remote_code").glob("*.py")))]
+    blob = json.dumps({"v": RECIPE_VERSION, "family": recipe.model_type, "seed": seed, "src": sources,
+                       "corpus": CORPUS, "text": TEXT, "vision": VISION,
                        "versions": [transformers.__version__, tokenizers.__version__, torch.__version__]},
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -494,19 +483,8 @@ def recipe_hash(recipe: FamilyRecipe, seed: int) -> str:
 
 def ensure_family(recipe: FamilyRecipe, root: Path, seed: int = 0) -> Path:
     """The cached checkpoint of one family under `root`, built once (atomic rename; safe under races)."""
-    final = root / f"{recipe.model_type}-{recipe_hash(recipe, seed)}"
-    if final.is_dir():
-        return final
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{recipe.model_type}-", dir=root))
-    try:
-        (tmp / "model").mkdir()
-        recipe.build(tmp / "model", seed)
-        try:
-            os.rename(tmp / "model", final)
-        except OSError:
-            if not final.is_dir():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    def build(out: Path) -> None:
+        out.mkdir()
+        recipe.build(out, seed)
+
+    return build_once(root / f"{recipe.model_type}-{recipe_hash(recipe, seed)}", build)
