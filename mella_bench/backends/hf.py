@@ -212,7 +212,10 @@ class HFBackend:
         return processor
 
     def _eos_ids(self) -> set[int]:
-        ids = self.model.generation_config.eos_token_id
+        # remote-code models need not have a generation config of their own (InternVL2 keeps it in its LLM)
+        config = (getattr(self.model, "generation_config", None)
+                  or getattr(getattr(self.model, "language_model", None), "generation_config", None))
+        ids = config.eos_token_id if config is not None else None
         out = set(ids if isinstance(ids, (list, tuple)) else [ids] if ids is not None else [])
         if self.tokenizer.eos_token_id is not None:
             out.add(self.tokenizer.eos_token_id)

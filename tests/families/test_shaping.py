@@ -143,3 +143,13 @@ def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> 
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "--trust-remote-code" in out.stderr and "InternVLChatModel" in out.stderr
+
+
+def test_remote_internvl2_loads_again_in_one_process(family_root: Path) -> None:
+    """transformers 5 gives a remote-code model without GenerationMixin a generation config on its first
+    load only; the backend must not depend on it (the end token comes from the model's own LLM)."""
+    from mella_bench.backends.hf import HFBackend
+
+    path = ensure_family(recipe("internvl_chat"), family_root)
+    backends = [HFBackend(str(path), device="cpu", trust_remote_code=True) for _ in range(2)]
+    assert backends[0].eos_ids == backends[1].eos_ids == {backends[0].tokenizer.convert_tokens_to_ids("<|im_end|>")}
