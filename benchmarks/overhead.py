@@ -2,9 +2,10 @@
 
 One whole `run.generate()` on the demo set (96 items, 8 languages, both axes) at batch size 8, timed
 in parts: the model's own `generate()` (inside), and everything else the run does per item (outside):
-loading the data and decoding each image, the chat template and tokenisation (the per-item length
-pass and the batch's processor call), decoding the answers, cache keys and writing predictions.jsonl.
-Building and loading the model is excluded (once per run, not per item). Generation follows the
+decoding each image, the chat template, the processor (tokenisation and image preprocessing),
+decoding the answers, cache keys and writing predictions.jsonl. Building and loading the model and
+the run's setup (loading and validating the data, item identities, run.json) happen once per run
+and are shown apart (setup) or left out (model load). Generation follows the
 tasks' own settings (greedy, up to 256 new tokens, stopping at the end token) unless `--new-tokens N`
 forces every answer to N tokens (`min_new_tokens`, benchmark only).
 
@@ -60,14 +61,23 @@ class Timer:
 
 def one_run(spec: BackendSpec, out: Path, batch_size: int, new_tokens: int) -> dict[str, float]:
     """Times of one run over the demo set: total (model load excluded), inside generate(), load."""
-    load, gen, prep, proc = Timer(), Timer(), Timer(), Timer()
+    load, gen, prep, proc, backend = Timer(), Timer(), Timer(), Timer(), Timer()
+    first_call: list[float] = []
     real_init = HFBackend.__init__
 
     def init(self: HFBackend, *a: Any, **kw: Any) -> None:
         load.wrap(real_init)(self, *a, **kw)
         self.model.generate = gen.wrap(self.model.generate)
+        timed_generate = backend.wrap(self.generate)
+
+        def generate_requests(requests: Any) -> Any:
+            first_call.append(time.perf_counter())
+            return timed_generate(requests)
+
+        self.generate = generate_requests
         self._prepare = prep.wrap(self._prepare)  # image decode + chat template
-        self.model_inputs = proc.wrap(self.model_inputs)  # the processor: tokenisation + image preprocessing
+        if hasattr(self, "model_inputs"):  # older revisions (--baseline runs) call the processor inline
+            self.model_inputs = proc.wrap(self.model_inputs)  # the processor: tokenisation + image preprocessing
 
     tasks = select_tasks(LANG_CODES)
     if new_tokens:
@@ -82,8 +92,9 @@ def one_run(spec: BackendSpec, out: Path, batch_size: int, new_tokens: int) -> d
         HFBackend.__init__ = real_init  # type: ignore[method-assign]
     if counts["error"] or counts["ok"] == 0:
         raise RuntimeError(f"run failed: {counts}")
-    return {"items": counts["ok"], "total": total - load.seconds, "inside": gen.seconds, "load": load.seconds,
-            "prepare": prep.seconds, "processor": proc.seconds}
+    setup = first_call[0] - t0 - load.seconds  # data loading and validation, item identities, run.json: once per run
+    return {"items": counts["ok"], "total": total - load.seconds - setup, "inside": gen.seconds, "setup": setup,
+            "prepare": prep.seconds, "processor": proc.seconds, "backend": backend.seconds}
 
 
 def measure(name: str, spec: BackendSpec, args: argparse.Namespace, tmp: Path) -> None:
@@ -95,9 +106,11 @@ def measure(name: str, spec: BackendSpec, args: argparse.Namespace, tmp: Path) -
     inside = per_item(lambda r: r["inside"])
     outside = per_item(lambda r: r["total"] - r["inside"])
     prep, proc = per_item(lambda r: r["prepare"]), per_item(lambda r: r["processor"])
-    rest = per_item(lambda r: r["total"] - r["inside"] - r["prepare"] - r["processor"])
-    print(f"{name:<34} {items:>5} {inside:>10.2f} {outside:>9.2f} {100 * outside / inside:>9.1f}% "
-          f"{prep:>9.2f} {proc:>9.2f} {rest:>9.2f}")
+    answers = per_item(lambda r: r["backend"] - r["inside"] - r["prepare"] - r["processor"])
+    loop = per_item(lambda r: r["total"] - r["backend"])
+    setup = statistics.median(r["setup"] for r in runs)
+    print(f"{name:<34} {items:>5} {inside:>8.2f} {outside:>8.2f} {100 * outside / inside:>7.1f}% "
+          f"{prep:>8.2f} {proc:>9.2f} {answers:>8.2f} {loop:>8.2f} {setup:>8.2f}")
 
 
 def main() -> None:
@@ -111,8 +124,6 @@ def main() -> None:
     args = p.parse_args()
     import torch
 
-    import tests.families.builders as builders
-
     torch.set_num_threads(args.threads)
     opts: dict[str, Any] = {"device": "cpu"}
     if args.new_tokens:
@@ -120,15 +131,19 @@ def main() -> None:
     tokens = f"{args.new_tokens} new tokens per item" if args.new_tokens else "the tasks' generation settings"
     print(f"demo set, batch size {args.batch_size}, {tokens}, torch {torch.__version__}, "
           f"threads {args.threads}, median of {args.repeats} runs (ms per item)")
-    print(f"{'model':<34} {'items':>5} {'inside':>10} {'outside':>9} {'out/in':>10} {'decode+tpl':>9} "
-          f"{'processor':>9} {'run loop':>9}")
-    print(f"{'':<40} (outside = decode+tpl + processor + run loop: data, keys, writing predictions)")
+    print(f"{'model':<34} {'items':>5} {'inside':>8} {'outside':>8} {'out/in':>8} {'dec+tpl':>8} {'processor':>9} "
+          f"{'answers':>8} {'loop':>8} {'setup s':>8}")
+    print("  inside: the model's generate(); outside (per item) = dec+tpl (image decode, chat template) + processor"
+          " (tokenisation, image preprocessing) + answers (cutting and decoding them) + loop (cache keys, writing"
+          " predictions.jsonl); setup (data loading and validation, item identities, run.json) is once per run, in s")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if args.only != "family":
             measure("tiny LLaVA (--model tiny)", BackendSpec("tiny", "tiny", dict(opts)), args, root)
         if args.only == "tiny":
             return
+        import tests.families.builders as builders
+
         recipe = next(r for r in builders.FAMILIES if r.model_type == args.family)
         builders.TEXT = {**builders.TEXT, **LARGER_TEXT}  # the larger build: same recipe, wider text model
         path = builders.ensure_family(recipe, root / "families")
