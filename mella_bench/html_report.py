@@ -311,7 +311,7 @@ def _same_item(a: Sample, b: Sample) -> bool:
     return (a.prompt, a.item.references, a.item.keywords) == (b.prompt, b.item.references, b.item.keywords)
 
 
-def _json_for_script(data: Any) -> str:
+def json_for_script(data: Any) -> str:
     """JSON that is safe inside <script type="application/json"> (no '</script>' can close it)."""
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             .replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
@@ -321,7 +321,7 @@ def _json_for_script(data: Any) -> str:
 # the page
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     return (resources.files("mella_bench") / "html_assets" / name).read_text(encoding="utf-8")
 
 
@@ -348,7 +348,7 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: file: 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <title>mella-bench report: {html.escape(", ".join(r.label for r in runs))}</title>
-<style>{_asset("report.css")}</style>
+<style>{asset("report.css")}</style>
 </head>
 <body>
 <header class="top"><h1>mella-bench report</h1>
@@ -369,8 +369,8 @@ n, failure rate, CI method (and judge model and rubric hash for judge dimensions
 <details><summary>Show every signature</summary>{signatures_html(runs, cells)}</details></section>
 <section id="samples"><h2>Samples</h2><div id="viewer"><p class="note">The sample viewer needs JavaScript.</p></div></section>
 </main>
-<script type="application/json" id="mella-data">{_json_for_script(samples)}</script>
-<script>{_asset("viewer.js")}</script>
+<script type="application/json" id="mella-data">{json_for_script(samples)}</script>
+<script>{asset("viewer.js")}</script>
 </body>
 </html>
 """
