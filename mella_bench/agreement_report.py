@@ -67,7 +67,7 @@ def run_answers(run_dirs: Sequence[Path], wanted: set[tuple[str, str]]) -> RunAn
     """The current ok answers of the wanted (task, item id)s in every run, with their judge scores."""
     from mella_bench.data import Dataset
     from mella_bench.identity import identity_of
-    from mella_bench.labelling import answer_hash
+    from mella_bench.labels import answer_hash
     from mella_bench.results import load_header, task_data_source
     from mella_bench.runs import model_label
     from mella_bench.samples import iter_samples
@@ -257,7 +257,7 @@ def agreement_rows(labels: Sequence[Any], runs: RunAnswers, spec: BootstrapSpec 
 def compute_agreement(run_dirs: Sequence[Path], label_paths: Sequence[Path], resamples: int = RESAMPLES,
                       seed: int = 0, min_items: int = MIN_ITEMS, alpha: float = ALPHA) -> dict[str, Any]:
     """agreement.json's content."""
-    from mella_bench.labelling import latest, read_labels
+    from mella_bench.labels import latest, read_labels
 
     records, problems = read_labels(label_paths)
     labels = list(latest(records).values())

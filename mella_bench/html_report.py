@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from mella_bench import __version__
+from mella_bench.agreement_report import agreement_html
 from mella_bench.langs import LANG_CODES, LANGUAGES
 from mella_bench.langs import AXES
 from mella_bench.metrics.registry import get_metric, paper_metrics, sort_metrics
@@ -335,10 +336,12 @@ def _plot_html(plots: Sequence[Path]) -> str:
 
 
 def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
-                plots: Sequence[Path], samples: Mapping[str, Any], resamples: int) -> str:
+                plots: Sequence[Path], samples: Mapping[str, Any], resamples: int,
+                agreements: Sequence[tuple[str, Mapping[str, Any], str | None]] = ()) -> str:
     run_rows = "".join(f"<tr><td>{i + 1}</td><td>{html.escape(r.label)}</td><td><code>{html.escape(str(r.path))}</code>"
                        f"</td><td>{r.seed}</td></tr>" for i, r in enumerate(runs))
     baseline = html.escape(runs[0].label) if runs else ""
+    agreement = "".join(agreement_html(doc, f"Judge-human agreement: {label}", note) for label, doc, note in agreements)
     sig_note = (f"▲/▼: significantly above/below the first run ({baseline}) by a paired bootstrap, Holm-corrected "
                 "across languages (paper metrics; hover for Δ, CI and p)." if len(runs) > 1 else "")
     return f"""<!DOCTYPE html>
@@ -353,7 +356,7 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
 <body>
 <header class="top"><h1>mella-bench report</h1>
 <nav><a href="#leaderboard">Leaderboard</a> <a href="#plots">Plots</a> <a href="#signatures">Signatures</a>
-<a href="#samples">Samples</a></nav></header>
+<a href="#samples">Samples</a>{' <a href="#agreement">Agreement</a>' if agreement else ""}</nav></header>
 <main>
 <section id="runs"><table class="runs"><thead><tr><th>#</th><th>run</th><th>directory</th><th>seed</th></tr></thead>
 <tbody>{run_rows}</tbody></table>
@@ -363,6 +366,7 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
 corpus metrics recomputed on every resample). <i>macro</i> = mean over the row's languages. Hover a cell for n and
 failures. {sig_note} Click a cell to see its samples.</p>
 {leaderboard_html(runs, cells, comps)}</section>
+{f'<section id="agreement"><h2>Judge-human agreement</h2>{agreement}</section>' if agreement else ""}
 <section id="plots"><h2>Plots</h2><div class="plots">{_plot_html(plots)}</div></section>
 <section id="signatures"><h2>Signatures</h2><p class="note">What each number is: tokenizer, matcher, metric version,
 n, failure rate, CI method (and judge model and rubric hash for judge dimensions).</p>
@@ -377,13 +381,14 @@ n, failure rate, CI method (and judge model and rubric hash for judge dimensions
 
 
 def write_html_report(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
-                      plots: Sequence[Path], out_dir: Path, resamples: int, images: str = "auto") -> Path:
+                      plots: Sequence[Path], out_dir: Path, resamples: int, images: str = "auto",
+                      agreements: Sequence[tuple[str, Mapping[str, Any], str | None]] = ()) -> Path:
     """Write OUT/index.html (see the module docstring); returns its path."""
     if images not in IMAGE_MODES:
         raise ValueError(f"images must be one of {', '.join(IMAGE_MODES)}, got '{images}'")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = render_html(runs, cells, comps, plots, samples_json(runs, out_dir, images), resamples)
+    page = render_html(runs, cells, comps, plots, samples_json(runs, out_dir, images), resamples, agreements)
     path = out_dir / INDEX_HTML
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -398,6 +403,6 @@ def html_writer(images: str = "auto") -> ReportWriter:
 
     def write(data: ReportData) -> Path:
         return write_html_report(data.runs, data.cells, data.comparisons, data.plots, data.out_dir, data.resamples,
-                                 images)
+                                 images, data.agreements)
 
     return write
