@@ -240,7 +240,8 @@ def agreement_rows(labels: Sequence[Any], runs: RunAnswers, spec: BootstrapSpec 
     rows = []
     order = {code: i for i, code in enumerate(LANG_CODES + ("all",))}
     for (lang, rubric, question, comparison), c in sorted(
-            collect(labels, runs).items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1], kv[0][2], kv[0][3])):
+            collect(labels, runs).items(),
+            key=lambda kv: (order.get(kv[0][0], 99), kv[0][1], kv[0][2] != "scale", kv[0][3] != JUDGE_HUMAN)):
         metrics = SCALE_METRICS if question == "scale" else PREFERENCE_METRICS
         pairs = c.pairs()
         stream = f"agreement/{lang}/{rubric}/{question}/{comparison}"

@@ -196,7 +196,7 @@
     }
     if (unit.kw.length) {
       ctx.appendChild(el("div", { cls: "label", text: "culture keywords" }));
-      ctx.appendChild(el("div", { cls: "kwchips" }, unit.kw.map(function (k) { return el("span", langAttrs(unit.lang, { cls: "chip", text: k })); })));
+      ctx.appendChild(el("div", langAttrs(unit.lang, { cls: "kwchips" }), unit.kw.map(function (k) { return el("span", langAttrs(unit.lang, { cls: "chip", text: k })); })));
     }
     view.appendChild(el("div", { cls: "item-body" }, [fig, ctx]));
     view.appendChild(el("div", { cls: "answers n" + unit.answers.length }, unit.answers.map(function (a) {
