@@ -70,7 +70,7 @@ def run_answers(run_dirs: Sequence[Path], wanted: set[tuple[str, str]]) -> RunAn
     from mella_bench.labels import answer_hash
     from mella_bench.results import load_header, task_data_source
     from mella_bench.runs import model_label
-    from mella_bench.samples import iter_samples
+    from mella_bench.samples import item_image, iter_samples
 
     datasets: dict[str, Any] = {}
     identities: dict[tuple[str, str], str] = {}
@@ -87,7 +87,7 @@ def run_answers(run_dirs: Sequence[Path], wanted: set[tuple[str, str]]) -> RunAn
             src = task_data_source(run_dir, header["tasks"][s.task])
             ds = datasets.get(src)
             if (src, s.item_id) not in identities and isinstance(ds, Dataset):
-                identities[(src, s.item_id)] = identity_of(s.item, ds.image_or_none(s.item))
+                identities[(src, s.item_id)] = identity_of(s.item, item_image(ds, s.item)[0])
             identity = identities.get((src, s.item_id))
             if identity is None:
                 continue
@@ -280,6 +280,8 @@ def compute_agreement(run_dirs: Sequence[Path], label_paths: Sequence[Path], res
                     and judge_hashes.get(lab.rubric) not in (None, lab.rubric_hash)})
     notes = [f"run {run['dir']} is not judged: no judge-human rows from it" for run in runs.runs if not run["judge_model"]]
     notes += [f"labels of {r} were asked under rubric hash {h}; the judge used {judge_hashes[r]}" for r, h in asked]
+    if problems:
+        notes.append(f"{len(problems)} label line(s) were not valid and were skipped, e.g. {problems[0]}")
     return {"format": AGREEMENT_FORMAT, "format_version": FORMAT_VERSION, "mella_bench": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": list(runs.runs),
             "labels": {"files": [str(p) for p in label_paths], "records": len(records), "latest": len(labels),

@@ -231,7 +231,9 @@ def _choose_answers(c: _Candidate, k: int, seed: int) -> tuple[tuple[int, Any], 
         return (c.answers[int(rng.integers(len(c.answers)))],)
     pairs = [(i, j) for i in range(len(c.answers)) for j in range(i + 1, len(c.answers))]
     differ = [p for p in pairs if c.answers[p[0]][1].answer.text != c.answers[p[1]][1].answer.text]
-    i, j = (differ or pairs)[int(rng.integers(len(differ or pairs)))]
+    if not differ:  # every run gave the same text: it is shown once (nothing to prefer)
+        return (c.answers[int(rng.integers(len(c.answers)))],)
+    i, j = differ[int(rng.integers(len(differ)))]
     return tuple(c.answers[x] for x in ((i, j) if rng.random() < 0.5 else (j, i)))
 
 
@@ -262,6 +264,7 @@ def make_round(run_dirs: Sequence[Path], per_lang: int = 50, seed: int = 0, answ
     and build the page's data."""
     from mella_bench.identity import identity_of
     from mella_bench.judge.rubric import get_rubric
+    from mella_bench.samples import item_image
 
     if per_lang < 1:
         raise ValueError("--per-lang must be at least 1")
@@ -295,7 +298,7 @@ def make_round(run_dirs: Sequence[Path], per_lang: int = 50, seed: int = 0, answ
             strata.append(Stratum(*key, population=len(members), sampled=n))
             for m in sorted(int(o) for o in order):
                 c = cands[members[m]]
-                image = datasets[c.data_source].image_or_none(c.sample.item)
+                image, _ = item_image(datasets[c.data_source], c.sample.item)
                 lang_units.append((members[m], _unit(c, chosen[members[m]], key[2], identity_of(c.sample.item, image))))
         shuffle = task_stream(seed, f"label-order/{lang}").permutation(len(lang_units))
         units.extend(lang_units[int(i)] for i in shuffle)
@@ -319,6 +322,7 @@ def _page_data(plan: Plan, units: Sequence[tuple[_Candidate, Unit]], datasets: M
     """What the page shows: rubric questions, languages, and per unit the item and the answer texts
     (never run names, judge scores or bands)."""
     from mella_bench.judge.rubric import get_rubric
+    from mella_bench.samples import item_image
 
     langs = sorted({u.lang for _, u in units}, key=LANG_CODES.index)
     rubrics = {}
@@ -335,7 +339,7 @@ def _page_data(plan: Plan, units: Sequence[tuple[_Candidate, Unit]], datasets: M
     out_units = []
     for c, u in units:
         item = c.sample.item
-        data = datasets[c.data_source].image_or_none(item)
+        data, why = item_image(datasets[c.data_source], item)
         img = -1
         if data is not None:
             key = hashlib.sha1(data).hexdigest()
@@ -348,7 +352,8 @@ def _page_data(plan: Plan, units: Sequence[tuple[_Candidate, Unit]], datasets: M
         texts = [s.answer.text for _, s in chosen_of[u.id]]
         out_units.append({"unit": u.id, "task": u.task, "item_id": u.item_id, "item_identity": u.item_identity,
                           "lang": u.lang, "axis": u.axis, "p": prompts.index(c.prompt), "img": img,
-                          "refs": list(item.references), "kw": list(item.keywords), "rubrics": list(u.rubrics),
+                          "noimg": why, "refs": list(item.references), "kw": list(item.keywords),
+                          "rubrics": list(u.rubrics),
                           "answers": [{"slot": a.slot, "hash": a.hash, "text": t} for a, t in zip(u.answers, texts)]})
     return {"format": LABEL_FORMAT, "format_version": FORMAT_VERSION, "round": plan.round, "created": plan.created,
             "langs": {c: {"name": LANGUAGES[c].name, "native": LANGUAGES[c].native, "rtl": LANGUAGES[c].rtl}

@@ -219,6 +219,33 @@ def test_copy_judge_gets_one_and_a_changed_answer_invalidates_its_labels(tmp_pat
     doc = _agreement(runs, rdir, "--min-items", "2")
     assert doc["labels"]["excluded"] == {"answer changed since labelling (or its run was not given)": n_stale}
     assert doc["labels"]["used"] == doc["labels"]["latest"] - n_stale
+    # an item whose references were edited in the dataset is another item: its labels are left out too
+    other = next(u for u in plan["units"] if u["item_id"] != unit["item_id"])
+    manifest = tmp_path / "runs" / "data" / "manifest.jsonl"
+    recs = [json.loads(x) for x in manifest.read_text(encoding="utf-8").splitlines()]
+    for rec in recs:
+        if rec["id"] == other["item_id"]:
+            rec["references"] = rec["references"] + ["an added reference"]
+    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    doc = _agreement(runs, rdir, "--min-items", "2")
+    n_item = sum(r["item_identity"] == other["item_identity"] for r in stored)
+    assert doc["labels"]["excluded"]["item changed since labelling (image, references or keywords)"] == n_item > 0
+
+
+def test_identical_answers_are_shown_once_and_a_round_with_labels_is_not_overwritten(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from tests.judge.conftest import make_run
+
+    a = make_run(tmp_path, langs=("th",), name="a", per_axis=2)
+    b = make_run(tmp_path, langs=("th",), name="b", per_axis=2, data=tmp_path / "data")  # the same answers
+    plan = _round([a, b], tmp_path / "r", "--per-lang", "4")
+    assert plan["units"] and all(len(u["answers"]) == 1 for u in plan["units"])
+    assert {s["band"] for s in plan["strata"]} == {"unjudged"}  # the runs are not judged
+    recs = simulated_labels(plan, "x", lambda unit, rubric, h: 3)
+    assert main(["label", "import", str(write_jsonl(tmp_path / "x.jsonl", recs)), "--into", str(tmp_path / "r")]) == 0
+    assert main(["label", str(a), str(b), "--out", str(tmp_path / "r"), "--seed", "3"]) == 2
+    assert "holds labels of another round" in capsys.readouterr().err
+    assert main(["label", str(a), str(b), "--out", str(tmp_path / "r"), "--per-lang", "4"]) == 0  # the same round
 
 
 def test_report_shows_the_agreement_section_and_plot(tmp_path: Path) -> None:

@@ -187,7 +187,7 @@
       el("span", { cls: "note", text: L.name + " (" + L.native + ") · " + state.labeller })]));
     var fig = el("figure");
     if (unit.img >= 0) fig.appendChild(el("img", { src: DATA.images[unit.img], alt: "the image the answers describe" }));
-    else fig.appendChild(el("div", { cls: "noimg", text: "no image for this item" }));
+    else fig.appendChild(el("div", { cls: "noimg", text: unit.noimg || "no image for this item" }));
     var ctx = el("div", { cls: "ctx" }, [el("div", { cls: "label", text: "instruction given to the model" }),
       el("div", langAttrs(unit.lang, { cls: "prompt", text: DATA.prompts[unit.p] }))]);
     if (unit.refs.length) {
