@@ -328,7 +328,7 @@ def test_redirect_is_not_followed_and_its_credentials_not_shown() -> None:
 
 def test_html_error_page_is_summarised() -> None:
     from mella_bench.apiclient import _status_message
-    from mella_bench.http11 import Response
+    from mella_bench.transport import Response
 
     page = Response(502, "Bad Gateway", {}, b"<html><body><h1>502 Bad Gateway</h1>" + b"x" * 5000 + b"</body></html>")
     assert _status_message(page) == "HTTP 502 Bad Gateway"
@@ -422,12 +422,21 @@ def test_unsupported_proxy_is_a_config_error(no_proxy_env: pytest.MonkeyPatch) -
     assert ei.value.kind == "config" and "only http:// proxies" in str(ei.value) and "sockspw" not in str(ei.value)
 
 
-def test_no_module_needs_the_openai_sdk() -> None:
-    """The SDK is no longer a dependency (pyproject): nothing in the package may import it or its HTTP stack."""
+def test_only_the_transport_speaks_http_and_no_module_needs_the_openai_sdk() -> None:
+    """aiohttp is the one HTTP stack (a core dependency), imported by `mella_bench.transport` only; the SDK
+    and its stack are not dependencies; importing the client does not import aiohttp (it loads on first use)."""
+    import subprocess
+    import sys
+
     from tests.test_imports import MODULES, imports_of
 
-    sdk = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp")
-    found = [(m, t, line) for m in MODULES for t, _, line in imports_of(m) if t.split(".")[0] in sdk]
-    assert found == []
+    stacks = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp", "yarl", "requests", "urllib3")
+    found = {m for m in MODULES for t, _, _ in imports_of(m) if t.split(".")[0] in stacks}
+    assert found == {"mella_bench.transport"}
     deps = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
-    assert '"openai' not in deps
+    core = deps.split("dependencies = [", 1)[1].split("]", 1)[0]
+    assert '"aiohttp>=' in core and '"openai' not in deps
+    probe = ("import sys, mella_bench.apiclient, mella_bench.judge, mella_bench.backends.chat; "
+             "print('aiohttp' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
