@@ -52,6 +52,7 @@ class Scripted:
         self.port = 0
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> "Scripted":
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -61,9 +62,10 @@ class Scripted:
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.close()
-        for w in list(self._writers):
+        for w in list(self._writers):  # a handler blocked in drain() ends with a ConnectionError
             w.close()
-        await asyncio.sleep(0)
+        if self._tasks:  # let every handler end by itself (a cancelled one is logged as an error)
+            await asyncio.wait(list(self._tasks), timeout=10)
 
     @property
     def url(self) -> str:
@@ -89,6 +91,9 @@ class Scripted:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -111,4 +116,5 @@ class Scripted:
             pass
         finally:
             self._writers.discard(writer)
+            self._tasks.discard(task)
             writer.close()
