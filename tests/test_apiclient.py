@@ -440,3 +440,21 @@ def test_only_the_transport_speaks_http_and_no_module_needs_the_openai_sdk() -> 
              "print('aiohttp' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_bearer_key_refused_by_an_azure_host_hints_at_the_api_key_header(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """An Azure OpenAI host (reached here through the proxy, which maps every host to the fake) that
+    refuses the Bearer key: the message says to send it as `api-key`, which then works."""
+    with FakeOpenAI(api_key=KEY, key_header="api-key", prefix="/openai/deployments/gpt-4o") as srv, \
+            FakeProxy() as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+        url = f"http://my-resource.openai.azure.com:{port}/openai/deployments/gpt-4o?api-version=2024-06-01"
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv, base_url=url))
+        text = str(ei.value)
+        assert ei.value.kind == "auth" and "--api-key-header api-key" in text and KEY not in text
+        reply, _ = chat(config(srv, base_url=url, api_key_header="api-key"))
+        assert reply.text == "ECHO[0]: hello" and srv.auth_headers[-1] == KEY
+        assert "authorization" not in srv.request_headers[-1]
+        assert srv.paths[-1] == "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01"
