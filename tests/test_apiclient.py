@@ -458,3 +458,15 @@ def test_bearer_key_refused_by_an_azure_host_hints_at_the_api_key_header(no_prox
         assert reply.text == "ECHO[0]: hello" and srv.auth_headers[-1] == KEY
         assert "authorization" not in srv.request_headers[-1]
         assert srv.paths[-1] == "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01"
+
+
+def test_connect_to_an_ipv6_literal_puts_it_in_brackets(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """The CONNECT authority of an IPv6 host is `[addr]:port` (a bare `addr:port` is ambiguous)."""
+    with FakeOpenAI(tls=server_tls()) as srv, FakeProxy() as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        no_proxy_env.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+        no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
+        with pytest.raises(ApiError) as ei:  # the test certificate names 127.0.0.1, not this address
+            chat(config(srv, base_url=f"https://[2001:db8::1]:{port}/v1", max_retries=0))
+        assert ei.value.kind == "connection" and "certificate" in str(ei.value)
+        assert proxy.request_lines == [f"CONNECT [2001:db8::1]:{port} HTTP/1.1"] and srv.n_chat == 0

@@ -5,6 +5,7 @@ for `run --backend openai` as for the judge; Azure OpenAI key auth (`api-key: KE
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ DEPLOYMENT = "/openai/deployments/gpt-4o-mini"
 
 
 def leaks(root: Path, streams: str, secret: str) -> list[str]:
-    """Every written file (any type, read as bytes) and the captured output that contain `secret`."""
+    """Every written file (any type, read as bytes) and the captured output or logs that contain `secret`."""
     found = [str(p) for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
-    return found + (["stdout/stderr"] if secret in streams else [])
+    return found + (["stdout/stderr/logs"] if secret in streams else [])
 
 
 def test_run_backend_openai_and_judge_use_OPENAI_BASE_URL_and_OPENAI_API_KEY(
@@ -48,8 +49,10 @@ def test_run_backend_openai_and_judge_use_OPENAI_BASE_URL_and_OPENAI_API_KEY(
 
 
 def test_azure_key_auth_sends_api_key_keeps_api_version_and_the_key_leaks_nowhere(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
     """Azure OpenAI key auth needs `api-key: KEY`; only `Authorization: Bearer` was ever sent."""
+    caplog.set_level(logging.DEBUG)  # every log record of every library, aiohttp's included
     data = write_dataset(tmp_path / "data", langs=("vi",), per_axis=1)
     out = tmp_path / "run"
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", AZURE_KEY)
@@ -73,7 +76,7 @@ def test_azure_key_auth_sends_api_key_keeps_api_version_and_the_key_leaks_nowher
     assert "rejected the key in $AZURE_OPENAI_API_KEY (sent as Authorization)" in cap.err
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert '"api_key_header": "api-key"' in json.dumps(run)  # a header's name is recorded, not masked
-    assert leaks(tmp_path, cap.out + cap.err, AZURE_KEY) == []
+    assert leaks(tmp_path, cap.out + cap.err + caplog.text, AZURE_KEY) == []
 
 
 @pytest.mark.parametrize("name", ["Host", "content-length", "Proxy-Authorization", "api key", "x:y", "a\r\nb", ""])
