@@ -37,7 +37,7 @@ import ssl
 import urllib.request
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
@@ -281,10 +281,23 @@ class Transport:
             await session.close()
 
     def abandon(self) -> None:
-        """Forget the pool of an event loop that is gone (its connections went with it)."""
-        if self._session is not None:
-            self._session.detach()
-            self._session = None
+        """Drop the pool of an event loop that has ended (call it from the new loop). Its connector is
+        closed, not just dropped, so that aiohttp does not log 'Unclosed connector' when it is collected."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        connector = session.connector
+        session.detach()
+        if connector is not None:
+            asyncio.ensure_future(_settle(connector.close()))
+
+
+async def _settle(closing: Awaitable[None]) -> None:
+    """Await an abandoned connector's close (a no-op once its loop is closed); it can fail only there."""
+    try:
+        await closing
+    except Exception:  # noqa: BLE001 - its loop is gone; nothing is left to close
+        pass
 
 
 def _detail(exc: BaseException) -> str:

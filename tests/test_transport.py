@@ -16,6 +16,7 @@ import pytest
 from mella_bench import transport
 from mella_bench.apiclient import ApiError, ChatClient, ChatReply, ClientStats, EndpointConfig
 from mella_bench.transport import Transport, proxy_for
+from tests.fake_openai import FakeOpenAI
 from tests.raw_http import KEY_ENV, Answer, Scripted, completion, ok
 
 KEY = "sk-transport-test-5d1e0b7c"
@@ -223,6 +224,24 @@ def test_unreachable_host_is_a_connection_error_naming_it() -> None:
         assert isinstance(results[0], ApiError) and results[0].kind == "connection"
         assert "cannot connect to 127.0.0.1:9" in results[0].message
     run(go)
+
+
+def test_a_client_used_from_a_second_event_loop_reconnects_without_noise(caplog: pytest.LogCaptureFixture) -> None:
+    """Connections belong to the loop that opened them: a second `asyncio.run` gets a fresh pool, and the
+    first loop's pool is closed, not left for aiohttp to report as an unclosed connector."""
+    import gc
+
+    with FakeOpenAI() as srv:
+        client = ChatClient(EndpointConfig(srv.base_url, srv.model, api_key_env=KEY_ENV))
+        async def last() -> str:
+            async with client:
+                return (await client.chat(USER, max_tokens=8)).text
+
+        assert asyncio.run(client.chat(USER, max_tokens=8)).text == "ECHO[0]: hello"
+        assert asyncio.run(last()) == "ECHO[0]: hello"
+        gc.collect()
+        assert client.stats.connections == 2 and srv.n_connections == 2
+    assert "Unclosed" not in caplog.text
 
 
 def test_the_transport_refuses_urls_it_must_not_send() -> None:
