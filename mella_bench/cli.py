@@ -229,7 +229,7 @@ def _non_negative_int(text: str) -> int:
 
 
 _VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
-_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency", "timeout", "retries")
+_OPENAI_FLAGS = ("base_url", "api_key_env", "api_key_header", "concurrency", "timeout", "retries")
 _OPTION_NAMES = {"timeout": "timeout_s", "retries": "max_retries"}
 """Flag name → backend option name, where they differ."""
 
@@ -460,13 +460,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keeps `--help` fast)
-    import os
-
-    from mella_bench.apiclient import EndpointConfig
+    from mella_bench.apiclient import EndpointConfig, default_base_url
     from mella_bench.judge import JudgeConfig
 
-    base_url = args.judge_base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.judge_api_key_env,
+    endpoint = EndpointConfig(base_url=args.judge_base_url or default_base_url(), model=args.judge,
+                              api_key_env=args.judge_api_key_env, api_key_header=args.judge_api_key_header,
                               timeout_s=args.judge_timeout, max_retries=args.judge_retries,
                               concurrency=args.judge_concurrency)
     return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
@@ -546,6 +544,10 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
                    default="OPENAI_API_KEY", metavar="VAR",
                    help="environment variable holding the API key (default OPENAI_API_KEY); the key itself is "
                         "never written anywhere")
+    g.add_argument("--judge-api-key-header", *(["--api-key-header"] if short_names else []),
+                   dest="judge_api_key_header", default="Authorization", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
     g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
@@ -740,9 +742,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-model-len", type=_positive_int, help="context length to allocate (default: the model's)")
 
     o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
-    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: the OpenAI API)")
+    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, "
+                                      "else https://api.openai.com/v1)")
     o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
                                          "the key itself is never written anywhere")
+    o.add_argument("--api-key-header", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
     o.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds per request attempt (default 120)")
     o.add_argument("--retries", type=_non_negative_int,
