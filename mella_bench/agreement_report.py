@@ -303,8 +303,10 @@ def agreement_run(run_dirs: Sequence[Path], label_paths: Sequence[Path], out: Pa
     path = Path(out) if out is not None else Path(run_dirs[0]) / AGREEMENT_JSON
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, doc)
-    png = agreement_plot(doc, path.with_suffix(".png")) if plot else None
-    return doc, path, png
+    from mella_bench.figures import agreement_plot
+
+    files = agreement_plot(doc, path.with_suffix(".png")) if plot else None
+    return doc, path, files.png if files else None
 
 
 def load_agreement(run_dir: Path) -> dict[str, Any] | None:
@@ -390,53 +392,3 @@ def agreement_html(doc: Mapping[str, Any], title: str, extra_note: str | None = 
     return (f'<h3>{html.escape(title)}</h3><p class="note">{html.escape(_caption(doc))}</p>'
             f'<table class="lb agreement"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             + (f"<ul>{notes}</ul>" if notes else ""))
-
-
-def agreement_figure(doc: Mapping[str, Any]):  # -> matplotlib Figure
-    """One panel per rubric and question: κ_w (scales) or pairwise accuracy (preferences) per language,
-    judge–human filled and human–human open, lines = bootstrap CI."""
-    from mella_bench.render import lang_label, new_figure
-
-    panels = sorted({(r["rubric"], r["question"]) for r in doc["rows"]}, key=lambda p: (p[0], p[1] != "scale"))
-    fig = new_figure(3.6 * max(1, len(panels)), 4.4)
-    langs = [c for c in LANG_CODES + ("all",) if any(r["lang"] == c for r in doc["rows"])]
-    at = {(r["lang"], r["rubric"], r["question"], r["comparison"]): r for r in doc["rows"]}
-    for k, (rubric, question) in enumerate(panels):
-        ax = fig.add_subplot(1, max(1, len(panels)), k + 1)
-        metric = "kappa_qw" if question == "scale" else "pairwise_accuracy"
-        low = -0.25 if question == "scale" else 0.0
-        for off, comparison, color, face in ((-0.12, JUDGE_HUMAN, "#1f5fbf", "#1f5fbf"),
-                                             (0.12, HUMAN_HUMAN, "#b35900", "white")):
-            points = []
-            for y, lang in enumerate(langs):
-                row = at.get((lang, rubric, question, comparison))
-                m = row["metrics"].get(metric) if row else None
-                if m and m.get("value") is not None:
-                    lo, hi = m["ci"] if m.get("ci") else (m["value"], m["value"])
-                    ax.hlines(y + off, lo, hi, color=color, linewidth=1.2)
-                    points.append((m["value"], y + off))
-                    low = min(low, lo - 0.05)
-            if points:
-                ax.plot(*zip(*points), "o" if comparison == JUDGE_HUMAN else "s", color=color, mfc=face,
-                        linestyle="none", label=comparison)
-        ax.set_yticks(range(len(langs)), [lang_label(l).replace("\n", " ") if l in LANGUAGES else "all (pooled)"
-                                          for l in langs], fontsize=8)
-        ax.set_ylim(len(langs) - 0.5, -0.5)
-        ax.axvline(0, color="#999999", linewidth=0.8)
-        ax.set_xlim(max(-1.02, low), 1.02)
-        ax.set_xlabel("quadratic-weighted kappa" if question == "scale" else "pairwise accuracy (ties count)",
-                      fontsize=8)
-        ax.set_title(f"{rubric}\n({'1-5 scale' if question == 'scale' else 'preference'})", fontsize=9)
-        ax.grid(axis="x", alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="lower left")
-    fig.suptitle(f"Judge-human (filled) and human-human (open) agreement, {100 * doc['bootstrap']['level']:.0f}% "
-                 "bootstrap CI over items", fontsize=9)
-    return fig
-
-
-def agreement_plot(doc: Mapping[str, Any], path: Path) -> Path | None:
-    if not doc["rows"]:
-        return None
-    agreement_figure(doc).savefig(path)
-    return Path(path)
