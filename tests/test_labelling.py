@@ -263,6 +263,19 @@ def test_report_shows_the_agreement_section_and_plot(tmp_path: Path) -> None:
     md = (out / "leaderboard.md").read_text(encoding="utf-8")
     assert "## Judge-human agreement: reference:thick (run0)" in md and "| th | cultural_depth | judge-human |" in md
     assert (out / "agreement_1.png").is_file()
+    # the figure draws what agreement.json says: a point per language and comparison, its CI as a line
+    from mella_bench.figures import agreement_figure
+
+    doc = json.loads((runs[0] / "agreement.json").read_text(encoding="utf-8"))
+    gids = {a.get_gid(): a for a in agreement_figure(doc).findobj() if a.get_gid()}
+    row = next(r for r in doc["rows"] if (r["lang"], r["rubric"], r["question"], r["comparison"])
+               == ("th", "visual_faithfulness", "scale", "judge-human"))
+    points = gids["agreement:visual_faithfulness:scale:judge-human"].get_xdata()
+    assert points[0] == pytest.approx(row["metrics"]["kappa_qw"]["value"])  # th is the first language shown
+    segment = gids["agreement-ci:visual_faithfulness:scale:judge-human:th"].get_segments()[0]
+    assert [x for x, _ in segment] == pytest.approx(row["metrics"]["kappa_qw"]["ci"])
+    svg = (out / "agreement_1.svg").read_text(encoding="utf-8")
+    assert 'id="agreement:cultural_depth:scale:human-human"' not in svg  # one labeller: no human-human pairs
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<section id="agreement">' in page and "judge-human" in page
 
