@@ -326,6 +326,21 @@ def asset(name: str) -> str:
     return (resources.files("mella_bench") / "html_assets" / name).read_text(encoding="utf-8")
 
 
+def page_head(title: str, img_src: str, css: str) -> str:
+    """Doctype and <head> of every page mella-bench writes: a Content-Security-Policy that allows no
+    network access (inline style and script; images only from `img_src`), the title and inline CSS."""
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>{html.escape(title)}</title>
+<style>{css}</style>
+</head>
+"""
+
+
 def _plot_html(plots: Sequence[Path]) -> str:
     figs = []
     for p in plots:
@@ -344,16 +359,8 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
     agreement = "".join(agreement_html(doc, f"Judge-human agreement: {label}", note) for label, doc, note in agreements)
     sig_note = (f"▲/▼: significantly above/below the first run ({baseline}) by a paired bootstrap, Holm-corrected "
                 "across languages (paper metrics; hover for Δ, CI and p)." if len(runs) > 1 else "")
-    return f"""<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: file: 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>mella-bench report: {html.escape(", ".join(r.label for r in runs))}</title>
-<style>{asset("report.css")}</style>
-</head>
-<body>
+    return page_head(f"mella-bench report: {', '.join(r.label for r in runs)}", "data: file: 'self'",
+                     asset("report.css")) + f"""<body>
 <header class="top"><h1>mella-bench report</h1>
 <nav><a href="#leaderboard">Leaderboard</a> <a href="#plots">Plots</a> <a href="#signatures">Signatures</a>
 <a href="#samples">Samples</a>{' <a href="#agreement">Agreement</a>' if agreement else ""}</nav></header>
@@ -374,7 +381,7 @@ n, failure rate, CI method (and judge model and rubric hash for judge dimensions
 <section id="samples"><h2>Samples</h2><div id="viewer"><p class="note">The sample viewer needs JavaScript.</p></div></section>
 </main>
 <script type="application/json" id="mella-data">{json_for_script(samples)}</script>
-<script>{asset("viewer.js")}</script>
+<script>{asset("dom.js")}{asset("viewer.js")}</script>
 </body>
 </html>
 """

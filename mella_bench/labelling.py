@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import mimetypes
 import os
@@ -362,22 +361,14 @@ def _page_data(plan: Plan, units: Sequence[tuple[_Candidate, Unit]], datasets: M
 
 
 def render_page(page: Mapping[str, Any]) -> str:
-    from mella_bench.html_report import asset, json_for_script
+    from mella_bench.html_report import asset, json_for_script, page_head
 
-    return f"""<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>mella-bench labelling round {html.escape(str(page["round"]))}</title>
-<style>{asset("report.css")}{asset("label.css")}</style>
-</head>
-<body>
+    return page_head(f"mella-bench labelling round {page['round']}", "data:",
+                     asset("report.css") + asset("label.css")) + f"""<body>
 <header class="top"><h1>mella-bench labelling</h1><span id="status" aria-live="polite"></span></header>
 <main id="app"><p class="note">This page needs JavaScript.</p></main>
 <script type="application/json" id="label-data">{json_for_script(page)}</script>
-<script>{asset("label.js")}</script>
+<script>{asset("dom.js")}{asset("label.js")}</script>
 </body>
 </html>
 """
