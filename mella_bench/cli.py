@@ -723,11 +723,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
 
-    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge",
+    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge, agreement",
                        description="`mella-bench judge RUN_DIR` (short for `judge run RUN_DIR`) judges every "
                                    "prediction of a run on its tasks' rubrics; `judge pairwise RUN_A RUN_B` compares "
                                    "two runs in both orders; `judge calibrate` checks a judge on known "
-                                   "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
+                                   "thick/thin/hallucinated/wrong-language variants; `judge agreement` measures "
+                                   "the judge against human labels (`mella-bench label`). Judgments are cached in "
                                    "judgments.jsonl: a rerun sends nothing for what is already judged.")
     jsub = j.add_subparsers(dest="judge_command", required=True)
     jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason), "

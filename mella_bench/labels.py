@@ -3,7 +3,7 @@
 
     {"format": "mella-label", "format_version": 1, "round": "...", "unit": "...", "labeller": "amira",
      "time": "2025-05-01T10:12:03.120Z", "task": "mella_ar_know", "item_id": "ar-know-0001",
-     "item_identity": "<16 hex>", "lang": "ar", "rubric": "cultural_depth", "rubric_hash": "<12 hex>",
+     "item_identity": "<16 hex>", "lang": "<code>", "rubric": "cultural_depth", "rubric_hash": "<12 hex>",
      "question": "scale", "answer": "<answer hash>", "value": 4}
 
 A preference has `"question": "preference"`, `"shown": [hash A, hash B]` (the order on screen) and

@@ -60,7 +60,8 @@ Rating = Callable[[dict, str, str], int]
 
 
 def simulated_labels(plan: dict, labeller: str, rating: Rating, time: str = "2025-05-01T10:00:00Z",
-                     preference: Callable[[int, int], str] | None = None, langs: tuple[str, ...] | None = None) -> list[dict]:
+                     preference: Callable[[int, int], str] | None = None,
+                     langs: tuple[str, ...] | None = None) -> list[dict]:
     """The records a labeller would export after answering every question of the plan's units.
     The preference defaults to the labeller's own scores: the higher one wins, equal is a tie."""
     out = []

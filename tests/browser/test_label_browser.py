@@ -47,8 +47,8 @@ def _start(page: Page, index: Path, lang: str, labeller: str) -> None:
 
 
 def _current(page: Page) -> dict:
-    return page.eval("""(() => { const q = document.querySelector('.q.current');
-        return {unit: document.querySelector('section.unit').dataset.unit, index: +document.querySelector('section.unit').dataset.index,
+    return page.eval("""(() => { const q = document.querySelector('.q.current'), u = document.querySelector('section.unit');
+        return {unit: u.dataset.unit, index: +u.dataset.index,
                 kind: q.dataset.kind, rubric: q.dataset.rubric, q: +q.dataset.q,
                 done: document.querySelectorAll('.q.done').length, total: document.querySelectorAll('.q').length}; })()""")
 
@@ -124,7 +124,8 @@ def test_label_three_items_with_the_keyboard_export_import_and_agree(browser: Br
                == ("ar", "visual_faithfulness", "scale", "judge-human"))
     assert row["n_items"] == 3 and row["n_pairs"] == 6 and "too few to conclude" in row["note"]
     scores = judge_scores(runs)
-    pairs = [(scores[r["answer"]], r["value"]) for r in records if r["question"] == "scale" and r["rubric"] == "visual_faithfulness"]
+    pairs = [(scores[r["answer"]], r["value"]) for r in records
+             if r["question"] == "scale" and r["rubric"] == "visual_faithfulness"]
     sk = pytest.importorskip("sklearn.metrics")
     want = sk.cohen_kappa_score(*zip(*pairs), weights="quadratic", labels=[1, 2, 3, 4, 5])
     assert row["metrics"]["kappa_qw"]["value"] == pytest.approx(want, abs=1e-9)
