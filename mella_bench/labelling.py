@@ -471,7 +471,10 @@ def import_labels(paths: Sequence[Path], round_dir: Path) -> ImportResult:
         else:
             accepted.append(lab)
     store = round_dir / LABELS_JSONL
-    old = latest(read_labels([store])[0]) if store.is_file() else {}
+    old_labels, broken = read_labels([store]) if store.is_file() else ([], [])
+    if broken:  # rewriting the store would drop these lines
+        raise ValueError(f"{store} has {len(broken)} invalid line(s), e.g. {broken[0]}; fix or remove them first")
+    old = latest(old_labels)
     merged = dict(old)
     new = updated = unchanged = 0
     for key, lab in latest(accepted).items():
@@ -490,6 +493,9 @@ def import_labels(paths: Sequence[Path], round_dir: Path) -> ImportResult:
     stale = tuple(f"{lab.labeller} {lab.task} {lab.item_id} {lab.rubric} {lab.question}: the run's answer changed "
                   "since the page was made; this label is kept but not used" for lab in merged.values()
                   if any((lab.task, lab.item_identity, h) in changed for h in lab.answer_hashes))
+    read_runs = {r for r, _, _ in current}
+    stale += tuple(f"run {run['dir']} cannot be read: its answers were not checked for changes"
+                   for run in plan.runs if int(run["index"]) not in read_runs)
     ordered = sorted(merged.values(), key=lambda l: (LANG_CODES.index(l.lang), l.task, l.item_id, l.rubric,
                                                      QUESTIONS.index(l.question), l.answers_key, l.labeller))
     tmp = store.with_suffix(".jsonl.tmp")

@@ -145,6 +145,11 @@ def test_labels_from_another_round_or_answer_are_rejected(runs: list[Path], tmp_
     err = capsys.readouterr().err
     assert "from labelling round 000000000000" in err and "are not the answers this round showed" in err
     assert "x.jsonl:3: field 'lang'" in err
+    # a hand-edited store with a broken line is not rewritten (that would lose the line)
+    store = tmp_path / "r" / LABELS_JSONL
+    store.write_text("{broken\n", encoding="utf-8")
+    assert main(["label", "import", str(tmp_path / "x.jsonl"), "--into", str(tmp_path / "r")]) == 2
+    assert "invalid line(s)" in capsys.readouterr().err and store.read_text(encoding="utf-8") == "{broken\n"
 
 
 def _agreement(runs: list[Path], rdir: Path, *extra: str) -> dict:
