@@ -282,8 +282,8 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object
     options: dict[str, object] = {}
     if args.trust_remote_code:
         options["trust_remote_code"] = True
-    for name in ("device", "dtype"):
-        value = getattr(args, name)
+    for name in ("device", "dtype", "threads"):
+        value = getattr(args, name, None)
         if value is not None:
             if backend not in ("hf", "tiny"):
                 raise ValueError(f"--{name} applies to the hf and tiny backends, not {backend}")
@@ -356,6 +356,10 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
         counts = generate(config, tasks, progress=not args.quiet)
         print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
               f"→ {config.output}", file=sys.stderr)
+        from mella_bench.run import fallback_note
+
+        if note := fallback_note(config.output):
+            print(note, file=sys.stderr)
         out = config.output
     else:
         from mella_bench.executor import run_sharded
@@ -713,6 +717,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
     r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
                    help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
+    r.add_argument("--threads", type=_positive_int,
+                   help="torch CPU threads for hf/tiny (default: 1 for tiny, torch's choice for hf)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
