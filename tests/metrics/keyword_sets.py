@@ -169,11 +169,18 @@ def read_aff(name: str) -> Affixes:
         if len(f) >= 2 and f[0] == "FLAG":
             flag_type = f[1].lower()
     for f in lines:
+        if f and f[0] == "AF" and len(f) >= 2 and not (len(f) == 2 and f[1].isdigit()):
+            aliases.append(_split_flags(f[1], flag_type))
+
+    def cont_flags(c: str) -> tuple[str, ...]:
+        if aliases and c.isdigit() and 0 < int(c) <= len(aliases):
+            return aliases[int(c) - 1]
+        return _split_flags(c, flag_type)
+
+    for f in lines:
         if not f:
             continue
-        if f[0] == "AF" and len(f) >= 2 and not (len(f) == 2 and f[1].isdigit()):
-            aliases.append(_split_flags(f[1], flag_type))
-        elif f[0] in ("NEEDAFFIX", "ONLYINCOMPOUND", "FORBIDDENWORD") and len(f) >= 2:
+        if f[0] in ("NEEDAFFIX", "ONLYINCOMPOUND", "FORBIDDENWORD") and len(f) >= 2:
             skip.add(f[1])
         elif f[0] in ("PFX", "SFX") and len(f) >= 4:
             table = sfx if f[0] == "SFX" else pfx
@@ -183,7 +190,7 @@ def read_aff(name: str) -> Affixes:
                 continue
             add, _, cont = f[3].partition("/")
             rule = Rule("" if f[2] == "0" else f[2], "" if add == "0" else add,
-                        _split_flags(cont, flag_type) if cont else (), _cond(f[4] if len(f) > 4 else ".", f[0] == "SFX"))
+                        cont_flags(cont) if cont else (), _cond(f[4] if len(f) > 4 else ".", f[0] == "SFX"))
             table.setdefault(f[1], []).append(rule)
     aff = Affixes(flag_type, tuple(aliases), pfx, sfx, cross, frozenset(skip))
     return aff
@@ -233,6 +240,7 @@ def expand(name: str, entry: Entry, cap: int = 4000) -> set[str]:
     for form, cont, _ in sfx1:
         out.add(form)
         out.update(f for f, _, _ in _apply(form, cont, aff.sfx, True))
+        out.update(f for f, _, _ in _apply(form, cont, aff.pfx, False))  # Arabic: the article via the suffix
         if len(out) > cap:
             return out
     for form, cont, pflag in _apply(entry.word, entry.flags, aff.pfx, False):
@@ -268,6 +276,44 @@ def stems(name: str, words: Iterable[str]) -> dict[str, frozenset[str]]:
 
 # ---------------------------------------------------------------- building the cases
 
+NOUN_EVIDENCE = {"ar": ("ال{}",), "ko": ("{}이", "{}가", "{}을", "{}를")}
+"""Forms only a noun has: Arabic takes the article, a Korean noun its case particles."""
+INFINITIVE = {"ru": ("ть", "ться", "чь", "чься"), "cs": ("t", "ci"), "sr": ("ти", "ći", "ti", "ћи")}
+"""Keyword Accuracy's keywords are names and nouns: verbs (by their infinitive) are not keywords."""
+
+
+@functools.lru_cache(maxsize=None)
+def _hu_morph(name: str) -> tuple[str, ...]:
+    text = (HUNSPELL_DIR / f"{name}.aff").read_text(encoding="utf-8", errors="replace")
+    return tuple(line[3:] for line in text.splitlines() if line.startswith("AM ") and not line[3:].strip().isdigit())
+
+
+def _noun_like(lang: str, name: str, kw: str, entries: list[Entry], forms: set[str]) -> bool:
+    if lang in NOUN_EVIDENCE:
+        return any(_nfc(p.format(kw)) in forms for p in NOUN_EVIDENCE[lang])
+    if lang == "hu":
+        return any("po:noun" in m for m in _hu_entry_morph(name, kw))
+    return not kw.endswith(INFINITIVE.get(lang, ()))
+
+
+@functools.lru_cache(maxsize=None)
+def _hu_morph_by_word(name: str) -> dict[str, tuple[str, ...]]:
+    am = _hu_morph(name)
+    out: dict[str, list[str]] = {}
+    for line in (HUNSPELL_DIR / f"{name}.dic").read_text(encoding="utf-8", errors="replace").splitlines()[1:]:
+        head, _, morph = line.partition("\t")
+        word = _nfc(head.partition("/")[0])
+        morph = morph.strip()
+        if morph.isdigit() and 0 < int(morph) <= len(am):
+            morph = am[int(morph) - 1]
+        out.setdefault(word, []).append(morph)
+    return {w: tuple(m) for w, m in out.items()}
+
+
+def _hu_entry_morph(name: str, kw: str) -> tuple[str, ...]:
+    return _hu_morph_by_word(name).get(kw, ())
+
+
 def _keyword_ok(word: str, lang: str) -> bool:
     if not _LETTERS.match(word) or word.isupper() and len(word) > 1:
         return False
@@ -290,6 +336,10 @@ def _inflection(lang: str, kw: str, form: str) -> bool:
     language writes clitics before the word, and a short ending."""
     if form.casefold() == kw.casefold() or len(form) > len(kw) + MAX_ENDING.get(lang, 4):
         return False
+    if lang == "ar" and regex.search(regex.escape(kw) + "ي(?:ة|ات|ان|ين|ون|تا|تان|تين)", form):
+        return False  # a nisba adjective (تاريخ → تاريخية): another word, though Ayaspell derives it
+    if lang == "ar" and form[:1] in "أآ" and kw[:1] not in "أآ":
+        return False  # the interrogative hamza (أبالسيارة "with the car?"): rare in descriptions
     head = kw.casefold()[:min(3, max(1, len(kw) - 2))]
     return lang in PREFIXED or form.casefold().startswith(head)
 
@@ -332,10 +382,11 @@ def dictionary_cases(lang: str, name: str, n_keywords: int) -> tuple[list[Case],
         folded.setdefault(w.casefold(), set()).add(w)
     words = sorted(by_word)
     candidates = [w for w in words if _keyword_ok(w, lang) and any(e.flags for e in by_word[w])]
-    chosen = _pick(candidates, lang, name, "keyword", k=n_keywords * 2)
+    chosen = _pick(candidates, lang, name, "keyword", k=n_keywords * 4)
     # forms of every entry spelt like the keyword, case-insensitively (homographs)
     own_forms = {kw: {_nfc(f) for w in folded[kw.casefold()] for e in by_word[w] for f in expand(name, e)}
                  for kw in chosen}
+    chosen = [kw for kw in chosen if _noun_like(lang, name, kw, by_word[kw], own_forms[kw])]
     pos_candidates = {kw: _pick([f for f in forms if _inflection(lang, kw, f)], lang, kw, "form", k=6)
                       for kw, forms in own_forms.items()}
     # negatives: other entries sharing the keyword's first letters, or containing it
