@@ -28,6 +28,9 @@ class KeywordRules:
     """Extra stem keys: Hungarian vowel length and v-stems; Arabic proclitic readings and ta marbuta."""
     proclitics: bool = False
     """Arabic: an answer word may carry attached proclitics (و ف, ب ك ل, ال) even in the strict match."""
+    keep_final_alef_maqsura: bool = False
+    """Arabic: a word-final ى stays distinct from ي in keyword matching (the spelling fold of the n-gram
+    metrics merges them, and with them مبنى "building" and مبني "built")."""
     proper_noun_parses: bool = False
     """pymorphy3: a capitalised keyword is read only by its proper-noun parses when it has any."""
     compound_split_min_freq: int = 0
@@ -63,7 +66,8 @@ LANGUAGES: dict[str, Language] = {
     for lang in (
         Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="ar", stemmer="arabic",
-                                       stem_rule="arabic-light", proclitics=True)),
+                                       stem_rule="arabic-light", proclitics=True,
+                                       keep_final_alef_maqsura=True)),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech")),
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",

@@ -148,6 +148,8 @@ _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv":
 
 def _hu_keys(stem: str) -> set[str]:
     out = {_HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)}
+    if stem[-1:] in ("á", "é") and len(stem) >= 2:  # a final a/e lengthens before a suffix: fa/fák, kefe/kefék
+        out.add(stem[:-1] + stem[-1].translate(_HU_SHORT))
     if stem in _HU_V_STEMS:
         out.add(_HU_V_STEMS[stem])
     return out
@@ -190,16 +192,25 @@ def _ar_stems(word: str) -> frozenset[str]:
         variants = {core}
         if core.endswith("ه"):
             variants.add(core[:-1] + "ة")
-        if core.endswith("ي"):
-            variants.add(core[:-1] + "ى")
         for suffix in _AR_T_SUFFIXES:
             if core.endswith(suffix) and len(core) - len(suffix) >= _AR_MIN_CORE:
                 variants.add(core[:-len(suffix)] + "ة")
         for suffix, repl in _AR_PLURALS:
             if core.endswith(suffix) and len(core) - len(suffix) >= 3:
                 variants.add(core[:-len(suffix)] + repl)
-        out.update(arabic_fold(_snowball("arabic").stemWord(v)) for v in variants)
+        out.update(_ar_snowball(v) for v in variants)
     return frozenset(s for s in out if len(s) >= _AR_MIN_CORE)
+
+
+def _ar_snowball(word: str) -> str:
+    stem = _ar_key(_snowball("arabic").stemWord(word))
+    return stem[:-1] + "ى" if word.endswith("ى") and stem.endswith("ي") else stem  # Snowball writes ى as ي
+
+
+def _ar_key(word: str) -> str:
+    """`arabic_fold`, keeping a final ى (see `KeywordRules.keep_final_alef_maqsura`)."""
+    folded = arabic_fold(word)
+    return folded[:-1] + "ى" if word.endswith("ى") else folded
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -207,7 +218,7 @@ def _ar_lemmas(raw: str) -> frozenset[str]:
     """simplemma's Arabic lemmas (its dictionary has broken plurals and duals: أشجار → شجر,
     المباني → مبنى) of the word and of its proclitic-free readings, folded like the words."""
     word = ARABIC_MARKS.sub("", raw)
-    return frozenset(arabic_fold(_simplemma(core, "ar")) for core in arabic_cores(word) | {word})
+    return frozenset(_ar_key(_simplemma(core, "ar")) for core in arabic_cores(word) | {word})
 
 
 def _stems(lang: str, word: str) -> set[str]:
@@ -404,6 +415,7 @@ def answer_words(lang: str, text: str) -> tuple[Word, ...]:
 
 def _split_words(lang: str, text: str) -> list[Word]:
     units = rules(lang).units
+    keep_maqsura = rules(lang).keep_final_alef_maqsura
     cuts, grammatical = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set())
     words: list[Word] = []
     prev_end = 0
@@ -421,6 +433,8 @@ def _split_words(lang: str, text: str) -> list[Word]:
             pieces = [chunk]
         for piece in pieces:
             norm = _normalized(lang, piece)
+            if keep_maqsura and norm[-1:] == "ي" and ARABIC_MARKS.sub("", piece)[-1:] == "ى":
+                norm = norm[:-1] + "ى"  # مبنى "building" is not مبني "built"
             if norm:
                 words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece))
                 brk = False
