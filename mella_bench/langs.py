@@ -21,7 +21,7 @@ class KeywordRules:
     syllables grouped into words by underthesea (a keyword must start and end on a word boundary)."""
     lemmatizer: Literal["", "pymorphy3", "simplemma"] = ""
     lemma_lang: str = ""
-    """simplemma's language code (Serbian: `hbs`)."""
+    """The lemmatiser's language code (simplemma: Serbian is `hbs`; pymorphy3: `ru`)."""
     stemmer: str = ""
     """Snowball algorithm name for the tolerant match ('' = no stemmer)."""
     stem_rule: Literal["", "hungarian-vowels", "arabic-light"] = ""
@@ -76,7 +76,7 @@ LANGUAGES: dict[str, Language] = {
         Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol",
                  keywords=KeywordRules(units="korean-morphemes")),
         Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="pymorphy3", proper_noun_parses=True)),
+                 keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True)),
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hbs", stemmer="serbian",
                                        keyword_form_stem=True)),

@@ -20,8 +20,8 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, segmenter_signature,
-                                           usable)
+from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, rules,
+                                           segmenter_signature, usable)
 
 __all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]
 
@@ -42,7 +42,7 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         fields.update(morphology_signature(lang))
         fields["match"] = "words+morph"
     else:
-        fields["match"] = "words-exact+proclitics" if lang == "ar" else "words-exact"
+        fields["match"] = "words-exact+proclitics" if rules(lang).proclitics else "words-exact"
     fields.update({"multiword": "adjacent-in-order", "avg": "items"})
     return MetricResult(metric, tuple(values), tuple((v,) for v in values), fields)
 

@@ -27,12 +27,12 @@ import bisect
 import functools
 import importlib.metadata
 from dataclasses import dataclass
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
 import regex
 
 from mella_bench.langs import LANGUAGES, KeywordRules
-from mella_bench.metrics.orthography import ARABIC_MARKS, arabic_fold
+from mella_bench.metrics.orthography import ARABIC_MARKS, arabic_fold, vietnamese_syllable
 from mella_bench.metrics.tokenize import get_tokenizer, newmm_words
 
 # letters, marks, digits and invisible format characters (removed later) make words; the Thai
@@ -93,11 +93,11 @@ def rules(lang: str) -> KeywordRules:
     return LANGUAGES[lang].keywords
 
 
-@functools.lru_cache(maxsize=1)
-def _pymorphy():  # type: ignore[no-untyped-def]
+@functools.lru_cache(maxsize=None)
+def _pymorphy(lang: str):  # type: ignore[no-untyped-def]
     import pymorphy3
 
-    return pymorphy3.MorphAnalyzer(lang="ru")
+    return pymorphy3.MorphAnalyzer(lang=lang)
 
 
 @functools.lru_cache(maxsize=None)
@@ -111,17 +111,17 @@ _PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 @functools.lru_cache(maxsize=200_000)
-def _pymorphy_lemmas(word: str) -> frozenset[str]:
+def _pymorphy_lemmas(word: str, lang: str) -> frozenset[str]:
     """Every parse's lemma: an answer word may be read any way."""
-    return frozenset(p.normal_form.replace("ё", "е") for p in _pymorphy().parse(word))
+    return frozenset(p.normal_form.replace("ё", "е") for p in _pymorphy(lang).parse(word))
 
 
 @functools.lru_cache(maxsize=100_000)
-def _pymorphy_keyword_lemmas(word: str, capitalised: bool, proper_first: bool) -> frozenset[str]:
+def _pymorphy_keyword_lemmas(word: str, lang: str, capitalised: bool, proper_first: bool) -> frozenset[str]:
     """The keyword's own readings: a capitalised keyword by its proper-noun parses when it has any
     (Ростов, not рост), and then the parses whose lemma is the keyword itself, else its nominative
     readings (Красная → красный), else all."""
-    parses = _pymorphy().parse(word)
+    parses = _pymorphy(lang).parse(word)
     if capitalised and proper_first:
         parses = [p for p in parses if _PROPER & p.tag.grammemes] or parses
     own = [p for p in parses if p.normal_form.replace("ё", "е") == word] or \
@@ -214,11 +214,11 @@ def _ar_key(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=200_000)
-def _ar_lemmas(raw: str) -> frozenset[str]:
+def _ar_lemmas(raw: str, lemma_lang: str) -> frozenset[str]:
     """simplemma's Arabic lemmas (its dictionary has broken plurals and duals: أشجار → شجر,
     المباني → مبنى) of the word and of its proclitic-free readings, folded like the words."""
     word = ARABIC_MARKS.sub("", raw)
-    return frozenset(_ar_key(_simplemma(core, "ar")) for core in arabic_cores(word) | {word})
+    return frozenset(_ar_key(_simplemma(core, lemma_lang)) for core in arabic_cores(word) | {word})
 
 
 def _stems(lang: str, word: str) -> set[str]:
@@ -232,9 +232,9 @@ def _stems(lang: str, word: str) -> set[str]:
 def _lemmas(lang: str, norm: str, raw: str) -> set[str]:
     r = rules(lang)
     if r.lemmatizer == "pymorphy3":
-        return set(_pymorphy_lemmas(norm))
+        return set(_pymorphy_lemmas(norm, r.lemma_lang))
     if r.lemmatizer == "simplemma":
-        return set(_ar_lemmas(raw)) if r.stem_rule == "arabic-light" else {_simplemma(norm, r.lemma_lang)}
+        return set(_ar_lemmas(raw, r.lemma_lang)) if r.stem_rule == "arabic-light" else {_simplemma(norm, r.lemma_lang)}
     return set()
 
 
@@ -280,9 +280,9 @@ def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[t
         return frozenset(keys)
     lemmas = {norm}
     if r.lemmatizer == "pymorphy3":
-        lemmas |= _pymorphy_keyword_lemmas(norm, raw[:1].isupper(), r.proper_noun_parses)
+        lemmas |= _pymorphy_keyword_lemmas(norm, r.lemma_lang, raw[:1].isupper(), r.proper_noun_parses)
     elif r.lemmatizer == "simplemma" and r.stem_rule == "arabic-light":
-        lemmas |= _ar_lemmas(raw)
+        lemmas |= _ar_lemmas(raw, r.lemma_lang)
     keys.update((_lemma_space(r), x) for x in lemmas)
     if r.stemmer:
         stems = _stems(lang, norm)
@@ -379,12 +379,21 @@ def _korean_units(text: str) -> tuple[list[int], set[int]]:
     return sorted(cuts), grammatical
 
 
+def _vi_canonical(m: regex.Match) -> str:
+    """A syllable in its canonical spelling, its case kept: the segmenter knows bánh mì, not bánh mỳ."""
+    word = m.group(0)
+    canon = vietnamese_syllable(word.lower())
+    if word[:1].isupper():
+        canon = canon[:1].upper() + canon[1:]
+    return canon if len(canon) == len(word) else word
+
+
 def vietnamese_words(text: str) -> list[list[str]]:
     """underthesea's words of `text`, each as its syllables (letters only), punctuation left out."""
     from underthesea import word_tokenize
 
     out = []
-    for token in word_tokenize(text):
+    for token in word_tokenize(_WORD.sub(_vi_canonical, text)):
         syllables = _WORD.findall(token)
         if syllables:
             out.append(syllables)
@@ -576,3 +585,44 @@ def segmenter_signature(lang: str) -> str:
     if units == "vietnamese-words":
         return f"underthesea{_version('underthesea')}-words"
     return "words"
+
+
+# ---------------------------------------------------------------- dictionary look-up for other checks
+
+WordStatus = Literal["known", "unknown", "no-dictionary"]
+
+
+def dictionary_status(lang: str, word: str) -> WordStatus:
+    """Whether `word` is in the dictionary behind the language's keyword rules: simplemma's or
+    pymorphy3's lexicon, pythainlp's Thai word list, underthesea's Viet74K list; Korean has none here.
+
+    For checks outside matching (a short answer that is a real word of the language, a keyword that is
+    a common word); it loads the same libraries Keyword Accuracy does."""
+    r = rules(lang)
+    norm = _normalized(lang, word.strip())
+    if not norm:
+        return "unknown"
+    if r.lemmatizer == "pymorphy3":
+        return "known" if _pymorphy(r.lemma_lang).word_is_known(norm) else "unknown"
+    if r.lemmatizer == "simplemma":
+        import simplemma
+
+        return "known" if simplemma.is_known(word.strip().casefold(), lang=r.lemma_lang) else "unknown"
+    if r.units == "thai-newmm":
+        from pythainlp.corpus import thai_words
+
+        return "known" if norm in thai_words() else "unknown"
+    if r.units == "vietnamese-words":
+        return "known" if norm in _viet_lexicon(lang) else "unknown"
+    return "no-dictionary"
+
+
+@functools.lru_cache(maxsize=1)
+def _viet_lexicon(lang: str) -> frozenset[str]:
+    from pathlib import Path
+
+    import underthesea
+
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    return frozenset(get_tokenizer(lang).normalize(line.strip()) for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip())

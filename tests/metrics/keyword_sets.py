@@ -27,6 +27,7 @@ import bisect
 import functools
 import hashlib
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import unicodedata
@@ -331,15 +332,40 @@ PREFIXED = frozenset({"ar", "ko"})
 """Languages whose dictionary forms legitimately start with something else (Arabic proclitics)."""
 
 
+DERIVATION = {"cs": regex.compile(r"ost|ov(?:a|o|y|u|ou|ě|ým|ých|ými|ého|ému|ém|ýma)$|ův$|"
+                                   r"in(?:a|o|y|u|ou|ě|ým|ých|ými|ého|ému|ém|ýma)$")}
+"""Czech endings Hunspell's affixes add but a lemmatiser (and a reader) treats as another word: nouns in
+-ost from adjectives (jednotný → jednotnost), possessive adjectives in -ův/-ova, -in/-ina."""
+_AR_PROCLITIC_OK = frozenset({"", "ب", "ك", "ل", "ال", "بال", "كال", "لل"})
+
+
+def _arabic_inflection(kw: str, form: str) -> bool:
+    """A form of an Arabic noun as a description writes it: at most one preposition before the article
+    (Ayaspell also generates لك + noun), no interrogative hamza (أبالسيارة "with the car?"), and no
+    nisba adjective (تاريخ → تاريخية), which is another word though Ayaspell derives it."""
+    base = kw[:-1] if kw.endswith(("ة", "ه")) and len(kw) > 3 else kw
+    at = form.find(base)
+    if at < 0:
+        return True
+    prefix = form[:at]
+    if form[:1] in "أآ" and kw[:1] not in "أآ":
+        return False
+    if prefix.lstrip("وف") not in _AR_PROCLITIC_OK:
+        return False
+    return not regex.match(r"ي(?:ي|ت|ة|ه|ا|ًا|اً|ات|ان|ين|ون)", form[at + len(base):])
+
+
 def _inflection(lang: str, kw: str, form: str) -> bool:
     """An inflected form of `kw`, not a derivation: same beginning (no ne-/nej-/leg- prefix) unless the
     language writes clitics before the word, and a short ending."""
     if form.casefold() == kw.casefold() or len(form) > len(kw) + MAX_ENDING.get(lang, 4):
         return False
-    if lang == "ar" and regex.search(regex.escape(kw) + "ي(?:ة|ات|ان|ين|ون|تا|تان|تين)", form):
-        return False  # a nisba adjective (تاريخ → تاريخية): another word, though Ayaspell derives it
-    if lang == "ar" and form[:1] in "أآ" and kw[:1] not in "أآ":
-        return False  # the interrogative hamza (أبالسيارة "with the car?"): rare in descriptions
+    if lang == "ar":
+        return _arabic_inflection(kw, form)
+    if lang in DERIVATION:
+        tail = form.casefold()[len(os.path.commonprefix([kw.casefold(), form.casefold()])):]
+        if DERIVATION[lang].search(tail):
+            return False
     head = kw.casefold()[:min(3, max(1, len(kw) - 2))]
     return lang in PREFIXED or form.casefold().startswith(head)
 
