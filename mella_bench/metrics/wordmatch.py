@@ -234,7 +234,10 @@ def _lemmas(lang: str, norm: str, raw: str) -> set[str]:
     if r.lemmatizer == "pymorphy3":
         return set(_pymorphy_lemmas(norm, r.lemma_lang))
     if r.lemmatizer == "simplemma":
-        return set(_ar_lemmas(raw, r.lemma_lang)) if r.stem_rule == "arabic-light" else {_simplemma(norm, r.lemma_lang)}
+        if r.stem_rule == "arabic-light":
+            return set(_ar_lemmas(raw, r.lemma_lang))
+        # simplemma's dictionary is case-sensitive: Szegeden → Szeged, szegeden → szeg "nail"
+        return {_simplemma(norm, r.lemma_lang), _simplemma(raw, r.lemma_lang)} if raw else {_simplemma(norm, r.lemma_lang)}
     return set()
 
 
