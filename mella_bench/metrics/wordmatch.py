@@ -484,12 +484,21 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
     `starts` (ascending) limits the positions tried to those whose word can equal the first one."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
-        if i + n > len(words) or words[i].joined or (i + n < len(words) and words[i + n].joined):
+        if i + n > len(words) or not _on_word_boundaries(words, i, n):
             continue
         if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
             continue
         if all(kw_keys[j] & keys(words[i + j]) for j in range(n)):
             yield words[i].start, words[i + n - 1].end
+
+
+def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
+    """Vietnamese: a one-syllable keyword is a whole word (cầu is not in cầu thủ); a longer one starts
+    or ends on a word boundary (hoa mai in "hoa | mai vàng", kỳ nghỉ in "kỳ | nghỉ hè": the segmenter
+    may attach its last or first syllable to a neighbour)."""
+    starts = not words[i].joined
+    ends = i + n == len(words) or not words[i + n].joined
+    return (starts and ends) if n == 1 else (starts or ends)
 
 
 class WordIndex:
