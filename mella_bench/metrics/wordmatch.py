@@ -1,24 +1,24 @@
 """Finding keywords in an answer on word boundaries, with per-language morphology.
 
 A keyword (one or more words) is *found* when its word sequence occurs on consecutive words of the
-answer; a keyword is never found inside a longer word (hu `tó` is not in `autó`, ar `مكة` is not in
-`سمكة`). Both sides are split the same way and every word is normalised by the language's
-`Tokenizer.normalize` (NFC, casefold, Serbian → Latin, Russian ё → е, the Arabic and Vietnamese
-spelling folds of `orthography.py`).
+answer, with no clause end (. ! ? ; … or a line break) between them; a keyword is never found inside
+a longer word (hu `tó` is not in `autó`, ar `مكة` is not in `سمكة`). Both sides are split the same
+way and every word is normalised by the language's `Tokenizer.normalize` (NFC, casefold, Serbian →
+Latin, Russian ё → е, the Arabic and Vietnamese spelling folds of `orthography.py`; in Arabic a final
+ى stays distinct).
 
 - strict: each keyword word equals the answer word. Arabic also accepts the answer word with its
-  proclitics (و ف + ب ك ل + the article ال, e.g. بالقاهرة for القاهرة), since Arabic writes them
-  attached to the word.
-- tolerant: strict, or the two words share a lemma or a stem under the language's `Morphology`
-  (`MORPHOLOGY` below: which library, which rule, and why).
+  proclitics (و ف + ب ك ل + the article ال, e.g. بالقاهرة for القاهرة).
+- tolerant: strict, or the two words share a key: a lemma or a stem. Which library and rule is data
+  (`langs.KeywordRules`); the keyword side is read as the dictionary form it is (its own spelling is a
+  lemma, pymorphy3 only by its own readings, hu/sr: its spelling stands for its stem).
 
 Thai and Korean are written without spaces between words (Korean: between a noun and its particles),
 so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiepy morphemes for
-Korean (경복궁에서 → 경복궁|에서; 계절 stays one unit, so 절 is not found in it). A keyword is found
-there when its letters (spaces removed) are exactly a run of consecutive units. Korean tolerant =
-strict. Thai tolerant also looks inside the compounds newmm keeps whole (ที่วัด, ชาร้อน) when the
-compound splits entirely into common dictionary words (`thai_compound_cuts`).
-Vietnamese words are syllables; its variant spellings are handled by normalisation, tolerant = strict.
+Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
+units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
+grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
+cầu thủ). Korean, Thai and Vietnamese: tolerant = strict.
 """
 
 from __future__ import annotations
