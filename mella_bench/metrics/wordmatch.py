@@ -367,8 +367,9 @@ def _split_thai_compounds(words: Sequence[Word], min_freq: int) -> list[Word]:
     return out
 
 
-_KO_GRAMMATICAL = ("J", "E", "VC", "XS")
-"""kiwipiepy tag prefixes of grammatical morphemes: particles, endings, copula, suffixes."""
+_KO_GRAMMATICAL = ("J", "E", "VC")
+"""kiwipiepy tag prefixes of grammatical morphemes: particles, endings, copula (a derivational suffix
+such as 쟁이 in 떼쟁이 belongs to the word)."""
 
 
 def _korean_units(text: str) -> tuple[list[int], set[int]]:
