@@ -14,17 +14,4 @@ if [ ${#need[@]} -eq 0 ]; then
     echo "install-hunspell: dictionaries already installed"
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-        echo "install-hunspell: need root to install ${need[*]} (not root, no sudo)" >&2
-        exit 1
-    fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-hunspell: no apt-get on this machine; install ${need[*]} by hand" >&2
-    exit 1
-fi
-$SUDO apt-get update -qq || true
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
-echo "install-hunspell: installed ${need[*]}"
+"$(dirname "$0")/apt-install.sh" install-hunspell "${need[@]}"

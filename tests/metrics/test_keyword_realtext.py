@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,10 @@ import regex
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
+from tests.metrics.doc_blocks import doc_block
 from tests.shared_data import author_data
 
 LABELS = Path(__file__).parent / "data" / "keyword_realtext_labels.jsonl"
-DOC = Path(__file__).parents[2] / "docs" / "metrics-keywords.md"
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {  # keyword -> loose letter searches for candidates
     "ar": {"مبنى": ("مبن", "مبان"), "شجرة": ("شجر", "أشجار", "اشجار"), "طفل": ("طفل", "أطفال", "اطفال"),
            "سيارة": ("سيار",), "علم": ("علم", "أعلام", "اعلام"), "امرأة": ("امرأ", "مرأ", "نساء")},
@@ -135,10 +134,9 @@ def test_real_text_precision_meets_the_target(lang):
 
 
 def test_doc_table_is_the_computed_one():
-    doc = DOC.read_text(encoding="utf-8")
-    m = re.search(r"<!-- keyword-realtext:start -->\n(.*?)\n<!-- keyword-realtext:end -->", doc, re.S)
-    assert m, "docs/metrics-keywords.md lacks the keyword-realtext markers"
-    assert m.group(1).strip() == table(), "update the table in docs/metrics-keywords.md:\n" + table()
+    block = doc_block("keyword-realtext")
+    assert block is not None, "docs/metrics-keywords.md lacks the keyword-realtext markers"
+    assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_realtext):\n" + table()
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-from pathlib import Path
 
 import pytest
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
 from tests.metrics import keyword_sets
+from tests.metrics.doc_blocks import doc_block
 from tests.metrics.test_keyword_labelled import counts as hand_counts
 
-DOC = Path(__file__).parents[2] / "docs" / "metrics-keywords.md"
 FLOORS = {"recall": 60.0, "fp": 20.0}
 """Regression guards per language on the dev split (not the issue's targets, which are reported, not met
 everywhere: see the doc)."""
@@ -94,10 +92,9 @@ def test_dev_split_stays_above_the_regression_floors(lang):
 
 
 def test_doc_table_is_the_computed_one():
-    doc = DOC.read_text(encoding="utf-8")
-    m = re.search(r"<!-- keyword-sets:start -->\n(.*?)\n<!-- keyword-sets:end -->", doc, re.S)
-    assert m, "docs/metrics-keywords.md lacks the keyword-sets markers"
-    assert m.group(1).strip() == table(), "update the table in docs/metrics-keywords.md:\n" + table()
+    block = doc_block("keyword-sets")
+    assert block is not None, "docs/metrics-keywords.md lacks the keyword-sets markers"
+    assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_sets):\n" + table()
 
 
 if __name__ == "__main__":
