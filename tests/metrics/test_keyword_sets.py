@@ -20,9 +20,13 @@ from tests.metrics import keyword_sets
 from tests.metrics.doc_blocks import doc_block
 from tests.metrics.test_keyword_labelled import counts as hand_counts
 
-FLOORS = {"recall": 60.0, "fp": 20.0}
-"""Regression guards per language on the dev split (not the issue's targets, which are reported, not met
-everywhere: see the doc)."""
+GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
+    "ar": (88, 22), "cs": (89, 25), "hu": (79, 5), "ko": (84, 18),
+    "ru": (94, 10), "sr": (67, 13), "th": (94, 5), "vi": (95, 44),
+}
+"""Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
+per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese
+dev negatives include Viet74K's free phrases (gà quay, bầy trẻ), which underthesea rightly splits."""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -85,10 +89,11 @@ def test_the_sets_are_deterministic():
 
 
 @pytest.mark.parametrize("lang", LANG_CODES)
-def test_dev_split_stays_above_the_regression_floors(lang):
+def test_dev_split_stays_within_the_regression_guards(lang):
     tp, pos, fp, neg = counts(lang, "dev")
-    assert 100 * tp / pos >= FLOORS["recall"], f"{lang}: dev recall {100 * tp / pos:.1f}%"
-    assert 100 * fp / neg <= FLOORS["fp"], f"{lang}: dev false positives {100 * fp / neg:.1f}%"
+    min_recall, max_fp = GUARDS[lang]
+    assert 100 * tp / pos >= min_recall, f"{lang}: dev recall {100 * tp / pos:.1f}%"
+    assert 100 * fp / neg <= max_fp, f"{lang}: dev false positives {100 * fp / neg:.1f}%"
 
 
 def test_doc_table_is_the_computed_one():
