@@ -41,6 +41,27 @@ class KeywordRules:
     dictionary forms as if they were inflected); the answer word's stem is compared with it."""
 
 
+LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)
+"""The METEOR 1.5 jar's alpha, beta, gamma, delta for `-l other` (what it prints for that setting)."""
+
+
+@dataclass(frozen=True)
+class MeteorRules:
+    """How the METEOR 1.5 jar is run for a language (`metrics/meteor.py`); the default, exact matching with
+    the jar's language-independent parameters, suits any language the jar has no resources for."""
+
+    jar_lang: str = "other"
+    """`-l` value: the jar knows `cz`, `hu`, `ru` (and English, never used here); `other` otherwise."""
+    modules: tuple[str, ...] = ("exact",)
+    """Matching modules (`-m`): `stem` only where the jar has a Snowball stemmer for the language."""
+    weights: tuple[float, ...] = (1.0,)
+    """One weight per module (`-w`)."""
+    params: tuple[float, float, float, float] = LANGUAGE_INDEPENDENT_METEOR
+    """alpha, beta, gamma, delta (`-p`): the jar's defaults for `jar_lang`."""
+    function_words: str | None = None
+    """Function-word list inside the jar (`function/<name>.words`); None = an empty list."""
+
+
 @dataclass(frozen=True)
 class Language:
     """One evaluation language and how text in it is handled."""
@@ -59,6 +80,15 @@ class Language:
     """Written right to left (the HTML viewer sets `dir` from it)."""
     keywords: KeywordRules = KeywordRules()
     """Keyword Accuracy's word units and morphology."""
+    token_fold: Literal["", "lat", "yo"] = ""
+    """Character fold of metric tokens and keyword words after casefolding (`metrics/orthography.py`
+    `CHAR_FOLDS`; the name appears in tokenizer names): `lat` Serbian Cyrillic → Latin (chrF++ gets it
+    case-preserving too), `yo` Russian ё → е."""
+    spelling_fold: Literal["", "arnorm", "vinorm"] = ""
+    """Variant-spelling fold of metric tokens and chrF++ text (`orthography.SPELLING_FOLDS`): `arnorm`
+    Arabic harakat, alef, ى/ي, ة/ه; `vinorm` Vietnamese tone placement and i/y."""
+    meteor: MeteorRules = MeteorRules()
+    """How METEOR's jar runs for the language."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -67,22 +97,27 @@ LANGUAGES: dict[str, Language] = {
         Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="ar", stemmer="arabic",
                                        stem_rule="arabic-light", proclitics=True,
-                                       keep_final_alef_maqsura=True)),
+                                       keep_final_alef_maqsura=True),
+                 spelling_fold="arnorm"),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech")),
+                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech"),
+                 meteor=MeteorRules("cz", params=(0.95, 0.2, 0.6, 0.8), function_words="czech")),
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
-                                       stem_rule="hungarian-vowels", keyword_form_stem=True)),
+                                       stem_rule="hungarian-vowels", keyword_form_stem=True),
+                 meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5))),
         Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol",
                  keywords=KeywordRules(units="korean-morphemes")),
         Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True)),
+                 keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True),
+                 token_fold="yo", meteor=MeteorRules("ru", ("exact", "stem"), (1.0, 0.5), function_words="russian")),
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hbs", stemmer="serbian",
-                                       keyword_form_stem=True)),
+                                       keyword_form_stem=True),
+                 token_fold="lat"),
         Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm")),
         Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
-                 keywords=KeywordRules(units="vietnamese-words")),
+                 keywords=KeywordRules(units="vietnamese-words"), spelling_fold="vinorm"),
     )
 }
 LANG_CODES: tuple[str, ...] = tuple(LANGUAGES)

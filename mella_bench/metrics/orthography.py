@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from typing import Callable
 
 import regex
 
@@ -118,3 +119,14 @@ def serbian_to_latin(text: str) -> str:
     """Serbian Cyrillic → Latin, case-preserving; an all-caps word keeps its digraphs all-caps."""
     text = _SR_CAPS_DIGRAPH.sub(lambda m: _SR_UPPER[m.group(0)], text)
     return text.translate(_SR_TABLE)
+
+
+# ---------------------------------------------------------------- folds by name (langs.py names them)
+
+CHAR_FOLDS: dict[str, tuple[dict[str, str], Callable[[str], str] | None]] = {
+    # name (Language.token_fold) → (fold after casefolding, case-preserving script fold for chrF++ or None)
+    "lat": (SERBIAN_TO_LATIN, serbian_to_latin),
+    "yo": ({"ё": "е"}, None),
+}
+SPELLING_FOLDS = {"arnorm": arabic_fold, "vinorm": vietnamese_fold}
+"""name (Language.spelling_fold) → variant-spelling fold of metric tokens and chrF++ text."""

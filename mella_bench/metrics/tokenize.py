@@ -7,7 +7,7 @@ steps 1–3, see wordmatch.py):
 1. NFC, casefold, NFC again (casefold can decompose, e.g. `İ`).
 2. Invisible format characters (category Cf: bidi marks, soft hyphen, ZWJ/ZWNJ, BOM) are removed;
    the zero-width space U+200B, a word separator in Thai text, becomes a space.
-3. The language's fold (`RULES[lang].fold`, then `RULES[lang].spelling`): Serbian Cyrillic → Latin
+3. The language's folds (`Language.token_fold`, then `Language.spelling_fold`, named in `langs.py`): Serbian Cyrillic → Latin
    (lossless: љ→lj, њ→nj, џ→dž, ђ→đ, ћ→ć ...; the Latin digraph ligatures ǉ ǌ ǆ are spelled out),
    Russian ё → е (writers use both), Arabic harakat/tatweel removed and alef/hamza, ى/ي, ة/ه
    unified, Vietnamese tone placement and i/y spelling unified (`orthography.py`: variant spellings
@@ -37,7 +37,7 @@ from typing import Callable, Literal, Mapping
 import regex
 
 from mella_bench.langs import LANGUAGES
-from mella_bench.metrics.orthography import SERBIAN_TO_LATIN, arabic_fold, serbian_to_latin, vietnamese_fold
+from mella_bench.metrics.orthography import CHAR_FOLDS, SPELLING_FOLDS
 
 Segmenter = Literal["whitespace", "thai-newmm"]
 
@@ -56,8 +56,8 @@ class TextRules:
     """Character → replacement, applied after casefolding (metric tokens and keyword matching)."""
     fold_name: str = ""
     """Names the fold in the tokenizer name (`lat`, `yo`, `dediac`); empty when there is none."""
-    script_fold: Mapping[str, str] = field(default_factory=dict)
-    """Case-preserving script fold applied to chrF++ text as well (Serbian only)."""
+    script_fold: Callable[[str], str] | None = None
+    """Case-preserving script fold applied to chrF++ text as well (Serbian Cyrillic → Latin)."""
     spelling: Callable[[str], str] | None = None
     """Variant-spelling fold (Arabic, Vietnamese), applied to metric tokens and chrF++ text alike."""
     spelling_name: str = ""
@@ -71,26 +71,16 @@ _SEGMENTATION_RULES: dict[str, tuple[Segmenter, str]] = {
     "whitespace-syllables": ("whitespace", "syllables"),
     "pythainlp-newmm": ("thai-newmm", "newmm"),
 }
-_FOLDS: dict[str, tuple[Mapping[str, str], str, Mapping[str, str]]] = {
-    # lang → (fold after casefold, fold name, case-preserving script fold for chrF++)
-    "sr": (SERBIAN_TO_LATIN, "lat", SERBIAN_TO_LATIN),
-    "ru": ({"ё": "е"}, "yo", {}),
-}
-_SPELLING: dict[str, tuple[Callable[[str], str], str]] = {
-    # lang → (spelling fold, its name in tokenizer names)
-    "ar": (arabic_fold, "arnorm"),
-    "vi": (vietnamese_fold, "vinorm"),
-}
 
 
 def _build_rules() -> dict[str, TextRules]:
     rules = {}
     for code, lang in LANGUAGES.items():
         segmenter, label = _SEGMENTATION_RULES[lang.segmentation]
-        fold, fold_name, script_fold = _FOLDS.get(code, ({}, "", {}))
-        spelling, spelling_name = _SPELLING.get(code, (None, ""))
-        rules[code] = TextRules(segmenter, label, fold, fold_name or spelling_name, script_fold, spelling,
-                                spelling_name)
+        fold, script_fold = CHAR_FOLDS[lang.token_fold] if lang.token_fold else ({}, None)
+        spelling = SPELLING_FOLDS[lang.spelling_fold] if lang.spelling_fold else None
+        rules[code] = TextRules(segmenter, label, fold, lang.token_fold or lang.spelling_fold, script_fold, spelling,
+                                lang.spelling_fold)
     return rules
 
 
@@ -137,7 +127,6 @@ class Tokenizer:
         self.lang = lang
         self.rules = RULES[lang]
         self._fold = _translate_table(self.rules.fold)
-        self._script_fold = _translate_table(self.rules.script_fold)
         self._segment_thai: Callable[[str], tuple[str, ...]] | None = None
         if self.rules.segmenter == "thai-newmm":
             self._segment_thai = newmm_words
@@ -149,7 +138,7 @@ class Tokenizer:
     @property
     def chrf_name(self) -> str:
         """Short id of the chrF++ text view (`tok:` in the chrF++ signature)."""
-        fold = "+lat" if self.rules.script_fold else ""
+        fold = f"+{self.rules.fold_name}" if self.rules.script_fold else ""
         fold += f"+{self.rules.spelling_name}" if self.rules.spelling_name else ""
         lib = f"+newmm-pythainlp{_pythainlp_version()}" if self._segment_thai else ""
         return f"mella-{self.lang}-nfc{fold}{lib}"
@@ -188,8 +177,8 @@ class Tokenizer:
     def chrf_text(self, text: str) -> str:
         """Text for chrF++: NFC + script fold; Thai word-segmented (case and punctuation kept)."""
         text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFC", text)).replace("\u200b", " ")
-        if self._script_fold:
-            text = serbian_to_latin(text)
+        if self.rules.script_fold is not None:
+            text = self.rules.script_fold(text)
         if self.rules.spelling:
             text = self.rules.spelling(text)
         if self._segment_thai is not None:

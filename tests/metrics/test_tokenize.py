@@ -8,7 +8,8 @@ import unicodedata
 import pytest
 
 from mella_bench.langs import LANG_CODES
-from mella_bench.metrics.tokenize import SERBIAN_TO_LATIN, LanguageError, get_tokenizer
+from mella_bench.metrics.orthography import SERBIAN_TO_LATIN
+from mella_bench.metrics.tokenize import LanguageError, get_tokenizer
 from tests.metrics.texts import SENTENCES
 
 
