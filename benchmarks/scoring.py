@@ -152,11 +152,11 @@ def path_reference(data: dict, same_meteor: bool = False) -> dict:
 def path_mella(data: dict, metrics: tuple[str, ...] | None = None) -> dict:
     from mella_bench.metrics import METRICS
     from mella_bench.metrics.base import Corpus
-    from mella_bench.metrics.meteor import MeteorPool
+    from mella_bench.metrics.base import ScoringSession
     from mella_bench.metrics.registry import score_corpus
 
     out: dict = {}
-    with MeteorPool() as pool:
+    with ScoringSession() as session:
         for lang, (hyps, refs, kws) in data.items():
             corpus = Corpus(lang, tuple(hyps), tuple(tuple(r) for r in refs), keywords=tuple(tuple(k) for k in kws))
             with _stage("tokenize"):
@@ -164,7 +164,7 @@ def path_mella(data: dict, metrics: tuple[str, ...] | None = None) -> dict:
             out[lang] = {}
             for metric in metrics or METRICS:
                 with _stage(metric):
-                    out[lang][metric] = score_corpus(corpus, [metric], pool)[metric].value
+                    out[lang][metric] = score_corpus(corpus, [metric], session)[metric].value
             _progress("b", lang)
     return out
 

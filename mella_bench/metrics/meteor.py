@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from mella_bench.langs import LANGUAGES
-from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession, nrefs_field
 
 N_JAR_STATS = 23
 N_PARAMS = 8
@@ -385,8 +385,10 @@ def meteor_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where(valid, score, 0.0)
 
 
-def meteor(corpus: Corpus, pool: MeteorPool) -> MetricResult:
-    """METEOR 1.5 per item with the language's settings; stats = jar stats + constants."""
+def meteor(corpus: Corpus, session: ScoringSession) -> MetricResult:
+    """METEOR 1.5 per item with the language's settings; stats = jar stats + constants. The JVMs are the
+    session's (`session.get(MeteorPool)`: started once, reused for every task, closed with the session)."""
+    pool = session.get(MeteorPool)
     settings = settings_for(corpus.lang)
     consts = settings.constants()
     jar_stats = pool.corpus_stats(corpus) if corpus.hyps else []

@@ -23,7 +23,7 @@ from mella_bench.data import Dataset, Item, load
 import numpy as np
 
 from mella_bench.limits import Limits
-from mella_bench.metrics.base import Corpus, MetricResult
+from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
 from mella_bench.stats import RESAMPLES, bootstrap_ci, entry_with_ci
@@ -159,20 +159,20 @@ class AutomaticMetrics:
     def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
         from mella_bench.progress import track
 
-        with MeteorPool() as pool:
+        with ScoringSession() as session:
             parts = [_task_parts(task) for task in ctx.tasks]
-            pool.prefetch([parts[i].corpus for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics])
+            session.get(MeteorPool).prefetch([parts[i].corpus for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics])
             for i in track(range(len(ctx.tasks)), len(ctx.tasks), "scoring", "task", self.progress):
-                yield from self._task(ctx.tasks[i], parts[i], pool)
+                yield from self._task(ctx.tasks[i], parts[i], session)
 
-    def _task(self, task: TaskData, parts: _TaskParts, pool: MeteorPool) -> Iterable[MetricRows]:
+    def _task(self, task: TaskData, parts: _TaskParts, session: ScoringSession) -> Iterable[MetricRows]:
         by_id, corpus, ok, failed = parts.by_id, parts.corpus, parts.ok, parts.failed
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
         oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
         metrics = [m for m in task.metrics if m in REGISTRY]
         for metric in metrics:
             try:
-                result = score_corpus(corpus, [metric], pool)[metric]
+                result = score_corpus(corpus, [metric], session)[metric]
             except MeteorUnavailable as exc:
                 yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, f"not computed: {exc}")),
                                  {"unavailable": "java"})
