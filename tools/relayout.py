@@ -119,6 +119,18 @@ TEST_HOMES: dict[str, str] = {
 }
 
 
+FIXUPS: list[tuple[str, str, str]] = [
+    # (file after the move, text, replacement): paths computed from a module's own location
+    ("mella_bench/data/dataset.py", 'Path(__file__).parent / "demo"', 'Path(__file__).resolve().parents[1] / "demo"'),
+    ("mella_bench/data/yamlio.py", 'Path(__file__).parent / "_data" / name',
+     'Path(__file__).resolve().parents[1] / "_data" / name'),
+    ("mella_bench/data/yamlio.py", "Path(__file__).resolve().parent.parent / name",
+     "Path(__file__).resolve().parents[2] / name"),
+    ("mella_bench/inference/executor.py", "str(Path(__file__).resolve().parent.parent)",
+     "str(Path(__file__).resolve().parents[2])"),
+]
+
+
 def _module(path: str) -> str:
     p = path[:-3] if path.endswith(".py") else path
     p = p[: -len("/__init__")] if p.endswith("/__init__") else p
@@ -207,6 +219,10 @@ def move() -> None:
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "mv", old, new], cwd=ROOT, check=True)
+    for rel, old, new in FIXUPS:
+        path = ROOT / rel
+        if path.is_file() and old in path.read_text(encoding="utf-8"):
+            path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     for pkg, doc in PACKAGES.items():
         init = ROOT / "mella_bench" / pkg / "__init__.py"
         if not init.exists():
