@@ -252,7 +252,7 @@ def main() -> int:
         new = rewrite(text)
         if new != text:
             path.write_text(new, encoding="utf-8")
-            print(f"rewrote {path.relative_to(ROOT) if path.is_absolute() else path}")
+            print(f"rewrote {path}")
     return 0
 
 
