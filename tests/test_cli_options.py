@@ -28,12 +28,14 @@ def test_every_command_that_writes_takes_output_and_out_is_its_alias(command):
 
 
 def test_the_cli_declares_no_backend_flag_itself():
-    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    home = Path(cli.__file__)
+    files = sorted(home.parent.glob("*.py")) if home.name == "__init__.py" else [home]
     flags = {opt.flag for options in BACKEND_OPTIONS.values() for opt in options}
-    declared = [node.args[0].value for node in ast.walk(tree)
+    declared = [node.args[0].value for f in files for node in ast.walk(ast.parse(f.read_text(encoding="utf-8")))
                 if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument"
                 and node.args and isinstance(node.args[0], ast.Constant)]
-    assert not flags & set(declared), "backend flags declared in cli.py: " + ", ".join(sorted(flags & set(declared)))
+    assert "--model" in declared  # the scan sees the CLI's own flags
+    assert not flags & set(declared), "backend flags declared by the CLI: " + ", ".join(sorted(flags & set(declared)))
 
 
 @pytest.mark.parametrize("command", [["run", "--model", "tiny"], ["ablate"]])

@@ -131,6 +131,18 @@ FIXUPS: list[tuple[str, str, str]] = [
 ]
 
 
+def shift_file_paths(text: str, depth: int) -> str:
+    """`Path(__file__)...` expressions of a file moved `depth` folders deeper, pointing where they did."""
+    if depth <= 0:
+        return text
+    text = re.sub(r"Path\(__file__\)(?:\.resolve\(\))?\.parents\[(\d+)\]",
+                  lambda m: f"Path(__file__).resolve().parents[{int(m.group(1)) + depth}]", text)
+    text = re.sub(r"Path\(__file__\)(?:\.resolve\(\))?\.parent\.parent(?!\.parent)",
+                  f"Path(__file__).resolve().parents[{1 + depth}]", text)
+    return re.sub(r"Path\(__file__\)(?:\.resolve\(\))?\.parent(?!s\b|\.parent)",
+                  f"Path(__file__).resolve().parents[{depth}]", text)
+
+
 def _module(path: str) -> str:
     p = path[:-3] if path.endswith(".py") else path
     p = p[: -len("/__init__")] if p.endswith("/__init__") else p
@@ -219,6 +231,10 @@ def move() -> None:
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "mv", old, new], cwd=ROOT, check=True)
+        depth = new.count("/") - old.count("/")
+        if old.startswith("tests/") and depth > 0:
+            for path in ([dst] if dst.is_file() else sorted(dst.rglob("*.py"))):
+                path.write_text(shift_file_paths(path.read_text(encoding="utf-8"), depth), encoding="utf-8")
     for rel, old, new in FIXUPS:
         path = ROOT / rel
         if path.is_file() and old in path.read_text(encoding="utf-8"):
