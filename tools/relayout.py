@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {
     "langs": "Languages as data: one profile per language and the registry every per-language behaviour is read from.",
     "data": "Items, tasks and datasets: loading, validation, identity, images and input limits.",
-    "curation": "Data curation: the language audit of datasets and runs, and the ablation's training arms.",
+    "curation": "Data curation and the culture-vs-linguistics ablation: the language audit, the training arms, "
+                "evaluating the arms and the ablation table.",
     "inference": "Running a model over tasks: the run loop, shards and executors, and the backends.",
     "endpoint": "The client for OpenAI-compatible HTTP endpoints (judge and `openai` backend).",
     "interop": "Other harnesses' and papers' formats: dataset and run importers, the lmms-eval export.",
@@ -47,9 +48,8 @@ MOVES: dict[str, str] = {
     "mella_bench/audit.py": "mella_bench/curation/audit.py",
     "mella_bench/arms.py": "mella_bench/curation/arms.py",
     "mella_bench/ablation_runs.py": "mella_bench/curation/ablation_runs.py",
-    # the run store (i20-store made mella_bench/store; the readers join it)
-    "mella_bench/runs.py": "mella_bench/store/runs.py",
-    "mella_bench/samples.py": "mella_bench/store/samples.py",
+    "mella_bench/ablation.py": "mella_bench/curation/ablation.py",
+    # the run store (i20-store made mella_bench/store)
     "mella_bench/scoreio.py": "mella_bench/store/scoreio.py",
     "mella_bench/cachefile.py": "mella_bench/store/cachefile.py",
     # inference
@@ -82,7 +82,8 @@ MOVES: dict[str, str] = {
     "mella_bench/tables.py": "mella_bench/reports/tables.py",
     "mella_bench/headline.py": "mella_bench/reports/headline.py",
     "mella_bench/show.py": "mella_bench/reports/show.py",
-    "mella_bench/ablation.py": "mella_bench/reports/ablation.py",
+    "mella_bench/runs.py": "mella_bench/reports/runs.py",
+    "mella_bench/samples.py": "mella_bench/reports/samples.py",
     "mella_bench/figures.py": "mella_bench/reports/figures.py",
     "mella_bench/plotlabels.py": "mella_bench/reports/plotlabels.py",
     "mella_bench/render.py": "mella_bench/reports/render.py",
@@ -104,16 +105,16 @@ TEST_HOMES: dict[str, str] = {
     # test file name (without .py) → folder under tests/
     **{n: "data" for n in ("test_data", "test_data_hf", "test_tasks", "test_tasks_include", "test_limits",
                            "test_keyword_audit", "test_demo")},
-    **{n: "curation" for n in ("test_arms", "test_ablation_runs", "test_audit")},
-    **{n: "store" for n in ("test_rundir", "test_scoreio", "test_samples_imported", "test_results_command")},
+    **{n: "curation" for n in ("test_arms", "test_ablation_runs", "test_audit", "test_ablation")},
+    **{n: "store" for n in ("test_rundir", "test_scoreio", "test_results_command")},
     **{n: "inference" for n in ("test_run", "test_run_failures", "test_run_resume", "test_shard", "test_executor")},
     **{n: "endpoint" for n in ("test_apiclient", "test_transport", "test_openai_conventions")},
     **{n: "judge" for n in ("test_labelling", "test_agreement")},
     **{n: "interop" for n in ("test_imported", "test_importers", "test_lmms_eval_export", "test_lmms_eval_import",
                               "test_lmms_eval_interop")},
     **{n: "reports" for n in ("test_report", "test_html_report", "test_tables", "test_tables_authors", "test_headline",
-                              "test_show", "test_ablation", "test_figures", "test_plotlabels", "test_render",
-                              "test_pairing", "test_keyword_hits")},
+                              "test_show", "test_figures", "test_plotlabels", "test_render", "test_pairing",
+                              "test_keyword_hits", "test_samples_imported")},
     **{n: "cli" for n in ("test_cli", "test_cli_metrics", "test_cli_reports", "test_cli_light", "test_cli_options")},
     **{n: "metrics/text" for n in ("test_tokenize", "test_lexicon")},
 }
