@@ -52,6 +52,12 @@ class KeywordRules:
     """A regular expression for derivational suffixes: an answer word that continues the letters it
     shares with the keyword with one of them is another word, whatever its lemma or stem (cs -ová
     surnames Pasternaková, possessives Zojinou/Borelovými, adjectives humpolecká/laťovkový)."""
+    feminine_marker: str = ""
+    """Arabic ة: a keyword ending in it is a feminine noun, and an answer word that has the keyword's
+    letters before it followed by another ending (مائدة "table": والمائدون "the swaying ones") is the
+    masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
+    of شجرة), keep the match."""
+    feminine_tails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ LANGUAGES: dict[str, Language] = {
         Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="ar", stemmer="arabic",
                                        stem_rule="arabic-light", proclitics=True,
-                                       keep_final_alef_maqsura=True)),
+                                       keep_final_alef_maqsura=True, feminine_marker="ة",
+                                       feminine_tails=("ة", "ت", "ات", "ه"))),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech",
                                        endings=("a", "e", "ě", "i", "u", "y", "o", "ou", "em", "ům", "ech",

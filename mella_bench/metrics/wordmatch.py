@@ -352,6 +352,8 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "|base+case-ending"
     if r.derivations:
         rule += "-derivations"
+    if r.feminine_marker:
+        rule += "+feminine-endings"
     return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
 
 
@@ -515,7 +517,7 @@ def spaceless(lang: str) -> bool:
 
 def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
-          derived: Callable[[str, str], bool] = lambda kw, w: False) -> Iterable[tuple[int, int]]:
+          derived: Callable[[Word, Word], bool] = lambda kw, w: False) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words;
     `starts` (ascending) limits the positions tried to those whose word can equal the first one;
@@ -526,7 +528,7 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
             continue
         if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
             continue
-        if all(kw_keys[j] & keys(words[i + j]) and not derived(kw_words[j].norm, words[i + j].norm)
+        if all(kw_keys[j] & keys(words[i + j]) and not derived(kw_words[j], words[i + j])
                for j in range(n)):
             yield words[i].start, words[i + n - 1].end
 
@@ -544,6 +546,25 @@ def derived_word(lang: str, keyword_word: str, word: str) -> bool:
         return False
     tail = word[len(os.path.commonprefix([keyword_word, word])):]
     return bool(_derivation_pattern(pattern).match(tail))
+
+
+def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
+    """The keyword ends in the language's `feminine_marker` and `word_raw` has the letters before it
+    followed by an ending that is not one of the feminine noun's own (`feminine_tails`)."""
+    r = rules(lang)
+    if not r.feminine_marker or not keyword_raw.endswith(r.feminine_marker) or len(keyword_raw) < 4:
+        return False
+    base = keyword_raw[:-len(r.feminine_marker)]
+    at = word_raw.find(base)
+    if at < 0:
+        return False
+    tail = word_raw[at + len(base):]
+    return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
+
+
+def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
+    """A pair that shares a key but is another word: a derivation or the other gender."""
+    return derived_word(lang, kw.norm, word.norm) or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm)
 
 
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
@@ -616,7 +637,7 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         starts = index.starts(kw_keys[0]) if index is not None else None
         spans = tuple(_runs(kw_words, kw_keys, answer_words,
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
-                            (lambda kw, w: derived_word(lang, kw, w)) if tolerant else (lambda kw, w: False)))
+                            (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False)))
     return KeywordMatch(keyword, bool(spans), spans)
 
 

@@ -266,4 +266,18 @@ def test_issue19_round2_rules_are_tolerant_only_and_in_the_signature():
     assert match_keywords("cs", "Pasternaková", ["Pasternaková"], tolerant=True)[0].found is True
     assert morphology_signature("sr")["rule"].endswith("|base+case-ending")
     assert morphology_signature("cs")["rule"].endswith("|base+case-ending-derivations")
+    assert morphology_signature("ar")["rule"].endswith("+feminine-endings")
     assert "base" not in morphology_signature("ru")["rule"]
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # the masculine word of a feminine keyword's root is another word (مائدة "table", مائد "swaying")
+    ("والمائدون في القاعة كثيرون.", "مائدة", False),
+    ("وضعت الأم الطعام على المائدة.", "مائدة", True),
+    ("في الشارع سيارات كثيرة.", "سيارة", True),
+    ("جلست امرأتان على المقعد.", "امرأة", True),
+    # the collective (no ending) stays a form of the noun of unity
+    ("في الحديقة شجر كثير.", "شجرة", True),
+])
+def test_issue19_round2_arabic_feminine_keyword_and_its_masculine(text, keyword, found):
+    assert match_keywords("ar", text, [keyword])[0].found is found
