@@ -539,13 +539,17 @@ def _derivation_pattern(pattern: str) -> regex.Pattern:
 
 
 def derived_word(lang: str, keyword_word: str, word: str) -> bool:
-    """`word` continues the letters it shares with `keyword_word` with one of the language's
-    derivational suffixes (`KeywordRules.derivations`): another word, not a form of the keyword."""
+    """`word` continues the keyword (all its letters but at most the last) with one of the language's
+    derivational suffixes (`KeywordRules.derivations`): another word, not a form of the keyword
+    (Pasternak → Pasternaková, Zoja → Zojinou). A keyword that is itself derived keeps its own forms
+    (Karlův → Karlově: only "karl" is shared)."""
     pattern = rules(lang).derivations
     if not pattern or word == keyword_word:
         return False
-    tail = word[len(os.path.commonprefix([keyword_word, word])):]
-    return bool(_derivation_pattern(pattern).match(tail))
+    shared = len(os.path.commonprefix([keyword_word, word]))
+    if shared < len(keyword_word) - 1:
+        return False
+    return bool(_derivation_pattern(pattern).match(word[shared:]))
 
 
 def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
