@@ -53,6 +53,36 @@ class Cell:
     est: Estimate
     signature: str
     profiles: tuple[str, ...]
+    vs_first: str = ""
+    """Against the report's first run (paired test, `VS_FIRST_MARKS`); '' for the first run and untested cells."""
+
+
+VS_FIRST_MARKS = {"higher": "▲", "lower": "▼", "not comparable": "≠"}
+"""Leaderboard marks of a later run's cell against the first run: significantly higher or lower (paired
+sign-flip test, Holm-corrected), or not comparable (not the same items: `mella_bench.pairing`)."""
+
+
+def vs_first(c: Contrast | None, skipped: Skipped | None) -> str:
+    """How a cell compares with the first run: 'higher', 'lower', 'not significant', 'too few items',
+    'not comparable', 'not compared' or ''."""
+    if skipped is not None:
+        return "not comparable" if skipped.not_comparable else "not compared"
+    if c is None:
+        return ""
+    if c.significant:
+        return "higher" if c.delta > 0 else "lower"
+    return "too few items" if c.too_few else "not significant"
+
+
+def with_marks(cells: Sequence[Cell], comps: Sequence[Comparison]) -> list[Cell]:
+    """The cells with `vs_first` set from the comparisons of each later run with the first."""
+    at: dict[tuple[str, str, str, str], str] = {}
+    for comp in comps:
+        for c in list(comp.per_lang) + ([comp.macro] if comp.macro else []):
+            at[(comp.label_b, comp.axis, comp.metric, c.label)] = vs_first(c, None)
+        for s in comp.skipped:
+            at[(comp.label_b, comp.axis, comp.metric, s.label)] = vs_first(None, s)
+    return [replace(c, vs_first=at.get((c.run, c.axis, c.metric, c.lang), "")) for c in cells]
 
 
 def run_cells(run: RunData, aggregates: AggregateFor = metric_aggregate, resamples: int = RESAMPLES,
@@ -81,12 +111,18 @@ def metric_table(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[s
     langs = [lang for lang in LANG_CODES if any(c.lang == lang and c.axis == axis and c.metric == metric for c in cells)]
     cols = langs + ["macro"]
     at = {(c.run, c.lang): c for c in cells if c.axis == axis and c.metric == metric}
-    value_rows = [tuple([run] + [fmt_value(at[(run, l)].est, metric) if (run, l) in at else "—" for l in cols])
+    value_rows = [tuple([run] + [_marked(at[(run, l)], metric) if (run, l) in at else "—" for l in cols])
                   for run in runs]
     n_rows = [tuple([f"n: {run}"] + [fmt_n(at[(run, l)].est) if (run, l) in at else "—" for l in cols])
               for run in runs]
     caption = f"{AXIS_TITLES[axis]}: {metric}"
     return Table(caption, tuple(["model"] + cols), tuple(value_rows + n_rows), sections=(len(value_rows),))
+
+
+def _marked(cell: Cell, metric: str) -> str:
+    """'62.5 [48.1, 75.0] ▲': the value with its mark against the first run, if any."""
+    mark = VS_FIRST_MARKS.get(cell.vs_first, "")
+    return f"{fmt_value(cell.est, metric)} {mark}" if mark and cell.est.value is not None else fmt_value(cell.est, metric)
 
 
 def signature_notes(cells: Sequence[Cell], axis: str, metrics: Sequence[str]) -> list[str]:
@@ -119,7 +155,7 @@ def leaderboard_tables(cells: Sequence[Cell], runs: Sequence[str], profile: str)
 
 
 CSV_FIELDS = ("model", "run_dir", "axis", "metric", "lang", "value", "ci_low", "ci_high", "n", "n_failed",
-              "failure_rate", "ci_resamples", "ci_seed", "profiles", "signature")
+              "failure_rate", "ci_resamples", "ci_seed", "profiles", "signature", "vs_first_run")
 
 
 def cells_csv(cells: Sequence[Cell]) -> str:
@@ -130,7 +166,8 @@ def cells_csv(cells: Sequence[Cell]) -> str:
         e = c.est
         w.writerow([c.run, c.run_dir, c.axis, c.metric, c.lang, _num(e.value), _num(e.ci.low if e.ci else None),
                     _num(e.ci.high if e.ci else None), e.n, e.n_failed, f"{e.failure_rate:.4f}",
-                    e.ci.resamples if e.ci else "", e.ci.seed if e.ci else "", ";".join(c.profiles), c.signature])
+                    e.ci.resamples if e.ci else "", e.ci.seed if e.ci else "", ";".join(c.profiles), c.signature,
+                    c.vs_first])
     return buf.getvalue()
 
 
@@ -220,8 +257,9 @@ def compare_runs(a: RunData, b: RunData, metrics: dict[str, Sequence[str]] | Non
             per = with_holm([c for _, c in tested])
             macro = None
             if skipped and len(langs) > 1:
-                why = "; ".join(f"{s.label} {'is not comparable' if s.not_comparable else 'was not compared'}"
-                                for s in skipped)
+                groups = {"not comparable": [s.label for s in skipped if s.not_comparable],
+                          "not compared": [s.label for s in skipped if not s.not_comparable]}
+                why = "; ".join(f"{', '.join(labels)} {what}" for what, labels in groups.items() if labels)
                 skipped.append(Skipped("macro", f"not computed: {why}", any(s.not_comparable for s in skipped)))
             elif len(tested) > 1:
                 macro = compare_macro([p for p, _ in tested], agg, resamples, seed, alpha, permutations)
@@ -269,12 +307,13 @@ def comparison_markdown(comps: Sequence[Comparison], level: int = 2) -> str:
         return "No metric was scored on a common language in both runs.\n"
     a, b = comps[0].label_a, comps[0].label_b
     first = next((c for comp in comps for c in comp.per_lang), None)
-    ci_text = (f"{first.ci.resamples} bootstrap resamples, seed {first.ci.seed}" if first else "bootstrap")
-    out = [f"{'#' * (level)} {b} vs {a}", "",
-           f"Paired comparison on the items that are the same item in both runs (same id, references, keywords "
-           f"and prompt; Δ = {b} − {a}): 95% CI by a paired percentile bootstrap ({ci_text}); p from a "
-           f"{_test_text(comps)}; p-values Holm-corrected across the languages of each metric; the macro average is "
-           f"one test of its own. Nothing on fewer than {MIN_PAIRED_N} common items is called significant.", ""]
+    intro = (f"Paired comparison on the items that are the same item in both runs (same id, references, keywords "
+             f"and prompt; Δ = {b} − {a}): 95% CI by a paired percentile bootstrap ({first.ci.resamples} resamples, "
+             f"seed {first.ci.seed}); p from a {_test_text(comps)}; p-values Holm-corrected across the languages of "
+             f"each metric; the macro average is one test of its own. Nothing on fewer than {MIN_PAIRED_N} common "
+             "items is called significant." if first is not None else
+             "Nothing could be compared: every language is listed below with the reason.")
+    out = [f"{'#' * (level)} {b} vs {a}", "", intro, ""]
     for comp in comps:
         d = decimals(comp.metric)
         out += [f"{'#' * (level + 1)} {AXIS_TITLES[comp.axis]}: {comp.metric}", "",
@@ -438,18 +477,28 @@ def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seque
     out = ["# mella-bench leaderboard", "",
            "| model | run directory | seed | tasks |", "|---|---|---:|---:|"]
     out += [f"| {r.label} | `{r.path}` | {r.seed} | {len({ms.task for ms in r.scores.values()})} |" for r in runs]
+    marks = (f" Paper metrics of later runs against the first ({runs[0].label}): ▲/▼ significantly higher/lower "
+             f"(paired sign-flip test, Holm-corrected across languages; never below {MIN_PAIRED_N} common items), "
+             "≠ not comparable (not the same items: references, keywords or prompt differ); the comparisons, and "
+             "what was skipped and why, are under \"Significance\"." if len(runs) > 1 and resamples else "")
     out += ["", f"Cells: value [95% CI] — percentile bootstrap over items, {resamples} resamples, each run's seed, "
             "corpus metrics recomputed on every resample from per-item sufficient statistics. `macro` is the mean over "
             "the languages of the row (its CI resamples every language jointly). `n` = items scored; failed items are "
-            "excluded from values and shown as a failure rate. Signatures are listed under each axis.", ""]
+            f"excluded from values and shown as a failure rate. Signatures are listed under each axis.{marks}", ""]
     for profile in PROFILES:
         title = "Paper profile (MELLA's metrics)" if profile == "paper" else "Full profile (every metric)"
         out += [f"## {title}", ""]
         for axis, tables, notes in leaderboard_tables(cells, labels, profile):
             out += [markdown_table(t) for t in tables]
             out += [f"Signatures — {AXIS_TITLES[axis]}, {profile} profile:", ""] + notes + [""]
-    for group in _group_by_pair(comps):
-        out += [comparison_markdown(group).replace("## ", "## Significance: ", 1)]
+    groups = {(g[0].label_a, g[0].label_b): g for g in _group_by_pair(comps)}
+    for r in runs[1:] if resamples else []:
+        group = groups.get((runs[0].label, r.label))
+        if group:
+            out += [comparison_markdown(group).replace("## ", "## Significance: ", 1)]
+        else:
+            out += [f"## Significance: {r.label} vs {runs[0].label}", "",
+                    "Not compared: the two runs have no language and axis with a paper metric in common.", ""]
     if plots:
         out += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
     return "\n".join(out)
@@ -458,7 +507,9 @@ def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seque
 def render_latex(runs: Sequence[RunData], cells: Sequence[Cell], resamples: int) -> str:
     labels = [r.label for r in runs]
     out = ["% mella-bench leaderboard (needs \\usepackage{booktabs,graphicx})",
-           f"% value [95% percentile-bootstrap CI, {resamples} resamples]; n = items scored", ""]
+           f"% value [95% percentile-bootstrap CI, {resamples} resamples]; n = items scored",
+           *(["% later runs against the first: $^{\\uparrow}$/$^{\\downarrow}$ significantly higher/lower (paired "
+              "sign-flip test, Holm), $^{\\neq}$ not comparable (not the same items)"] if len(runs) > 1 else []), ""]
     for profile in PROFILES:
         out.append(f"% ---- {profile} profile")
         for axis, tables, notes in leaderboard_tables(cells, labels, profile):
@@ -478,8 +529,8 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     runs = load_runs(run_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cells = [c for r in runs for c in run_cells(r, aggregates, resamples)]
     comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
+    cells = with_marks([c for r in runs for c in run_cells(r, aggregates, resamples)], comps)
     labels = [r.label for r in runs]
     made: list[Path] = []
     aliases = plot_aliases(labels)  # a Hangul/Thai label is drawn as M<i>, listed in leaderboard.md
