@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
-
 from mella_bench.langs import AXES, LANG_CODES
 from mella_bench.metrics.registry import (PROFILES, get_metric, metric_aggregate, paper_metrics, primary_metric,
                                           sort_metrics)
@@ -207,20 +205,11 @@ class Comparison:
         return next((s for s in self.skipped if s.label == label), None)
 
 
-def _without(ms: MetricScores, ids: frozenset[str]) -> MetricScores:
-    """The scores of the items not in `ids` (items that are not the same item in the other run)."""
-    if not ids:
-        return ms
-    keep = [i for i, iid in enumerate(ms.item_ids) if iid not in ids]
-    return replace(ms, item_ids=tuple(ms.item_ids[i] for i in keep), stats=ms.stats[np.array(keep, dtype=int)]
-                   if keep else ms.stats[:0], failed=tuple(f for f in ms.failed if f not in ids))
-
-
 def _pair_language(la: MetricScores, lb: MetricScores, pairing: Pairing) -> tuple[MetricScores, MetricScores] | Skipped:
     """The two runs' scores on the items that are the same item in both, or why there are none."""
     if not pairing.comparable:
         return Skipped(la.lang, f"not comparable: {pairing.reason}", not_comparable=True)
-    a, b = _without(la, pairing.differ), _without(lb, pairing.differ)
+    a, b = la.without(pairing.differ), lb.without(pairing.differ)
     if not set(a.item_ids) & set(b.item_ids):
         return Skipped(la.lang, "no item was scored in both runs")
     return a, b

@@ -148,6 +148,14 @@ class MetricScores:
         total = self.n + self.n_failed
         return self.n_failed / total if total else 0.0
 
+    def without(self, ids: "frozenset[str] | set[str]") -> "MetricScores":
+        """The same scores without the items in `ids` (e.g. items that are not the same item in another run)."""
+        if not ids:
+            return self
+        keep = np.array([i for i, iid in enumerate(self.item_ids) if iid not in ids], dtype=int)
+        return replace(self, item_ids=tuple(self.item_ids[i] for i in keep), stats=self.stats[keep],
+                       failed=tuple(f for f in self.failed if f not in ids))
+
 
 # --------------------------------------------------------------------------------------------
 # estimates
