@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from mella_bench.data import Dataset, load, task_items_of
+from mella_bench.data import Dataset, load_or_reason, task_items_of
 from mella_bench.identity import pairing_key
 from mella_bench.results import RUN_JSON, read_json, task_data_source
 
@@ -74,21 +74,11 @@ def task_records(run_dir: Path) -> dict[tuple[str, str], TaskRecord]:
 DatasetCache = dict[str, "Dataset | str"]
 
 
-def _dataset(src: str, cache: DatasetCache) -> Dataset | str:
-    """The dataset, or why it cannot be loaded (a string)."""
-    if src not in cache:
-        try:
-            cache[src] = load(src)
-        except (OSError, ValueError) as exc:
-            cache[src] = f"dataset {src} cannot be loaded ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
-    return cache[src]
-
-
 def _items(rec: TaskRecord, cache: DatasetCache) -> dict[str, Any] | str:
     """id → item of the task, or why they cannot be read."""
     if rec.data is None:
         return f"{rec.run_dir}: run.json names no dataset for {rec.task}"
-    ds = _dataset(rec.data, cache)
+    ds = load_or_reason(rec.data, cache)
     if isinstance(ds, str):
         return f"{rec.run_dir}: {ds}"
     return {it.id: it for it in task_items_of(rec.lang, rec.axis, ds, None)}
