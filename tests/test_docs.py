@@ -119,6 +119,8 @@ def _doc_tables(md: str) -> dict[str, list[list[str]]]:
             j = i - 1
             while j >= 0 and not lines[j].strip():
                 j -= 1
+            while j > 0 and lines[j - 1].strip():  # back to the first line of that paragraph
+                j -= 1
             rows = []
             for row in lines[i:]:
                 if not row.startswith("|"):
@@ -182,9 +184,12 @@ def test_numbers_in_the_prose_are_the_committed_tables():
         f"{_v(P, '+MELLA', 'meteor', 'th')}",
         f"the Arabic fine-tune's METEOR is {_v(P, '+MELLA', 'meteor', 'ar')} under the authors' scoring and "
         f"{_v(O, '+MELLA', 'meteor', 'ar')} under mella-bench's",
-        f"Serbian baseline {_v(O, 'baseline', 'fidelity', 'sr')}%, Czech baseline {_v(O, 'baseline', 'fidelity', 'cs')}%",
+        f"Serbian baseline {float(_v(O, 'baseline', 'fidelity', 'sr')):.0f}%, Czech baseline "
+        f"{float(_v(O, 'baseline', 'fidelity', 'cs')):.0f}%",
         f"re-scoring the Russian baseline with the cuts moves its METEOR from {_v(P, 'baseline', 'meteor', 'ru')} to "
-        f"{_v(P, T_AS_MELLA, 'meteor', 'ru')}",
+        f"{_v(P, T_AS_MELLA, 'meteor', 'ru')}, so its Δ is "
+        f"{_v(P, 'Δ +MELLA − baseline (paired)', 'meteor', 'ru').lstrip('+')}, not the "
+        f"{float(_v(P, '+MELLA', 'meteor', 'ru')) - float(_v(P, 'baseline', 'meteor', 'ru')):.2f} between the printed rows",
     ]
     missing = [q for q in quoted if q not in doc]
     assert not missing, "docs/reproducing-the-paper.md no longer quotes the committed tables:\n" + "\n".join(missing)
