@@ -339,12 +339,19 @@ _FLIP_CHUNK = 1000
 """Flip vectors evaluated at once (bounds memory: a chunk × items matrix)."""
 
 
+def _random_flips(rng: np.random.Generator, count: int, n: int) -> np.ndarray:
+    """`count` random flip vectors of n items (uniform < 0.5), drawn a chunk of rows at a time: the same
+    values as one (count × n) draw, without its float64 matrix in memory."""
+    rows = [rng.random((min(_FLIP_CHUNK, count - start), n)) < 0.5 for start in range(0, count, _FLIP_CHUNK)]
+    return np.concatenate(rows) if rows else np.zeros((0, n), dtype=bool)
+
+
 def _flipped_values(stats_from: np.ndarray, stats_to: np.ndarray, aggregate: Aggregate, flips: np.ndarray) -> np.ndarray:
     """aggregate of `stats_to` with item i's row taken from `stats_from` where a row of `flips` says so."""
     fast = getattr(aggregate, "flipped", None)
     if fast is not None:
         return np.asarray(fast(stats_from, stats_to, flips), dtype=float)
-    return np.fromiter((aggregate(np.where(f[:, None], stats_from, stats_to)) for f in flips), dtype=float,
+    return np.fromiter((aggregate(np.where(f[:, None] > 0, stats_from, stats_to)) for f in flips), dtype=float,
                        count=len(flips))
 
 
@@ -353,7 +360,7 @@ def _flipped_contrasts(aligned: Sequence[np.ndarray], weights: Sequence[float], 
     """The contrast after each row of `flips` (True: the item's rows are exchanged by `swap`)."""
     out = []
     for start in range(0, len(flips), _FLIP_CHUNK):
-        f = flips[start:start + _FLIP_CHUNK]
+        f = flips[start:start + _FLIP_CHUNK].astype(float)  # once per chunk, not once per run
         total = np.zeros(len(f))
         for j, w in enumerate(weights):
             if w != 0:
@@ -390,7 +397,7 @@ def sign_flip_p(per_lang: Sequence[tuple[Sequence[np.ndarray], str]], weights: S
         cols = np.cumsum([0] + sizes)
         parts = [flips[:, cols[i]:cols[i + 1]] for i in range(len(sizes))]
     else:
-        parts = [flip_stream(seed, task).random((permutations, n)) < 0.5 for n, (_, task) in zip(sizes, per_lang)]
+        parts = [_random_flips(flip_stream(seed, task), permutations, n) for n, (_, task) in zip(sizes, per_lang)]
     stats = np.mean([_flipped_contrasts(aligned, weights, swap, aggregate, f)
                      for (aligned, _), f in zip(per_lang, parts)], axis=0)
     return _p_from_flips(stats, observed, exact), PermutationTest(len(stats), exact, seed)
