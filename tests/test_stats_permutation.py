@@ -13,16 +13,14 @@ from sacrebleu.metrics import BLEU
 
 from mella_bench import stats as S
 from mella_bench.metrics.registry import get_metric
+from tests.null_pairs import KINDS, rejections, scores
 
 REPO = Path(__file__).resolve().parent.parent
 AUTHORS = REPO / "results" / "mella-author-2024"
 _BLEU = BLEU(tokenize="none")
 
 
-def ms(values, task: str = "mella_ar_know", lang: str = "ar", metric: str = "m") -> S.MetricScores:
-    values = np.asarray(values, dtype=float)
-    values = values.reshape(len(values), -1)
-    return S.MetricScores(task, lang, "know", metric, tuple(f"i{k}" for k in range(len(values))), values)
+ms = scores
 
 
 def pair_p(a, b, aggregate=S.mean_aggregate, **kw) -> S.Contrast:
@@ -161,64 +159,34 @@ def test_no_verdict_below_the_minimum_n():
     assert c10.p == pytest.approx(2 / 1024) and c10.significant and S.direction(c10) == ">"
 
 
-class RatioAggregate:
-    """A corpus-level metric in miniature: 100 · Σ matches / Σ length (rows: [matches, length])."""
-
-    def __call__(self, stats: np.ndarray) -> float:
-        return float(100 * stats[:, 0].sum() / stats[:, 1].sum())
-
-    def resampled(self, stats: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        return 100 * stats[:, 0][indices].sum(axis=1) / stats[:, 1][indices].sum(axis=1)
-
-    def flipped(self, a: np.ndarray, b: np.ndarray, flips: np.ndarray) -> np.ndarray:
-        f = flips.astype(float)
-        return 100 * (b[:, 0].sum() + f @ (a[:, 0] - b[:, 0])) / (b[:, 1].sum() + f @ (a[:, 1] - b[:, 1]))
-
-
 SIMULATIONS = 2000
-ALPHA = 0.05
-TOLERANCE = 3 * np.sqrt(ALPHA * (1 - ALPHA) / SIMULATIONS)
+TOLERANCE = 3 * np.sqrt(S.ALPHA * (1 - S.ALPHA) / SIMULATIONS)
 """Monte Carlo tolerance of a rejection rate estimated from SIMULATIONS null data sets: 3 standard
 errors of a binomial proportion at α (0.0146 for 2,000)."""
 
 
-def _null_rate(n: int, kind: str, effect: float = 0.0, sims: int = SIMULATIONS, permutations: int = 499) -> float:
-    """Share of simulated pairs of runs called significant. Both runs score the same items (an item
-    difficulty shared by both) with independent noise; `effect` is added to B's scores."""
-    rng = np.random.default_rng([n, len(kind), int(effect * 10)])
-    hits = 0
-    for s in range(sims):
-        if kind == "mean":
-            u = rng.uniform(20, 80, n)
-            a, b, agg = u + rng.normal(0, 15, n), u + rng.normal(0, 15, n) + effect, S.mean_aggregate
-        elif kind == "discrete":  # Keyword Accuracy on items with two keywords: 0, 50 or 100
-            p = rng.uniform(0.1, 0.9, n)
-            a, b, agg = 50.0 * rng.binomial(2, p), 50.0 * rng.binomial(2, p), S.mean_aggregate
-        else:  # corpus ratio: long and short items, matches ~ Binomial(length, item difficulty)
-            length = rng.integers(5, 60, n)
-            p = rng.uniform(0.05, 0.6, n)
-            a = np.column_stack([rng.binomial(length, p), length])
-            b = np.column_stack([rng.binomial(length, p), length])
-            agg = RatioAggregate()
-        c = S.compare_task(ms(a, task=f"t{s}"), ms(b, task=f"t{s}"), agg, resamples=1, seed=s,
-                           permutations=permutations)
-        hits += c.p < ALPHA  # the test alone (MIN_PAIRED_N aside)
-    return hits / sims
-
-
 @pytest.mark.parametrize("n", [3, 10, 100])
-@pytest.mark.parametrize("kind", ["mean", "discrete", "corpus"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_false_positive_rate_on_null_pairs(n, kind):
-    rate = _null_rate(n, kind)
-    assert rate <= ALPHA + TOLERANCE, f"size {rate:.4f} at n={n} ({kind})"
+    rate = rejections(n, kind, sims=SIMULATIONS)
+    assert rate.test <= S.ALPHA + TOLERANCE, f"size {rate.test:.4f} at n={n} ({kind})"
+    assert rate.verdict <= rate.test
     if n == 3:
-        assert rate == 0.0  # the smallest two-sided p of 3 pairs is 2/8
+        assert rate.test == 0.0  # the smallest two-sided p of 3 pairs is 2/8
 
 
 def test_power_on_a_known_effect():
     # +6 points on items whose paired differences have SD 15·√2 ≈ 21.2 (d ≈ 0.28): a paired t-test's power
     # at n = 100 is Φ(0.28·√100 − 1.96) ≈ 0.81; the permutation test must come close
-    power = _null_rate(100, "mean", effect=6.0, sims=500)
-    assert power >= 0.70, power
+    assert rejections(100, "mean", effect=6.0, sims=500).verdict >= 0.70
     # a large effect (d ≈ 1.4) at n = 10 is found almost always
-    assert _null_rate(10, "mean", effect=30.0, sims=500) >= 0.9
+    assert rejections(10, "mean", effect=30.0, sims=500).verdict >= 0.9
+    # +15 points of Keyword Accuracy and of a corpus ratio at n = 100 (benchmarks/significance.py: ≈ 0.9)
+    assert rejections(100, "discrete", effect=15.0, sims=300).verdict >= 0.75
+    assert rejections(100, "corpus", effect=5.0, sims=300).verdict >= 0.75
+
+
+def test_no_significance_below_the_minimum_n_even_on_a_huge_effect():
+    # n = 9: the exact test alone would reject every time (p = 2/512), the verdict never does
+    rate = rejections(9, "mean", effect=80.0, sims=50)
+    assert rate.test == 1.0 and rate.verdict == 0.0
