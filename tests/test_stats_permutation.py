@@ -165,6 +165,17 @@ TOLERANCE = 3 * np.sqrt(S.ALPHA * (1 - S.ALPHA) / SIMULATIONS)
 errors of a binomial proportion at α (0.0146 for 2,000)."""
 
 
+DOC_ROWS = {"mean": "| mean-type", "discrete": "| keyword-like", "corpus": "| corpus ratio"}
+DOC_N = (3, 5, 10, 30, 100)
+
+
+def _documented_size(kind: str, n: int) -> float:
+    """The size docs/analysis.md quotes (from benchmarks/significance.py, the same simulation and seed)."""
+    doc = (REPO / "docs" / "analysis.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.strip().startswith(DOC_ROWS[kind]))
+    return float(row.strip().strip("|").split("|")[1].split("/")[DOC_N.index(n)])
+
+
 @pytest.mark.parametrize("n", [3, 10, 100])
 @pytest.mark.parametrize("kind", KINDS)
 def test_false_positive_rate_on_null_pairs(n, kind):
@@ -173,6 +184,7 @@ def test_false_positive_rate_on_null_pairs(n, kind):
     assert rate.verdict <= rate.test
     if n == 3:
         assert rate.test == 0.0  # the smallest two-sided p of 3 pairs is 2/8
+    assert round(rate.test, 3) == _documented_size(kind, n), "docs/analysis.md: rerun benchmarks/significance.py"
 
 
 def test_power_on_a_known_effect():
