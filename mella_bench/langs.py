@@ -39,6 +39,25 @@ class KeywordRules:
     keyword_form_stem: bool = False
     """The keyword's own spelling also counts as its stem (hu adat, sr Erdogan: Snowball over-stems
     dictionary forms as if they were inflected); the answer word's stem is compared with it."""
+    endings: tuple[str, ...] = ()
+    """Noun case endings (after the spelling fold): an answer word that is the keyword's base plus one
+    of them matches, where the lemmatiser does not know the word and Snowball cuts it elsewhere
+    (sr Pupićem, Kerijem, vatrozaštite; cs Humpolcům). Longest first is not needed: every split is tried."""
+    stem_vowels: str = ""
+    """A keyword ending in one of these letters has the word without it as its base (vatrozaštit-a)."""
+    fleeting_vowel: str = ""
+    """The vowel a keyword's last syllable loses when an ending follows (sr jogunac → joguncem,
+    cs Humpolec → Humpolcům): the keyword without it is also a base."""
+    derivations: str = ""
+    """A regular expression for derivational suffixes: an answer word that continues the letters it
+    shares with the keyword with one of them is another word, whatever its lemma or stem (cs -ová
+    surnames Pasternaková, possessives Zojinou/Borelovými, adjectives humpolecká/laťovkový)."""
+    feminine_marker: str = ""
+    """Arabic ة: a keyword ending in it is a feminine noun, and an answer word that has the keyword's
+    letters before it followed by another ending (مائدة "table": والمائدون "the swaying ones") is the
+    masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
+    of شجرة), keep the match."""
+    feminine_tails: tuple[str, ...] = ()
 
 
 LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)
@@ -97,10 +116,16 @@ LANGUAGES: dict[str, Language] = {
         Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="ar", stemmer="arabic",
                                        stem_rule="arabic-light", proclitics=True,
-                                       keep_final_alef_maqsura=True),
+                                       keep_final_alef_maqsura=True, feminine_marker="ة",
+                                       feminine_tails=("ة", "ت", "ات", "ه")),
                  spelling_fold="arnorm"),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech"),
+                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech",
+                                       endings=("a", "e", "ě", "i", "u", "y", "o", "ou", "em", "ům", "ech",
+                                                "ách", "ám", "ami", "ovi", "ové", "ů", "ích", "ím", "mi"),
+                                       stem_vowels="aoe", fleeting_vowel="e",
+                                       derivations=r"(?:ov|in)(?:ý|á|ého|ému|ém|ým|ých|ými|ou|ýma|a|o|y|u|ě)?$"
+                                                   r"|[sc]?k(?:ý|á|é|ého|ému|ém|ým|ých|ými|ou|ýma)$"),
                  meteor=MeteorRules("cz", params=(0.95, 0.2, 0.6, 0.8), function_words="czech")),
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
@@ -113,7 +138,11 @@ LANGUAGES: dict[str, Language] = {
                  token_fold="yo", meteor=MeteorRules("ru", ("exact", "stem"), (1.0, 0.5), function_words="russian")),
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hbs", stemmer="serbian",
-                                       keyword_form_stem=True),
+                                       keyword_form_stem=True,
+                                       endings=("a", "e", "i", "o", "u", "om", "em", "ama", "ima", "ovi",
+                                                "ova", "ove", "ovima", "evi", "eva", "eve", "evima", "ja",
+                                                "ju", "je", "ji", "jem"),
+                                       stem_vowels="aoe", fleeting_vowel="a"),
                  token_fold="lat"),
         Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm")),
         Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
