@@ -99,6 +99,7 @@ MOVES: dict[str, str] = {
     "tests/label_runs.py": "tests/support/label_runs.py",
     "tests/raw_http.py": "tests/support/raw_http.py",
     "tests/shared_data.py": "tests/support/shared_data.py",
+    "tests/null_pairs.py": "tests/support/null_pairs.py",
     "tests/backends": "tests/inference/backends",
 }
 TEST_HOMES: dict[str, str] = {
