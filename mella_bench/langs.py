@@ -25,22 +25,59 @@ class Language:
     """How n-gram metrics split words (see docs/metrics.md)."""
     rtl: bool = False
     """Written right to left (the HTML viewer sets `dir` from it)."""
+    accepted_as: tuple[str, ...] = ()
+    """Language-identifier verdicts that also count as this language (fidelity): Serbian in Latin script
+    is indistinguishable from Croatian and Bosnian for every detector measured."""
+    neighbours: tuple[str, ...] = ()
+    """Close languages a model may answer in instead; fidelity scores them 0 (docs/metrics.md):
+    they are detector candidates, their words (where a word list exists) count against this language
+    and a word with one of `neighbour_letters` is theirs."""
+    neighbour_letters: str = ""
+    """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
+    Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    script_unique: bool = False
+    """No other language the detector considers is written in this script (Hangul, Thai): text in it
+    is in the language whatever its length, so fidelity does not ask the detector."""
+    wordlist: str = ""
+    """The word-frequency list of the language's words (`metrics/lexicon.py`): `wordfreq:CODE` or
+    `pythainlp-tnc`. Fidelity checks short answers against it; `data validate` flags common keywords."""
+    wordlist_fold: str = ""
+    """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
+    `arabic-marks` (harakat and tatweel removed), or nothing."""
 
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True),
-        Language("cs", "Czech", "čeština", ("Latin",), "unicode-words"),
-        Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words"),
-        Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol"),
-        Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words"),
-        Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin"),
-        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm"),
-        Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables"),
+        Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
+                 neighbours=("fa", "ur"), neighbour_letters="پچژگکیٹڈڑںےھۀ",
+                 wordlist="wordfreq:ar", wordlist_fold="arabic-marks"),
+        Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
+                 neighbours=("sk", "pl"), neighbour_letters="äľĺŕôłąęśźżćńöüőűß",
+                 wordlist="wordfreq:cs"),
+        Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
+                 neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu"),
+        Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol", script_unique=True,
+                 wordlist="wordfreq:ko"),
+        Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
+                 neighbours=("uk", "be", "kk", "bg"), neighbour_letters="ўіїєґәғқңөұүһѓќѕјљњћђџ",
+                 wordlist="wordfreq:ru"),
+        Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
+                 accepted_as=("hr", "bs", "sh"), neighbours=("mk", "sl", "bg"),
+                 neighbour_letters="ѓќѕъщюяыэёйіїєґўäöüßłąęśźżńřěůýáéíóúôľĺŕ",
+                 wordlist="wordfreq:sh", wordlist_fold="serbian-latin"),
+        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", script_unique=True,
+                 wordlist="pythainlp-tnc"),
+        Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables", wordlist="wordfreq:vi"),
     )
 }
 LANG_CODES: tuple[str, ...] = tuple(LANGUAGES)
+
+ENGLISH = "en"
+"""The language models most often fall back to: fidelity counts its words as foreign in every language."""
+DETECTOR_FALLBACKS: tuple[str, ...] = (ENGLISH, "zh", "ja", "fr", "de", "es", "it", "pt", "nl", "tr", "ro",
+                                       "id", "ms", "lo", "km")
+"""Languages outside the evaluation set that a model may answer in, besides each language's neighbours."""
 
 
 def parse_langs(spec: str) -> tuple[str, ...]:

@@ -11,9 +11,12 @@ catalogues (LGPL-2.1+ like the programs they belong to):
 - `country`: country names of `iso-codes` in the eight evaluation languages (real short answers to
   "which country is this?").
 
-Each language's texts are ordered by CRC-32 (deterministic, unrelated to content) and the first `PER`
+A neighbour's text every word of which the target language's Debian spelling dictionary also accepts
+(`hunspell-ru`: ru_RU; `hunspell-sr`: sr_RS, sr_Latn_RS) is as much Russian or Serbian as it is the
+neighbour's (uk "Держава Катар", mk "Португалија") and is left out; the counts left out are printed
+to stderr. Each language's texts are ordered by CRC-32 (deterministic, unrelated to content) and the first `PER`
 taken; alternate ones go to `dev` and `test`. Regenerate (after `apt-get install -y iso-codes
-libglib2.0-data libgtk2.0-common`) with:
+libglib2.0-data libgtk2.0-common hunspell hunspell-ru hunspell-sr`) with:
 
     python tools/extract_fidelity_sets.py > tests/metrics/data/fidelity_real.jsonl
 """
@@ -36,6 +39,7 @@ NEIGHBOURS = {
     "be": ("ru", ("ru",)), "kk": ("ru", ("ru",)), "uk": ("ru", ("ru",)),
     "mk": ("sr", ("sr", "sr@latin")), "sl": ("sr", ("sr", "sr@latin")), "bg": ("sr", ("sr", "sr@latin")),
 }
+SPELLING = {"ru": "ru_RU", "sr": "sr_RS,sr_Latn_RS"}
 EVALUATION = {"ar": ("ar",), "cs": ("cs",), "hu": ("hu",), "ko": ("ko",), "ru": ("ru",),
               "sr": ("sr", "sr@latin"), "th": ("th",), "vi": ("vi",)}
 PLACEHOLDER = re.compile(r"%(\d+\$)?[-+ #0-9.]*(l{0,2}|z|h)?[a-zA-Z]|\{\w*\}|<[^>]*>|\\.")
@@ -72,6 +76,14 @@ def script_share(text: str, script: str) -> float:
     return sum(unicodedata.name(ch, "").startswith(script) for ch in letters) / max(1, len(letters))
 
 
+def also_valid_in(target: str, texts: set[str]) -> set[str]:
+    """The texts all of whose words the target language's hunspell dictionary accepts."""
+    vocab = sorted({w for t in texts for w in words(t)})
+    unknown = set(subprocess.run(["hunspell", "-d", SPELLING[target], "-l"], input="\n".join(vocab),
+                                 capture_output=True, text=True, check=True).stdout.split())
+    return {t for t in texts if not any(w in unknown for w in words(t))}
+
+
 def pick(texts: set[str]) -> list[tuple[str, str]]:
     chosen = sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))[:PER]
     return [(t, "dev" if i % 2 == 0 else "test") for i, t in enumerate(chosen)]
@@ -88,14 +100,18 @@ def records() -> list[dict[str, object]]:
                 text = clean(msg)
                 if len(words(text)) >= 5 and script_share(text, script) >= 0.9 and "Project-Id" not in msg:
                     sentences.setdefault(text, source)
-        for text, split in pick(set(sentences)):
+        ambiguous = also_valid_in(target, set(sentences))
+        print(f"{lang} sentences: {len(ambiguous)} of {len(sentences)} also valid {target}, left out", file=sys.stderr)
+        for text, split in pick(set(sentences) - ambiguous):
             out.append({"set": "neighbour-sentence", "lang": lang, "target": target, "text": text,
                         "split": split, "source": sentences[text]})
         theirs = {clean(v).casefold() for loc in target_locales for v in catalogue(loc, "iso_3166-1").values()}
         names = {clean(v) for v in catalogue(lang, "iso_3166-1").values() if clean(v).casefold() not in theirs}
         names = {n for n in names if 1 <= len(words(n)) <= 4 and script_share(n, script) >= 0.9}
+        ambiguous = also_valid_in(target, names)
+        print(f"{lang} names: {len(ambiguous)} of {len(names)} also valid {target}, left out", file=sys.stderr)
         source = package_of(lang, "iso_3166-1")
-        for text, split in pick(names):
+        for text, split in pick(names - ambiguous):
             out.append({"set": "neighbour-short", "lang": lang, "target": target, "text": text,
                         "split": split, "source": source})
     for lang, locales in EVALUATION.items():
