@@ -6,14 +6,25 @@
 - A very short keyword (one word of at most `SHORT_CHARS` characters after normalisation; one
   syllable in Korean) is often a homograph or a function word (ko 절 temple/bow, hu tó lake) and makes the metric
   noisy; a longer, more specific keyword is better.
+- A one-syllable keyword in a language whose words are written as space-separated syllables
+  (`Language.segmentation` `whitespace-syllables`: Vietnamese) is a syllable of countless compounds
+  (cầu in cầu thủ, yêu cầu, cầu thang; đình in gia đình); a capitalised one (Tết, Huế) is a name.
+- A keyword that is one of the language's `COMMON_RANK` most frequent words (`metrics/lexicon.py`:
+  wordfreq, pythainlp's Thai National Corpus) turns up in answers about any picture (ru дом, cs město,
+  th บ้าน). A capitalised keyword is a name and is not flagged (Москва); scripts without case cannot
+  tell names apart, so their frequent names are flagged too (ar مصر).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from mella_bench.langs import LANGUAGES
+
 SHORT_CHARS = 2
 _SHORT_BY_LANG = {"ko": 1}
+COMMON_RANK = 1000
+"""A keyword among this many most frequent words of its language is a common word."""
 
 
 def keyword_warnings(lang: str, keywords: Sequence[str], references: Sequence[str]) -> list[tuple[str, str]]:
@@ -33,4 +44,29 @@ def keyword_warnings(lang: str, keywords: Sequence[str], references: Sequence[st
         if len(words) == 1 and chars <= _SHORT_BY_LANG.get(lang, SHORT_CHARS):
             out.append((kw, f"keyword '{kw}' is very short ({chars} character(s)); short words are often "
                             "homographs or function words, prefer a longer, specific keyword"))
+        elif len(kw.split()) == 1 and LANGUAGES[lang].segmentation == "whitespace-syllables" and not _is_name(kw):
+            out.append((kw, f"keyword '{kw}' is a single syllable; in {LANGUAGES[lang].name} it is part of many "
+                            "compounds and matches inside them, prefer the whole word"))
+        else:
+            out += _common_word(lang, kw)
     return out
+
+
+def _is_name(kw: str) -> bool:
+    """A capitalised keyword is a name (Москва, Tết): specific, whatever its frequency."""
+    head = kw.strip()[:1]
+    return head != head.casefold()
+
+
+def _common_word(lang: str, kw: str) -> list[tuple[str, str]]:
+    from mella_bench.metrics.lexicon import frequency_rank, lexicon_name
+
+    word = kw.strip()
+    if len(word.split()) != 1 or _is_name(word):
+        return []
+    rank = frequency_rank(lang, word)
+    if rank is None or rank > COMMON_RANK:
+        return []
+    source = LANGUAGES[lang].wordlist.split(":")[0]
+    return [(kw, f"keyword '{kw}' is a common word of the language (frequency rank {rank} in {source}); it "
+                 "occurs in answers about many pictures, prefer a specific keyword")]

@@ -44,7 +44,42 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
-def test_the_demo_set_validates_without_keyword_warnings():
+def test_the_demo_set_validates_without_keyword_warnings_except_frequent_words():
     ds, problems = validate("demo")
     assert problems == [] and ds is not None
-    assert [str(w) for w in ds.warnings] == []
+    warned = sorted((w.line, w.message.split("'")[1], w.message.split("'")[2].split(";")[0].strip())
+                    for w in ds.warnings)
+    assert warned == [(3, "مصر", "is a common word of the language (frequency rank 127 in wordfreq)"),
+                      (26, "budapesti", "is a common word of the language (frequency rank 401 in wordfreq)"),
+                      (37, "서울", "is a common word of the language (frequency rank 187 in wordfreq)"),
+                      (85, "phở", "is a single syllable"),
+                      (90, "phin", "is a single syllable")]
+
+
+def test_one_syllable_vietnamese_keyword_is_a_warning_with_file_and_line(tmp_path):
+    root = _write(tmp_path, [
+        {"lang": "vi", "axis": "know", "references": ["Cây cầu bắc qua sông Hàn ở Đà Nẵng."], "keywords": ["cầu", "sông Hàn"]},
+        {"lang": "vi", "axis": "know", "references": ["Tượng Phật trong chùa được dát vàng."], "keywords": ["tượng", "Đà Nẵng"]},
+        {"lang": "vi", "axis": "know", "references": ["Mọi người đón Tết ở đình làng."], "keywords": ["Tết", "đình làng"]},
+    ])
+    ds, problems = validate(root)
+    assert problems == [] and ds is not None
+    text = [str(w) for w in ds.warnings]
+    assert any(t.endswith("manifest.jsonl:1: field 'keywords': keyword 'cầu' is a single syllable; in Vietnamese "
+                          "it is part of many compounds and matches inside them, prefer the whole word") for t in text)
+    assert any(":2: field 'keywords'" in t and "'tượng' is a single syllable" in t for t in text)
+    assert not any("sông Hàn" in t or "đình làng" in t or "'Tết'" in t for t in text)  # compounds and names pass
+
+
+def test_common_word_keyword_is_a_warning_and_names_are_not(tmp_path):
+    root = _write(tmp_path, [
+        {"lang": "ru", "axis": "know", "references": ["Старый деревянный дом в Суздале."], "keywords": ["дом", "Суздаль"]},
+        {"lang": "cs", "axis": "know", "references": ["Staré město v Praze je plné turistů."], "keywords": ["město", "Praha"]},
+        {"lang": "th", "axis": "know", "references": ["บ้านไม้ริมคลองในอัมพวา"], "keywords": ["บ้าน", "อัมพวา"]},
+        {"lang": "ru", "axis": "know", "references": ["Красная площадь в Москве зимой."], "keywords": ["Москва"]},
+        {"lang": "hu", "axis": "know", "references": ["Lángost esznek a strandon."], "keywords": ["lángos"]},
+    ])
+    ds, problems = validate(root)
+    assert problems == [] and ds is not None
+    common = {(w.line, w.message.split("'")[1]) for w in ds.warnings if "common word" in w.message}
+    assert common == {(1, "дом"), (2, "město"), (3, "บ้าน")}  # not the name Москва, not the dish lángos

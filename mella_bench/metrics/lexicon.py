@@ -90,3 +90,25 @@ def is_word(code: str, word: str) -> bool:
 def lexicon_name() -> str:
     """For signatures: which lists, in which versions."""
     return f"wordfreq{importlib.metadata.version('wordfreq')}-small"
+
+
+@functools.lru_cache(maxsize=None)
+def _ranked(source: str) -> tuple[float, ...]:
+    return tuple(sorted(_table(source).values(), reverse=True))
+
+
+def frequency_rank(code: str, word: str) -> int | None:
+    """1 for the language's most frequent word; None when the list lacks the word (or the language
+    has no list). Ties share the best rank."""
+    z = zipf(code, word)
+    if not z:
+        return None
+    ranked = _ranked(wordlist_of(code))
+    lo, hi = 0, len(ranked)
+    while lo < hi:  # first position whose frequency is not above z
+        mid = (lo + hi) // 2
+        if ranked[mid] > z:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo + 1
