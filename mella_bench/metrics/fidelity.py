@@ -208,7 +208,7 @@ def judge(text: str, lang: str) -> tuple[bool, str]:
         return (False, f"detected:{found} words:{losing}") if losing else (True, f"detected:{found}")
     if found in language.neighbours and not losing and has_wordlist(found):
         ours, theirs = word_vote(words.own, lang, found)
-        if ours > 0 and theirs == 0:
+        if theirs == 0:
             return True, f"detected:{found}->{lang}(words {ours}>{theirs})"
     return False, f"detected:{found}"
 
