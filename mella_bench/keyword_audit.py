@@ -3,9 +3,9 @@
 - A keyword that occurs in none of its item's own references, even inflected (the tolerant
   Keyword Accuracy matcher), is probably misspelt or belongs to another item: a model that
   describes the image like the references do would never be credited for it.
-- A very short keyword (one word of at most `SHORT_CHARS` characters after normalisation; one
-  syllable in Korean) is often a homograph or a function word (ko 절 temple/bow, hu tó lake) and makes the metric
-  noisy; a longer, more specific keyword is better.
+- A very short keyword (one word of at most `Language.short_keyword_chars` characters after
+  normalisation: 2, one syllable in Korean) is often a homograph or a function word (ko 절
+  temple/bow, hu tó lake) and makes the metric noisy; a longer, more specific keyword is better.
 - A one-syllable keyword in a language whose words are written as space-separated syllables
   (`Language.segmentation` `whitespace-syllables`: Vietnamese) is a syllable of countless compounds
   (cầu in cầu thủ, yêu cầu, cầu thang; đình in gia đình); a capitalised one (Tết, Huế) is a name.
@@ -21,8 +21,6 @@ from typing import Sequence
 
 from mella_bench.langs import LANGUAGES
 
-SHORT_CHARS = 2
-_SHORT_BY_LANG = {"ko": 1}
 COMMON_RANK = 1000
 """A keyword among this many most frequent words of its language is a common word."""
 
@@ -41,7 +39,7 @@ def keyword_warnings(lang: str, keywords: Sequence[str], references: Sequence[st
             out.append((kw, f"keyword '{kw}' occurs in none of this item's references, not even inflected "
                             "(misspelt, or a word of another item?)"))
         chars = len(words[0].norm)
-        if len(words) == 1 and chars <= _SHORT_BY_LANG.get(lang, SHORT_CHARS):
+        if len(words) == 1 and chars <= LANGUAGES[lang].short_keyword_chars:
             out.append((kw, f"keyword '{kw}' is very short ({chars} character(s)); short words are often "
                             "homographs or function words, prefer a longer, specific keyword"))
         elif len(kw.split()) == 1 and LANGUAGES[lang].segmentation == "whitespace-syllables" and not _is_name(kw):

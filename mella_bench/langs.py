@@ -44,6 +44,9 @@ class Language:
     wordlist_fold: str = ""
     """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
     `arabic-marks` (harakat and tatweel removed), or nothing."""
+    short_keyword_chars: int = 2
+    """A one-word keyword of at most this many characters (after normalisation) is very short and
+    `data validate` warns (hu tó lake); Korean writes a whole syllable per character, so only 1 (절)."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -58,7 +61,7 @@ LANGUAGES: dict[str, Language] = {
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                  neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu"),
         Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol", script_unique=True,
-                 wordlist="wordfreq:ko"),
+                 wordlist="wordfreq:ko", short_keyword_chars=1),
         Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
                  neighbours=("uk", "be", "kk", "bg"), neighbour_letters="ўіїєґәғқңөұүһѓќѕјљњћђџ",
                  wordlist="wordfreq:ru"),

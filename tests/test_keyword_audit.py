@@ -44,6 +44,15 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
+def test_very_short_is_read_from_the_language_entry():
+    from mella_bench.langs import LANGUAGES
+
+    short = lambda lang, kw, ref: [m for _, m in keyword_warnings(lang, [kw], [ref]) if "very short" in m]  # noqa: E731
+    assert LANGUAGES["ko"].short_keyword_chars == 1  # a Hangul character is a whole syllable
+    assert short("ko", "절", "산속의 절에 갔다.") and not short("ko", "한옥", "한옥 마을을 걸었다.")
+    assert short("hu", "tó", "A tó partján ültünk.") and not short("hu", "híd", "A híd alatt hajó megy.")
+
+
 def test_the_demo_set_validates_without_keyword_warnings_except_frequent_words():
     ds, problems = validate("demo")
     assert problems == [] and ds is not None
