@@ -44,6 +44,15 @@ class Language:
     wordlist_fold: str = ""
     """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
     `arabic-marks` (harakat and tatweel removed), or nothing."""
+    word_forms: str = ""
+    """The language's dictionary of inflected word forms, `simplemma:CODE` (spelt as for `wordlist`),
+    consulted where `neighbour_forms` needs it: a form it knows is not a neighbour's."""
+    neighbour_forms: tuple[str, ...] = ()
+    """Neighbours whose simplemma dictionary of inflected forms also counts against the language in
+    fidelity's word vote (a form only that dictionary knows, which neither `word_forms` nor the
+    language's largest word list holds, is the neighbour's: Macedonian датотеката, Slovene funkcij).
+    Serbian uses it: its word list (wordfreq's Latin Serbo-Croatian, Zipf >= 3) lacks most such forms.
+    Czech does not: measured, it took real Czech forms (vozič, klobučník) for Slovak."""
     short_keyword_chars: int = 2
     """A one-word keyword of at most this many characters (after normalisation) is very short and
     `data validate` warns (hu tó lake); Korean writes a whole syllable per character, so only 1 (절)."""
@@ -68,7 +77,8 @@ LANGUAGES: dict[str, Language] = {
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  accepted_as=("hr", "bs", "sh"), neighbours=("mk", "sl", "bg"),
                  neighbour_letters="ѓќѕъщюяыэёйіїєґўäöüßłąęśźżńřěůýáéíóúôľĺŕ",
-                 wordlist="wordfreq:sh", wordlist_fold="serbian-latin"),
+                 wordlist="wordfreq:sh", wordlist_fold="serbian-latin",
+                 word_forms="simplemma:hbs", neighbour_forms=("mk", "sl", "bg")),
         Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", script_unique=True,
                  wordlist="pythainlp-tnc"),
         Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables", wordlist="wordfreq:vi"),

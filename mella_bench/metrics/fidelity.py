@@ -44,7 +44,8 @@ import regex
 
 from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, Language
 from mella_bench.metrics.base import Corpus, MetricResult
-from mella_bench.metrics.lexicon import WORD_MIN_ZIPF, has_wordlist, is_word, lexicon_name, rare_zipf, zipf
+from mella_bench.metrics.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
+                                         rare_zipf, zipf)
 
 
 def _candidates() -> tuple[str, ...]:
@@ -167,13 +168,23 @@ def _alien(words: tuple[str, ...], language: Language) -> str:
 def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, int]:
     """(words only `lang` has, words only `neighbour` has) by their word lists. A neighbour's word
     counts only if it is `NEIGHBOUR_MARGIN` more common there than in the language's largest list
-    (فلافل is in the Persian list and, rarer, in the Arabic one)."""
+    (فلافل is in the Persian list and, rarer, in the Arabic one). For a neighbour in
+    `Language.neighbour_forms`, a word neither list holds is the neighbour's when only its dictionary
+    of inflected forms knows it."""
+    forms = neighbour in LANGUAGES[lang].neighbour_forms
     ours = theirs = 0
     for w in words:
         mine, its = is_word(lang, w), is_word(neighbour, w)
         ours += mine and not its
         theirs += its and not mine and zipf(neighbour, w) - max(rare_zipf(lang, w), RARE_FLOOR) >= NEIGHBOUR_MARGIN
+        theirs += forms and not mine and not its and _only_neighbours_form(w, lang, neighbour)
     return ours, theirs
+
+
+def _only_neighbours_form(word: str, lang: str, neighbour: str) -> bool:
+    """`word` is a form of the neighbour's dictionary, and neither the language's dictionary of forms
+    nor its largest word list holds it (Macedonian датотеката "the file": Serbian has only datoteka)."""
+    return is_form(neighbour, word) and not is_form(lang, word) and not rare_zipf(lang, word)
 
 
 def _losing_to(words: tuple[str, ...], lang: str) -> str | None:
@@ -268,5 +279,7 @@ def fidelity(corpus: Corpus) -> MetricResult:
         fields["neighbours"] = "+".join(sorted(language.neighbours))
     fields["short"] = "script" if language.script_unique else f"<={SHORT_WORDS}words"
     fields["words"] = lexicon_name()
+    if language.neighbour_forms:
+        fields["forms"] = f"{forms_name()}:" + "+".join(language.neighbour_forms)
     details = {"script": dict(scripts)} if scripts else {}
     return MetricResult("fidelity", tuple(values), tuple((v,) for v in values), fields, tuple(notes), details)

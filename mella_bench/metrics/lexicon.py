@@ -5,6 +5,9 @@ Sources (both installed with the package, read offline, loaded lazily once per l
   its `small` lists, every word with a frequency of at least 1 per million (Zipf ≥ 3). The Serbian
   list is wordfreq's Serbo-Croatian one, in Latin script, so Cyrillic words are transliterated first.
 - pythainlp's Thai National Corpus word counts (`tnc_freq.txt`, CC0) for Thai, which wordfreq lacks.
+- simplemma's dictionaries of inflected forms (MIT code; data from Wiktionary and Měchura's
+  lemmatization lists, see simplemma's `licenses`), for `Language.word_forms` and the neighbours of
+  `Language.neighbour_forms`: forms a frequency list rarely holds (Macedonian датотеката).
 
 Frequencies are on the Zipf scale (log10 of occurrences per billion words): 3 is once per million,
 6 once per thousand. `zipf` returns 0 for a word the list does not hold.
@@ -81,6 +84,28 @@ def rare_zipf(code: str, word: str) -> float:
         return 0.0
     source = wordlist_of(code)
     return _table(source, "best" if source.startswith("wordfreq:") else "small").get(spelled_for_list(code, word), 0.0)
+
+
+def forms_of(code: str) -> str:
+    """The dictionary of inflected forms a language code reads: its `Language.word_forms`, else
+    simplemma's dictionary of that code (a neighbour such as mk, sl, bg)."""
+    lang = LANGUAGES.get(code)
+    return lang.word_forms if lang is not None else f"simplemma:{code}"
+
+
+def is_form(code: str, word: str) -> bool:
+    """Does the language's dictionary of inflected forms (`forms_of`) hold `word`? False without one."""
+    source = forms_of(code)
+    if not source.startswith("simplemma:"):
+        return False
+    import simplemma
+
+    return bool(simplemma.is_known(spelled_for_list(code, word), lang=source.split(":", 1)[1]))
+
+
+def forms_name() -> str:
+    """For signatures: the dictionaries of inflected forms, in which version."""
+    return f"simplemma{importlib.metadata.version('simplemma')}"
 
 
 def is_word(code: str, word: str) -> bool:
