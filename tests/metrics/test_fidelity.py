@@ -143,9 +143,21 @@ def test_real_neighbour_sentences_are_not_accepted_as_russian_or_serbian(neighbo
     recs = [r for r in records() if r["set"] == "neighbour-sentence" and r["lang"] == neighbour]
     assert len(recs) == 40
     accepted = [r["text"] for r in recs if run(r["target"], (r["text"],)).values[0]]
-    # measured: mk 3 of 40 and sl 2 of 40 (no word only Macedonian/Slovene, detected as a neighbour or hr):
-    # the price of keeping real Serbian taken for Slovene ("Mama pravi ajvar od pečenih paprika.")
-    assert len(accepted) <= {"mk": 3, "sl": 2}.get(neighbour, 0), accepted
+    # measured: sl 1 of 40 ("Ime cilja za sklicanje načina": no word only Slovene, detected as bs), the
+    # price of keeping real Serbian taken for Slovene ("Mama pravi ajvar od pečenih paprika.")
+    assert len(accepted) <= {"sl": 1}.get(neighbour, 0), accepted
+
+
+def test_a_form_only_the_neighbours_dictionary_knows_counts_for_the_neighbour():
+    # dev sentences that passed as Serbian: Macedonian article forms (датотеката "the file"), Slovene funkcij
+    assert run("sr", ("Грешка при скратувањето на датотеката:",)).values == (0.0,)
+    assert run("sr", ("Ne izvozi funkcij; te je treba deklarirati v GGNUCINTERNAL",)).values == (0.0,)
+    # written for the project: Macedonian without ѓ ќ ѕ, with article forms; the same in Serbian passes
+    assert run("sr", ("Девојката ја чита книгата во паркот.",)).values == (0.0,)
+    assert run("sr", ("Девојка чита књигу у парку.", "Devojka čita knjigu u parku.")).values == (100.0, 100.0)
+    from mella_bench.metrics.fidelity import word_vote
+    assert word_vote(("датотеката",), "sr", "mk") == (0, 1)
+    assert word_vote(("vozič", "klobučník"), "cs", "sk") == (0, 0)  # Czech does not use Slovak's dictionary
 
 
 def test_belarusian_kazakh_and_macedonian_written_for_the_project_are_rejected():
