@@ -15,7 +15,8 @@ choice is a field of the language's entry in `langs.py`:
    (py3langid labelled 떡 as Arabic).
 4. Short answers (at most `SHORT_WORDS` words of the language's script) are judged by words, not by
    the detector, which misreads them (ru "Да.", hu "Igen.", cs "Ano."): accepted unless more of
-   their words belong only to a neighbour (`Language.neighbours`, by its word list) than only to the
+   their words belong only to a neighbour (`Language.neighbours`, by its word list, and for the
+   neighbours in `Language.neighbour_forms` by its dictionary of inflected forms) than only to the
    language itself.
 5. Longer answers: py3langid restricted to `CANDIDATES` (the eight languages, the verdicts each
    accepts, their neighbours, and the languages models fall back to). Accepted when the verdict is the
