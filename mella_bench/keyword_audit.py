@@ -7,8 +7,10 @@
   normalisation: 2, one syllable in Korean) is often a homograph or a function word (ko 절
   temple/bow, hu tó lake) and makes the metric noisy; a longer, more specific keyword is better.
 - A one-syllable keyword in a language whose words are written as space-separated syllables
-  (`Language.segmentation` `whitespace-syllables`: Vietnamese) is a syllable of countless compounds
-  (cầu in cầu thủ, yêu cầu, cầu thang; đình in gia đình); a capitalised one (Tết, Huế) is a name.
+  (`Language.segmentation` `whitespace-syllables`: Vietnamese) is also a syllable of countless
+  compounds (cầu in cầu thủ, yêu cầu, cầu thang; đình in gia đình): Keyword Accuracy counts it only
+  where the word segmenter leaves it a word of its own, so the segmenter's errors decide the match;
+  a capitalised one (Tết, Huế) is a name.
 - A keyword that is one of the language's `COMMON_RANK` most frequent words (`metrics/lexicon.py`:
   wordfreq, pythainlp's Thai National Corpus) turns up in answers about any picture (ru дом, cs město,
   th บ้าน). A capitalised keyword is a name and is not flagged (Москва); scripts without case cannot
@@ -44,7 +46,7 @@ def keyword_warnings(lang: str, keywords: Sequence[str], references: Sequence[st
                             "homographs or function words, prefer a longer, specific keyword"))
         elif len(kw.split()) == 1 and LANGUAGES[lang].segmentation == "whitespace-syllables" and not _is_name(kw):
             out.append((kw, f"keyword '{kw}' is a single syllable; in {LANGUAGES[lang].name} it is part of many "
-                            "compounds and matches inside them, prefer the whole word"))
+                            "compounds and counts only where the word segmenter splits it off, prefer the whole word"))
         else:
             out += _common_word(lang, kw)
     return out

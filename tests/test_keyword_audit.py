@@ -44,6 +44,12 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
+KNOWN_DEMO_WARNINGS = ("manifest.jsonl:77: field 'keywords': keyword 'สามล้อ' occurs in none of this item's references",)
+"""Thai สามล้อ is inside the compound รถสามล้อเครื่อง, which newmm keeps whole; Keyword Accuracy no
+longer splits compounds (issue 19: it accepted ส้ม in ส้มตำ). Renaming the demo keyword changes the
+item's content hash and so every committed run: left for a change that regenerates the runs."""
+
+
 def test_very_short_is_read_from_the_language_entry():
     from mella_bench.langs import LANGUAGES
 
@@ -53,7 +59,7 @@ def test_very_short_is_read_from_the_language_entry():
     assert short("hu", "tó", "A tó partján ültünk.") and not short("hu", "híd", "A híd alatt hajó megy.")
 
 
-def test_the_demo_set_validates_without_keyword_warnings_except_frequent_words():
+def test_the_demo_set_validates_with_only_the_known_keyword_warnings():
     ds, problems = validate("demo")
     assert problems == [] and ds is not None
     warned = sorted((w.line, w.message.split("'")[1], w.message.split("'")[2].split(";")[0].strip())
@@ -61,8 +67,10 @@ def test_the_demo_set_validates_without_keyword_warnings_except_frequent_words()
     assert warned == [(3, "مصر", "is a common word of the language (frequency rank 127 in wordfreq)"),
                       (26, "budapesti", "is a common word of the language (frequency rank 401 in wordfreq)"),
                       (37, "서울", "is a common word of the language (frequency rank 187 in wordfreq)"),
+                      (77, "สามล้อ", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
                       (85, "phở", "is a single syllable"),
                       (90, "phin", "is a single syllable")]
+    assert any(KNOWN_DEMO_WARNINGS[0] in str(w) for w in ds.warnings)
 
 
 def test_one_syllable_vietnamese_keyword_is_a_warning_with_file_and_line(tmp_path):
@@ -75,7 +83,8 @@ def test_one_syllable_vietnamese_keyword_is_a_warning_with_file_and_line(tmp_pat
     assert problems == [] and ds is not None
     text = [str(w) for w in ds.warnings]
     assert any(t.endswith("manifest.jsonl:1: field 'keywords': keyword 'cầu' is a single syllable; in Vietnamese "
-                          "it is part of many compounds and matches inside them, prefer the whole word") for t in text)
+                          "it is part of many compounds and counts only where the word segmenter splits it off, prefer the whole "
+                          "word") for t in text)
     assert any(":2: field 'keywords'" in t and "'tượng' is a single syllable" in t for t in text)
     assert not any("sông Hàn" in t or "đình làng" in t or "'Tết'" in t for t in text)  # compounds and names pass
 

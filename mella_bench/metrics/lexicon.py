@@ -6,8 +6,8 @@ Sources (both installed with the package, read offline, loaded lazily once per l
   list is wordfreq's Serbo-Croatian one, in Latin script, so Cyrillic words are transliterated first.
 - pythainlp's Thai National Corpus word counts (`tnc_freq.txt`, CC0) for Thai, which wordfreq lacks.
 - simplemma's dictionaries of inflected forms (MIT code; data from Wiktionary and Měchura's
-  lemmatization lists, see simplemma's `licenses`), for `Language.word_forms` and the neighbours of
-  `Language.neighbour_forms`: forms a frequency list rarely holds (Macedonian датотеката).
+  lemmatization lists, see simplemma's `licenses`), for a language with `Language.neighbour_forms`
+  (its own dictionary, the one Keyword Accuracy lemmatises with) and those neighbours: forms a frequency list rarely holds (Macedonian датотеката).
 
 Frequencies are on the Zipf scale (log10 of occurrences per billion words): 3 is once per million,
 6 once per thousand. `zipf` returns 0 for a word the list does not hold.
@@ -87,10 +87,14 @@ def rare_zipf(code: str, word: str) -> float:
 
 
 def forms_of(code: str) -> str:
-    """The dictionary of inflected forms a language code reads: its `Language.word_forms`, else
-    simplemma's dictionary of that code (a neighbour such as mk, sl, bg)."""
+    """The dictionary of inflected forms a language code reads: the simplemma dictionary its Keyword
+    Accuracy lemmatises with (`KeywordRules.lemma_lang`: Serbian `hbs`; none for a language lemmatised
+    otherwise), else simplemma's dictionary of that code (a neighbour such as mk, sl, bg)."""
     lang = LANGUAGES.get(code)
-    return lang.word_forms if lang is not None else f"simplemma:{code}"
+    if lang is None:
+        return f"simplemma:{code}"
+    rules = lang.keywords
+    return f"simplemma:{rules.lemma_lang}" if rules.lemmatizer == "simplemma" else ""
 
 
 def is_form(code: str, word: str) -> bool:
