@@ -108,6 +108,35 @@ class Language:
     Arabic harakat, alef, ى/ي, ة/ه; `vinorm` Vietnamese tone placement and i/y."""
     meteor: MeteorRules = MeteorRules()
     """How METEOR's jar runs for the language."""
+    accepted_as: tuple[str, ...] = ()
+    """Language-identifier verdicts that also count as this language (fidelity): Serbian in Latin script
+    is indistinguishable from Croatian and Bosnian for every detector measured."""
+    neighbours: tuple[str, ...] = ()
+    """Close languages a model may answer in instead; fidelity scores them 0 (docs/metrics.md):
+    they are detector candidates, their words (where a word list exists) count against this language
+    and a word with one of `neighbour_letters` is theirs."""
+    neighbour_letters: str = ""
+    """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
+    Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    script_unique: bool = False
+    """No other language the detector considers is written in this script (Hangul, Thai): text in it
+    is in the language whatever its length, so fidelity does not ask the detector."""
+    wordlist: str = ""
+    """The word-frequency list of the language's words (`metrics/lexicon.py`): `wordfreq:CODE` or
+    `pythainlp-tnc`. Fidelity checks short answers against it; `data validate` flags common keywords."""
+    wordlist_fold: str = ""
+    """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
+    `arabic-marks` (harakat and tatweel removed), or nothing."""
+    neighbour_forms: tuple[str, ...] = ()
+    """Neighbours whose simplemma dictionary of inflected forms also counts against the language in
+    fidelity's word vote (a form only that dictionary knows, which neither the language's own simplemma
+    dictionary, `keywords.lemma_lang`, nor its largest word list holds, is the neighbour's: Macedonian
+    датотеката, Slovene funkcij).
+    Serbian uses it: its word list (wordfreq's Latin Serbo-Croatian, Zipf >= 3) lacks most such forms.
+    Czech does not: measured, it took real Czech forms (vozič, klobučník) for Slovak."""
+    short_keyword_chars: int = 2
+    """A one-word keyword of at most this many characters (after normalisation) is very short and
+    `data validate` warns (hu tó lake); Korean writes a whole syllable per character, so only 1 (절)."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -118,7 +147,8 @@ LANGUAGES: dict[str, Language] = {
                                        stem_rule="arabic-light", proclitics=True,
                                        keep_final_alef_maqsura=True, feminine_marker="ة",
                                        feminine_tails=("ة", "ت", "ات", "ه")),
-                 spelling_fold="arnorm"),
+                 neighbours=("fa", "ur"), neighbour_letters="پچژگکیٹڈڑںےھۀ",
+                 wordlist="wordfreq:ar", wordlist_fold="arabic-marks", spelling_fold="arnorm"),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech",
                                        endings=("a", "e", "ě", "i", "u", "y", "o", "ou", "em", "ům", "ech",
@@ -126,16 +156,21 @@ LANGUAGES: dict[str, Language] = {
                                        stem_vowels="aoe", fleeting_vowel="e",
                                        derivations=r"(?:ov|in)(?:ý|á|ého|ému|ém|ým|ých|ými|ou|ýma|a|o|y|u|ě)?$"
                                                    r"|[sc]?k(?:ý|á|é|ého|ému|ém|ým|ých|ými|ou|ýma)$"),
-                 meteor=MeteorRules("cz", params=(0.95, 0.2, 0.6, 0.8), function_words="czech")),
+                 neighbours=("sk", "pl"), neighbour_letters="äľĺŕôłąęśźżćńöüőűß",
+                 wordlist="wordfreq:cs", meteor=MeteorRules("cz", params=(0.95, 0.2, 0.6, 0.8), function_words="czech")),
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
                                        stem_rule="hungarian-vowels", keyword_form_stem=True),
+                 neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu",
                  meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5))),
         Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol",
-                 keywords=KeywordRules(units="korean-morphemes")),
+                 keywords=KeywordRules(units="korean-morphemes"),
+                 script_unique=True, wordlist="wordfreq:ko", short_keyword_chars=1),
         Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True),
-                 token_fold="yo", meteor=MeteorRules("ru", ("exact", "stem"), (1.0, 0.5), function_words="russian")),
+                 neighbours=("uk", "be", "kk", "bg"), neighbour_letters="ўіїєґәғқңөұүһѓќѕјљњћђџ",
+                 wordlist="wordfreq:ru", token_fold="yo",
+                 meteor=MeteorRules("ru", ("exact", "stem"), (1.0, 0.5), function_words="russian")),
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hbs", stemmer="serbian",
                                        keyword_form_stem=True,
@@ -143,13 +178,23 @@ LANGUAGES: dict[str, Language] = {
                                                 "ova", "ove", "ovima", "evi", "eva", "eve", "evima", "ja",
                                                 "ju", "je", "ji", "jem"),
                                        stem_vowels="aoe", fleeting_vowel="a"),
+                 accepted_as=("hr", "bs", "sh"), neighbours=("mk", "sl", "bg"),
+                 neighbour_letters="ѓќѕъщюяыэёйіїєґўäöüßłąęśźżńřěůýáéíóúôľĺŕ",
+                 wordlist="wordfreq:sh", wordlist_fold="serbian-latin", neighbour_forms=("mk", "sl", "bg"),
                  token_fold="lat"),
-        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm")),
+        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm"),
+                 script_unique=True, wordlist="pythainlp-tnc"),
         Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
-                 keywords=KeywordRules(units="vietnamese-words"), spelling_fold="vinorm"),
+                 keywords=KeywordRules(units="vietnamese-words"), wordlist="wordfreq:vi", spelling_fold="vinorm"),
     )
 }
 LANG_CODES: tuple[str, ...] = tuple(LANGUAGES)
+
+ENGLISH = "en"
+"""The language models most often fall back to: fidelity counts its words as foreign in every language."""
+DETECTOR_FALLBACKS: tuple[str, ...] = (ENGLISH, "zh", "ja", "fr", "de", "es", "it", "pt", "nl", "tr", "ro",
+                                       "id", "ms", "lo", "km")
+"""Languages outside the evaluation set that a model may answer in, besides each language's neighbours."""
 
 
 def parse_langs(spec: str) -> tuple[str, ...]:
