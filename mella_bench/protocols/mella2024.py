@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
+from mella_bench.langs import ENGLISH
 from mella_bench.metrics.rouge import lcs_length
 
 NAME = "mella-2024"
@@ -253,7 +254,7 @@ class _MeteorJvm:
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
             [_java(), "-Duser.country=US", "-Duser.language=en", "-Xmx2G", "-jar", str(meteor_jar()),
-             "-", "-", "-stdio", "-l", "en", "-norm"],
+             "-", "-", "-stdio", "-l", ENGLISH, "-norm"],  # the authors' English settings, for every language
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def _ask(self, lines: Sequence[str], replies: int) -> list[str]:
