@@ -610,6 +610,21 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+class _MetricNamesHelp(argparse.HelpFormatter):
+    """Fills the registry's metric names into `metrics --help` when it is printed: building the parser
+    (for every command, `--help` and `tasks list` included) must not import the metric registry, which
+    pulls in numpy and every metric module."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is None or "{metrics}" not in text:
+            return text
+        from mella_bench.metrics import METRICS
+        from mella_bench.metrics.files import FILE_METRICS
+
+        return text.format(metrics=",".join(METRICS), file_metrics=",".join(FILE_METRICS))
+
+
 def _add_stats_args(p: argparse.ArgumentParser, seed_help: str) -> None:
     p.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=None, help=seed_help)
@@ -759,10 +774,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "left out and listed in every setting, as aac-metrics 0.5.4 rejects them)")
     sc.set_defaults(func=_cmd_score)
 
-    from mella_bench.metrics import METRICS
-    from mella_bench.metrics.files import FILE_METRICS
-
     m = sub.add_parser("metrics", help="score plain text files (one hypothesis per line), like sacrebleu",
+                       formatter_class=_MetricNamesHelp,
                        description="Score a hypothesis file against one or more reference files with the "
                                    "language's tokenisation; prints JSON {lang, n, scores, signatures} to stdout "
                                    "(0-100; CIDEr as 100 x the COCO value; CIDEr document frequencies from the "
@@ -774,8 +787,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(an empty line means no reference from that file for that line)")
     m.add_argument("--keywords", metavar="FILE.jsonl",
                    help="one JSON array of keywords per hypothesis line; adds keyword_acc and keyword_acc_strict")
-    m.add_argument("--metrics", help=f"comma list (default: {','.join(FILE_METRICS)} [+ keyword metrics]); "
-                                     f"known: {','.join(METRICS)}")
+    m.add_argument("--metrics", help="comma list (default: {file_metrics} [+ keyword metrics]); known: {metrics}")
     m.add_argument("--allow-empty", action="store_true", help="score empty hypothesis lines as 0 instead of failing")
     m.set_defaults(func=_cmd_metrics)
 
