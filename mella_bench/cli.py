@@ -548,14 +548,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from mella_bench.report import load_run
+    from mella_bench.results import load_header
+    from mella_bench.runs import model_label
     from mella_bench.show import find_samples, format_sample, sample_json
 
     found = find_samples(Path(args.run_dir), args.item_id, args.task)
     if args.json:
         print(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2))
         return 0
-    label = load_run(Path(args.run_dir)).label
+    label = model_label(load_header(Path(args.run_dir)))  # the label alone: not every score of the run
     print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))
     return 0
 
