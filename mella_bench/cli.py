@@ -310,6 +310,8 @@ def _sharding(args: argparse.Namespace, backend: str) -> tuple[int | None, int]:
         shards = dp if dp > 1 else shards
     if shards is not None and args.shard is not None:
         raise ValueError("--shard I/N runs one shard by hand; --shards N runs all of them: give one of them")
+    if args.score and args.shard is None:
+        raise ValueError("--score applies to a --shard I/N run (every other run is scored)")
     if args.executor is not None and shards is None:
         raise ValueError("--executor needs --shards N (or --data-parallel-size N with --backend vllm)")
     if args.ray_address and args.executor != "ray":
@@ -366,8 +368,12 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
     code = 0
     if args.judge:
         code = _judge_and_print(out, args)
-    _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
-    print(f"HTML report with a per-sample viewer: mella-bench report {out} --out {Path(out) / 'report'}")
+    if config.shard is not None and not args.score:  # `merge` scores the merged run once
+        print(f"shard {config.shard[0]}/{config.shard[1]} not scored (add --score to score it on its own); "
+              "`mella-bench merge` scores the merged run", file=sys.stderr)
+    else:
+        _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
+        print(f"HTML report with a per-sample viewer: mella-bench report {out} --out {Path(out) / 'report'}")
     total = counts["ok"] + counts["error"] + counts["reused"]
     return _failure_rate(args, counts["error"], total, "predictions",
                          "Rerun the same command to retry only the failed items (finished ones are kept).") or code
@@ -720,6 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
                          "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")
+    sc.add_argument("--score", action="store_true",
+                    help="with --shard: also score this shard on its own (by default a shard is not scored: "
+                         "`merge` scores the merged run once)")
     sc.add_argument("--shards", type=_positive_int, metavar="N",
                     help="run all N shards in parallel with --executor, under OUTPUT/shards/, then merge into OUTPUT")
     sc.add_argument("--executor", choices=["local", "ray"],
