@@ -379,7 +379,8 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
                          "Rerun the same command to retry only the failed items (finished ones are kept).") or code
 
 
-def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True) -> dict:
+def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True,
+                     reuse: bool = True) -> dict:
     """Score a run (metrics + any judgments + bootstrap CIs), write scores.md and print the headline
     (to stdout unless `stdout` is False); the full per-task table goes to stderr with `verbose`."""
     from mella_bench.headline import report_scores
@@ -390,7 +391,7 @@ def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: 
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
     with run_lock(run_dir):
-        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
+        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reuse=reuse)
     table = format_table(summary)
     if verbose:
         print(table, file=sys.stderr)
@@ -420,7 +421,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return _cmd_score_protocol(args)
     if args.no_truncate or args.skip_multiline_refs:
         raise ValueError("--no-truncate and --skip-multiline-refs belong to --protocol mella-2024")
-    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json)
+    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json,
+                               reuse=not args.no_reuse)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -773,6 +775,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
     sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
                                                            "(always written to RUN/scores.md)")
+    sc.add_argument("--no-reuse", action="store_true",
+                    help="score every item again (by default items whose prediction, references, keywords and "
+                         "metric code are unchanged keep their cached scores: RUN/score-cache.json; the files "
+                         "written are the same either way)")
     sc.add_argument("--protocol", choices=["mella-bench", "mella-2024"], default="mella-bench",
                     help="mella-2024: the MELLA authors' 2024 caption scoring (VQA normaliser, PTB tokenizer, COCO "
                          "BLEU-1..4, METEOR -l en -norm, ROUGE-L, mean over items; docs/reproducing-the-paper.md); "
