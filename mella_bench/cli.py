@@ -611,10 +611,11 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     from mella_bench.tables import check_tables, write_tables
 
     if args.check:
-        ok, message = check_tables(Path(args.config), source=args.source)
+        ok, message = check_tables(Path(args.config), source=args.source, cache=not args.no_cache,
+                                   progress=not args.quiet)
         print(message, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
-    for path in write_tables(Path(args.config), source=args.source):
+    for path in write_tables(Path(args.config), source=args.source, cache=not args.no_cache, progress=not args.quiet):
         print(path)
     return 0
 
@@ -997,6 +998,11 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--from", dest="source", choices=["predictions", "scores"], default="predictions",
                     help="re-derive scores from predictions.jsonl (default; an edited prediction changes the "
                          "table) or read the stored scores.jsonl")
+    tb.add_argument("--no-cache", action="store_true",
+                    help="score every item of a named-protocol table (mella-2024) instead of taking unchanged "
+                         "ones from RUN/cache.mella-2024.json (keyed by prediction, references, settings and the "
+                         "protocol's code; written by `tables`)")
+    tb.add_argument("--quiet", action="store_true", help="no progress lines")
     tb.set_defaults(func=_cmd_tables)
     return p
 

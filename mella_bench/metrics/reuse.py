@@ -22,8 +22,8 @@ sufficient statistics, so their task value is always aggregated afresh. Summarie
 cached. Results equal a fresh `score` byte for byte (tests/metrics/test_reuse.py).
 
 The cache lives in the run directory (`score-cache.json`, rewritten with only the entries the last
-`score` used); all its file I/O is `load_cache` / `save_cache`. A missing, corrupt or older-format
-cache is ignored (everything is scored), never an error.
+`score` used); its file I/O is `mella_bench.cachefile`. A missing, corrupt, older-format or
+other-code cache is ignored (everything is scored), never an error.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from mella_bench.cachefile import read_cache, write_cache
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
 
 CACHE_FILE = "score-cache.json"
-CACHE_FORMAT = 1
 
 
 # ---------------------------------------------------------------- keys
@@ -167,26 +167,15 @@ class ScoreCache:
 
 def load_cache(run_dir: Path) -> ScoreCache:
     """The run directory's cache; empty when there is none or it cannot be used."""
-    path = Path(run_dir) / CACHE_FILE
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return ScoreCache()
-    except (OSError, ValueError) as exc:
-        print(f"warning: {path} cannot be read ({exc}); every item is scored", file=sys.stderr)
-        return ScoreCache()
-    if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("code") != code_version():
-        return ScoreCache()  # another format or other code: none of its keys could match
-    corpora = {k: CorpusEntry(v.get("fields", {}), v.get("details", {})) for k, v in raw.get("corpora", {}).items()}
-    return ScoreCache(dict(raw.get("items", {})), corpora)
+    body = read_cache(Path(run_dir) / CACHE_FILE, code_version())
+    corpora = {k: CorpusEntry(v.get("fields", {}), v.get("details", {})) for k, v in body.get("corpora", {}).items()}
+    return ScoreCache(dict(body.get("items", {})), corpora)
 
 
 def save_cache(run_dir: Path, cache: ScoreCache) -> None:
-    """Write the entries this `score` used (stale ones are dropped), atomically."""
-    from mella_bench.results import write_json
-
-    write_json(Path(run_dir) / CACHE_FILE, {
-        "format": CACHE_FORMAT, "code": code_version(), "items": cache.used_items,
+    """Write the entries this `score` used (stale ones are dropped)."""
+    write_cache(Path(run_dir) / CACHE_FILE, code_version(), {
+        "items": cache.used_items,
         "corpora": {k: {"fields": dict(e.fields), "details": dict(e.details)} for k, e in cache.used_corpora.items()}})
 
 

@@ -330,7 +330,7 @@ class Rescored:
     """(task, metric) → signature, made by the registry's metric that computed the rows."""
 
 
-def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Rescored:
+def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None, progress: bool = False) -> Rescored:
     """Rows and signatures re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
     ctx = load_context(Path(run_dir))
     if metrics is not None:
@@ -339,7 +339,7 @@ def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Resco
             TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
                      t.predictions) for t in ctx.tasks))
     axis_of = {t.name: t.axis for t in ctx.tasks}
-    batches = list(AutomaticMetrics(False)(ctx))
+    batches = list(AutomaticMetrics(progress, desc=f"scoring {Path(run_dir).name}")(ctx))
     return Rescored(tuple(row.to_json() for mr in batches for row in mr.rows),
                     {(mr.task, mr.metric): summarize_metric(mr, axis_of[mr.task])["signature"] for mr in batches})
 

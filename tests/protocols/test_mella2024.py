@@ -156,3 +156,44 @@ def test_score_protocol_writes_a_summary_with_the_run_schema(tmp_path, capsys):
     direct = m.mean_scores(m.score_pairs([m.Pair(str(i), r["answer"], (r["annotation"],)) for i, r in
                                           enumerate(records)], m.Settings(truncate=False)))
     assert meteor["value"] == pytest.approx(100 * direct["meteor"], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_item_cache_gives_the_rows_of_a_fresh_computation_and_scores_only_changed_items(tmp_path):
+    """`tables` keeps the protocol's per-item results by key (prediction, references, settings, code):
+    rows from the cache equal rows computed afresh, and an edited answer is the only item scored again."""
+    import json
+
+    from mella_bench.imported import read_slvqa, write_imported_run
+
+    records = [{"question_id": f"/x/{i}.jpg", "question": "Popište obrázek.", "answer": a, "annotation": r}
+               for i, (a, r) in enumerate([
+                   ("Karlův most v Praze při západu slunce.", "Obrázek ukazuje Karlův most v Praze při západu slunce."),
+                   ("Talíř se svíčkovou a knedlíky.", "Na talíři je svíčková se šesti knedlíky.\nVedle je pivo."),
+                   ("Staroměstský orloj.", "Pražský orloj na Staroměstské radnici."),
+                   ("Vltava a Pražský hrad v noci.", "Pražský hrad nad Vltavou v noci.")])]
+    src = tmp_path / "slvqa_caption_cs_1.json"
+    src.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    run = tmp_path / "run"
+    write_imported_run(run, "x", [read_slvqa(src, "cs")])
+    st = {"slvqa_caption_cs": m.Settings(truncate=False)}
+    cache = m.ItemCache()
+    rows = m.protocol_rows(run, per_task=st, cache=cache)
+    assert cache.computed == 4 and len(cache.used) == 4  # the left-out item is cached too
+    m.save_item_cache(run, cache)
+    again = m.load_item_cache(run)
+    assert m.protocol_rows(run, per_task=st, cache=again) == rows and again.computed == 0
+
+    preds = (run / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(preds[0])
+    first["text"] = "Most přes řeku."
+    (run / "predictions.jsonl").write_text("\n".join([json.dumps(first, ensure_ascii=False)] + preds[1:]) + "\n",
+                                           encoding="utf-8")
+    again = m.load_item_cache(run)
+    edited = m.protocol_rows(run, per_task=st, cache=again)
+    # one item scored alone gives what it gives among the others (each item is its own two-copy corpus)
+    assert again.computed == 1 and edited == m.protocol_rows(run, per_task=st) and edited != rows
+    # the key covers the settings and the protocol's code, not only the texts
+    pair = m.Pair("a", "Orloj.", ("Pražský orloj.",))
+    assert m.item_key(pair, m.Settings()) != m.item_key(pair, m.Settings(truncate=False))
+    assert m.load_item_cache(tmp_path / "elsewhere").known == {}
