@@ -62,9 +62,15 @@ def _cmd_data_audit(args: argparse.Namespace) -> int:
     from mella_bench.audit import audit, format_report
 
     rep = audit(args.paths)
-    print(format_report(rep), file=sys.stderr)
-    if args.json:
+    text = format_report(rep)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    if args.json:  # stdout is for the JSON then, as with `score --json`
+        print(text, file=sys.stderr)
         print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))
+    elif not args.out:
+        print(text)
     return 0
 
 
@@ -829,9 +835,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "answers identified (py3langid) as another language than the task's; for runs "
                                      "given together, whether tasks of the same language were scored against the "
                                      "same references; how much the authors' 1,300-character cuts remove. Findings "
-                                     "are listed at the end.")
+                                     "are listed at the end. The report goes to stdout (or --out FILE).")
     da.add_argument("paths", nargs="+", metavar="RUN_DIR|DATA", help="run directories and/or datasets")
-    da.add_argument("--json", action="store_true", help="also print the full report as JSON to stdout")
+    da.add_argument("--json", action="store_true", help="print the full report as JSON to stdout (the text report "
+                                                         "then goes to stderr)")
+    da.add_argument("--out", metavar="FILE", help="write the text report to FILE instead of stdout")
     da.set_defaults(func=_cmd_data_audit)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder or run",
                          description="slvqa: one MELLA authors' result file (answers + reference captions, no images) "
