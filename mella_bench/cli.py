@@ -410,7 +410,7 @@ def _cmd_score_protocol(args: argparse.Namespace) -> int:
     from mella_bench.protocols import mella2024
 
     settings = mella2024.Settings(truncate=not args.no_truncate, skip_multiline_refs=args.skip_multiline_refs)
-    summary = mella2024.score_run(Path(args.run_dir), settings)
+    summary = mella2024.score_run(Path(args.run_dir), settings, progress=not args.quiet)
     print(format_table(summary), file=sys.stderr)
     for name, task in summary["tasks"].items():
         for e in task["metrics"]["bleu_1"]["details"]["left_out"]:

@@ -650,13 +650,14 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
             "model": dict(header.get("model", {})), "protocol": NAME, "tasks": tasks}
 
 
-def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1000) -> dict[str, Any]:
+def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1000,
+              progress: bool = False) -> dict[str, Any]:
     """`mella-bench score RUN_DIR --protocol mella-2024`: write scores.mella-2024.jsonl and
     summary.mella-2024.json beside the run's own files; return the summary."""
     from mella_bench.results import write_json
 
     run_dir = Path(run_dir)
-    rows = protocol_rows(run_dir, settings)
+    rows = protocol_rows(run_dir, settings, progress=progress)
     tmp = run_dir / (SCORES_FILE + ".tmp")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     tmp.replace(run_dir / SCORES_FILE)

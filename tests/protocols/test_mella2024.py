@@ -142,6 +142,7 @@ def test_score_protocol_writes_a_summary_with_the_run_schema(tmp_path, capsys):
     assert main(["score", str(run), "--protocol", "mella-2024", "--no-truncate"]) == 0
     err = capsys.readouterr().err
     assert "left out: slvqa_caption_cs slvqa_caption_cs-1.jpg: reference contains a newline" in err
+    assert "mella-2024 run: 1/1 task (100%), done in" in err  # progress (minutes on real runs)
     summary = json.loads((run / "summary.mella-2024.json").read_text(encoding="utf-8"))
     task = summary["tasks"]["slvqa_caption_cs"]
     assert summary["protocol"] == "mella-2024" and set(task["metrics"]) == set(m.METRICS)
