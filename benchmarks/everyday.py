@@ -30,17 +30,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.score_run import baseline_tree  # noqa: E402
+
 LANGS = ("vi", "ko", "hu")
-
-
-def baseline_tree(work: Path, rev: str) -> Path:
-    tree = work / f"baseline-{rev}"
-    if not tree.is_dir():
-        tree.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "mella_bench", "tasks", "judges"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
 
 
 def timed(code: Path, *argv: str, module: bool = True) -> tuple[float, float]:
