@@ -159,18 +159,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _import_lmms_eval(args: argparse.Namespace) -> int:
-    from mella_bench.lmms_eval_import import import_samples
+    from mella_bench.lmms_eval_import import import_samples, samples_files
 
-    if not args.task:
-        raise ValueError("data import lmms-eval needs --task, the task the samples file belongs to "
-                         "(lmms-eval names the file {date}_samples_{task}.jsonl)")
-    rep = import_samples(Path(args.source), args.task, Path(args.output), lang=args.lang, axis=args.axis,
-                         refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()))
-    for note in rep.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} → {rep.output}", file=sys.stderr)
-    _score_and_print(rep.output, quiet=True)
-    print(json.dumps({"output": str(rep.output), "task": rep.task, "ok": rep.ok, "failed": rep.failed}))
+    files = samples_files(Path(args.source), args.task)
+    reports = []
+    for f in files:
+        rep = import_samples(f.path, f.task, Path(args.output), lang=args.lang, axis=args.axis,
+                             refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()))
+        for note in rep.notes:
+            print(f"note: {rep.task}: {note}", file=sys.stderr)
+        print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} from {f.path.name} → "
+              f"{rep.output}", file=sys.stderr)
+        reports.append(rep)
+    _score_and_print(Path(args.output), quiet=True)
+    out = [{"output": str(r.output), "task": r.task, "ok": r.ok, "failed": r.failed} for r in reports]
+    print(json.dumps(out[0] if len(out) == 1 else out))
     return 0
 
 
@@ -232,7 +235,7 @@ def _non_negative_int(text: str) -> int:
 
 
 _VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
-_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency", "timeout", "retries")
+_OPENAI_FLAGS = ("base_url", "api_key_env", "api_key_header", "concurrency", "timeout", "retries")
 _OPTION_NAMES = {"timeout": "timeout_s", "retries": "max_retries"}
 """Flag name → backend option name, where they differ."""
 
@@ -285,8 +288,8 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object
     options: dict[str, object] = {}
     if args.trust_remote_code:
         options["trust_remote_code"] = True
-    for name in ("device", "dtype"):
-        value = getattr(args, name)
+    for name in ("device", "dtype", "threads"):
+        value = getattr(args, name, None)
         if value is not None:
             if backend not in ("hf", "tiny"):
                 raise ValueError(f"--{name} applies to the hf and tiny backends, not {backend}")
@@ -361,6 +364,10 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
         counts = generate(config, tasks, progress=not args.quiet)
         print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
               f"→ {config.output}", file=sys.stderr)
+        from mella_bench.run import fallback_note
+
+        if note := fallback_note(config.output):
+            print(note, file=sys.stderr)
         out = config.output
     else:
         from mella_bench.executor import run_sharded
@@ -432,7 +439,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-    return 0
+    failed, total = _prediction_failures(summary)
+    return _failure_rate(args, failed, total, "predictions", "The scores are written; rerun the run to retry "
+                         "the failed items, or raise --max-failure-rate.")
+
+
+def _prediction_failures(summary: dict) -> tuple[int, int]:
+    """(failed, scored + failed) predictions over the run's tasks, as `run` counts them. A failed prediction
+    is a failed row of every metric of its task; a metric that could not be computed (no Java) fails only
+    its own rows, so per task the metric with the fewest failed rows counts (judge dimensions aside)."""
+    failed = total = 0
+    for info in summary.get("tasks", {}).values():
+        entries = [e for m, e in info.get("metrics", {}).items() if not m.startswith("judge:")]
+        if entries:
+            least = min(entries, key=lambda e: e["n_failed"])
+            failed += least["n_failed"]
+            total += least["n"] + least["n_failed"]
+    return failed, total
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
@@ -455,13 +478,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keeps `--help` fast)
-    import os
-
-    from mella_bench.apiclient import EndpointConfig
+    from mella_bench.apiclient import EndpointConfig, default_base_url
     from mella_bench.judge import JudgeConfig
 
-    base_url = args.judge_base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.judge_api_key_env,
+    endpoint = EndpointConfig(base_url=args.judge_base_url or default_base_url(), model=args.judge,
+                              api_key_env=args.judge_api_key_env, api_key_header=args.judge_api_key_header,
                               timeout_s=args.judge_timeout, max_retries=args.judge_retries,
                               concurrency=args.judge_concurrency)
     return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
@@ -528,6 +549,46 @@ def _cmd_judge_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_judge_agreement(args: argparse.Namespace) -> int:
+    from mella_bench.agreement_report import agreement_run, format_agreement
+
+    doc, json_path, plot = agreement_run([Path(r) for r in args.runs], [Path(f) for f in args.labels],
+                                         out=Path(args.out) if args.out else None, resamples=args.resamples,
+                                         seed=args.seed or 0, min_items=args.min_items)
+    print(format_agreement(doc))
+    print(json_path, file=sys.stderr)
+    if plot:
+        print(plot, file=sys.stderr)
+    return 0
+
+
+def _cmd_label_page(args: argparse.Namespace) -> int:
+    from mella_bench.labelling import format_plan, make_round, write_round
+    from mella_bench.langs import parse_langs
+
+    rnd = make_round([Path(r) for r in args.runs], per_lang=args.per_lang, seed=args.seed, answers=args.answers,
+                     langs=parse_langs(args.langs) if args.langs else None,
+                     rubrics=tuple(args.rubrics.split(",")) if args.rubrics else None)
+    page, plan = write_round(rnd, Path(args.out))
+    print(format_plan(rnd.plan), file=sys.stderr)
+    print(page)
+    print(plan)
+    return 0
+
+
+def _cmd_label_import(args: argparse.Namespace) -> int:
+    from mella_bench.labelling import format_import, import_labels
+
+    result = import_labels([Path(f) for f in args.files], Path(args.into))
+    for kind, lines in (("rejected", result.rejected), ("stale", result.stale)):
+        for line in lines[:20]:
+            print(f"{kind}: {line}", file=sys.stderr)
+        if len(lines) > 20:
+            print(f"... and {len(lines) - 20} more {kind}", file=sys.stderr)
+    print(format_import(result))
+    return 1 if result.rejected else 0
+
+
 def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: bool = True) -> None:
     """Judge endpoint options. On `run` the key/concurrency flags carry a `--judge-` prefix only, because
     `--api-key-env`/`--concurrency` there belong to the inference backend."""
@@ -541,6 +602,10 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
                    default="OPENAI_API_KEY", metavar="VAR",
                    help="environment variable holding the API key (default OPENAI_API_KEY); the key itself is "
                         "never written anywhere")
+    g.add_argument("--judge-api-key-header", *(["--api-key-header"] if short_names else []),
+                   dest="judge_api_key_header", default="Authorization", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
     g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
@@ -683,6 +748,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
     r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
                    help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
+    r.add_argument("--threads", type=_positive_int,
+                   help="torch CPU threads for hf/tiny (default: 1 for tiny, torch's choice for hf)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -693,11 +760,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
 
-    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge",
+    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge, agreement",
                        description="`mella-bench judge RUN_DIR` (short for `judge run RUN_DIR`) judges every "
                                    "prediction of a run on its tasks' rubrics; `judge pairwise RUN_A RUN_B` compares "
                                    "two runs in both orders; `judge calibrate` checks a judge on known "
-                                   "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
+                                   "thick/thin/hallucinated/wrong-language variants; `judge agreement` measures "
+                                   "the judge against human labels (`mella-bench label`). Judgments are cached in "
                                    "judgments.jsonl: a rerun sends nothing for what is already judged.")
     jsub = j.add_subparsers(dest="judge_command", required=True)
     jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason), "
@@ -731,6 +799,45 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jc, required=True)
     jc.set_defaults(func=_cmd_judge_calibrate)
+    ja = jsub.add_parser("agreement", help="judge-human and human-human agreement on labels from `mella-bench label`",
+                         description="Per language and rubric: quadratic-weighted Cohen's kappa, Krippendorff's alpha "
+                                     "(ordinal, interval) and Spearman's rho for 1-5 scales, pairwise accuracy with "
+                                     "ties for preferences, each with a 95% bootstrap CI over items, n and a note "
+                                     "when n is too small. Labels are matched to the runs' current answers by item "
+                                     "identity and answer hash; labels of changed answers are reported, not used. "
+                                     "Writes agreement.json (and agreement.png), which `mella-bench report` shows. "
+                                     "See docs/labelling.md.")
+    ja.add_argument("runs", nargs="+", metavar="RUN", help="judged run directories whose answers were labelled")
+    ja.add_argument("--labels", nargs="+", required=True, metavar="FILE",
+                    help="label files exported by the page, or labelling round folders (their labels.jsonl)")
+    ja.add_argument("--out", help="agreement.json to write (default RUN/agreement.json of the first run); the plot "
+                                  "goes beside it")
+    ja.add_argument("--min-items", type=_positive_int, default=30,
+                    help="below this many items a row is marked 'too few to conclude' (default 30)")
+    _add_stats_args(ja, "bootstrap seed (default 0)")
+    ja.set_defaults(func=_cmd_judge_agreement)
+
+    lb = sub.add_parser("label", help="human labelling: a page for native speakers, and reading its labels back",
+                        description="`mella-bench label RUN... --out DIR` (short for `label page`) writes DIR/index.html, "
+                                    "a self-contained, keyboard-driven labelling page for a stratified, seeded sample "
+                                    "of the runs' answers (blind to run names), and DIR/plan.json; `label import "
+                                    "FILE... --into DIR` reads the exported labels back. See docs/labelling.md.")
+    lsub = lb.add_subparsers(dest="label_command", required=True)
+    lp = lsub.add_parser("page", help="write the labelling page and its sample plan")
+    lp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (judged runs give the score bands)")
+    lp.add_argument("--out", required=True, help="folder for index.html and plan.json")
+    lp.add_argument("--per-lang", type=_positive_int, default=50,
+                    help="items per language, split equally over axis x judge score band (default 50)")
+    lp.add_argument("--seed", type=int, default=0, help="sampling and answer-order seed (default 0)")
+    lp.add_argument("--answers", type=int, choices=[1, 2],
+                    help="answers per item: 2 (scales and a preference; default with two or more runs) or 1")
+    lp.add_argument("--langs", help="'all' or a comma list of language codes (default: every language of the runs)")
+    lp.add_argument("--rubrics", help="comma list of rubric ids to ask (default: each task's rubrics)")
+    lp.set_defaults(func=_cmd_label_page)
+    li = lsub.add_parser("import", help="merge exported label files into a round's labels.jsonl (idempotent)")
+    li.add_argument("files", nargs="+", metavar="FILE", help="JSONL files exported by the page")
+    li.add_argument("--into", required=True, metavar="DIR", help="the labelling round folder (with plan.json)")
+    li.set_defaults(func=_cmd_label_import)
     sc = r.add_argument_group("scale-out (docs/models.md: Run at scale)")
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
@@ -755,9 +862,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-model-len", type=_positive_int, help="context length to allocate (default: the model's)")
 
     o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
-    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: the OpenAI API)")
+    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, "
+                                      "else https://api.openai.com/v1)")
     o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
                                          "the key itself is never written anywhere")
+    o.add_argument("--api-key-header", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
     o.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds per request attempt (default 120)")
     o.add_argument("--retries", type=_non_negative_int,
@@ -786,6 +897,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="score every item again (by default items whose prediction, references, keywords and "
                          "metric code are unchanged keep their cached scores: RUN/score-cache.json; the files "
                          "written are the same either way)")
+    sc.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
+                    help=f"exit {EXIT_FAILURE_RATE} (as `run` does) when more than this share of the predictions "
+                         "failed (default 0: any failure); the scores are written either way")
     sc.add_argument("--protocol", choices=["mella-bench", "mella-2024"], default="mella-bench",
                     help="mella-2024: the MELLA authors' 2024 caption scoring (VQA normaliser, PTB tokenizer, COCO "
                          "BLEU-1..4, METEOR -l en -norm, ROUGE-L, mean over items; docs/reproducing-the-paper.md); "
@@ -847,13 +961,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(docs/reproducing-the-paper.md). "
                                      "xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
-                                     "language and axis. lmms-eval: a --log_samples file "
-                                     "({date}_samples_{task}.jsonl) -> predictions in a run directory, scored with "
+                                     "language and axis. lmms-eval: --log_samples files "
+                                     "({date}_samples_{task}.jsonl, one or a folder) -> predictions in a run directory, scored with "
                                      "mella-bench's metrics. Records that cannot be converted are listed, never "
                                      "dropped silently.")
     di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval", "slvqa"])
     di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations), an lmms-eval "
-                                   "samples .jsonl, or a MELLA authors' result .json (slvqa)")
+                                   "samples .jsonl or a folder of them (lmms-eval's OUTPUT/MODEL), or a MELLA "
+                                   "authors' result .json (slvqa)")
     di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
     di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); "
                                                     "lmms-eval, slvqa: run directory to write or extend")
@@ -869,8 +984,10 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--axis", choices=["know", "ling"], help="conversations: axis (default ling); lmms-eval: of a "
                                                              "task mella-bench does not know")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
-    di.add_argument("--task", help="lmms-eval: the task of the samples file (a mella-bench task, e.g. from "
-                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from); slvqa: task "
+    di.add_argument("--task", help="lmms-eval: the task of the samples file (default: from lmms-eval's file name "
+                                   "{date}_samples_{task}.jsonl; with a folder, import only that task); a "
+                                   "mella-bench task, e.g. from `export lmms-eval`, or another with "
+                                   "--lang/--axis/--refs-from; slvqa: task "
                                    "name (default from the file name, e.g. slvqa_caption_hu)")
     di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
                                                         "lmms-eval saw it (default: the mella-bench task's data)")
@@ -1015,13 +1132,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_JUDGE_SUBCOMMANDS = {"run", "pairwise", "calibrate", "-h", "--help"}
+_JUDGE_SUBCOMMANDS = {"run", "pairwise", "calibrate", "agreement", "-h", "--help"}
+_LABEL_SUBCOMMANDS = {"page", "import", "-h", "--help"}
 
 
 def _normalize_argv(argv: list[str]) -> list[str]:
-    """`judge RUN_DIR ...` is short for `judge run RUN_DIR ...`."""
+    """`judge RUN_DIR ...` is short for `judge run RUN_DIR ...`; `label RUN ...` for `label page RUN ...`."""
     if len(argv) >= 2 and argv[0] == "judge" and argv[1] not in _JUDGE_SUBCOMMANDS:
         return ["judge", "run", *argv[1:]]
+    if len(argv) >= 2 and argv[0] == "label" and argv[1] not in _LABEL_SUBCOMMANDS:
+        return ["label", "page", *argv[1:]]
     return argv
 
 

@@ -19,6 +19,12 @@ def image_sha256(dataset: Dataset, item: Item) -> str:
 
 def item_identity(dataset: Dataset, item: Item) -> str:
     """16 hex chars identifying an item's content (image bytes included)."""
-    blob = json.dumps([item.id, item.lang, item.axis, image_sha256(dataset, item), list(item.references),
-                       list(item.keywords), item.thin], ensure_ascii=False)
+    return identity_of(item, dataset.image_bytes(item))
+
+
+def identity_of(item: Item, image: bytes | None) -> str:
+    """`item_identity` from image bytes already read; a reference-only item (no image) has its own."""
+    sha = hashlib.sha256(image).hexdigest() if image is not None else None
+    blob = json.dumps([item.id, item.lang, item.axis, sha, list(item.references), list(item.keywords), item.thin],
+                      ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
