@@ -18,7 +18,7 @@ from tests.conftest import write_dataset
 
 RESOURCES = {"ko": {"kiwipiepy"}, "th": {"pythainlp"}, "ru": {"pymorphy3"}, "cs": {"simplemma", "snowballstemmer"},
              "hu": {"simplemma", "snowballstemmer"}, "sr": {"simplemma", "snowballstemmer"}, "ar": {"snowballstemmer"},
-             "vi": set()}
+             "vi": {"underthesea"}}
 """What keyword matching and segmentation need per language (wordmatch.MORPHOLOGY, tokenize.py)."""
 
 _PROBE = """
