@@ -10,6 +10,7 @@ REV (`git archive`). Measured, for each version in turn (baseline, current, base
 - `score` of a one-language run of the demo set (vi, ko, hu: replayed references), first with no
   score cache, then again with nothing changed (the current code reuses the cached item scores);
 - `show RUN ITEM` of one Vietnamese item of results/examples/tiny;
+- `data validate demo` (the 96-item demo set, with its keyword warnings);
 - the demo (8 languages, replayed references) as 2 shards by hand (`run --shard I/2`) + `merge`,
   against one unsharded run.
 
@@ -103,6 +104,7 @@ def main() -> None:
         **{f"score {lang} again": (lambda lang: lambda code, v: timed(
             code, "score", str(work / f"s-{lang}-{v}"), "--quiet"))(lang) for lang in LANGS},
         "show one vi item": lambda code, v: timed(code, "show", str(example), "vi-know-0001"),
+        "data validate demo": lambda code, v: timed(code, "data", "validate", "demo"),
         "demo unsharded run": lambda code, v: unsharded(code, work / f"u-{v}"),
         "demo 2 shards + merge": lambda code, v: sharded(code, work / f"sh-{v}"),
     }
