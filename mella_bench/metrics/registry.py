@@ -68,6 +68,10 @@ class Metric:
     None for judge dimensions (their rows come from the judge)."""
     needs_pool: bool = False
     """The scorer takes the run's METEOR JVM pool as second argument."""
+    corpus_dependent: bool = False
+    """An item's value depends on the other items of its task (CIDEr-D: document frequencies over the
+    task's references, and vectorised sums whose last bits depend on the batch), so `score` reuses it
+    only when no item of the task changed (`mella_bench.metrics.reuse`)."""
     from_sums: Callable[[Sequence[float]], float] | None = None
     """Corpus metrics: the value of one pooled stats row (the reference form, e.g. sacrebleu's own)."""
     from_sums_batch: Callable[[np.ndarray], np.ndarray] | None = None
@@ -178,7 +182,7 @@ _REGISTERED: tuple[Metric, ...] = (
     Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=bleu, from_sums=bleu_from_stats,
            from_sums_batch=bleu_from_sums, title="BLEU-4", label="BLEU-4"),
     Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=rouge_l, title="ROUGE-L", label="ROUGE-L"),
-    Metric("cider", "mean", axes=_BOTH, score=cider, title="CIDEr-D", label="CIDEr-D"),
+    Metric("cider", "mean", axes=_BOTH, score=cider, corpus_dependent=True, title="CIDEr-D", label="CIDEr-D"),
     Metric("chrf++", "corpus", axes=_BOTH, score=chrf, from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums,
            title="chrF++", label="chrF++"),
     Metric("fidelity", "mean", axes=_BOTH, needs="output", score=fidelity, title="language fidelity",
