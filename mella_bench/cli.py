@@ -66,9 +66,15 @@ def _cmd_data_audit(args: argparse.Namespace) -> int:
     from mella_bench.audit import audit, format_report
 
     rep = audit(args.paths)
-    print(format_report(rep), file=sys.stderr)
-    if args.json:
+    text = format_report(rep)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    if args.json:  # stdout is for the JSON then, as with `score --json`
+        print(text, file=sys.stderr)
         print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))
+    elif not args.out:
+        print(text)
     return 0
 
 
@@ -282,6 +288,8 @@ def _sharding(args: argparse.Namespace, backend: str) -> tuple[int | None, int]:
         shards = dp if dp > 1 else shards
     if shards is not None and args.shard is not None:
         raise ValueError("--shard I/N runs one shard by hand; --shards N runs all of them: give one of them")
+    if args.score and args.shard is None:
+        raise ValueError("--score applies to a --shard I/N run (every other run is scored)")
     if args.executor is not None and shards is None:
         raise ValueError("--executor needs --shards N (or --data-parallel-size N with --backend vllm)")
     if args.ray_address and args.executor != "ray":
@@ -342,14 +350,19 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
     code = 0
     if args.judge:
         code = _judge_and_print(out, args)
-    _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
-    print(f"HTML report with a per-sample viewer: mella-bench report {out} --output {Path(out) / 'report'}")
+    if config.shard is not None and not args.score:  # `merge` scores the merged run once
+        print(f"shard {config.shard[0]}/{config.shard[1]} not scored (add --score to score it on its own); "
+              "`mella-bench merge` scores the merged run", file=sys.stderr)
+    else:
+        _score_and_print(out, quiet=args.quiet, verbose=args.verbose)
+        print(f"HTML report with a per-sample viewer: mella-bench report {out} --output {Path(out) / 'report'}")
     total = counts["ok"] + counts["error"] + counts["reused"]
     return _failure_rate(args, counts["error"], total, "predictions",
                          "Rerun the same command to retry only the failed items (finished ones are kept).") or code
 
 
-def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True) -> dict:
+def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True,
+                     reuse: bool = True) -> dict:
     """Score a run (metrics + any judgments + bootstrap CIs), write scores.md and print the headline
     (to stdout unless `stdout` is False); the full per-task table goes to stderr with `verbose`."""
     from mella_bench.headline import report_scores
@@ -360,7 +373,7 @@ def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: 
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
     with run_lock(run_dir):
-        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet)
+        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reuse=reuse)
     table = format_table(summary)
     if verbose:
         print(table, file=sys.stderr)
@@ -373,7 +386,7 @@ def _cmd_score_protocol(args: argparse.Namespace) -> int:
     from mella_bench.protocols import mella2024
 
     settings = mella2024.Settings(truncate=not args.no_truncate, skip_multiline_refs=args.skip_multiline_refs)
-    summary = mella2024.score_run(Path(args.run_dir), settings)
+    summary = mella2024.score_run(Path(args.run_dir), settings, progress=not args.quiet)
     print(format_table(summary), file=sys.stderr)
     for name, task in summary["tasks"].items():
         for e in task["metrics"]["bleu_1"]["details"]["left_out"]:
@@ -390,7 +403,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return _cmd_score_protocol(args)
     if args.no_truncate or args.skip_multiline_refs:
         raise ValueError("--no-truncate and --skip-multiline-refs belong to --protocol mella-2024")
-    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json)
+    summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json,
+                               reuse=not args.no_reuse)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -582,14 +596,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from mella_bench.report import load_run
+    from mella_bench.results import load_header
+    from mella_bench.runs import model_label
     from mella_bench.show import find_samples, format_sample, sample_json
 
     found = find_samples(Path(args.run_dir), args.item_id, args.task)
     if args.json:
         print(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2))
         return 0
-    label = load_run(Path(args.run_dir)).label
+    label = model_label(load_header(Path(args.run_dir)))  # the label alone: not every score of the run
     print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))
     return 0
 
@@ -635,12 +650,28 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     from mella_bench.tables import check_tables, write_tables
 
     if args.check:
-        ok, message = check_tables(Path(args.config), source=args.source)
+        ok, message = check_tables(Path(args.config), source=args.source, cache=not args.no_cache,
+                                   progress=not args.quiet)
         print(message, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
-    for path in write_tables(Path(args.config), source=args.source):
+    for path in write_tables(Path(args.config), source=args.source, cache=not args.no_cache, progress=not args.quiet):
         print(path)
     return 0
+
+
+class _MetricNamesHelp(argparse.HelpFormatter):
+    """Fills the registry's metric names into `metrics --help` when it is printed: building the parser
+    (for every command, `--help` and `tasks list` included) must not import the metric registry, which
+    pulls in numpy and every metric module."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is None or "{metrics}" not in text:
+            return text
+        from mella_bench.metrics import METRICS
+        from mella_bench.metrics.files import FILE_METRICS
+
+        return text.format(metrics=",".join(METRICS), file_metrics=",".join(FILE_METRICS))
 
 
 def _add_stats_args(p: argparse.ArgumentParser, seed_help: str) -> None:
@@ -771,6 +802,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
                          "gets '-shard-I-of-N'); combine the N directories with `mella-bench merge`")
+    sc.add_argument("--score", action="store_true",
+                    help="with --shard: also score this shard on its own (by default a shard is not scored: "
+                         "`merge` scores the merged run once)")
     sc.add_argument("--shards", type=_positive_int, metavar="N",
                     help="run all N shards in parallel with --executor, under OUTPUT/shards/, then merge into OUTPUT")
     sc.add_argument("--executor", choices=["local", "ray"],
@@ -803,6 +837,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
     sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
                                                            "(always written to RUN/scores.md)")
+    sc.add_argument("--no-reuse", action="store_true",
+                    help="score every item again (by default items whose prediction, references, keywords and "
+                         "metric code are unchanged keep their cached scores: RUN/score-cache.json; the files "
+                         "written are the same either way)")
     sc.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
                     help=f"exit {EXIT_FAILURE_RATE} (as `run` does) when more than this share of the predictions "
                          "failed (default 0: any failure); the scores are written either way")
@@ -817,10 +855,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "left out and listed in every setting, as aac-metrics 0.5.4 rejects them)")
     sc.set_defaults(func=_cmd_score)
 
-    from mella_bench.metrics import METRICS
-    from mella_bench.metrics.files import FILE_METRICS
-
     m = sub.add_parser("metrics", help="score plain text files (one hypothesis per line), like sacrebleu",
+                       formatter_class=_MetricNamesHelp,
                        description="Score a hypothesis file against one or more reference files with the "
                                    "language's tokenisation; prints JSON {lang, n, scores, signatures} to stdout "
                                    "(0-100; CIDEr as 100 x the COCO value; CIDEr document frequencies from the "
@@ -832,8 +868,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(an empty line means no reference from that file for that line)")
     m.add_argument("--keywords", metavar="FILE.jsonl",
                    help="one JSON array of keywords per hypothesis line; adds keyword_acc and keyword_acc_strict")
-    m.add_argument("--metrics", help=f"comma list (default: {','.join(FILE_METRICS)} [+ keyword metrics]); "
-                                     f"known: {','.join(METRICS)}")
+    m.add_argument("--metrics", help="comma list (default: {file_metrics} [+ keyword metrics]); known: {metrics}")
     m.add_argument("--allow-empty", action="store_true", help="score empty hypothesis lines as 0 instead of failing")
     m.set_defaults(func=_cmd_metrics)
 
@@ -858,9 +893,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "answers identified (py3langid) as another language than the task's; for runs "
                                      "given together, whether tasks of the same language were scored against the "
                                      "same references; how much the authors' 1,300-character cuts remove. Findings "
-                                     "are listed at the end.")
+                                     "are listed at the end. The report goes to stdout (or --out FILE).")
     da.add_argument("paths", nargs="+", metavar="RUN_DIR|DATA", help="run directories and/or datasets")
-    da.add_argument("--json", action="store_true", help="also print the full report as JSON to stdout")
+    da.add_argument("--json", action="store_true", help="print the full report as JSON to stdout (the text report "
+                                                         "then goes to stderr)")
+    da.add_argument("--out", metavar="FILE", help="write the text report to FILE instead of stdout")
     da.set_defaults(func=_cmd_data_audit)
     di = dsub.add_parser("import", help="convert another layout into a mella-bench dataset folder or run",
                          description="slvqa: one MELLA authors' result file (answers + reference captions, no images) "
@@ -1033,6 +1070,11 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--from", dest="source", choices=["predictions", "scores"], default="predictions",
                     help="re-derive scores from predictions.jsonl (default; an edited prediction changes the "
                          "table) or read the stored scores.jsonl")
+    tb.add_argument("--no-cache", action="store_true",
+                    help="score every item of a named-protocol table (mella-2024) instead of taking unchanged "
+                         "ones from RUN/cache.mella-2024.json (keyed by prediction, references, settings and the "
+                         "protocol's code; written by `tables`)")
+    tb.add_argument("--quiet", action="store_true", help="no progress lines")
     tb.set_defaults(func=_cmd_tables)
     return p
 

@@ -53,6 +53,8 @@ class PlainProgress:
 
     def update(self, n: int = 1) -> None:
         self.n += n
+        if self.total is not None and self.n >= self.total:
+            return  # the last line is close()'s ("done in"): a periodic one here would say 100% twice
         now = self._clock()
         if now - self._last >= self._interval:
             self._last = now

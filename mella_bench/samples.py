@@ -136,36 +136,46 @@ def item_image(ds: Dataset, item: Item) -> tuple[bytes | None, str | None]:
 
 
 def iter_samples(run_dir: Path, datasets: dict[str, Dataset | str] | None = None,
-                 with_images: bool = True) -> Iterator[Sample]:
-    """Every item of every task of the run, in dataset order, answered or not."""
+                 with_images: bool = True, item_id: str | None = None, task: str | None = None) -> Iterator[Sample]:
+    """Every item of every task of the run, in dataset order, answered or not; only those with
+    `item_id` (and in `task`) when given, so `show` computes the keyword hits of one item, not all."""
     run_dir = Path(run_dir)
     header = load_header(run_dir)
     preds = current_predictions(run_dir, header)
     scores = _scores_by_item(run_dir)
     judged = _judgments_by_prediction(run_dir, header)
     cache = datasets if datasets is not None else {}
-    for task, info in header["tasks"].items():
-        ds = load_or_reason(task_data_source(run_dir, info), cache)  # imported runs carry their data
-        items = ([it for it in ds.items if it.lang == info["lang"] and it.axis == info["axis"]]
-                 if isinstance(ds, Dataset) else [])
-        by_id = {it.id: it for it in items}
-        ids = list(by_id) + sorted(i for i in preds.get(task, {}) if i not in by_id)
-        for item_id in ids:
-            it = by_id.get(item_id)
-            p = preds.get(task, {}).get(item_id)
-            if p is None:
-                if header.get("config", {}).get("limit") is not None:
-                    continue  # a --limit run answered only some items: the rest are not part of it
-                answer = Answer("missing")
-            else:
-                hits = keyword_hits(info["lang"], it.keywords, p.text or "") if it and it.keywords and p.status == "ok" else ()
-                answer = Answer(p.status, p.text or "", p.error, tuple(scores.get((task, item_id), ())),
-                                tuple(judged.get(p.key, ())), hits, p.key)
-            problem = None if it else (ds if isinstance(ds, str) else f"item {item_id} is not in dataset {info['data']}")
-            image, image_problem = (item_image(ds, it) if with_images and it and isinstance(ds, Dataset)
-                                    else (None, None))
-            yield Sample(task, item_id, info["lang"], info["axis"], str(info.get("prompt", "")), answer, it,
-                         problem, image, image_problem)
+    for name, info in header["tasks"].items():
+        if task is not None and name != task:
+            continue
+        yield from _task_samples(header, name, info, load_or_reason(task_data_source(run_dir, info), cache),
+                                 preds.get(name, {}), scores, judged, with_images, item_id)
+
+
+def _task_samples(header: Mapping[str, Any], task: str, info: Mapping[str, Any], ds: Dataset | str,
+                  preds: Mapping[str, Any], scores: Mapping[tuple[str, str], list[MetricValue]],
+                  judged: Mapping[str, list[Judgment]], with_images: bool, only: str | None) -> Iterator[Sample]:
+    """The samples of one task (imported runs carry their data: `ds` comes from `task_data_source`)."""
+    items = ([it for it in ds.items if it.lang == info["lang"] and it.axis == info["axis"]]
+             if isinstance(ds, Dataset) else [])
+    by_id = {it.id: it for it in items}
+    ids = list(by_id) + sorted(i for i in preds if i not in by_id)
+    for item_id in ids if only is None else [i for i in ids if i == only]:
+        it = by_id.get(item_id)
+        p = preds.get(item_id)
+        if p is None:
+            if header.get("config", {}).get("limit") is not None:
+                continue  # a --limit run answered only some items: the rest are not part of it
+            answer = Answer("missing")
+        else:
+            hits = keyword_hits(info["lang"], it.keywords, p.text or "") if it and it.keywords and p.status == "ok" else ()
+            answer = Answer(p.status, p.text or "", p.error, tuple(scores.get((task, item_id), ())),
+                            tuple(judged.get(p.key, ())), hits, p.key)
+        problem = None if it else (ds if isinstance(ds, str) else f"item {item_id} is not in dataset {info['data']}")
+        image, image_problem = (item_image(ds, it) if with_images and it and isinstance(ds, Dataset)
+                                else (None, None))
+        yield Sample(task, item_id, info["lang"], info["axis"], str(info.get("prompt", "")), answer, it,
+                     problem, image, image_problem)
 
 
 def load_samples(run_dir: Path, with_images: bool = True) -> RunSamples:

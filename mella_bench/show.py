@@ -101,8 +101,7 @@ def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
 
 
 def find_samples(run_dir: Path, item_id: str, task: str | None = None) -> list[Sample]:
-    found = [s for s in iter_samples(Path(run_dir), with_images=False)
-             if s.item_id == item_id and (task is None or s.task == task)]
+    found = list(iter_samples(Path(run_dir), with_images=False, item_id=item_id, task=task))
     if not found:
         ids = [s.item_id for s, _ in zip(iter_samples(Path(run_dir), with_images=False), range(3))]
         raise ValueError(f"no item '{item_id}'{' in task ' + task if task else ''} in {run_dir}; "

@@ -26,6 +26,7 @@ from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.registry import metric_aggregate
 from mella_bench.metrics.score import rescored
+from mella_bench.protocols.mella2024 import ItemCache
 from mella_bench.render import AXIS_TITLES, Table, latex_table, markdown_table
 from mella_bench.runs import RunData, load_run
 from mella_bench.stats import RESAMPLES, Estimate, language_estimates
@@ -209,14 +210,15 @@ def rescored_rows(run_dir: Path, metrics: Collection[str] | None = None) -> list
     return list(rescored(Path(run_dir), metrics=sorted(metrics) if metrics else None).rows)
 
 
-def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Collection[str]) -> RunData:
+def _load(run_dir: Path, source: Source, rows_for: RowsFor | None, metrics: Collection[str],
+          progress: bool = False) -> RunData:
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist; "
                                 "create it with `mella-bench run` or fix the path")
     if rows_for is not None:
         return load_run(run_dir, rows_for(run_dir))
     if source == "predictions":  # values and signatures both come from the registry's metrics, now
-        fresh = rescored(run_dir, metrics=sorted(metrics) if metrics else None)
+        fresh = rescored(run_dir, metrics=sorted(metrics) if metrics else None, progress=progress)
         return load_run(run_dir, fresh.rows, fresh.signatures)
     return load_run(run_dir)
 
@@ -227,21 +229,39 @@ def _protocols() -> tuple[str, ...]:
     return PROTOCOLS
 
 
-def _load_protocol(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, Any]]) -> RunData:
+def protocol_task_settings(run_dir: Path, by_lang: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """task → its mella-2024 `Settings` for the run's tasks of the languages `by_lang` names."""
+    from mella_bench.protocols import mella2024
+    from mella_bench.results import load_header
+
+    header = load_header(run_dir)
+    return {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()
+            if info["lang"] in by_lang}
+
+
+ItemCaches = dict[Path, ItemCache]
+"""Run directory → its mella-2024 item cache: what a build read and what it scored, for `tables` to write."""
+
+
+def _load_protocol(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, Any]],
+                   caches: ItemCaches | None = None, progress: bool = False) -> RunData:
     """A run scored by a named protocol (per-language settings apply to that language's tasks), with
-    that protocol's signatures (not the ones of the run's own summary.json)."""
+    that protocol's signatures (not the ones of the run's own summary.json). With `caches`, items
+    found in the run's item cache (`cache.mella-2024.json`, keyed by prediction, references, settings
+    and the protocol's code) are not scored again."""
     from dataclasses import replace
 
     from mella_bench.protocols import mella2024
-    from mella_bench.results import load_header
 
     assert protocol == mella2024.NAME
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} (named in the tables config) does not exist")
-    header = load_header(run_dir)
-    per_task = {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()
-                if info["lang"] in by_lang}
-    rows = mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2)  # a batch job: both cores
+    per_task = protocol_task_settings(run_dir, by_lang)
+    cache = None
+    if caches is not None:
+        cache = caches.setdefault(run_dir, mella2024.load_item_cache(run_dir))
+    rows = mella2024.protocol_rows(run_dir, per_task=per_task, meteor_workers=2,  # a batch job: both cores
+                                   cache=cache, progress=progress)
     summary = mella2024.summarize(run_dir, rows, mella2024.Settings(), per_task, resamples=0)
     sigs = {(task, metric): e["signature"] for task, t in summary["tasks"].items() for metric, e in t["metrics"].items()}
     return replace(load_run(run_dir, rows), signatures=sigs)
@@ -296,8 +316,10 @@ NOT_COMPARABLE = f"not comparable {NOT_COMPARABLE_MARK}"
 class _Runs:
     """Runs loaded once per (directory, protocol, settings)."""
 
-    def __init__(self, cfg: TablesConfig, source: Source, rows_for: RowsFor | None) -> None:
+    def __init__(self, cfg: TablesConfig, source: Source, rows_for: RowsFor | None,
+                 caches: ItemCaches | None = None, progress: bool = False) -> None:
         self.cfg, self.source, self.rows_for = cfg, source, rows_for
+        self.caches, self.progress = caches, progress
         self.loaded: dict[tuple[Path, str, str], RunData] = {}
 
     def get(self, run_dir: Path, protocol: str, settings: dict[str, dict[str, Any]] | None = None) -> RunData:
@@ -305,9 +327,10 @@ class _Runs:
         if key not in self.loaded:
             if protocol == "mella-bench":
                 self.loaded[key] = _load(run_dir, self.source, self.rows_for,
-                                         {m for t in self.cfg.tables if t.protocol == "mella-bench" for m in t.metrics})
+                                         {m for t in self.cfg.tables if t.protocol == "mella-bench" for m in t.metrics},
+                                         self.progress)
             else:
-                self.loaded[key] = _load_protocol(run_dir, protocol, settings or {})
+                self.loaded[key] = _load_protocol(run_dir, protocol, settings or {}, self.caches, self.progress)
         return self.loaded[key]
 
 
@@ -334,9 +357,10 @@ def _run_cells(spec: TableSpec, b: Backbone, run: RunData, run_dir: Path, label:
 
 
 def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: RowsFor | None = None,
-                aggregates: Callable[[str], Any] = metric_aggregate) -> list[TableCell]:
+                aggregates: Callable[[str], Any] = metric_aggregate, caches: ItemCaches | None = None,
+                progress: bool = False) -> list[TableCell]:
     """Every cell of every table, ours first (value [95% CI]), then the published rows."""
-    runs = _Runs(cfg, source, rows_for)
+    runs = _Runs(cfg, source, rows_for, caches, progress)
     cells: list[TableCell] = []
     columns = list(LANG_CODES) + ["macro"]
     base_aggregates = aggregates
@@ -567,18 +591,26 @@ def render(cfg: TablesConfig, cells: Sequence[TableCell]) -> dict[Path, str]:
 
 
 def build(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
-          aggregates: Callable[[str], Any] = metric_aggregate) -> tuple[TablesConfig, dict[Path, str]]:
+          aggregates: Callable[[str], Any] = metric_aggregate, caches: ItemCaches | None = None,
+          progress: bool = False) -> tuple[TablesConfig, dict[Path, str]]:
     cfg = load_config(Path(config))
-    return cfg, render(cfg, build_cells(cfg, source, rows_for, aggregates))
+    return cfg, render(cfg, build_cells(cfg, source, rows_for, aggregates, caches, progress))
 
 
 def write_tables(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
-                 aggregates: Callable[[str], Any] = metric_aggregate) -> list[Path]:
-    """`mella-bench tables`: (re)write every table file; returns the paths written."""
-    cfg, files = build(config, source, rows_for, aggregates)
+                 aggregates: Callable[[str], Any] = metric_aggregate, cache: bool = True,
+                 progress: bool = False) -> list[Path]:
+    """`mella-bench tables`: (re)write every table file, and the protocol item cache of each run a
+    named-protocol table read (only the entries this build used); returns the table paths written."""
+    from mella_bench.protocols import mella2024
+
+    caches: ItemCaches = {}
+    cfg, files = build(config, source, rows_for, aggregates, caches if cache else None, progress)
     cfg.output.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
+    for run_dir, item_cache in caches.items():
+        mella2024.save_item_cache(run_dir, item_cache)
     return list(files)
 
 
@@ -603,9 +635,19 @@ def cell_differences(committed_csv: str, regenerated_csv: str) -> list[str]:
 
 
 def check_tables(config: Path, source: Source = "predictions", rows_for: RowsFor | None = None,
-                 aggregates: Callable[[str], Any] = metric_aggregate) -> tuple[bool, str]:
-    """Regenerate in memory and compare with the committed files: (ok, human-readable report)."""
-    cfg, files = build(config, source, rows_for, aggregates)
+                 aggregates: Callable[[str], Any] = metric_aggregate, cache: bool = True,
+                 progress: bool = False) -> tuple[bool, str]:
+    """Regenerate in memory and compare with the committed files: (ok, human-readable report).
+
+    Writes nothing. Named-protocol items are taken from each run's item cache where their key (inputs,
+    settings, protocol code) is there, and scored otherwise (`cache=False`: all of them); the report
+    says how many were scored. The cached values themselves are checked against a full recomputation
+    by tests/protocols/test_mella2024_exact.py."""
+    caches: ItemCaches = {}
+    cfg, files = build(config, source, rows_for, aggregates, caches if cache else None, progress)
+    scored = sum(c.computed for c in caches.values())
+    note = (f"\n{scored} mella-2024 item(s) were not in the runs' item caches and were scored; "
+            "`mella-bench tables` writes them" if scored else "")
     problems: list[str] = []
     for path, text in files.items():
         if not path.is_file():
@@ -620,10 +662,10 @@ def check_tables(config: Path, source: Source = "predictions", rows_for: RowsFor
                                     f"{path} (regenerated from the runs)", lineterm="", n=0)
         problems.append("\n".join(diff))
     if not problems:
-        return True, f"tables up to date: {len(files)} files under {cfg.output}"
+        return True, f"tables up to date: {len(files)} files under {cfg.output}" + note
     return False, ("the committed tables differ from what the runs produce "
-                   "(run `mella-bench tables` and commit, or revert the runs):\n" + "\n".join(problems))
+                   "(run `mella-bench tables` and commit, or revert the runs):\n" + "\n".join(problems) + note)
 
 
 __all__ = ["TablesConfig", "build", "build_cells", "cell_differences", "check_tables", "load_config",
-           "rescored_rows", "write_tables"]
+           "protocol_task_settings", "rescored_rows", "write_tables"]

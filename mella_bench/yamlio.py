@@ -12,8 +12,10 @@ class ConfigError(ValueError):
     """A task, group or rubric file is malformed; the message names the file and key."""
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (a silent last-one-wins hides edits)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that refuses duplicate keys (a silent last-one-wins hides edits). libyaml's parser when
+    PyYAML has it (the same documents, same safe constructors; 5x faster: `tasks list` reads every task
+    file), else the pure-Python one."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

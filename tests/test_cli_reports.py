@@ -24,10 +24,12 @@ def metrics_module(monkeypatch):
     from mella_bench.metrics.score import Rescored
 
     rescored: list = []
+    shown: list = []
 
-    def fake_rescored(run_dir, metrics=None):  # stands in for re-deriving from predictions: the stored rows
+    def fake_rescored(run_dir, metrics=None, progress=False):  # stands in for re-deriving: the stored rows
         rows = [json.loads(l) for l in (Path(run_dir) / "scores.jsonl").read_text().splitlines()]
         rescored.append((Path(run_dir).name, tuple(metrics or ())))
+        shown.append(progress)
         summary = json.loads((Path(run_dir) / "summary.json").read_text())
         sigs = {(t, m): e["signature"] for t, task in summary["tasks"].items() for m, e in task["metrics"].items()}
         return Rescored(tuple(r for r in rows if metrics is None or r["metric"] in metrics), sigs)
@@ -35,7 +37,7 @@ def metrics_module(monkeypatch):
     for name in ("meteor", "chrf++"):
         monkeypatch.setitem(REGISTRY, name, dataclasses.replace(REGISTRY[name], kind="mean"))
     monkeypatch.setattr(tables, "rescored", fake_rescored)
-    return types.SimpleNamespace(rescored=rescored)
+    return types.SimpleNamespace(rescored=rescored, progress=shown)
 
 
 def test_report_and_compare_commands(tmp_path, metrics_module, capsys):
@@ -70,6 +72,10 @@ def test_tables_command_write_check_and_fail(tmp_path, metrics_module, capsys):
     assert main(["tables", "--config", str(cfg)]) == 0
     assert main(["tables", "--config", str(cfg), "--check"]) == 0
     assert ("thick", ("bleu", "keyword_acc", "meteor", "rouge_l")) in metrics_module.rescored  # the default source
+    assert metrics_module.progress and all(metrics_module.progress)  # the check says what it is doing
+    metrics_module.progress.clear()
+    assert main(["tables", "--config", str(cfg), "--check", "--quiet"]) == 0
+    assert metrics_module.progress and not any(metrics_module.progress)
     md = tmp_path / "tables" / "keyword_accuracy.md"
     md.write_text(md.read_text().replace("100.00", "99.00", 1))
     capsys.readouterr()

@@ -143,3 +143,19 @@ def test_empty_references_are_skipped_and_listed_and_repeated_ids_fall_back_to_t
                                                  "slvqa_caption_cs-2.jpg"]
     dup = read_slvqa(_file(tmp_path, RECORDS + [RECORDS[0]], "slvqa_caption_cs_dup.json"), "cs")
     assert [r.item_id for r in dup.records] == [f"slvqa_caption_cs-{i:04d}" for i in range(4)]
+
+
+def test_data_audit_writes_its_report_to_stdout_or_a_file(tmp_path, capsys):
+    from mella_bench.cli import main
+
+    run = tmp_path / "run"
+    write_imported_run(run, "x", [read_slvqa(_file(tmp_path), "cs")])
+    assert main(["data", "audit", str(run)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("language identification:") and str(run) in out and err == ""
+    assert main(["data", "audit", str(run), "--out", str(tmp_path / "audit.txt")]) == 0
+    assert (tmp_path / "audit.txt").read_text(encoding="utf-8").strip() == out.strip()
+    assert capsys.readouterr().out == ""
+    assert main(["data", "audit", str(run), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["sources"] and err.startswith("language identification:")

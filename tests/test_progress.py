@@ -45,3 +45,16 @@ def test_track_passes_items_through(monkeypatch) -> None:
     monkeypatch.setattr(sys, "stderr", buf)
     assert list(track(iter("abc"), 3, "scoring", "task")) == ["a", "b", "c"]
     assert buf.getvalue().strip().endswith("scoring: 3/3 task (100%), done in 0s")
+
+
+def test_one_line_at_100_percent_even_when_the_interval_has_passed() -> None:
+    buf, clock = io.StringIO(), Clock()
+    bar = PlainProgress(4, "scoring", "task", interval=0, file=buf, clock=clock)  # MELLA_PROGRESS_INTERVAL=0
+    for _ in range(4):
+        clock.t += 1.0
+        bar.update(1)
+    bar.close()
+    lines = buf.getvalue().splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "scoring: 1/4 task (25%), 1 task/s, ~3s left", "scoring: 2/4 task (50%), 1 task/s, ~2s left",
+        "scoring: 3/4 task (75%), 1 task/s, ~1s left", "scoring: 4/4 task (100%), done in 4s"]

@@ -150,3 +150,21 @@ def test_merge_refuses_an_output_holding_another_model_s_merge(runs: dict[str, P
         merge([tmp_path / f"thin{i}" for i in range(3)], out)
     assert (out / PREDICTIONS).read_bytes() == before
     merge([runs["s0"], runs["s1"], runs["s2"]], out)  # the same model again: refreshed
+
+
+def test_shards_are_not_scored_unless_asked_and_merge_scores_once(runs: dict[str, Path], data: Path,
+                                                                 tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from mella_bench.results import SCORES, SUMMARY
+
+    for i in range(3):  # scoring each shard and then the merge again cost 2.4x the CPU of one run
+        assert not (runs[f"s{i}"] / SCORES).exists() and not (runs[f"s{i}"] / SUMMARY).exists()
+    out = tmp_path / "merged"
+    assert main(["merge", *(str(runs[f"s{i}"]) for i in range(3)), "--output", str(out)]) == 0
+    assert list(read_jsonl(out / SCORES)) == list(read_jsonl(runs["full"] / SCORES))
+    capsys.readouterr()
+    _run(data, tmp_path / "scored", "--shard", "0/3", "--score")
+    assert (tmp_path / "scored" / SUMMARY).is_file()
+    assert main(["run", "--model", "reference:thick", "--langs", "cs", "--data", str(data), "--output",
+                 str(tmp_path / "x"), "--score", "--quiet"]) == 2
+    assert "--score applies to a --shard" in capsys.readouterr().err

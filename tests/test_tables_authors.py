@@ -19,7 +19,7 @@ BACKBONE = "InternVL2-8B, MELLA authors' outputs (first-hand)"
 
 
 def _trimmed_copy(src: Path, dst: Path, per_task: int = 10) -> None:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("scores*.jsonl", "summary*.json"))
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("scores*.jsonl", "summary*.json", "cache.*.json"))
     header = json.loads((dst / "run.json").read_text(encoding="utf-8"))
     header["tasks"] = {k: v for k, v in header["tasks"].items() if k in KEEP}
     (dst / "run.json").write_text(json.dumps(header, ensure_ascii=False), encoding="utf-8")
@@ -137,6 +137,8 @@ def test_a_cell_note_marks_the_cell_its_macro_and_its_delta(setup):
 def test_tables_check_passes_then_fails_on_an_edited_prediction(setup):
     ok, report = T.check_tables(setup / "tables.yaml")
     assert ok, report
+    assert "were scored" not in report  # every mella-2024 item came from the item caches `tables` wrote
+    assert (setup / "internvl2-8b-baseline" / "cache.mella-2024.json").is_file()
     path = setup / "internvl2-8b-finetuned" / "predictions.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
     recs = [json.loads(line) for line in lines]
@@ -147,3 +149,4 @@ def test_tables_check_passes_then_fails_on_an_edited_prediction(setup):
     assert not ok
     assert "table authors_protocol, row" in report and "column 'ko'" in report
     assert "table authors_outputs_mella_bench, row" in report
+    assert "1 mella-2024 item(s) were not in the runs' item caches and were scored" in report  # only the edited one

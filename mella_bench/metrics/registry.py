@@ -68,6 +68,10 @@ class Metric:
     score: Callable[[Corpus, ScoringSession], MetricResult] | None = None
     """Corpus and the scoring session (whose resources, such as METEOR's JVMs, a scorer may ask for) →
     per-item values, stats and signature fields; None for judge dimensions (their rows come from the judge)."""
+    corpus_dependent: bool = False
+    """An item's value depends on the other items of its task (CIDEr-D: document frequencies over the
+    task's references, and vectorised sums whose last bits depend on the batch), so `score` reuses it
+    only when no item of the task changed (`mella_bench.metrics.reuse`)."""
     from_sums: Callable[[Sequence[float]], float] | None = None
     """Corpus metrics: the value of one pooled stats row (the reference form, e.g. sacrebleu's own)."""
     from_sums_batch: Callable[[np.ndarray], np.ndarray] | None = None
@@ -183,7 +187,7 @@ _REGISTERED: tuple[Metric, ...] = (
     Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=_plain(bleu), from_sums=bleu_from_stats,
            from_sums_batch=bleu_from_sums, title="BLEU-4", label="BLEU-4"),
     Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=_plain(rouge_l), title="ROUGE-L", label="ROUGE-L"),
-    Metric("cider", "mean", axes=_BOTH, score=_plain(cider), title="CIDEr-D", label="CIDEr-D"),
+    Metric("cider", "mean", axes=_BOTH, score=_plain(cider), corpus_dependent=True, title="CIDEr-D", label="CIDEr-D"),
     Metric("chrf++", "corpus", axes=_BOTH, score=_plain(chrf), from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums,
            title="chrF++", label="chrF++"),
     Metric("fidelity", "mean", axes=_BOTH, needs="output", score=_plain(fidelity), title="language fidelity",

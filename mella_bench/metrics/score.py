@@ -26,6 +26,8 @@ from mella_bench.limits import Limits
 from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
+from mella_bench.metrics.reuse import (CACHE_FILE, Plan, ScoreCache, combine, item_digest, load_cache, plan,
+                                       save_cache, task_keys)
 from mella_bench.stats import RESAMPLES, bootstrap_ci, entry_with_ci
 from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
                                  task_data_source, write_json)
@@ -151,28 +153,59 @@ def _task_parts(task: TaskData) -> _TaskParts:
 
 
 class AutomaticMetrics:
-    """The reference-based metrics (every name in `METRICS`) as a `RowSource`, one METEOR JVM per language."""
+    """The reference-based metrics (every name in `METRICS`) as a `RowSource`, one METEOR JVM per language.
 
-    def __init__(self, progress: bool = False):
-        self.progress = progress
+    With a `cache` (`mella_bench.metrics.reuse`), answers whose inputs are unchanged are not scored
+    again; the rows are the same as without it."""
+
+    def __init__(self, progress: bool = False, cache: ScoreCache | None = None, desc: str = "scoring"):
+        self.progress, self.cache, self.desc = progress, cache, desc
 
     def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
         from mella_bench.progress import track
 
         with ScoringSession() as session:
             parts = [_task_parts(task) for task in ctx.tasks]
-            session.get(MeteorPool).prefetch([parts[i].corpus for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics])
-            for i in track(range(len(ctx.tasks)), len(ctx.tasks), "scoring", "task", self.progress):
-                yield from self._task(ctx.tasks[i], parts[i], session)
+            plans = [self._plans(task, parts[i]) for i, task in enumerate(ctx.tasks)]
+            session.get(MeteorPool).prefetch([c for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics
+                           for c in [_to_score(parts[i].corpus, plans[i].get("meteor"))] if c is not None])
+            for i in track(range(len(ctx.tasks)), len(ctx.tasks), self.desc, "task", self.progress):
+                yield from self._task(ctx.tasks[i], parts[i], plans[i], session)
 
-    def _task(self, task: TaskData, parts: _TaskParts, session: ScoringSession) -> Iterable[MetricRows]:
+    def _plans(self, task: TaskData, parts: _TaskParts) -> dict[str, Plan]:
+        """Per metric, what must be scored (nothing is reused without a cache)."""
+        if self.cache is None:
+            return {}
+        corpus = parts.corpus
+        digests = [item_digest(p.item_id, refs, corpus.keywords[i] if corpus.keywords is not None else None, hyp)
+                   for i, (p, refs, hyp) in enumerate(zip(parts.ok, corpus.refs, corpus.hyps))]
+        ids = [p.item_id for p in parts.ok]
+        out: dict[str, Plan] = {}
+        smaller: dict[tuple[int, ...], Corpus] = {}
+        for metric in (m for m in task.metrics if m in REGISTRY):
+            dependent = REGISTRY[metric].corpus_dependent
+            out[metric] = plan(self.cache, task_keys(metric, dependent, corpus, ids, digests), corpus, dependent,
+                               smaller)
+        return out
+
+    def _result(self, metric: str, corpus: Corpus, p: Plan | None, session: ScoringSession) -> MetricResult:
+        if p is None or self.cache is None:
+            return score_corpus(corpus, [metric], session)[metric]
+        result = score_corpus(p.corpus, [metric], session)[metric] if p.corpus is not None else None
+        if result is not None and p.corpus is not corpus and result.details:  # details describe the whole task
+            p = Plan(p.keys, tuple(range(len(corpus.hyps))), corpus)
+            result = score_corpus(corpus, [metric], session)[metric]
+        return combine(self.cache, p, corpus, metric, result)
+
+    def _task(self, task: TaskData, parts: _TaskParts, plans: Mapping[str, Plan],
+              session: ScoringSession) -> Iterable[MetricRows]:
         by_id, corpus, ok, failed = parts.by_id, parts.corpus, parts.ok, parts.failed
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
         oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
         metrics = [m for m in task.metrics if m in REGISTRY]
         for metric in metrics:
             try:
-                result = score_corpus(corpus, [metric], session)[metric]
+                result = self._result(metric, corpus, plans.get(metric), session)
             except MeteorUnavailable as exc:
                 yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, f"not computed: {exc}")),
                                  {"unavailable": "java"})
@@ -191,6 +224,11 @@ class AutomaticMetrics:
             if extra:
                 rows = MetricRows(rows.task, rows.metric, rows.rows + tuple(extra), rows.signature_fields, rows.details)
             yield rows
+
+
+def _to_score(corpus: Corpus, p: Plan | None) -> Corpus | None:
+    """The corpus a metric's scorer will see (METEOR's JVMs start on it early: `MeteorPool.prefetch`)."""
+    return corpus if p is None else p.corpus
 
 
 # ---------------------------------------------------------------- summary
@@ -238,17 +276,24 @@ def _write_rows(path: Path, batches: Sequence[MetricRows]) -> None:
 
 
 def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (), progress: bool = False,
-              resamples: int = 1000) -> dict[str, Any]:
+              resamples: int = 1000, reuse: bool = True) -> dict[str, Any]:
     """Score a run directory: write scores.jsonl and summary.json (with bootstrap CIs), return the summary.
 
     Rows come from the automatic metrics plus `extra_sources` (the CLI passes the judge's dimensions,
-    `mella_bench.judge.judge_rows`); CIs use the seed recorded in run.json.
+    `mella_bench.judge.judge_rows`); CIs use the seed recorded in run.json. Answers whose inputs are
+    unchanged since the last `score` are not scored again (`mella_bench.metrics.reuse`; `reuse=False`
+    scores everything); the files are the same either way.
     """
     run_dir = Path(run_dir)
     ctx = load_context(run_dir)
-    batches: list[MetricRows] = list(AutomaticMetrics(progress)(ctx))
+    cache = load_cache(run_dir) if reuse else ScoreCache()
+    batches: list[MetricRows] = list(AutomaticMetrics(progress, cache)(ctx))
     for source in extra_sources:
         batches.extend(source(ctx))
+    save_cache(run_dir, cache)
+    if progress and cache.reused:
+        print(f"reused {cache.reused} unchanged item score(s), computed {cache.computed} "
+              f"({run_dir / CACHE_FILE}; --no-reuse scores everything)", file=sys.stderr)
     _write_rows(run_dir / SCORES, batches)
     summary = build_summary(ctx, batches)
     add_cis(summary, batches, _seed(ctx.header), resamples)
@@ -285,7 +330,7 @@ class Rescored:
     """(task, metric) → signature, made by the registry's metric that computed the rows."""
 
 
-def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Rescored:
+def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None, progress: bool = False) -> Rescored:
     """Rows and signatures re-derived from predictions.jsonl, writing nothing (for `tables --check`)."""
     ctx = load_context(Path(run_dir))
     if metrics is not None:
@@ -294,7 +339,7 @@ def rescored(run_dir: str | Path, metrics: Sequence[str] | None = None) -> Resco
             TaskData(t.name, t.lang, t.axis, tuple(m for m in t.metrics if m in wanted), t.rubrics, t.items,
                      t.predictions) for t in ctx.tasks))
     axis_of = {t.name: t.axis for t in ctx.tasks}
-    batches = list(AutomaticMetrics(False)(ctx))
+    batches = list(AutomaticMetrics(progress, desc=f"scoring {Path(run_dir).name}")(ctx))
     return Rescored(tuple(row.to_json() for mr in batches for row in mr.rows),
                     {(mr.task, mr.metric): summarize_metric(mr, axis_of[mr.task])["signature"] for mr in batches})
 

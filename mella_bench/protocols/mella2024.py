@@ -41,13 +41,15 @@ setting, so the flag changes no number and is recorded in the signature for prov
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import json
 import math
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
@@ -424,56 +426,175 @@ def mean_scores(items: Iterable[ItemScore]) -> dict[str, float | None]:
 
 
 # ------------------------------------------------------------------------------------------------
-# 5. a run directory under the protocol
+# 5. files of a run directory
 
 
 SUMMARY_FILE = f"summary.{NAME}.json"
 SCORES_FILE = f"scores.{NAME}.jsonl"
+CACHE_FILE = f"cache.{NAME}.json"
+
+
+# ------------------------------------------------------------------------------------------------
+# 6. the item cache (`mella-bench tables`)
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of what an item's values depend on besides its inputs: this module's and ROUGE-L's LCS
+    source, the jars (pycocoevalcap's version) and the Java version (also in every signature)."""
+    import importlib.metadata
+    import sys
+
+    h = hashlib.sha256()
+    for module in (__name__, lcs_length.__module__):
+        h.update(Path(sys.modules[module].__file__ or "").read_bytes() + b"\0")
+    h.update(f"pycocoevalcap {importlib.metadata.version('pycocoevalcap')}|java {_java_version()}".encode())
+    return h.hexdigest()[:32]
+
+
+def item_key(pair: Pair, settings: Settings) -> str:
+    """Cache key of an item's values: its prediction and references under these settings (not its id:
+    the values do not depend on it, and the exactness test checks the cache with its own ids)."""
+    blob = json.dumps([settings.truncate, settings.skip_multiline_refs, pair.prediction, list(pair.references)],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class ItemCache:
+    """Item results by `item_key`: those read (`known`) and those used by this computation (`used`).
+
+    Each item is scored on its own (per-line tokenisation, one METEOR segment per item), so an item's
+    values do not depend on the other items scored with it; a cached item is exactly what
+    `score_pairs` returns for it (tests/protocols)."""
+
+    known: dict[str, ItemScore] = field(default_factory=dict)
+    used: dict[str, ItemScore] = field(default_factory=dict)
+    computed: int = 0
+
+    def get(self, key: str) -> ItemScore | None:
+        found = self.known.get(key)
+        if found is not None:
+            self.used[key] = found
+        return found
+
+    def put(self, key: str, item: ItemScore) -> None:
+        self.known[key] = self.used[key] = item
+        self.computed += 1
+
+
+def load_item_cache(run_dir: Path) -> ItemCache:
+    from mella_bench.cachefile import read_cache
+
+    body = read_cache(Path(run_dir) / CACHE_FILE, code_version())
+    return ItemCache({k: ItemScore("", v["status"], v.get("values") or {}, v.get("reason"))
+                      for k, v in body.get("items", {}).items()})
+
+
+def save_item_cache(run_dir: Path, cache: ItemCache) -> None:
+    """Keep the entries this computation used (sorted: a re-run writes the same bytes)."""
+    from mella_bench.cachefile import write_cache
+
+    write_cache(Path(run_dir) / CACHE_FILE, code_version(), {"items": {
+        k: {"status": v.status, "values": dict(v.values), "reason": v.reason} for k, v in sorted(cache.used.items())}})
+
+
+# ------------------------------------------------------------------------------------------------
+# 7. a run directory under the protocol
+
+
+def _cached_scores(pairs: Sequence[Pair], st: Settings, meteor: Meteor | None, cache: ItemCache | None
+                   ) -> dict[str, ItemScore]:
+    """item id → its result: from the cache where the key is known, the rest scored (and cached)."""
+    if cache is None:
+        return {s.item_id: s for s in score_pairs(pairs, st, meteor)}
+    keys = {p.item_id: item_key(p, st) for p in pairs}
+    todo = [p for p in pairs if cache.get(keys[p.item_id]) is None]
+    for s in score_pairs(todo, st, meteor) if todo else []:
+        cache.put(keys[s.item_id], s)
+    return {p.item_id: replace(cache.known[keys[p.item_id]], item_id=p.item_id) for p in pairs}
+
+
+ITEMS_PER_JVM = 100
+"""A second METEOR JVM (each loads the 60 MB paraphrase table) is started only for this many items more."""
+
+
+@dataclass(frozen=True)
+class _TaskPairs:
+    """One task's answered items as the protocol sees them."""
+
+    name: str
+    lang: str
+    axis: str
+    item_ids: tuple[str, ...]
+    """Every item with a prediction, in dataset order."""
+    pairs: tuple[Pair, ...]
+    """The items whose prediction is ok."""
+    settings: Settings
+
+
+def _task_pairs(task: Any, settings: Settings) -> _TaskPairs:
+    ids, pairs = [], []
+    for it in task.items:
+        pred = task.predictions.get(it.id)
+        if pred is None:
+            continue
+        ids.append(it.id)
+        if pred.status == "ok":
+            pairs.append(Pair(it.id, pred.text or "", tuple(it.references)))
+    return _TaskPairs(task.name, task.lang, task.axis, tuple(ids), tuple(pairs), settings)
+
+
+def item_keys(run_dir: Path, per_task: Mapping[str, Settings] | None = None,
+              settings: Settings = Settings()) -> dict[str, str]:
+    """Cache key → item id of every scorable item of the run under these settings (what
+    `protocol_rows` with a cache looks up)."""
+    from mella_bench.metrics.score import load_context
+
+    work = [_task_pairs(task, (per_task or {}).get(task.name, settings)) for task in load_context(Path(run_dir)).tasks]
+    return {item_key(p, w.settings): f"{w.name}/{p.item_id}" for w in work for p in w.pairs}
 
 
 def protocol_rows(run_dir: Path, settings: Settings = Settings(), per_task: Mapping[str, Settings] | None = None,
-                  meteor_workers: int = 1) -> list[dict[str, Any]]:
+                  meteor_workers: int = 1, cache: ItemCache | None = None,
+                  progress: bool = False) -> list[dict[str, Any]]:
     """scores.jsonl-style rows (0–100, `stats = [value]`) of every item of every task, nothing written.
 
     Left-out items (and failed predictions) are `failed` rows carrying the reason. `per_task`
-    overrides the settings of single tasks (the authors scored some blocks with other settings)."""
+    overrides the settings of single tasks (the authors scored some blocks with other settings).
+    With `cache`, items whose key (`item_key`) it holds are not scored again, and every item scored
+    is added to it. At most `meteor_workers` METEOR JVMs, one per `ITEMS_PER_JVM` items to score."""
     from mella_bench.metrics.score import load_context
+    from mella_bench.progress import track
 
     ctx = load_context(Path(run_dir))
+    work = [_task_pairs(task, (per_task or {}).get(task.name, settings)) for task in ctx.tasks]
+    todo = sum(1 for w in work for p in w.pairs if cache is None or item_key(p, w.settings) not in cache.known)
+    meteor = Meteor(min(meteor_workers, -(-todo // ITEMS_PER_JVM))) if todo else None
     rows: list[dict[str, Any]] = []
-    meteor: Meteor | None = None
     try:
-        for task in ctx.tasks:
-            st = (per_task or {}).get(task.name, settings)
-            pairs, failed = [], []
-            for it in task.items:
-                pred = task.predictions.get(it.id)
-                if pred is None:
-                    continue
-                if pred.status != "ok":
-                    failed.append(it.id)
-                    continue
-                pairs.append(Pair(it.id, pred.text or "", tuple(it.references)))
-            if pairs and meteor is None:
-                meteor = Meteor(meteor_workers)
-            scored = {s.item_id: s for s in score_pairs(pairs, st, meteor)} if pairs else {}
-            for it in task.items:
-                if it.id not in scored and it.id not in failed:
-                    continue
-                res = scored.get(it.id)
-                for metric in METRICS:
-                    if res is not None and res.status == "ok":
-                        v = 100.0 * res.values[metric]
-                        rows.append({"task": task.name, "item_id": it.id, "lang": task.lang, "axis": task.axis,
-                                     "metric": metric, "status": "ok", "value": v, "stats": [v], "reason": None})
-                    else:
-                        why = res.reason if res is not None else "prediction failed"
-                        rows.append({"task": task.name, "item_id": it.id, "lang": task.lang, "axis": task.axis,
-                                     "metric": metric, "status": "failed", "value": None, "stats": None,
-                                     "reason": why})
+        for w in track(work, len(work), f"{NAME} {Path(run_dir).name}", "task", progress):
+            rows += _rows(w, _cached_scores(w.pairs, w.settings, meteor, cache) if w.pairs else {})
     finally:
         if meteor is not None:
             meteor.close()
+    return rows
+
+
+def _rows(w: _TaskPairs, scored: Mapping[str, ItemScore]) -> list[dict[str, Any]]:
+    """Six rows per item; a left-out item or a failed prediction gives failed rows with the reason."""
+    rows: list[dict[str, Any]] = []
+    for item_id in w.item_ids:
+        res = scored.get(item_id)
+        for metric in METRICS:
+            if res is not None and res.status == "ok":
+                v = 100.0 * res.values[metric]
+                rows.append({"task": w.name, "item_id": item_id, "lang": w.lang, "axis": w.axis,
+                             "metric": metric, "status": "ok", "value": v, "stats": [v], "reason": None})
+            else:
+                why = res.reason if res is not None else "prediction failed"
+                rows.append({"task": w.name, "item_id": item_id, "lang": w.lang, "axis": w.axis,
+                             "metric": metric, "status": "failed", "value": None, "stats": None, "reason": why})
     return rows
 
 
@@ -530,13 +651,14 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
             "model": dict(header.get("model", {})), "protocol": NAME, "tasks": tasks}
 
 
-def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1000) -> dict[str, Any]:
+def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1000,
+              progress: bool = False) -> dict[str, Any]:
     """`mella-bench score RUN_DIR --protocol mella-2024`: write scores.mella-2024.jsonl and
     summary.mella-2024.json beside the run's own files; return the summary."""
     from mella_bench.results import write_json
 
     run_dir = Path(run_dir)
-    rows = protocol_rows(run_dir, settings)
+    rows = protocol_rows(run_dir, settings, progress=progress)
     tmp = run_dir / (SCORES_FILE + ".tmp")
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     tmp.replace(run_dir / SCORES_FILE)
@@ -545,5 +667,6 @@ def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1
     return summary
 
 
-__all__ = ["CUT", "METRICS", "NAME", "SCORES_FILE", "SUMMARY_FILE", "protocol_rows", "score_run", "summarize", "ItemScore", "Meteor", "Pair", "Settings", "bleu_two_copy", "mean_scores",
+__all__ = ["CACHE_FILE", "CUT", "METRICS", "NAME", "SCORES_FILE", "SUMMARY_FILE", "ItemCache", "code_version",
+           "item_key", "item_keys", "load_item_cache", "save_item_cache", "protocol_rows", "score_run", "summarize", "ItemScore", "Meteor", "Pair", "Settings", "bleu_two_copy", "mean_scores",
            "normalize_answer", "prepare", "ptb_tokenize", "rouge_l", "score_pairs"]

@@ -123,25 +123,39 @@ def test_items_the_original_pipeline_drops_are_left_out_with_a_reason():
     assert means["rouge_l"] == pytest.approx((out["ok"].values["rouge_l"] + 0.0) / 2)
 
 
+CS_ITEMS = [("Karlův most v Praze při západu slunce.", "Obrázek ukazuje Karlův most v Praze při západu slunce."),
+            ("Talíř se svíčkovou a knedlíky.", "Na talíři je svíčková se šesti knedlíky.\nVedle je pivo."),
+            ("Staroměstský orloj.", "Pražský orloj na Staroměstské radnici."),
+            ("Vltava a Pražský hrad v noci.", "Pražský hrad nad Vltavou v noci.")]
+"""(answer, reference) of a small Czech run; the second reference has a newline (left out)."""
+
+
+def _imported_cs_run(tmp_path, n: int) -> tuple:
+    """(run directory, records) of the first `n` CS_ITEMS imported as the authors' files are."""
+    import json
+
+    from mella_bench.imported import read_slvqa, write_imported_run
+
+    records = [{"question_id": f"/x/{i}.jpg", "question": "Popište obrázek.", "answer": a, "annotation": r}
+               for i, (a, r) in enumerate(CS_ITEMS[:n])]
+    src = tmp_path / "slvqa_caption_cs_1.json"
+    src.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    run = tmp_path / "run"
+    write_imported_run(run, "x", [read_slvqa(src, "cs")])
+    return run, records
+
+
 @pytest.mark.slow
 def test_score_protocol_writes_a_summary_with_the_run_schema(tmp_path, capsys):
     import json
 
     from mella_bench.cli import main
-    from mella_bench.imported import read_slvqa, write_imported_run
 
-    records = [{"question_id": f"/x/{i}.jpg", "question": "Popište obrázek.", "answer": a, "annotation": r}
-               for i, (a, r) in enumerate([
-                   ("Karlův most v Praze při západu slunce.", "Obrázek ukazuje Karlův most v Praze při západu slunce."),
-                   ("Talíř se svíčkovou a knedlíky.", "Na talíři je svíčková se šesti knedlíky.\nVedle je pivo."),
-                   ("Staroměstský orloj.", "Pražský orloj na Staroměstské radnici.")])]
-    src = tmp_path / "slvqa_caption_cs_1.json"
-    src.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    run = tmp_path / "run"
-    write_imported_run(run, "x", [read_slvqa(src, "cs")])
+    run, records = _imported_cs_run(tmp_path, 3)
     assert main(["score", str(run), "--protocol", "mella-2024", "--no-truncate"]) == 0
     err = capsys.readouterr().err
     assert "left out: slvqa_caption_cs slvqa_caption_cs-1.jpg: reference contains a newline" in err
+    assert "mella-2024 run: 1/1 task (100%), done in" in err  # progress (minutes on real runs)
     summary = json.loads((run / "summary.mella-2024.json").read_text(encoding="utf-8"))
     task = summary["tasks"]["slvqa_caption_cs"]
     assert summary["protocol"] == "mella-2024" and set(task["metrics"]) == set(m.METRICS)
@@ -156,3 +170,33 @@ def test_score_protocol_writes_a_summary_with_the_run_schema(tmp_path, capsys):
     direct = m.mean_scores(m.score_pairs([m.Pair(str(i), r["answer"], (r["annotation"],)) for i, r in
                                           enumerate(records)], m.Settings(truncate=False)))
     assert meteor["value"] == pytest.approx(100 * direct["meteor"], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_item_cache_gives_the_rows_of_a_fresh_computation_and_scores_only_changed_items(tmp_path):
+    """`tables` keeps the protocol's per-item results by key (prediction, references, settings, code):
+    rows from the cache equal rows computed afresh, and an edited answer is the only item scored again."""
+    import json
+
+    run, _ = _imported_cs_run(tmp_path, 4)
+    st = {"slvqa_caption_cs": m.Settings(truncate=False)}
+    cache = m.ItemCache()
+    rows = m.protocol_rows(run, per_task=st, cache=cache)
+    assert cache.computed == 4 and len(cache.used) == 4  # the left-out item is cached too
+    m.save_item_cache(run, cache)
+    again = m.load_item_cache(run)
+    assert m.protocol_rows(run, per_task=st, cache=again) == rows and again.computed == 0
+
+    preds = (run / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(preds[0])
+    first["text"] = "Most přes řeku."
+    (run / "predictions.jsonl").write_text("\n".join([json.dumps(first, ensure_ascii=False)] + preds[1:]) + "\n",
+                                           encoding="utf-8")
+    again = m.load_item_cache(run)
+    edited = m.protocol_rows(run, per_task=st, cache=again)
+    # one item scored alone gives what it gives among the others (each item is its own two-copy corpus)
+    assert again.computed == 1 and edited == m.protocol_rows(run, per_task=st) and edited != rows
+    # the key covers the settings and the protocol's code, not only the texts
+    pair = m.Pair("a", "Orloj.", ("Pražský orloj.",))
+    assert m.item_key(pair, m.Settings()) != m.item_key(pair, m.Settings(truncate=False))
+    assert m.load_item_cache(tmp_path / "elsewhere").known == {}

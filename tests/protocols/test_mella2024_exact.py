@@ -21,7 +21,7 @@ import pytest
 
 from mella_bench.imported import read_slvqa, write_imported_run
 from mella_bench.protocols import mella2024 as m
-from tests.shared_data import author_data
+from tests.shared_data import REPO_ROOT, author_data
 
 DATA = author_data()
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600),
@@ -69,8 +69,9 @@ def _prediction_file(name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reproduced(tmp_path_factory):
-    """(txt, block) → (printed block, our means on the 0–1 scale, items scored), all files in one run."""
+def computed(tmp_path_factory):
+    """(reproduced, item cache): (txt, block) → (printed block, our means on the 0–1 scale, items scored),
+    all files in one run, and every item's result by its cache key."""
     mapping = json.loads((DATA / "mapping.json").read_text(encoding="utf-8"))
     run = tmp_path_factory.mktemp("authors") / "run"
     tasks, per_task, blocks = {}, {}, []
@@ -87,7 +88,8 @@ def reproduced(tmp_path_factory):
     # a file scored under two settings would need two tasks; none is, so one setting per task
     assert len({k[0] for k in per_task}) == len(per_task)
     write_imported_run(run, "MELLA authors' InternVL2-8B runs", list(tasks.values()))
-    rows = m.protocol_rows(run, per_task={name: st for name, st in per_task}, meteor_workers=2)
+    cache = m.ItemCache()
+    rows = m.protocol_rows(run, per_task={name: st for name, st in per_task}, meteor_workers=2, cache=cache)
     out = {}
     for txt, index, name, _ in blocks:
         mine = [r for r in rows if r["task"] == name]
@@ -97,7 +99,12 @@ def reproduced(tmp_path_factory):
             means[metric] = sum(vals) / len(vals)
         n = len({r["item_id"] for r in mine if r["status"] == "ok"})
         out[(txt, index)] = (printed_blocks(DATA / "reported" / txt)[index], means, n)
-    return out
+    return out, cache
+
+
+@pytest.fixture(scope="module")
+def reproduced(computed):
+    return computed[0]
 
 
 def test_every_printed_value_with_its_prediction_file_is_reproduced(reproduced):
@@ -131,3 +138,30 @@ def test_blocks_without_their_prediction_file_do_not_reproduce(reproduced):
     for key in NOT_RELEASED:
         printed, means, _ = reproduced[key]
         assert any(as_printed(means[mt], printed[mt]) != printed[mt] for mt in m.METRICS), key
+
+
+def test_the_committed_item_caches_hold_what_the_protocol_computes(computed):
+    """`mella-bench tables --check` takes the authors' protocol values of the committed runs from their
+    item caches (cache.mella-2024.json) instead of recomputing them; this is the one place CI recomputes
+    them all. Every item a committed table needs must be in its run's cache (else the check is slow:
+    run `mella-bench tables`) with exactly the values computed here from the released files."""
+    from mella_bench import tables as T
+
+    _, fresh = computed
+    cfg = T.load_config(REPO_ROOT / "results" / "tables.yaml")
+    checked = 0
+    for b in cfg.backbones:
+        if not any(t.protocol == m.NAME and (t.backbones is None or b.name in t.backbones) for t in cfg.tables):
+            continue
+        for setting, run_dir in b.runs.items():
+            per_task = T.protocol_task_settings(run_dir, b.protocol_settings.get(m.NAME, {}).get(setting, {}))
+            committed = m.load_item_cache(run_dir).known
+            for key, item_id in m.item_keys(run_dir, per_task).items():
+                assert key in committed, (f"{run_dir / m.CACHE_FILE} lacks {item_id} for the current protocol "
+                                          "code: run `mella-bench tables` and commit the caches")
+                assert key in fresh.known, f"{item_id} of {run_dir} is not among the released files computed here"
+                mine, theirs = committed[key], fresh.known[key]
+                assert (mine.status, dict(mine.values), mine.reason) == (theirs.status, dict(theirs.values),
+                                                                        theirs.reason), item_id
+                checked += 1
+    assert checked == 1600  # baseline and fine-tune: 800 answered items each
