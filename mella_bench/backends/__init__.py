@@ -6,10 +6,12 @@ import difflib
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mella_bench.backends import options as opt
-from mella_bench.backends.base import Backend, Request, Result
+
+if TYPE_CHECKING:
+    from mella_bench.backends.base import Backend
 
 __all__ = ["BACKENDS", "BACKEND_OPTIONS", "Backend", "BackendSpec", "Request", "Result", "make_backend", "resolve_spec"]
 
@@ -77,6 +79,16 @@ def resolve_spec(model: str, backend: str | None = None, options: dict[str, Any]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValueError(f"unknown backend '{backend}'{hint} (choose from {', '.join(BACKENDS)})")
     return BackendSpec(backend, model, opts)
+
+
+def __getattr__(name: str) -> Any:
+    """`Backend`, `Request`, `Result` on first use: they import the task module (and YAML), which building
+    the command line (`--help`, the backend flags) must not."""
+    if name in ("Backend", "Request", "Result"):
+        from mella_bench.backends import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_backend(spec: BackendSpec, replay: dict[tuple[str, str], dict[str, str]] | None = None) -> Backend:
