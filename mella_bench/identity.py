@@ -14,7 +14,9 @@ from mella_bench.data import Dataset, Item
 
 
 def image_sha256(dataset: Dataset, item: Item) -> str:
-    return hashlib.sha256(dataset.image_bytes(item)).hexdigest()
+    """SHA-256 of the image bytes; 'no-image' for a reference-only item (imported predictions)."""
+    data = dataset.image_or_none(item)
+    return hashlib.sha256(data).hexdigest() if data is not None else "no-image"
 
 
 def item_identity(dataset: Dataset, item: Item) -> str:
@@ -22,3 +24,13 @@ def item_identity(dataset: Dataset, item: Item) -> str:
     blob = json.dumps([item.id, item.lang, item.axis, image_sha256(dataset, item), list(item.references),
                        list(item.keywords), item.thin], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def task_identities(dataset: Dataset, items: "list[Item] | tuple[Item, ...]") -> dict[str, str]:
+    """item id → identity for the items of one task (every item of its language and axis)."""
+    return {it.id: item_identity(dataset, it) for it in items}
+
+
+def data_hash(identities: "dict[str, str]") -> str:
+    """16 hex chars identifying a task's data: every item's identity (run.json `tasks[t].data_hash`)."""
+    return hashlib.sha256("\n".join(sorted(identities.values())).encode()).hexdigest()[:16]

@@ -197,7 +197,7 @@ def _load_protocol(run_dir: Path, protocol: str, by_lang: dict[str, dict[str, An
     from dataclasses import replace
 
     from mella_bench.protocols import mella2024
-    from mella_bench.results import load_header
+    from mella_bench.store import load_header
 
     assert protocol == mella2024.NAME
     if not run_dir.is_dir():

@@ -18,9 +18,10 @@ from mella_bench.cli import main
 from mella_bench.data import load
 from mella_bench.identity import item_identity
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import PREDICTIONS, RUN_JSON, SUMMARY, load_header, load_predictions, read_json
+from mella_bench.store import PREDICTIONS, RUN_JSON, SUMMARY, load_header, load_predictions, read_json
 from mella_bench.run import RunConfig, generate, prediction_key
-from mella_bench.rundir import RunDirBusy, RunDirConflict, run_lock
+from mella_bench.store import RunDirBusy, RunDirConflict
+from mella_bench.store.lock import run_lock
 from mella_bench.tasks import select_tasks
 from tests.conftest import png_bytes, write_dataset
 
@@ -119,7 +120,7 @@ def test_a_second_writer_is_refused_at_once(tmp_path: Path, dataset_dir: Path, c
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from mella_bench.rundir import run_lock
+            from mella_bench.store.lock import run_lock
             with run_lock(Path({str(out)!r})):
                 print("locked", flush=True)
                 sys.stdin.read()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mella_bench.cli import main
-from mella_bench.results import PREDICTIONS, RUN_JSON, load_header, read_jsonl
+from mella_bench.store import PREDICTIONS, RUN_JSON, load_header, read_jsonl
 from mella_bench.shard import MergeError, merge, shard_dir_name, shard_index
 from tests.conftest import write_dataset
 
