@@ -56,7 +56,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
         rep = audit([ds.source if args.path != "demo" else str(ds.root)])  # the spec keeps --split/--columns
         out["references_not_in_task_language"] = {x.task: round(x.share_other, 4) for x in rep.sources[0].languages}
         out["audit_findings"] = list(rep.findings)
-    print(terminal_safe(json.dumps(out, ensure_ascii=False, indent=2), json=True))
+    print(terminal_safe(json.dumps(out, ensure_ascii=False, indent=2), as_json=True))
     return 0
 
 
@@ -573,7 +573,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     found = find_samples(Path(args.run_dir), args.item_id, args.task)
     if args.json:
-        print(terminal_safe(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2), json=True))
+        print(terminal_safe(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2), as_json=True))
         return 0
     label = load_run(Path(args.run_dir)).label
     print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))

@@ -12,7 +12,10 @@ C0 and C1 control characters (and DEL) visibly as `\\x1b`-style escapes and keep
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -28,10 +31,22 @@ def unpaired_surrogate(text: str) -> str | None:
             "Unicode text and cannot be stored")
 
 
-def terminal_safe(text: str, json: bool = False) -> str:
+def terminal_safe(text: str, as_json: bool = False) -> str:
     """`text` with every control character but newline and tab shown as a visible escape (`\\x1b`;
-    `\\u001b` with `json`, for JSON text, where that is the string's own escape), and lone
+    `\\u001b` with `as_json`, for JSON text, where that is the string's own escape), and lone
     surrogates as `\\udc80`: what reaches a terminal can never act on it."""
-    form = "\\u{:04x}" if json else "\\x{:02x}"
+    form = "\\u{:04x}" if as_json else "\\x{:02x}"
     text = _CONTROL.sub(lambda m: form.format(ord(m.group())), text)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _finite_float(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def loads_finite(text: str | bytes) -> Any:
+    """JSON from outside (a server's reply, a judge's verdict) with non-finite numbers (`NaN`,
+    `Infinity`, `1e999`) read as absent (None): they are not JSON, a stored file cannot hold them, and
+    one of them in a usage count must never stop a run."""
+    return json.loads(text, parse_constant=lambda _: None, parse_float=_finite_float)
