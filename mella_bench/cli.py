@@ -1033,8 +1033,11 @@ def main(argv: list[str] | None = None) -> int:
         if exc.filename is None:  # an OSError about no file (a socket, say): say what it was
             print(terminal_safe(f"error: {exc}"), file=sys.stderr)
         else:  # name the file and what to check, not just the errno text
-            print(terminal_safe(f"error: cannot use {exc.filename}: {exc.strerror or exc}; check the path and its "
-                                "permissions"), file=sys.stderr)
+            import errno
+
+            what = ("free some space, then rerun the same command (what is written is kept)"
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "check the path and its permissions")
+            print(terminal_safe(f"error: cannot use {exc.filename}: {exc.strerror or exc}; {what}"), file=sys.stderr)
         return 2
     except (ValueError, RuntimeError) as exc:
         from mella_bench.data import DataError

@@ -59,28 +59,35 @@ def cut_torn_tail(path: Path) -> int:
 
 
 class JsonlWriter:
-    """Append-only JSONL file; each `write` is flushed and fsync'd before it returns.
+    """Append-only JSONL file; each `write` is written whole and fsync'd before it returns.
 
-    Opened through the store (`RunDir`), which holds the directory's lock while it is open.
+    Unbuffered (a file descriptor, no Python buffer): a failed write (a full disk) raises at once,
+    naming the file, and closing never retries what failed. Opened through the store (`RunDir`),
+    which holds the directory's lock while it is open.
     """
 
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         cut_torn_tail(path)
-        self._fh = path.open("ab")
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         """Append records as one write (a record that is not storable JSON raises before anything is written)."""
-        blob = b"".join(json.dumps(rec, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
-                        for rec in records)
-        if blob:
-            self._fh.write(blob)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        blob = memoryview(b"".join(json.dumps(rec, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+                                   for rec in records))
+        assert self._fd is not None, "writer is closed"
+        try:
+            while blob:
+                blob = blob[os.write(self._fd, blob):]
+            os.fsync(self._fd)
+        except OSError as exc:  # a full disk: say which file (the next append cuts what was torn)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> "JsonlWriter":
         return self
