@@ -47,8 +47,8 @@ from mella_bench.data import Dataset, DataError, Problem, validate_records
 from mella_bench.identity import data_hash, task_identities
 from mella_bench.langs import AXES, LANGUAGES
 from mella_bench.limits import DEFAULT_LIMITS, Limits
-from mella_bench.store import (PREDICTIONS, Prediction, RunDir, TaskEntry, fingerprint_hash, new_header, read_jsonl,
-                               run_config)
+from mella_bench.store import (PREDICTIONS, Prediction, RunDir, TaskEntry, fingerprint_hash, merge_header, new_header,
+                               read_jsonl, run_config)
 
 DATA_DIR = "data"
 """Folder of the run directory that holds the imported references (a manifest of reference-only items)."""
@@ -208,9 +208,7 @@ def write_imported_run(out: Path, model: str, tasks: Sequence[ImportedTask], com
                             config=run_config({"name": "imported", "model": model, "options": {}}, sorted(entries),
                                               limits=limits.to_json()),
                             counts={"ok": len(preds) - n_err, "error": n_err, "reused": 0})
-        if old is not None:
-            header = replace(header, created=old.created or header.created, judge=old.judge,
-                             reidentified=old.reidentified, extra=old.extra)
+        header = merge_header(old, header)
         store.write_jsonl(f"{DATA_DIR}/manifest.jsonl", items)  # references first, header last
         store.replace_predictions(Prediction.from_json(p) for p in preds)
         store.write_header(header)

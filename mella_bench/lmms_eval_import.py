@@ -33,7 +33,7 @@ from mella_bench.data import DataError, Item, Problem, load, task_items_of
 from mella_bench.identity import data_hash, task_identities
 from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.run import prediction_key, task_entry
-from mella_bench.store import Prediction, RunDir, fingerprint_hash, new_header, run_config
+from mella_bench.store import Prediction, RunDir, fingerprint_hash, merge_header, new_header, run_config
 from mella_bench.tasks import Registry, Task, load_registry
 
 FAILED_PREFIX = "[LMMS_EVAL_REQUEST_FAILED"
@@ -221,9 +221,7 @@ def import_samples(samples_path: Path, task_name: str, output: Path, lang: str |
         header = new_header(status="imported", fingerprint=fingerprint, tasks=tasks,
                             config=run_config({"name": BACKEND, "model": model_name, "options": {}}, list(tasks),
                                               limits=limits.to_json()))
-        if old is not None:
-            header = replace(header, created=old.created or header.created, judge=old.judge,
-                             reidentified=old.reidentified, extra=old.extra)
+        header = merge_header(old, header)
         with store.prediction_writer() as writer:
             writer.write(records)
         current = store.current_predictions(header)

@@ -191,12 +191,13 @@ class RunDir:
 
 
 def merge_header(old: RunHeader | None, new: RunHeader) -> RunHeader:
-    """run.json for a command joining a directory: the first creation time, the judge settings, any
-    re-identifications and the tasks this command does not name are kept."""
+    """run.json for a command joining a directory (a resumed run, an import into an imported run): the
+    first creation time, the judge settings, any re-identifications, fields this version does not
+    know and the tasks this command does not name are kept."""
     if old is None:
         return new
     return replace(new, created=old.created or new.created, tasks={**old.tasks, **new.tasks},
-                   judge=old.judge, reidentified=old.reidentified)
+                   judge=old.judge, reidentified=old.reidentified, extra={**old.extra, **new.extra})
 
 
 def load_header(run_dir: Path) -> dict[str, Any]:
