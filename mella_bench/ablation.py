@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 
 from mella_bench.langs import AXES, LANG_CODES
 from mella_bench.metrics.registry import metric_aggregate, primary_metric, sort_metrics
-from mella_bench.render import (AXIS_TITLES, Table, decimals, fmt_value, lang_label, latex_table, markdown_table,
-                                new_figure)
+from mella_bench.figures import ablation_plot
+from mella_bench.render import AXIS_TITLES, Table, decimals, fmt_value, latex_table, markdown_table
 from mella_bench.runs import RunData, load_runs
 from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Aggregate, Contrast, Estimate,
                                contrast_macro, contrast_task, language_estimates, with_holm)
@@ -117,33 +115,6 @@ def _f(x: float | None) -> str:
     return "" if x is None else f"{x:.4f}"
 
 
-def ablation_plot(rows_by_axis: dict[str, list[AblationRow]], path: Path) -> Path | None:
-    """Deltas vs base (and the interaction) per language, one panel per axis, CI whiskers."""
-    panels = [(axis, rows) for axis, rows in rows_by_axis.items() if rows]
-    if not panels:
-        return None
-    fig = new_figure(11.0, 3.6 * len(panels))
-    labels = ["Δ culture", "Δ linguistic", "Δ full", "interaction"]
-    for k, (axis, rows) in enumerate(panels, 1):
-        ax = fig.add_subplot(len(panels), 1, k)
-        x = np.arange(len(rows))
-        width = 0.2
-        for j, label in enumerate(labels):
-            cs = [r.deltas[j] if j < 3 else r.interaction for r in rows]
-            ax.bar(x + (j - 1.5) * width, [c.delta for c in cs], width, label=label,
-                   yerr=[[max(0.0, c.delta - c.ci.low) for c in cs], [max(0.0, c.ci.high - c.delta) for c in cs]],
-                   capsize=2, error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x, [lang_label(r.lang) if r.lang != "macro" else "macro\n(mean)" for r in rows], fontsize=8)
-        ax.set_ylabel(f"Δ {rows[0].metric}")
-        ax.set_title(f"{AXIS_TITLES[axis]}: {rows[0].metric} — change vs base arm (95% bootstrap CI)", fontsize=10)
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_axisbelow(True)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    fig.savefig(path)
-    return path
-
-
 @dataclass(frozen=True)
 class AblationFiles:
     markdown: Path
@@ -182,7 +153,8 @@ def render_ablation(runs: dict[str, RunData], out_dir: Path, resamples: int = RE
 
 def plot_section(name: str) -> str:
     """The markdown tail that links the plot (the check re-adds it when the committed plot exists)."""
-    return "\n" + "\n".join(["## Plot", "", f"![ablation]({name})", ""])
+    stem = name.rsplit(".", 1)[0]
+    return "\n" + "\n".join(["## Plot", "", f"![ablation]({name}) ([PDF]({stem}.pdf), [SVG]({stem}.svg))", ""])
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -194,7 +166,7 @@ def _relative(path: Path, root: Path) -> str:
 def write_ablation(base: Path, culture: Path, linguistic: Path, full: Path, out_dir: Path,
                    resamples: int = RESAMPLES, seed: int | None = None,
                    aggregates: AggregateFor = metric_aggregate) -> AblationFiles:
-    """`mella-bench ablate`: ablation.{md,csv,tex} and ablation.png in out_dir."""
+    """`mella-bench ablate`: ablation.{md,csv,tex} and the figure (ablation.png/.pdf/.svg) in out_dir."""
     loaded = load_runs([Path(base), Path(culture), Path(linguistic), Path(full)])
     return write_ablation_runs(dict(zip(ARMS, loaded)), Path(out_dir), resamples, seed, aggregates)
 
@@ -205,10 +177,8 @@ def write_ablation_runs(runs: dict[str, RunData], out_dir: Path, resamples: int 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     texts, primary = render_ablation(runs, out_dir, resamples, seed, aggregates)
-    plot = None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
-        plot = ablation_plot(primary, out_dir / "ablation.png")
+    figure = ablation_plot(primary, ARMS, out_dir / "ablation.png")  # fails on a glyph missing from the font
+    plot = figure.png if figure else None
     if plot:
         texts["ablation.md"] += plot_section(plot.name)
     files = AblationFiles(out_dir / "ablation.md", out_dir / "ablation.csv", out_dir / "ablation.tex", plot)

@@ -1,11 +1,11 @@
 """One async client for OpenAI-compatible chat endpoints (hosted APIs, vLLM, llama.cpp servers).
 
-Used by the judge and by the `openai` inference backend. It speaks HTTP itself (`mella_bench.http11`:
-POST {base_url}/chat/completions with a JSON body and `Authorization: Bearer KEY`, GET {base_url}/models
-for the start-up probe) instead of going through the openai SDK: the SDK's request stack cost ~2 ms
-of CPU per judgment, which capped the judge at about half of its ideal throughput at 128 requests in
-flight (see `mella_bench.http11` for the measurements). The request body is the one the SDK would
-send; query parameters in the base URL (`?api-version=...`) go with every request.
+Used by the judge and by the `openai` inference backend. It sends its requests through
+`mella_bench.transport` (aiohttp): POST {base_url}/chat/completions with a JSON body and the key,
+GET {base_url}/models for the start-up probe. Not through the openai SDK: the SDK's request stack
+cost ~2 ms of CPU per judgment, which capped the judge at about half of its ideal throughput at 128
+requests in flight (docs/api-client.md). The request body is the one the SDK would send; query
+parameters in the base URL (`?api-version=...`) go with every request.
 
 The retry policy is ours, bounded and measurable: exponential backoff with jitter, `Retry-After` /
 `retry-after-ms` honoured on 429/5xx, retries on 429/5xx/408/timeouts/dropped connections/garbled
@@ -14,9 +14,12 @@ to another URL), and the temperature is never changed between tries (raising it 
 harnesses do, turns a flaky endpoint into a different judge). `timeout_s` bounds each attempt
 whole: connecting, sending and reading the answer.
 
-The API key is read from the environment variable the config names and sent only as the Bearer
-header; it is never stored on the config, never part of a repr, and scrubbed from every error
-message. A user:password in the base URL is never sent (not as Basic auth either) nor printed.
+The API key is read from the environment variable the config names and sent only in one header:
+`Authorization: Bearer KEY`, or `NAME: KEY` where the config names another header (`api-key` for
+Azure OpenAI key auth). It is never stored on the config, never part of a repr, and scrubbed from
+every error message. A user:password in the base URL is never sent (not as Basic auth either) nor
+printed. The base URL defaults to $OPENAI_BASE_URL, else the OpenAI API (`default_base_url`), as the
+openai SDK does.
 """
 
 from __future__ import annotations
@@ -30,13 +33,16 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Literal, Sequence, TypeVar
+import re
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from mella_bench import __version__
-from mella_bench.http11 import ConnectionPool, Response, TransportError
 from mella_bench.redact import redact_text, redact_url, split_query, url_secrets
 from mella_bench.textsafe import loads_finite
+
+if TYPE_CHECKING:  # the transport (aiohttp) is imported when a client first connects, not with this module
+    from mella_bench.transport import Response, Transport
 
 T = TypeVar("T")
 
@@ -50,6 +56,33 @@ PROBE_RETRIES = 1
 
 _NO_KEY = "EMPTY"
 """Sent when the key variable is unset (self-hosted servers without auth accept anything)."""
+
+OPENAI_API_URL = "https://api.openai.com/v1"
+BEARER_HEADER = "Authorization"
+"""The default key header: `Authorization: Bearer KEY`. Any other header name carries the bare key."""
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com")
+"""Hosts of Azure OpenAI resources: a 401 there with a Bearer key hints at --api-key-header api-key."""
+_RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "content-encoding", "transfer-encoding",
+                               "connection", "keep-alive", "te", "trailer", "upgrade", "accept", "accept-encoding",
+                               "user-agent", "cookie", "proxy-authorization", "expect"})
+"""Headers the client sets itself (or must never carry a key): refused as --api-key-header."""
+
+
+def default_base_url(environ: Mapping[str, str] | None = None) -> str:
+    """The base URL when none is given: $OPENAI_BASE_URL, else the OpenAI API (what the openai SDK does)."""
+    env = os.environ if environ is None else environ
+    return (env.get("OPENAI_BASE_URL") or "").strip() or OPENAI_API_URL
+
+
+def check_key_header(name: str) -> str:
+    """`name` if it can carry the key as a header of its own; ValueError naming the rule otherwise."""
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"--api-key-header {name[:40]!r} is not a header name (letters, digits and -_.!#$%&'*+^`|~)")
+    if name.lower() in _RESERVED_HEADERS:
+        raise ValueError(f"--api-key-header {name!r} is a header the client sets itself; use Authorization "
+                         "(Bearer, the default), api-key (Azure OpenAI) or the name your gateway documents")
+    return name
 
 
 class ApiError(Exception):
@@ -78,6 +111,9 @@ class EndpointConfig:
     model: str
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable holding the key."""
+    api_key_header: str = BEARER_HEADER
+    """The header that carries the key: `Authorization` sends `Bearer KEY`; another name (`api-key`
+    for Azure OpenAI key auth) sends the bare key in that header."""
     timeout_s: float = 60.0
     """Per attempt."""
     max_retries: int = 5
@@ -95,6 +131,7 @@ class EndpointConfig:
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"endpoint URL '{redact_url(self.base_url)}' must start with http:// or https:// "
                              "(e.g. http://127.0.0.1:8000/v1)")
+        check_key_header(self.api_key_header)
 
     @property
     def public_url(self) -> str:
@@ -103,8 +140,11 @@ class EndpointConfig:
 
     def describe(self) -> dict[str, Any]:
         """The identity-relevant settings (for run.json and signatures)."""
-        return {"base_url": self.public_url, "model": self.model, "api_key_env": self.api_key_env,
-                "timeout_s": self.timeout_s, "max_retries": self.max_retries, "concurrency": self.concurrency}
+        out = {"base_url": self.public_url, "model": self.model, "api_key_env": self.api_key_env,
+               "timeout_s": self.timeout_s, "max_retries": self.max_retries, "concurrency": self.concurrency}
+        if self.api_key_header.lower() != BEARER_HEADER.lower():  # recorded where it differs from the default
+            out["api_key_header"] = self.api_key_header
+        return out
 
 
 @dataclass(frozen=True)
@@ -181,6 +221,8 @@ class _Failed(Exception):
 
 def _classify(exc: BaseException, secrets: Sequence[str]) -> ApiError:
     """Map an exception raised by one attempt to our ApiError (scrubbed)."""
+    from mella_bench.transport import TransportError
+
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return ApiError("timeout", None, "request timed out")
     if isinstance(exc, TransportError):
@@ -233,7 +275,7 @@ def _retry_after(headers: Any) -> float | None:
     return parse_retry_after(headers.get("retry-after"))
 
 
-def _status_failure(resp: Response, secrets: Sequence[str]) -> _Failed:
+def _status_failure(resp: "Response", secrets: Sequence[str]) -> _Failed:
     """A non-2xx answer as a classified failure: 429 rate_limit, 5xx/408 server, 401/403 auth, 404
     not_found, 3xx config (redirects are not followed), any other status bad_request."""
     status = resp.status
@@ -257,7 +299,7 @@ def _status_failure(resp: Response, secrets: Sequence[str]) -> _Failed:
     return _Failed(ApiError(kind, status, msg), _retry_after(resp.headers))
 
 
-def _status_message(resp: Response) -> str:
+def _status_message(resp: "Response") -> str:
     """The server's own words: `error.message` / `message` / `detail` of a JSON body, else its text."""
     try:
         body = json.loads(resp.body)
@@ -291,9 +333,9 @@ else:  # pragma: no cover - Python 3.10
 class _Endpoint:
     """The connection pool and the fixed parts of every request, built once per event loop."""
 
-    pool: ConnectionPool
-    chat_path: str
-    models_path: str
+    transport: "Transport"
+    chat_url: str
+    models_url: str
     post_headers: dict[str, str]
     get_headers: dict[str, str]
 
@@ -326,7 +368,7 @@ class ChatClient:
         loop = asyncio.get_running_loop()
         if self._ep is None or self._loop is not loop:
             if self._ep is not None:
-                self._ep.pool.close()
+                self._ep.transport.abandon()
                 self._ep = None
             self._ep = self._build_endpoint()
             self._loop = loop
@@ -334,24 +376,23 @@ class ChatClient:
         return self._ep
 
     def _build_endpoint(self) -> _Endpoint:
+        from mella_bench.transport import Transport
+
         cfg = self.config
-        base_url, query = split_query(cfg.base_url)  # userinfo is never sent (the key goes as Bearer)
+        base_url, query = split_query(cfg.base_url)  # userinfo is never sent (the key goes in its header)
         key = (os.environ.get(cfg.api_key_env) or _NO_KEY).strip()
         if not all(0x21 <= ord(ch) < 0x7F for ch in key):  # a header injection, or a key cut short with "…"
             raise ApiError("config", None, f"the key in ${cfg.api_key_env} contains spaces, control or non-ASCII "
                            "characters; export the whole key as the provider shows it")
-        if not base_url.isascii():
-            raise ApiError("config", None, f"{cfg.public_url}: the URL must be ASCII (percent-encode the path; "
-                           "use the punycode form of an international host name)")
         try:
-            pool = ConnectionPool(base_url, max_idle=cfg.concurrency, on_open=self._opened)
+            transport = Transport(base_url, max_connections=cfg.concurrency, on_open=self._opened)
         except ValueError as exc:  # no host in the URL, or an unsupported proxy setting
             raise ApiError("config", None, scrub(f"{cfg.public_url}: {exc}", self._secrets())) from None
-        prefix = urlsplit(base_url).path.rstrip("/")
+        root = base_url.rstrip("/")
         qs = f"?{urlencode(query)}" if query else ""
-        get = {"Authorization": f"Bearer {key}", "Accept": "application/json",
-               "User-Agent": f"mella-bench/{__version__}"}
-        return _Endpoint(pool=pool, chat_path=f"{prefix}/chat/completions{qs}", models_path=f"{prefix}/models{qs}",
+        auth = (f"Bearer {key}" if cfg.api_key_header.lower() == BEARER_HEADER.lower() else key)
+        get = {cfg.api_key_header: auth, "Accept": "application/json", "User-Agent": f"mella-bench/{__version__}"}
+        return _Endpoint(transport=transport, chat_url=f"{root}/chat/completions{qs}", models_url=f"{root}/models{qs}",
                          post_headers={**get, "Content-Type": "application/json"}, get_headers=get)
 
     def _opened(self) -> None:
@@ -359,9 +400,8 @@ class ChatClient:
 
     async def aclose(self) -> None:
         if self._ep is not None:
-            self._ep.pool.close()
-            self._ep = None
-            await asyncio.sleep(0)  # let the closed transports release their sockets
+            ep, self._ep = self._ep, None
+            await ep.transport.aclose()
 
     async def __aenter__(self) -> "ChatClient":
         return self
@@ -372,16 +412,20 @@ class ChatClient:
     def _auth_hint(self, err: ApiError) -> ApiError:
         if err.kind != "auth":
             return err
-        where = (f"the key in ${self.config.api_key_env}" if self._key_present
-                 else f"no key (${self.config.api_key_env} is not set)")
-        return ApiError("auth", err.status, f"{self.config.public_url} rejected {where}: {err.message}. "
-                        f"Export the key in ${self.config.api_key_env} or name another variable with --api-key-env.",
-                        err.attempts)
+        cfg = self.config
+        where = (f"the key in ${cfg.api_key_env}" if self._key_present else f"no key (${cfg.api_key_env} is not set)")
+        hint = ""
+        host = (urlsplit(cfg.public_url).hostname or "").lower()
+        if cfg.api_key_header.lower() == BEARER_HEADER.lower() and host.endswith(_AZURE_HOSTS):
+            hint = " Azure OpenAI key auth needs --api-key-header api-key (the key then goes as `api-key: KEY`)."
+        return ApiError("auth", err.status, f"{cfg.public_url} rejected {where} (sent as {cfg.api_key_header}): "
+                        f"{err.message}. Export the key in ${cfg.api_key_env} or name another variable with "
+                        f"--api-key-env.{hint}", err.attempts)
 
-    async def _request(self, ep: _Endpoint, method: str, path: str, body: bytes = b"") -> Any:
+    async def _request(self, ep: _Endpoint, method: str, url: str, body: bytes = b"") -> Any:
         """One attempt: the parsed JSON of a 2xx answer, within `timeout_s` for the whole exchange."""
         headers = ep.post_headers if body else ep.get_headers
-        resp = await _within(self.config.timeout_s, ep.pool.request(method, path, headers, body))
+        resp = await _within(self.config.timeout_s, ep.transport.request(method, url, headers, body))
         if not 200 <= resp.status < 300:
             raise _status_failure(resp, self._secrets())
         return loads_finite(resp.body)  # ValueError when garbled: bad_response; NaN/Infinity read as absent
@@ -429,7 +473,7 @@ class ChatClient:
         body = json.dumps(kwargs, ensure_ascii=False).encode()  # once, not per retry
 
         async def once(ep: _Endpoint) -> dict[str, Any]:
-            resp = await self._request(ep, "POST", ep.chat_path, body)
+            resp = await self._request(ep, "POST", ep.chat_url, body)
             if not isinstance(resp, dict) or not isinstance(resp.get("choices"), list) or not resp["choices"] or \
                     not isinstance(resp["choices"][0], dict) or not isinstance(resp["choices"][0].get("message"), dict):
                 raise ValueError("response has no choices[0].message")
@@ -455,7 +499,7 @@ class ChatClient:
         /models route, sends a 1-token chat instead and returns None.
         """
         try:  # one retry only: a wrong URL must fail in a second or two, not after the full backoff (~25 s)
-            page, _ = await self._with_retries(lambda ep: self._request(ep, "GET", ep.models_path),
+            page, _ = await self._with_retries(lambda ep: self._request(ep, "GET", ep.models_url),
                                                max_retries=min(PROBE_RETRIES, self.config.max_retries))
         except ApiError as err:
             if err.kind == "connection" or err.kind == "timeout":

@@ -156,19 +156,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _import_lmms_eval(args: argparse.Namespace) -> int:
-    from mella_bench.lmms_eval_import import import_samples
+    from mella_bench.lmms_eval_import import import_samples, samples_files
 
-    if not args.task:
-        raise ValueError("data import lmms-eval needs --task, the task the samples file belongs to "
-                         "(lmms-eval names the file {date}_samples_{task}.jsonl)")
-    rep = import_samples(Path(args.source), args.task, Path(args.output), lang=args.lang, axis=args.axis,
-                         refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()),
-                         limits=_limits(args))
-    for note in rep.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} → {rep.output}", file=sys.stderr)
-    _score_and_print(rep.output, quiet=True)
-    print(json.dumps({"output": str(rep.output), "task": rep.task, "ok": rep.ok, "failed": rep.failed}))
+    files = samples_files(Path(args.source), args.task)
+    reports = []
+    for f in files:
+        rep = import_samples(f.path, f.task, Path(args.output), lang=args.lang, axis=args.axis,
+                             refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()),
+                             limits=_limits(args))
+        for note in rep.notes:
+            print(f"note: {rep.task}: {note}", file=sys.stderr)
+        print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} from {f.path.name} → "
+              f"{rep.output}", file=sys.stderr)
+        reports.append(rep)
+    _score_and_print(Path(args.output), quiet=True)
+    out = [{"output": str(r.output), "task": r.task, "ok": r.ok, "failed": r.failed} for r in reports]
+    print(json.dumps(out[0] if len(out) == 1 else out))
     return 0
 
 
@@ -244,7 +247,7 @@ def _non_negative_int(text: str) -> int:
 
 
 _VLLM_FLAGS = ("tensor_parallel_size", "gpu_memory_utilization", "max_model_len")
-_OPENAI_FLAGS = ("base_url", "api_key_env", "concurrency", "timeout", "retries")
+_OPENAI_FLAGS = ("base_url", "api_key_env", "api_key_header", "concurrency", "timeout", "retries")
 _OPTION_NAMES = {"timeout": "timeout_s", "retries": "max_retries"}
 """Flag name → backend option name, where they differ."""
 
@@ -436,7 +439,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-    return 0
+    failed, total = _prediction_failures(summary)
+    return _failure_rate(args, failed, total, "predictions", "The scores are written; rerun the run to retry "
+                         "the failed items, or raise --max-failure-rate.")
+
+
+def _prediction_failures(summary: dict) -> tuple[int, int]:
+    """(failed, scored + failed) predictions over the run's tasks, as `run` counts them. A failed prediction
+    is a failed row of every metric of its task; a metric that could not be computed (no Java) fails only
+    its own rows, so per task the metric with the fewest failed rows counts (judge dimensions aside)."""
+    failed = total = 0
+    for info in summary.get("tasks", {}).values():
+        entries = [e for m, e in info.get("metrics", {}).items() if not m.startswith("judge:")]
+        if entries:
+            least = min(entries, key=lambda e: e["n_failed"])
+            failed += least["n_failed"]
+            total += least["n"] + least["n_failed"]
+    return failed, total
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
@@ -460,13 +479,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _judge_config(args: argparse.Namespace):  # -> JudgeConfig (lazy import keeps `--help` fast)
-    import os
-
-    from mella_bench.apiclient import EndpointConfig
+    from mella_bench.apiclient import EndpointConfig, default_base_url
     from mella_bench.judge import JudgeConfig
 
-    base_url = args.judge_base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-    endpoint = EndpointConfig(base_url=base_url, model=args.judge, api_key_env=args.judge_api_key_env,
+    endpoint = EndpointConfig(base_url=args.judge_base_url or default_base_url(), model=args.judge,
+                              api_key_env=args.judge_api_key_env, api_key_header=args.judge_api_key_header,
                               timeout_s=args.judge_timeout, max_retries=args.judge_retries,
                               concurrency=args.judge_concurrency)
     return JudgeConfig(endpoint=endpoint, images=args.judge_images, structured=args.structured_output)
@@ -545,6 +562,10 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
                    default="OPENAI_API_KEY", metavar="VAR",
                    help="environment variable holding the API key (default OPENAI_API_KEY); the key itself is "
                         "never written anywhere")
+    g.add_argument("--judge-api-key-header", *(["--api-key-header"] if short_names else []),
+                   dest="judge_api_key_header", default="Authorization", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     g.add_argument("--judge-images", action=argparse.BooleanOptionalAction, default=True,
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
     g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
@@ -749,9 +770,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-model-len", type=_positive_int, help="context length to allocate (default: the model's)")
 
     o = r.add_argument_group("openai backend (any OpenAI-compatible server)")
-    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: the OpenAI API)")
+    o.add_argument("--base-url", help="endpoint, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, "
+                                      "else https://api.openai.com/v1)")
     o.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY); "
                                          "the key itself is never written anywhere")
+    o.add_argument("--api-key-header", metavar="NAME",
+                   help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
+                        "the bare key (Azure OpenAI key auth)")
     o.add_argument("--concurrency", type=_positive_int, help="requests in flight at once (default 8)")
     o.add_argument("--timeout", type=_positive_seconds, metavar="SECONDS",
                    help="seconds per request attempt (default 120)")
@@ -778,6 +803,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--quiet", action="store_true", help="no progress bars")
     sc.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature "
                                                            "(always written to RUN/scores.md)")
+    sc.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
+                    help=f"exit {EXIT_FAILURE_RATE} (as `run` does) when more than this share of the predictions "
+                         "failed (default 0: any failure); the scores are written either way")
     sc.add_argument("--protocol", choices=["mella-bench", "mella-2024"], default="mella-bench",
                     help="mella-2024: the MELLA authors' 2024 caption scoring (VQA normaliser, PTB tokenizer, COCO "
                          "BLEU-1..4, METEOR -l en -norm, ROUGE-L, mean over items; docs/reproducing-the-paper.md); "
@@ -841,13 +869,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(docs/reproducing-the-paper.md). "
                                      "xm3600: Crossmodal-3600 captions.jsonl + image folder -> ling items. "
                                      "conversations: LLaVA-style SFT records (MELLA release layout) -> items of one "
-                                     "language and axis. lmms-eval: a --log_samples file "
-                                     "({date}_samples_{task}.jsonl) -> predictions in a run directory, scored with "
+                                     "language and axis. lmms-eval: --log_samples files "
+                                     "({date}_samples_{task}.jsonl, one or a folder) -> predictions in a run directory, scored with "
                                      "mella-bench's metrics. Records that cannot be converted are listed, never "
                                      "dropped silently.")
     di.add_argument("format", choices=["xm3600", "conversations", "lmms-eval", "slvqa"])
     di.add_argument("source", help="captions .jsonl (xm3600), .json/.jsonl records (conversations), an lmms-eval "
-                                   "samples .jsonl, or a MELLA authors' result .json (slvqa)")
+                                   "samples .jsonl or a folder of them (lmms-eval's OUTPUT/MODEL), or a MELLA "
+                                   "authors' result .json (slvqa)")
     di.add_argument("--images", help="xm3600, conversations: folder holding the source images")
     di.add_argument("--output", required=True, help="dataset folder to write (manifest.jsonl + images/); "
                                                     "lmms-eval, slvqa: run directory to write or extend")
@@ -863,8 +892,10 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--axis", choices=["know", "ling"], help="conversations: axis (default ling); lmms-eval: of a "
                                                              "task mella-bench does not know")
     di.add_argument("--keywords", help="conversations, know axis: JSONL of {\"id\", \"keywords\"} per record")
-    di.add_argument("--task", help="lmms-eval: the task of the samples file (a mella-bench task, e.g. from "
-                                   "`export lmms-eval`, or another with --lang/--axis/--refs-from); slvqa: task "
+    di.add_argument("--task", help="lmms-eval: the task of the samples file (default: from lmms-eval's file name "
+                                   "{date}_samples_{task}.jsonl; with a folder, import only that task); a "
+                                   "mella-bench task, e.g. from `export lmms-eval`, or another with "
+                                   "--lang/--axis/--refs-from; slvqa: task "
                                    "name (default from the file name, e.g. slvqa_caption_hu)")
     di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
                                                         "lmms-eval saw it (default: the mella-bench task's data)")

@@ -219,10 +219,19 @@ def _surrogate_fields(value: Any, name: str) -> list[tuple[str, str]]:
     return []
 
 
+PATH_ONLY_FIX = ("the image column holds this path but no image bytes (a `datasets` Image column written with "
+                 "paths only; `to_parquet` does not embed files). Fix: embed the bytes before writing — "
+                 "`from datasets.table import embed_table_storage; ds = ds.with_format('arrow').map("
+                 "embed_table_storage, batched=True).with_format(None); ds.to_parquet(...)` (`push_to_hub` embeds "
+                 "them itself) — or copy the images into the dataset's folder and store paths relative to it")
+"""The fix-it for a Parquet/`datasets` row whose image is an absolute path without bytes."""
+
+
 def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
-                    problems: list[Problem], limits: Limits = DEFAULT_LIMITS) -> Item | None:
+                    problems: list[Problem], limits: Limits = DEFAULT_LIMITS, tabular: bool = False) -> Item | None:
     """Check one raw record; append every problem found; return the Item when it is sound (an item
-    over an input limit is returned too, marked `over_limit`, and its problem carries the limit)."""
+    over an input limit is returned too, marked `over_limit`, and its problem carries the limit).
+    `tabular`: the record is a Parquet/`datasets` row (an absolute image path there gets PATH_ONLY_FIX)."""
     start = len(problems)
     over: list[Problem] = []
 
@@ -276,7 +285,9 @@ def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
         bad("image", "missing or not a string path (null for a reference-only item)")
     elif image_bytes is None:
         why = _image_path_problem(image)
-        if why:
+        if why and tabular and why.endswith("relative to the dataset root"):
+            bad("image", f"'{image}' is absolute: {PATH_ONLY_FIX}")
+        elif why:
             bad("image", why)
         elif root is not None:
             path = root / image
@@ -359,7 +370,9 @@ class DataSource:
             query.append(("split", self.split))
         if self.columns:
             query.append(("columns", ",".join(f"{f}={c}" for f, c in self.columns)))
-        return self.path + ("#" + urllib.parse.urlencode(query, safe="=,/") if query else "")
+        # `+` joins columns (references=caption+alt_text) and stays readable; a space is %20, never `+`
+        return self.path + ("#" + urllib.parse.urlencode(query, safe="=,/+", quote_via=urllib.parse.quote)
+                            if query else "")
 
     @staticmethod
     def parse(text: str | Path) -> "DataSource":
@@ -368,12 +381,16 @@ class DataSource:
         if not sep or not fragment or not re.fullmatch(r"(split|columns)=.*", fragment.split("&")[0]):
             return DataSource(text)
         opts: dict[str, str] = {}
-        for key, value in urllib.parse.parse_qsl(fragment, keep_blank_values=True):
+        for key, value in urllib.parse.parse_qsl(fragment.replace("+", "%2B"), keep_blank_values=True):
             if key not in ("split", "columns"):
                 raise DataError([Problem(text, None, None, f"unknown option '{key}' after '#'; "
                                                            "use split=NAME and columns=FIELD=COLUMN,...")])
             opts[key] = value
         return DataSource(path, opts.get("split") or None, parse_columns(opts.get("columns", ""), where=text))
+
+
+LIST_FIELDS = ("references", "keywords")
+"""Item fields that may take several columns (`references=caption+alt_text`): their cells are joined in order."""
 
 
 @dataclass(frozen=True)
@@ -393,6 +410,11 @@ class ResolvedSource:
     """The mella-bench.yaml beside the data that supplied split or columns, when there was one."""
 
     @property
+    def tabular(self) -> bool:
+        """Parquet, Arrow or a saved `datasets` dataset (rows of columns), not a JSONL manifest."""
+        return self.format not in ("manifest", "jsonl", "unknown")
+
+    @property
     def spec(self) -> str:
         """The one-string form `load` reads back (absolute, split and columns explicit)."""
         return DataSource(self.path, self.split, self.columns).spec
@@ -403,7 +425,7 @@ class ResolvedSource:
 
 
 def parse_columns(text: str, where: str = "--columns") -> tuple[tuple[str, str], ...]:
-    """`id=question_id,references=caption` → (("id", "question_id"), ("references", "caption"))."""
+    """`id=question_id,references=caption+alt_text` → (("id", "question_id"), ("references", "caption+alt_text"))."""
     pairs: list[tuple[str, str]] = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
         field_, eq, column = part.partition("=")
@@ -416,8 +438,28 @@ def parse_columns(text: str, where: str = "--columns") -> tuple[tuple[str, str],
                                                         f"{', '.join(sorted(_KNOWN_FIELDS))} to a column")])
         if field_ in dict(pairs):
             raise DataError([Problem(where, None, None, f"field '{field_}' is mapped twice")])
-        pairs.append((field_, column))
+        names = [c.strip() for c in column.split("+")]
+        if len(names) > 1 and (field_ not in LIST_FIELDS or not all(names)):
+            raise DataError([Problem(where, None, None, f"'{part}': only {' and '.join(LIST_FIELDS)} take several "
+                                                        "columns, joined with + (e.g. references=caption+alt_text)")])
+        pairs.append((field_, "+".join(names)))
     return tuple(pairs)
+
+
+def _column_names(field_: str, column: str) -> tuple[str, ...]:
+    """The dataset columns one mapping entry reads (several for a list field mapped as `a+b`)."""
+    return tuple(column.split("+")) if field_ in LIST_FIELDS else (column,)
+
+
+def _joined(values: Iterable[Any]) -> Any:
+    """Cells of several columns → one list: strings and lists of strings in column order; an empty or
+    missing cell is no reference (a row without alt text), anything else is kept for validation to name."""
+    out: list[Any] = []
+    for v in values:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        out.extend(v if isinstance(v, (list, tuple)) else [v])
+    return out
 
 
 def data_spec(path: str, split: str | None = None, columns: str | None = None) -> str:
@@ -473,15 +515,17 @@ def _apply_columns(rows: list[dict[str, Any]], columns: Mapping[str, str], file:
     if not columns or not rows:
         return rows
     present = set().union(*(r.keys() for r in rows))
-    missing = [c for c in columns.values() if c not in present]
+    sources = {f: _column_names(f, c) for f, c in columns.items()}
+    missing = [c for names in sources.values() for c in names if c not in present]
     if missing:
         problems.append(Problem(file, None, None, f"column(s) {', '.join(missing)} named in the column mapping "
                                                   f"are not in the data; it has: {', '.join(sorted(present))}"))
         return []
-    used = set(columns.values())
+    used = {c for names in sources.values() for c in names}
     out = []
     for row in rows:
-        new: dict[str, Any] = {f: row.get(c) for f, c in columns.items()}
+        new: dict[str, Any] = {f: row.get(names[0]) if len(names) == 1 else _joined(row.get(c) for c in names)
+                               for f, names in sources.items()}
         meta: Any = new.get("meta") if "meta" in columns else row.get("meta")
         if isinstance(meta, str):
             try:
@@ -712,7 +756,7 @@ def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
         DataSource(str(DEMO_ROOT), source.split, source.columns) if demo else source, problems)
     located: list[tuple[Item, int]] = []
     for rec, line in records:
-        item = _record_to_item(rec, label, line, root, problems, limits)
+        item = _record_to_item(rec, label, line, root, problems, limits, resolved.tabular)
         if item is not None:
             located.append((item, line))
     _check_unique(located, label, problems)

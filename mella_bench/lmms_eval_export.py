@@ -14,12 +14,12 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
 from mella_bench import __version__
 from mella_bench.data import Dataset, Item, load
-from mella_bench.lmms_task_utils import function_name
+from mella_bench.lmms_task_utils import FAILURE_RATE, function_name
 from mella_bench.data import task_items_of
 from mella_bench.tasks import Task
 
@@ -64,20 +64,46 @@ def _task_yaml(task: Task) -> str:
     ]
     if gen.stop:
         lines.append(f"  until: [{', '.join(_q(s) for s in gen.stop)}]")
-    lines += ["process_results: !function utils.mella_process_results", "metric_list:"]
-    for metric in task.metrics:
+    lines += ["# lmms-eval's default filter (take_first), named after the axis: the group's aggregate then keeps",
+              "# the two axes apart (its rows are keyed metric,filter).",
+              "filter_list:", f"  - name: {_q(task.axis)}", "    filter:", "      - function: take_first",
+              "process_results: !function utils.mella_process_results", "metric_list:"]
+    for metric in (*task.metrics, FAILURE_RATE):
         lines += [f"  - metric: {_q(metric)}",
                   f"    aggregation: !function utils.{function_name(metric)}",
-                  "    higher_is_better: true"]
+                  f"    higher_is_better: {'false' if metric == FAILURE_RATE else 'true'}"]
     lines += ["metadata:", f"  version: {task.version}", f"  mella_bench_task_hash: {_q(task.hash)}",
               f"  mella_bench_version: {_q(__version__)}"]
     return "\n".join(lines) + "\n"
 
 
-def _image_name(dataset: Dataset, item: Item) -> str:
-    """`images/<source hash>/<item image path>`: one folder per source dataset, so two never collide."""
-    tag = hashlib.sha256(dataset.source.encode()).hexdigest()[:8]
-    return f"images/{tag}/{item.image}"
+def _group_yaml(tasks: Sequence[Task]) -> str:
+    """The `mella` group: its tasks, and per axis the mean over languages of every metric (mella-bench's
+    macro) plus the failure rate over all the axis's docs (a size-weighted mean of the tasks' rates)."""
+    metrics = list(dict.fromkeys(m for t in tasks for m in t.metrics))
+    lines = [f"# The MELLA tasks exported by mella-bench {__version__}. Rows of the group: per axis (the Filter",
+             "# column), each metric's unweighted mean over the languages exported (mella-bench's `macro`).",
+             f"group: {GROUP}", "task:"] + [f"  - {_q(t.name)}" for t in tasks]
+    lines += ["aggregate_metric_list:"]
+    for metric in (*metrics, FAILURE_RATE):
+        lines += [f"  - metric: {_q(metric)}", "    aggregation: mean",
+                  f"    weight_by_size: {'true' if metric == FAILURE_RATE else 'false'}",
+                  f"    filter_list: [{', '.join(_q(a) for a in sorted({t.axis for t in tasks}))}]"]
+    lines += ["metadata:", f"  version: {max(t.version for t in tasks)}"]
+    return "\n".join(lines) + "\n"
+
+
+def image_name(data: bytes, original: str | None) -> str:
+    """`images/<sha256 of the bytes><suffix>`: named by content, never by file name.
+
+    A `datasets` Image column keeps only the file's base name, so rows of one dataset often share a
+    name (`flag.png`); naming by name gave every such doc the first image written. Equal bytes share
+    one file; the suffix (from the original name, if any) only keeps the file easy to open by hand.
+    """
+    suffix = PurePosixPath(original or "").suffix.lower()
+    if not (1 < len(suffix) <= 6 and suffix[1:].isalnum()):
+        suffix = ""
+    return f"images/{hashlib.sha256(data).hexdigest()}{suffix}"
 
 
 def _doc(index: int, task: Task, item: Item, image: str) -> dict[str, Any]:
@@ -107,11 +133,12 @@ def export_lmms_eval(output: Path, tasks: Sequence[Task], data: str | None = Non
     for task, dataset, items in per_task:
         lines = []
         for i, item in enumerate(items):
-            image = _image_name(dataset, item)
+            data = dataset.image_bytes(item)
+            image = image_name(data, item.image)
             dest = data_dir / image
             if not dest.is_file():
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(dataset.image_bytes(item))
+                dest.write_bytes(data)
             lines.append(json.dumps(_doc(i, task, item, image), ensure_ascii=False))
         (data_dir / f"{task.name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (output / f"{task.name}.yaml").write_text(_task_yaml(task), encoding="utf-8")
@@ -119,6 +146,5 @@ def export_lmms_eval(output: Path, tasks: Sequence[Task], data: str | None = Non
                            "hash": task.hash, "version": task.version, "items": len(items)}
         docs += len(items)
     (data_dir / "tasks.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    group = [f"group: {GROUP}", "task:"] + [f"  - {_q(t.name)}" for t, _, _ in per_task]
-    (output / f"{GROUP}.yaml").write_text("\n".join(group) + "\n", encoding="utf-8")
+    (output / f"{GROUP}.yaml").write_text(_group_yaml([t for t, _, _ in per_task]), encoding="utf-8")
     return ExportReport(output, tuple(t.name for t, _, _ in per_task), docs)

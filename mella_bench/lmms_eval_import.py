@@ -1,4 +1,7 @@
-"""`mella-bench data import lmms-eval SAMPLES.jsonl`: an lmms-eval `--log_samples` file -> a run directory.
+"""`mella-bench data import lmms-eval SAMPLES`: lmms-eval `--log_samples` files -> a run directory.
+
+SAMPLES is one samples file or a folder of them (lmms-eval's `{output_path}/{model}/`); the task of
+each file comes from lmms-eval's file name unless `--task` names it.
 
 lmms-eval writes one JSON object per doc to `{output}/{model}/{date}_samples_{task}.jsonl`
 (`EvaluationTracker.save_results_samples`): `doc_id`, `target` (str() of the target), the answer in
@@ -11,9 +14,10 @@ Items are matched by the item id mella-bench's exported tasks put in every metri
 `doc_id` = position among the task's items (lmms-eval numbers the docs of the test split in
 order); the logged `target` is checked against the item's references so a misaligned file is
 refused, not scored. lmms-eval's failure sentinel (`[LMMS_EVAL_REQUEST_FAILED ...]`) becomes a
-failed prediction instead of an answer, and so does an answer over `max_answer_chars` (the limits of
-`run` apply). The run directory is written through the store (status `imported`, the header every
-run has, the log's file and SHA-256 as the task's provenance).
+failed prediction instead of an answer (the rule the exported utils.py applies too), and so does
+an answer over `max_answer_chars` (the limits of `run` apply). The run directory is written through
+the store (status `imported`, the header every run has, the log's file and SHA-256 as the task's
+provenance).
 
 This is a self-contained importer; the generic "predictions made elsewhere" import being built
 for the MELLA authors' files should absorb it (see the report of issue 13).
@@ -25,6 +29,7 @@ import ast
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,12 +37,68 @@ from typing import Any
 from mella_bench.data import DataError, Item, Problem, load, task_items_of
 from mella_bench.identity import data_hash, task_identities
 from mella_bench.limits import DEFAULT_LIMITS, Limits
+from mella_bench.lmms_task_utils import failed_request
 from mella_bench.run import prediction_key, task_entry
 from mella_bench.store import Prediction, RunDir, fingerprint_hash, merge_header, new_header, run_config
 from mella_bench.tasks import Registry, Task, load_registry
 
-FAILED_PREFIX = "[LMMS_EVAL_REQUEST_FAILED"
 BACKEND = "import:lmms-eval"
+SAMPLES_NAME = re.compile(r"^(?P<date>.+?)_samples_(?P<task>.+)\.jsonl$")
+"""lmms-eval's samples file name, `{date_id}_samples_{task}.jsonl` (EvaluationTracker.save_results_samples)."""
+
+
+@dataclass(frozen=True)
+class SamplesFile:
+    """One samples file to import and the task it belongs to."""
+
+    path: Path
+    task: str
+
+
+def task_of(path: Path) -> str | None:
+    """The task lmms-eval wrote into the samples file's name, or None for another name."""
+    m = SAMPLES_NAME.match(path.name)
+    return m.group("task") if m else None
+
+
+def samples_files(source: Path, task: str | None = None) -> list[SamplesFile]:
+    """What `data import lmms-eval SOURCE` imports: one samples file, or every samples file of a folder
+    (with `task`, only that task's). Raises ValueError, in one line saying what to pass, for lmms-eval's
+    `results.json`, a folder without samples files, or a task logged twice in one folder."""
+    if source.is_dir():
+        return _folder(source, task)
+    if not source.exists():
+        raise FileNotFoundError(2, "no such file or folder", str(source))
+    if source.suffix == ".json":
+        raise ValueError(f"{source} is lmms-eval's aggregated results, which hold no answers; pass the samples "
+                         f"files written beside it with --log_samples: the folder {source.parent} or one "
+                         "{date}_samples_{task}.jsonl")
+    name = task or task_of(source)
+    if name is None:
+        raise ValueError(f"cannot tell the task from the file name {source.name} (lmms-eval names it "
+                         "{date}_samples_{task}.jsonl); give --task")
+    return [SamplesFile(source, name)]
+
+
+def _folder(folder: Path, task: str | None) -> list[SamplesFile]:
+    found = [SamplesFile(p, t) for p in sorted(folder.glob("*_samples_*.jsonl")) if (t := task_of(p))]
+    if task is not None:
+        found = [f for f in found if f.task == task]
+    if not found:
+        inner = sorted({p.parent.name for p in folder.glob("*/*_samples_*.jsonl")})
+        what = f"no samples file of task {task}" if task else "no samples files ({date}_samples_{task}.jsonl)"
+        hint = (f"; lmms-eval keeps them in one folder per model: pass one of {', '.join(inner)}" if inner else
+                "; run lmms-eval with --log_samples")
+        raise ValueError(f"{folder} holds {what}{hint}")
+    by_task: dict[str, list[str]] = {}
+    for f in found:
+        by_task.setdefault(f.task, []).append(f.path.name)
+    twice = {t: names for t, names in by_task.items() if len(names) > 1}
+    if twice:
+        t, names = next(iter(sorted(twice.items())))
+        raise ValueError(f"{folder} holds {len(names)} samples files of task {t} ({', '.join(names)}), from several "
+                         "lmms-eval runs; pass the files of one run, one by one")
+    return found
 
 
 @dataclass(frozen=True)
@@ -109,7 +170,7 @@ def read_samples(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[_Sample]:
                                     f"expected the generated text, got {type(answer).__name__}; only generate_until "
                                     "tasks can be imported"))
             continue
-        failed = answer is None or answer.startswith(FAILED_PREFIX)
+        failed = failed_request(answer)
         why = (answer or "no response recorded")[:500] if failed else limits.answer_problem(answer)
         payload_ids = {v.get("id") for v in rec.values() if isinstance(v, dict) and "id" in v and "task" in v}
         out.append(_Sample(line=lineno, doc_id=rec["doc_id"], text=None if why else answer, error=why,

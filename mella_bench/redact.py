@@ -4,8 +4,9 @@ URLs lose their user:password part and the values of query parameters that look 
 (`?api_key=...`, `?sig=...`, `?code=...`); key-shaped strings (`sk-...`, `Bearer ...`) anywhere in a text
 are masked. In free text the user:password part is found up to its `@` whatever it holds (a quote, `<`
 or a space in a password once ended the match early and left the password in run.json), and so is
-each secret query value up to its `&`. Config mappings additionally mask the values of secret-looking keys (`api_key`, `token`),
-except `*_env` names, which hold a variable's *name*, never its value.
+each secret query value up to its `&`. Config mappings additionally mask the values of secret-looking
+keys (`api_key`, `token`), except `*_env` and `*_header` names, which hold a variable's or a header's
+*name*, never a value.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def redact_text(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
 
 def _secret_key(name: str) -> bool:
     return bool(re.search(r"(api[_-]?key|token|secret|password|authorization)", name, re.I)) \
-        and not name.endswith("_env")
+        and not name.endswith(("_env", "_header"))
 
 
 def redact(obj: Any) -> Any:

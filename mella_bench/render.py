@@ -1,11 +1,10 @@
 """Rendering shared by the report, the paper tables and the ablation: table records, Markdown and
-LaTeX, number formatting, and matplotlib figures (Agg, no global pyplot state)."""
+LaTeX, number formatting. Figures are drawn by `mella_bench.figures`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mella_bench.langs import LANGUAGES
 from mella_bench.metrics.registry import get_metric
 from mella_bench.stats import Estimate
 
@@ -88,19 +87,3 @@ def latex_table(t: Table) -> str:
         out.append("\\par\\smallskip\\footnotesize " + " \\\\ ".join(tex_escape(n.removeprefix("- ")) for n in t.notes))
     out += ["\\end{table}", ""]
     return "\n".join(out)
-
-
-def lang_label(code: str) -> str:
-    """Plot label: ISO code and English name. Native names would need Thai/Hangul/Arabic fonts that
-    a plain machine lacks (DejaVu has no Thai or Hangul glyphs), so plots never use them."""
-    return f"{code}\n{LANGUAGES[code].name}" if code in LANGUAGES else code
-
-
-def new_figure(width: float, height: float):  # -> matplotlib Figure
-    """A figure with its own Agg canvas (thread-safe, nothing registered with pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig

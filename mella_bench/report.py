@@ -4,7 +4,7 @@ Reads run directories only (run.json, scores.jsonl, summary.json) and never call
 scorer: every value and CI is recomputed from the per-item sufficient statistics in scores.jsonl
 (`mella_bench.stats`), so the leaderboard, the comparisons and the paper tables agree by
 construction. Signatures come from summary.json. Run loading lives in `mella_bench.runs`, table
-and figure rendering in `mella_bench.render`; which metrics exist, their order and profiles in the
+rendering in `mella_bench.render`, figures in `mella_bench.figures`; which metrics exist, their order and profiles in the
 metric registry.
 """
 
@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from mella_bench.langs import AXES, LANG_CODES
-from mella_bench.metrics.registry import (PROFILES, get_metric, metric_aggregate, paper_metrics, primary_metric,
-                                          sort_metrics)
+from mella_bench.metrics.registry import PROFILES, get_metric, metric_aggregate, paper_metrics, sort_metrics
 from mella_bench.plotlabels import alias_note, plot_aliases
-from mella_bench.render import (AXIS_TITLES, Table, decimals, fmt_n, fmt_value, lang_label, latex_table,
-                                markdown_table, new_figure)
+from mella_bench.figures import FigureFiles, bar_plot, scatter_plot
+from mella_bench.render import AXIS_TITLES, Table, decimals, fmt_n, fmt_value, latex_table, markdown_table
 from mella_bench.runs import RunData, load_run, load_runs, model_label  # noqa: F401  (public here too)
 from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, compare_macro, compare_task,
                                format_p, language_estimates, with_holm)
-
-SCATTER_AXES = tuple((axis, primary_metric(axis)) for axis in AXES)
-"""The two-axis scatter: cultural (x) vs linguistic (y), the paper's primary metric of each axis."""
 
 AggregateFor = Callable[[str], Aggregate]
 
@@ -236,74 +231,6 @@ def compare(run_a: Path, run_b: Path, out_dir: Path | None = None, resamples: in
 
 
 # --------------------------------------------------------------------------------------------
-# plots
-
-
-def _yerr(ests: Sequence[Estimate]) -> list[list[float]]:
-    lo = [max(0.0, e.value - e.ci.low) if e.value is not None and e.ci else 0.0 for e in ests]
-    hi = [max(0.0, e.ci.high - e.value) if e.value is not None and e.ci else 0.0 for e in ests]
-    return [lo, hi]
-
-
-def bar_plot(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str], path: Path) -> Path:
-    """Grouped bars per language (+ macro), one bar per model, whiskers = 95% bootstrap CI."""
-    bar_figure(cells, axis, metric, runs).savefig(path)
-    return path
-
-
-def bar_figure(cells: Sequence[Cell], axis: str, metric: str, runs: Sequence[str]):  # -> matplotlib Figure
-    """The bar plot's figure. The title takes two lines: on one line it is wider than the plot of a run
-    with one or two languages and was cut off at both ends."""
-    import numpy as np
-
-    langs = [l for l in LANG_CODES if any(c.lang == l and c.axis == axis and c.metric == metric for c in cells)]
-    cols = langs + ["macro"]
-    at = {(c.run, c.lang): c.est for c in cells if c.axis == axis and c.metric == metric}
-    fig = new_figure(min(12.0, 3.0 + 0.3 * len(cols) * max(2, len(runs))), 4.5)
-    ax = fig.add_subplot()
-    width = 0.8 / max(1, len(runs))
-    x = np.arange(len(cols))
-    for i, run in enumerate(runs):
-        ests = [at.get((run, l), Estimate(None, None, 0, 0)) for l in cols]
-        heights = [e.value if e.value is not None else 0.0 for e in ests]
-        ax.bar(x + (i - (len(runs) - 1) / 2) * width, heights, width, yerr=_yerr(ests), capsize=3,
-               label=run, error_kw={"elinewidth": 1, "ecolor": "#333333"})
-    ax.set_xticks(x, [lang_label(l) if l != "macro" else "macro\n(mean)" for l in cols], fontsize=8)
-    ax.axvline(len(langs) - 0.5, color="#999999", linewidth=0.8, linestyle=":")
-    ax.set_ylabel(f"{metric} ({get_metric(metric).unit})")
-    ax.set_title(f"{AXIS_TITLES[axis]}: {metric}\n95% bootstrap CI", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_axisbelow(True)
-    return fig
-
-
-def scatter_plot(cells: Sequence[Cell], runs: Sequence[str], path: Path) -> Path | None:
-    """Macro cultural (x) vs linguistic (y) per model with CI crosses; None if no run has both."""
-    (ax_x, m_x), (ax_y, m_y) = SCATTER_AXES
-    at = {(c.run, c.axis, c.metric): c.est for c in cells if c.lang == "macro"}
-    points = [(r, at[(r, ax_x, m_x)], at[(r, ax_y, m_y)]) for r in runs
-              if (r, ax_x, m_x) in at and (r, ax_y, m_y) in at
-              and at[(r, ax_x, m_x)].value is not None and at[(r, ax_y, m_y)].value is not None]
-    if not points:
-        return None
-    fig = new_figure(6.4, 4.8)
-    ax = fig.add_subplot()
-    for run, ex, ey in points:
-        ax.errorbar([ex.value], [ey.value], xerr=_yerr([ex]), yerr=_yerr([ey]),
-                    fmt="o", capsize=4, label=run)
-        ax.annotate(run, (ex.value, ey.value), textcoords="offset points", xytext=(6, 6), fontsize=8)
-    ax.set_xlabel(f"cultural: {m_x} on {ax_x}, macro over languages")
-    ax.set_ylabel(f"linguistic: {m_y} on {ax_y}, macro over languages")
-    ax.set_title("Cultural vs linguistic axis (95% bootstrap CI crosses)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.set_xlim(-3, 103)  # both axes on the 0–100 scale: distances are comparable between plots
-    ax.set_ylim(-3, 103)
-    fig.savefig(path)
-    return path
-
-
-# --------------------------------------------------------------------------------------------
 # the report
 
 
@@ -313,8 +240,11 @@ class ReportFiles:
     csv: Path
     latex: Path
     plots: tuple[Path, ...]
+    """The PNG of each figure (what the HTML report embeds)."""
     extra: tuple[Path, ...] = ()
     """Files written by the `writers` passed to `write_report` (the CLI's index.html)."""
+    vector: tuple[Path, ...] = ()
+    """The PDF and SVG of each figure, beside its PNG."""
 
 
 @dataclass(frozen=True)
@@ -351,7 +281,11 @@ def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seque
     for group in _group_by_pair(comps):
         out += [comparison_markdown(group).replace("## ", "## Significance: ", 1)]
     if plots:
-        out += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+        out += ["## Plots", "", "Each figure is also written as vector PDF and SVG beside its PNG (300 dpi). Hatched "
+                "`n/a` boxes: no value (language not evaluated, or no scored item); a macro bar says which languages "
+                "it averages; failure rates above zero are written on the bars.", ""]
+        out += [f"![{p.stem}]({p.name}) ([PDF]({p.with_suffix('.pdf').name}), [SVG]({p.with_suffix('.svg').name}))"
+                for p in plots] + [""]
     return "\n".join(out)
 
 
@@ -372,7 +306,7 @@ def render_latex(runs: Sequence[RunData], cells: Sequence[Cell], resamples: int)
 
 def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAMPLES, plots: bool = True,
                  aggregates: AggregateFor = metric_aggregate, writers: Sequence[ReportWriter] = ()) -> ReportFiles:
-    """`mella-bench report`: leaderboard.{md,csv,tex} and PNG plots in out_dir, then whatever `writers`
+    """`mella-bench report`: leaderboard.{md,csv,tex} and figures (PNG, PDF, SVG) in out_dir, then whatever `writers`
     make of the same data (the CLI adds index.html). With two or more runs, every later run is
     compared with the first (the baseline) on the paper metrics."""
     runs = load_runs(run_dirs)
@@ -381,22 +315,20 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     cells = [c for r in runs for c in run_cells(r, aggregates, resamples)]
     comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
     labels = [r.label for r in runs]
-    made: list[Path] = []
+    figures: list[FigureFiles] = []
     aliases = plot_aliases(labels)  # a Hangul/Thai label is drawn as M<i>, listed in leaderboard.md
-    if plots:
+    if plots:  # figures.save fails loudly on a glyph missing from the font instead of drawing empty boxes
         shown = [replace(c, run=aliases.get(c.run, c.run)) for c in cells]
         shown_labels = [aliases[label] for label in labels]
-        with warnings.catch_warnings():
-            # a missing glyph must fail loudly instead of rendering empty boxes
-            warnings.filterwarnings("error", message=r".*Glyph .* missing from font")
-            for axis in AXES:
-                for metric in paper_metrics(axis):
-                    if any(c.axis == axis and c.metric == metric for c in cells):
-                        made.append(bar_plot(shown, axis, metric, shown_labels,
-                                             out_dir / f"bars_{axis}_{_slug(metric)}.png"))
-            sc = scatter_plot(shown, shown_labels, out_dir / "scatter_know_ling.png")
-            if sc:
-                made.append(sc)
+        for axis in AXES:
+            for metric in paper_metrics(axis):
+                if any(c.axis == axis and c.metric == metric for c in cells):
+                    figures.append(bar_plot(shown, axis, metric, shown_labels,
+                                            out_dir / f"bars_{axis}_{_slug(metric)}.png"))
+        sc = scatter_plot(shown, shown_labels, out_dir / "scatter_know_ling.png")
+        if sc:
+            figures.append(sc)
+    made = [f.png for f in figures]
     md, csv_path, tex = out_dir / "leaderboard.md", out_dir / "leaderboard.csv", out_dir / "leaderboard.tex"
     md.write_text(render_markdown(runs, cells, comps, made, resamples) + alias_note(aliases if plots else {}),
                   encoding="utf-8")
@@ -405,7 +337,8 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     if comps:
         (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
     data = ReportData(tuple(runs), tuple(cells), tuple(comps), tuple(made), out_dir, resamples)
-    return ReportFiles(md, csv_path, tex, tuple(made), tuple(write(data) for write in writers))
+    return ReportFiles(md, csv_path, tex, tuple(made), tuple(write(data) for write in writers),
+                       tuple(p for f in figures for p in (f.pdf, f.svg)))
 
 
 def _group_by_pair(comps: Sequence[Comparison]) -> list[list[Comparison]]:

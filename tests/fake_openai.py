@@ -1,7 +1,7 @@
 """An OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks (standard library only).
 
-It serves `GET /v1/models` and `POST /v1/chat/completions`, counts every request, records the
-Authorization header (so tests can check the key was *sent* and then grep files for it), and answers
+It serves `GET /v1/models` and `POST /v1/chat/completions` (or under another `prefix`), counts every request, records the
+key header (so tests can check the key was *sent* and then grep files for it), and answers
 through a `responder`: a function of the request that returns a `Reply` (text) or a `Fault`.
 Faults cover what real endpoints do: 429 with Retry-After, 500, answers slower than the client's
 timeout, a 200 with a malformed JSON body, a connection dropped before or in the middle of the
@@ -233,9 +233,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorized(self) -> bool:
         owner = self.server.owner
-        auth = self.headers.get("Authorization")
-        owner._record_auth(auth, self.path)
-        if owner.api_key is not None and auth != f"Bearer {owner.api_key}":
+        auth = self.headers.get(owner.key_header)
+        owner._record_auth(auth, self.path, {k.lower(): v for k, v in self.headers.items()})
+        expected = f"Bearer {owner.api_key}" if owner.key_header.lower() == "authorization" else owner.api_key
+        if owner.api_key is not None and auth != expected:
             # Real servers sometimes echo the key they got; do the same so scrubbing is tested.
             self._error(401, f"Incorrect API key provided: {auth}")
             return False
@@ -247,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner._count("models")
         if not self._authorized():
             return
-        if self.path.split("?", 1)[0].rstrip("/") != "/v1/models":  # query parameters (api-version) are ignored
+        if self.path.split("?", 1)[0].rstrip("/") != f"{owner.prefix}/models":  # query parameters (api-version) are ignored
             self._error(404, f"no route {self.path}")
             return
         if not owner.serve_models:
@@ -260,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
-        if self.path.split("?", 1)[0].rstrip("/") != "/v1/chat/completions":
+        if self.path.split("?", 1)[0].rstrip("/") != f"{owner.prefix}/chat/completions":
             self._error(404, f"no route {self.path}")
             return
         call = owner._register_chat(raw)
@@ -345,7 +346,12 @@ class FakeOpenAI:
     responder: Responder = echo_responder
     models: tuple[str, ...] = ("fake-judge",)
     api_key: str | None = None
-    """When set, requests without `Authorization: Bearer <api_key>` get 401."""
+    """When set, requests without `Authorization: Bearer <api_key>` (or `<key_header>: <api_key>`) get 401."""
+    key_header: str = "Authorization"
+    prefix: str = "/v1"
+    """The API root's path: routes are {prefix}/models and {prefix}/chat/completions (Azure OpenAI:
+    /openai/deployments/NAME, with no models route there)."""
+    """The header the key must come in: Authorization (as Bearer) or, like Azure OpenAI, `api-key` (bare)."""
     latency_s: float = 0.0
     """Fixed delay before every chat answer (throughput benchmark)."""
     json_schema_supported: bool = True
@@ -360,6 +366,9 @@ class FakeOpenAI:
     max_in_flight: int = 0
     """Most chat requests being handled at once (checks a client's concurrency bound)."""
     auth_headers: list[str | None] = field(default_factory=list)
+    """Values of the key header (`key_header`) as received, one per request."""
+    request_headers: list[dict[str, str]] = field(default_factory=list)
+    """Every header of every request (lower-case names), in the order of `auth_headers`."""
     paths: list[str] = field(default_factory=list)
     """Request targets as received (query included), in the order of `auth_headers`."""
     bodies: list[dict[str, Any]] = field(default_factory=list)
@@ -376,7 +385,7 @@ class FakeOpenAI:
     def base_url(self) -> str:
         assert self._httpd is not None, "server not started"
         scheme = "https" if self.tls is not None else "http"
-        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}{self.prefix}"
 
     @property
     def n_chat(self) -> int:
@@ -391,10 +400,11 @@ class FakeOpenAI:
         with self._lock:
             self.counts[what] = self.counts.get(what, 0) + 1
 
-    def _record_auth(self, auth: str | None, path: str) -> None:
+    def _record_auth(self, auth: str | None, path: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.auth_headers.append(auth)
             self.paths.append(path)
+            self.request_headers.append(headers)
 
     def _register_chat(self, raw: bytes) -> Call:
         with self._lock:

@@ -328,7 +328,7 @@ def test_redirect_is_not_followed_and_its_credentials_not_shown() -> None:
 
 def test_html_error_page_is_summarised() -> None:
     from mella_bench.apiclient import _status_message
-    from mella_bench.http11 import Response
+    from mella_bench.transport import Response
 
     page = Response(502, "Bad Gateway", {}, b"<html><body><h1>502 Bad Gateway</h1>" + b"x" * 5000 + b"</body></html>")
     assert _status_message(page) == "HTTP 502 Bad Gateway"
@@ -422,12 +422,51 @@ def test_unsupported_proxy_is_a_config_error(no_proxy_env: pytest.MonkeyPatch) -
     assert ei.value.kind == "config" and "only http:// proxies" in str(ei.value) and "sockspw" not in str(ei.value)
 
 
-def test_no_module_needs_the_openai_sdk() -> None:
-    """The SDK is no longer a dependency (pyproject): nothing in the package may import it or its HTTP stack."""
+def test_only_the_transport_speaks_http_and_no_module_needs_the_openai_sdk() -> None:
+    """aiohttp is the one HTTP stack (a core dependency), imported by `mella_bench.transport` only; the SDK
+    and its stack are not dependencies; importing the client does not import aiohttp (it loads on first use)."""
+    import subprocess
+    import sys
+
     from tests.test_imports import MODULES, imports_of
 
-    sdk = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp")
-    found = [(m, t, line) for m in MODULES for t, _, line in imports_of(m) if t.split(".")[0] in sdk]
-    assert found == []
+    stacks = ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "aiohttp", "yarl", "requests", "urllib3")
+    found = {m for m in MODULES for t, _, _ in imports_of(m) if t.split(".")[0] in stacks}
+    assert found == {"mella_bench.transport"}
     deps = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
-    assert '"openai' not in deps
+    core = deps.split("dependencies = [", 1)[1].split("]", 1)[0]
+    assert '"aiohttp>=' in core and '"openai' not in deps
+    probe = ("import sys, mella_bench.apiclient, mella_bench.judge, mella_bench.backends.chat; "
+             "print('aiohttp' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+def test_bearer_key_refused_by_an_azure_host_hints_at_the_api_key_header(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """An Azure OpenAI host (reached here through the proxy, which maps every host to the fake) that
+    refuses the Bearer key: the message says to send it as `api-key`, which then works."""
+    with FakeOpenAI(api_key=KEY, key_header="api-key", prefix="/openai/deployments/gpt-4o") as srv, \
+            FakeProxy() as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+        url = f"http://my-resource.openai.azure.com:{port}/openai/deployments/gpt-4o?api-version=2024-06-01"
+        with pytest.raises(ApiError) as ei:
+            chat(config(srv, base_url=url))
+        text = str(ei.value)
+        assert ei.value.kind == "auth" and "--api-key-header api-key" in text and KEY not in text
+        reply, _ = chat(config(srv, base_url=url, api_key_header="api-key"))
+        assert reply.text == "ECHO[0]: hello" and srv.auth_headers[-1] == KEY
+        assert "authorization" not in srv.request_headers[-1]
+        assert srv.paths[-1] == "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01"
+
+
+def test_connect_to_an_ipv6_literal_puts_it_in_brackets(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """The CONNECT authority of an IPv6 host is `[addr]:port` (a bare `addr:port` is ambiguous)."""
+    with FakeOpenAI(tls=server_tls()) as srv, FakeProxy() as proxy:
+        port = srv.base_url.rsplit(":", 1)[1].split("/")[0]
+        no_proxy_env.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+        no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
+        with pytest.raises(ApiError) as ei:  # the test certificate names 127.0.0.1, not this address
+            chat(config(srv, base_url=f"https://[2001:db8::1]:{port}/v1", max_retries=0))
+        assert ei.value.kind == "connection" and "certificate" in str(ei.value)
+        assert proxy.request_lines == [f"CONNECT [2001:db8::1]:{port} HTTP/1.1"] and srv.n_chat == 0

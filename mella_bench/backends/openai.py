@@ -2,7 +2,8 @@
 
 Built on the shared `mella_bench.apiclient.ChatClient` (the judge uses the same one), so retries
 with backoff, Retry-After, bounded concurrency and key scrubbing are implemented once. The key is
-read from the environment variable named by `api_key_env`; only that name is recorded.
+read from the environment variable named by `api_key_env`; only that name is recorded. Without
+`base_url` the endpoint is $OPENAI_BASE_URL, else the OpenAI API, as for the judge and the openai SDK.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, run_all
+from mella_bench.apiclient import BEARER_HEADER, ApiError, ChatClient, EndpointConfig, default_base_url, run_all
 from mella_bench.backends.base import Request, Result
 from mella_bench.backends.base import cut_at_stop
 from mella_bench.backends.chat import chat_messages
 from mella_bench.redact import redact_url
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
 """Fields of a /v1/models entry that identify the weights; `created` is the request time on vLLM servers."""
 
@@ -32,13 +32,13 @@ class OpenAIBackend:
     name = "openai"
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
-                 concurrency: int = 8, timeout_s: float = 120.0, max_retries: int = 5, backoff_base_s: float = 1.0,
-                 **_: Any):
+                 api_key_header: str = BEARER_HEADER, concurrency: int = 8, timeout_s: float = 120.0,
+                 max_retries: int = 5, backoff_base_s: float = 1.0, **_: Any):
         if concurrency < 1:
             raise ValueError(f"--concurrency must be at least 1, got {concurrency}")
-        self.config = EndpointConfig(base_url=base_url or DEFAULT_BASE_URL, model=model, api_key_env=api_key_env,
-                                     timeout_s=timeout_s, max_retries=max_retries, backoff_base_s=backoff_base_s,
-                                     concurrency=concurrency)
+        self.config = EndpointConfig(base_url=base_url or default_base_url(), model=model, api_key_env=api_key_env,
+                                     api_key_header=api_key_header, timeout_s=timeout_s, max_retries=max_retries,
+                                     backoff_base_s=backoff_base_s, concurrency=concurrency)
         self.client = ChatClient(self.config)
         self._loop = asyncio.new_event_loop()  # one loop for the backend's life: its connections are bound to it
         self._served: dict[str, Any] | None = None

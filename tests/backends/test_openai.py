@@ -140,9 +140,18 @@ def test_key_never_reaches_files_or_output(tmp_path: Path, monkeypatch: pytest.M
     assert preds.count('"status": "ok"') == 4
 
 
-def test_default_base_url_is_openai() -> None:
+def test_default_base_url_is_openai_base_url_else_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23: the backend ignored OPENAI_BASE_URL (the judge and the openai SDK honour it)."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     be = OpenAIBackend("gpt-x")
     assert be.config.base_url == "https://api.openai.com/v1" and be.config.api_key_env == "OPENAI_API_KEY"
+    be.close()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
+    be = OpenAIBackend("gpt-x")
+    assert be.config.base_url == "http://127.0.0.1:8000/v1"
+    be.close()
+    be = OpenAIBackend("gpt-x", base_url="http://10.0.0.2:8000/v1")  # the flag wins over the variable
+    assert be.config.base_url == "http://10.0.0.2:8000/v1"
     be.close()
 
 
