@@ -401,14 +401,16 @@ def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: 
     from mella_bench.headline import report_scores
     from mella_bench.judge import judge_rows
     from mella_bench.metrics.score import format_table, score_run
+    from mella_bench.store import RunDir
 
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
-    summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reidentify=reidentify)
-    table = format_table(summary)
-    if verbose:
-        print(table, file=sys.stderr)
-    print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
+    with RunDir(run_dir).session():  # scores, summary and scores.md written by one holder of the directory
+        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reidentify=reidentify)
+        table = format_table(summary)
+        if verbose:
+            print(table, file=sys.stderr)
+        print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
     return summary
 
 
