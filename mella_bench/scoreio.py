@@ -84,10 +84,13 @@ def _fast_rows(path: Path) -> list[dict]:
 
 def run_seed(run_dir: Path) -> int:
     """run.json's `seeds.run` (0 when the run records none): every CI of the run uses it."""
-    try:
-        return int(read_versioned(Path(run_dir) / RUN_JSON, RUN_JSON).get("seeds", {}).get("run", 0))
-    except (FileNotFoundError, ValueError, TypeError):
+    path = Path(run_dir) / RUN_JSON
+    if not path.is_file():
         return 0
+    seed = (read_versioned(path, RUN_JSON).get("seeds") or {}).get("run", 0)  # a bad run.json is an error, not seed 0
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"{path}: field 'seeds.run' must be a whole number, got {seed!r}")
+    return seed
 
 
 def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | None = None,
