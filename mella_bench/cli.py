@@ -300,8 +300,8 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, object
     options: dict[str, object] = {}
     if args.trust_remote_code:
         options["trust_remote_code"] = True
-    for name in ("device", "dtype"):
-        value = getattr(args, name)
+    for name in ("device", "dtype", "threads"):
+        value = getattr(args, name, None)
         if value is not None:
             if backend not in ("hf", "tiny"):
                 raise ValueError(f"--{name} applies to the hf and tiny backends, not {backend}")
@@ -374,6 +374,10 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
         counts = generate(config, tasks, progress=not args.quiet)
         print(f"predictions: {counts['ok']} new ok, {counts['error']} failed, {counts['reused']} reused "
               f"→ {config.output}", file=sys.stderr)
+        from mella_bench.run import fallback_note
+
+        if note := fallback_note(config.output):
+            print(note, file=sys.stderr)
         out = config.output
     else:
         from mella_bench.executor import run_sharded
@@ -551,6 +555,46 @@ def _cmd_judge_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_judge_agreement(args: argparse.Namespace) -> int:
+    from mella_bench.agreement_report import agreement_run, format_agreement
+
+    doc, json_path, plot = agreement_run([Path(r) for r in args.runs], [Path(f) for f in args.labels],
+                                         out=Path(args.out) if args.out else None, resamples=args.resamples,
+                                         seed=args.seed or 0, min_items=args.min_items)
+    print(format_agreement(doc))
+    print(json_path, file=sys.stderr)
+    if plot:
+        print(plot, file=sys.stderr)
+    return 0
+
+
+def _cmd_label_page(args: argparse.Namespace) -> int:
+    from mella_bench.labelling import format_plan, make_round, write_round
+    from mella_bench.langs import parse_langs
+
+    rnd = make_round([Path(r) for r in args.runs], per_lang=args.per_lang, seed=args.seed, answers=args.answers,
+                     langs=parse_langs(args.langs) if args.langs else None,
+                     rubrics=tuple(args.rubrics.split(",")) if args.rubrics else None)
+    page, plan = write_round(rnd, Path(args.out))
+    print(format_plan(rnd.plan), file=sys.stderr)
+    print(page)
+    print(plan)
+    return 0
+
+
+def _cmd_label_import(args: argparse.Namespace) -> int:
+    from mella_bench.labelling import format_import, import_labels
+
+    result = import_labels([Path(f) for f in args.files], Path(args.into))
+    for kind, lines in (("rejected", result.rejected), ("stale", result.stale)):
+        for line in lines[:20]:
+            print(f"{kind}: {line}", file=sys.stderr)
+        if len(lines) > 20:
+            print(f"... and {len(lines) - 20} more {kind}", file=sys.stderr)
+    print(format_import(result))
+    return 1 if result.rejected else 0
+
+
 def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: bool = True) -> None:
     """Judge endpoint options. On `run` the key/concurrency flags carry a `--judge-` prefix only, because
     `--api-key-env`/`--concurrency` there belong to the inference backend."""
@@ -702,6 +746,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", help="torch device for hf/tiny (default: cuda if available, else cpu)")
     r.add_argument("--dtype", choices=["bfloat16", "float16", "float32"],
                    help="weights/activations dtype for hf/tiny (default: bfloat16 on cuda, float32 on cpu)")
+    r.add_argument("--threads", type=_positive_int,
+                   help="torch CPU threads for hf/tiny (default: 1 for tiny, torch's choice for hf)")
     r.add_argument("--trust-remote-code", action="store_true",
                    help="allow model repositories to run their own Python code (off by default)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -712,11 +758,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_judge_options(r, required=False, short_names=False)
     r.set_defaults(func=_cmd_run)
 
-    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge",
+    j = sub.add_parser("judge", help="LLM-as-judge: score a run, compare two runs, calibrate a judge, agreement",
                        description="`mella-bench judge RUN_DIR` (short for `judge run RUN_DIR`) judges every "
                                    "prediction of a run on its tasks' rubrics; `judge pairwise RUN_A RUN_B` compares "
                                    "two runs in both orders; `judge calibrate` checks a judge on known "
-                                   "thick/thin/hallucinated/wrong-language variants. Judgments are cached in "
+                                   "thick/thin/hallucinated/wrong-language variants; `judge agreement` measures "
+                                   "the judge against human labels (`mella-bench label`). Judgments are cached in "
                                    "judgments.jsonl: a rerun sends nothing for what is already judged.")
     jsub = j.add_subparsers(dest="judge_command", required=True)
     jr = jsub.add_parser("run", help="judge a run directory (cached; failures recorded with their reason), "
@@ -751,6 +798,45 @@ def build_parser() -> argparse.ArgumentParser:
     jc.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_judge_options(jc, required=True)
     jc.set_defaults(func=_cmd_judge_calibrate)
+    ja = jsub.add_parser("agreement", help="judge-human and human-human agreement on labels from `mella-bench label`",
+                         description="Per language and rubric: quadratic-weighted Cohen's kappa, Krippendorff's alpha "
+                                     "(ordinal, interval) and Spearman's rho for 1-5 scales, pairwise accuracy with "
+                                     "ties for preferences, each with a 95% bootstrap CI over items, n and a note "
+                                     "when n is too small. Labels are matched to the runs' current answers by item "
+                                     "identity and answer hash; labels of changed answers are reported, not used. "
+                                     "Writes agreement.json (and agreement.png), which `mella-bench report` shows. "
+                                     "See docs/labelling.md.")
+    ja.add_argument("runs", nargs="+", metavar="RUN", help="judged run directories whose answers were labelled")
+    ja.add_argument("--labels", nargs="+", required=True, metavar="FILE",
+                    help="label files exported by the page, or labelling round folders (their labels.jsonl)")
+    ja.add_argument("--out", help="agreement.json to write (default RUN/agreement.json of the first run); the plot "
+                                  "goes beside it")
+    ja.add_argument("--min-items", type=_positive_int, default=30,
+                    help="below this many items a row is marked 'too few to conclude' (default 30)")
+    _add_stats_args(ja, "bootstrap seed (default 0)")
+    ja.set_defaults(func=_cmd_judge_agreement)
+
+    lb = sub.add_parser("label", help="human labelling: a page for native speakers, and reading its labels back",
+                        description="`mella-bench label RUN... --out DIR` (short for `label page`) writes DIR/index.html, "
+                                    "a self-contained, keyboard-driven labelling page for a stratified, seeded sample "
+                                    "of the runs' answers (blind to run names), and DIR/plan.json; `label import "
+                                    "FILE... --into DIR` reads the exported labels back. See docs/labelling.md.")
+    lsub = lb.add_subparsers(dest="label_command", required=True)
+    lp = lsub.add_parser("page", help="write the labelling page and its sample plan")
+    lp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (judged runs give the score bands)")
+    lp.add_argument("--out", required=True, help="folder for index.html and plan.json")
+    lp.add_argument("--per-lang", type=_positive_int, default=50,
+                    help="items per language, split equally over axis x judge score band (default 50)")
+    lp.add_argument("--seed", type=int, default=0, help="sampling and answer-order seed (default 0)")
+    lp.add_argument("--answers", type=int, choices=[1, 2],
+                    help="answers per item: 2 (scales and a preference; default with two or more runs) or 1")
+    lp.add_argument("--langs", help="'all' or a comma list of language codes (default: every language of the runs)")
+    lp.add_argument("--rubrics", help="comma list of rubric ids to ask (default: each task's rubrics)")
+    lp.set_defaults(func=_cmd_label_page)
+    li = lsub.add_parser("import", help="merge exported label files into a round's labels.jsonl (idempotent)")
+    li.add_argument("files", nargs="+", metavar="FILE", help="JSONL files exported by the page")
+    li.add_argument("--into", required=True, metavar="DIR", help="the labelling round folder (with plan.json)")
+    li.set_defaults(func=_cmd_label_import)
     sc = r.add_argument_group("scale-out (docs/models.md: Run at scale)")
     sc.add_argument("--shard", type=_parse_shard,
                     help="I/N: run only the I-th of N deterministic parts into its own run directory (default name "
@@ -1038,13 +1124,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_JUDGE_SUBCOMMANDS = {"run", "pairwise", "calibrate", "-h", "--help"}
+_JUDGE_SUBCOMMANDS = {"run", "pairwise", "calibrate", "agreement", "-h", "--help"}
+_LABEL_SUBCOMMANDS = {"page", "import", "-h", "--help"}
 
 
 def _normalize_argv(argv: list[str]) -> list[str]:
-    """`judge RUN_DIR ...` is short for `judge run RUN_DIR ...`."""
+    """`judge RUN_DIR ...` is short for `judge run RUN_DIR ...`; `label RUN ...` for `label page RUN ...`."""
     if len(argv) >= 2 and argv[0] == "judge" and argv[1] not in _JUDGE_SUBCOMMANDS:
         return ["judge", "run", *argv[1:]]
+    if len(argv) >= 2 and argv[0] == "label" and argv[1] not in _LABEL_SUBCOMMANDS:
+        return ["label", "page", *argv[1:]]
     return argv
 
 

@@ -1,4 +1,5 @@
-"""Every figure mella-bench draws (report bars and scatter, ablation deltas), drawn and saved one way.
+"""Every figure mella-bench draws (report bars and scatter, ablation deltas, judge agreement), drawn and
+saved one way.
 
 Paper-ready means here: a value that does not exist is drawn as missing (a hatched, empty box with
 "n/a" and a legend entry), never as a zero bar; a macro bar says over which languages it averages;
@@ -314,4 +315,59 @@ def ablation_figure(rows_by_axis: dict[str, Sequence[Any]], arms: Sequence[str])
 def ablation_plot(rows_by_axis: dict[str, Sequence[Any]], arms: Sequence[str],
                   png: Path) -> FigureFiles | None:
     fig = ablation_figure(rows_by_axis, arms)
+    return save(fig, png) if fig is not None else None
+
+
+AGREEMENT_STYLE = {"judge-human": ("o", "#1f5fbf", "#1f5fbf", -0.12), "human-human": ("s", "#b35900", "white", 0.12)}
+"""Marker, colour, face and vertical offset of each comparison in the agreement figure."""
+
+
+def agreement_figure(doc: Any) -> Any | None:
+    """`judge agreement`'s agreement.json as one panel per rubric and question: κ_w (1–5 scales) or
+    pairwise accuracy (preferences) per language and pooled, judge–human filled and human–human open,
+    lines = bootstrap CI. A row without a value is left out of its panel (the table says why)."""
+    rows = doc.get("rows") or []
+    if not rows:
+        return None
+    panels = sorted({(r["rubric"], r["question"]) for r in rows}, key=lambda p: (p[0], p[1] != "scale"))
+    langs = [c for c in LANG_CODES + ("all",) if any(r["lang"] == c for r in rows)]
+    at = {(r["lang"], r["rubric"], r["question"], r["comparison"]): r for r in rows}
+    fig = new_figure(3.6 * len(panels), 1.6 + 0.45 * len(langs))
+    for k, (rubric, question) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), k + 1)
+        metric = "kappa_qw" if question == "scale" else "pairwise_accuracy"
+        low = -0.25 if question == "scale" else 0.0
+        for comparison, (marker, color, face, off) in AGREEMENT_STYLE.items():
+            points = []
+            for y, lang in enumerate(langs):
+                row = at.get((lang, rubric, question, comparison))
+                m = row["metrics"].get(metric) if row else None
+                if not m or m.get("value") is None:
+                    continue
+                lo, hi = m["ci"] if m.get("ci") else (m["value"], m["value"])
+                ax.hlines(y + off, lo, hi, color=color, linewidth=1.2,
+                          gid=f"agreement-ci:{rubric}:{question}:{comparison}:{lang}")
+                points.append((m["value"], y + off))
+                low = min(low, lo - 0.05)
+            if points:
+                ax.plot(*zip(*points), marker, color=color, mfc=face, linestyle="none", label=comparison,
+                        gid=f"agreement:{rubric}:{question}:{comparison}")
+        ax.set_yticks(range(len(langs)), [lang_label(l).replace("\n", " ") if l in LANGUAGES else "all (pooled)"
+                                          for l in langs], fontsize=8)
+        ax.set_ylim(len(langs) - 0.5, -0.5)
+        ax.axvline(0, color="#999999", linewidth=0.8)
+        ax.set_xlim(max(-1.02, low), 1.02)
+        ax.set_xlabel("quadratic-weighted kappa" if question == "scale" else "pairwise accuracy (ties count)",
+                      fontsize=8)
+        ax.set_title(f"{rubric}\n({'1-5 scale' if question == 'scale' else 'preference'})", fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"Judge-human (filled) and human-human (open) agreement, "
+                 f"{100 * doc['bootstrap']['level']:.0f}% bootstrap CI over items", fontsize=9)
+    return fig
+
+
+def agreement_plot(doc: Any, png: Path) -> FigureFiles | None:
+    fig = agreement_figure(doc)
     return save(fig, png) if fig is not None else None

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from mella_bench import __version__
+from mella_bench.agreement_report import agreement_html
 from mella_bench.langs import LANG_CODES, LANGUAGES
 from mella_bench.langs import AXES
 from mella_bench.metrics.registry import get_metric, paper_metrics, sort_metrics
@@ -311,7 +312,7 @@ def _same_item(a: Sample, b: Sample) -> bool:
     return (a.prompt, a.item.references, a.item.keywords) == (b.prompt, b.item.references, b.item.keywords)
 
 
-def _json_for_script(data: Any) -> str:
+def json_for_script(data: Any) -> str:
     """JSON that is safe inside <script type="application/json"> (no '</script>' can close it)."""
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             .replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
@@ -321,8 +322,23 @@ def _json_for_script(data: Any) -> str:
 # the page
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     return (resources.files("mella_bench") / "html_assets" / name).read_text(encoding="utf-8")
+
+
+def page_head(title: str, img_src: str, css: str) -> str:
+    """Doctype and <head> of every page mella-bench writes: a Content-Security-Policy that allows no
+    network access (inline style and script; images only from `img_src`), the title and inline CSS."""
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>{html.escape(title)}</title>
+<style>{css}</style>
+</head>
+"""
 
 
 def _plot_html(plots: Sequence[Path]) -> str:
@@ -335,25 +351,19 @@ def _plot_html(plots: Sequence[Path]) -> str:
 
 
 def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
-                plots: Sequence[Path], samples: Mapping[str, Any], resamples: int) -> str:
+                plots: Sequence[Path], samples: Mapping[str, Any], resamples: int,
+                agreements: Sequence[tuple[str, Mapping[str, Any], str | None]] = ()) -> str:
     run_rows = "".join(f"<tr><td>{i + 1}</td><td>{html.escape(r.label)}</td><td><code>{html.escape(str(r.path))}</code>"
                        f"</td><td>{r.seed}</td></tr>" for i, r in enumerate(runs))
     baseline = html.escape(runs[0].label) if runs else ""
+    agreement = "".join(agreement_html(doc, f"Judge-human agreement: {label}", note) for label, doc, note in agreements)
     sig_note = (f"▲/▼: significantly above/below the first run ({baseline}) by a paired bootstrap, Holm-corrected "
                 "across languages (paper metrics; hover for Δ, CI and p)." if len(runs) > 1 else "")
-    return f"""<!DOCTYPE html>
-<html lang="en" dir="ltr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: file: 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>mella-bench report: {html.escape(", ".join(r.label for r in runs))}</title>
-<style>{_asset("report.css")}</style>
-</head>
-<body>
+    return page_head(f"mella-bench report: {', '.join(r.label for r in runs)}", "data: file: 'self'",
+                     asset("report.css")) + f"""<body>
 <header class="top"><h1>mella-bench report</h1>
 <nav><a href="#leaderboard">Leaderboard</a> <a href="#plots">Plots</a> <a href="#signatures">Signatures</a>
-<a href="#samples">Samples</a></nav></header>
+<a href="#samples">Samples</a>{' <a href="#agreement">Agreement</a>' if agreement else ""}</nav></header>
 <main>
 <section id="runs"><table class="runs"><thead><tr><th>#</th><th>run</th><th>directory</th><th>seed</th></tr></thead>
 <tbody>{run_rows}</tbody></table>
@@ -363,27 +373,29 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
 corpus metrics recomputed on every resample). <i>macro</i> = mean over the row's languages. Hover a cell for n and
 failures. {sig_note} Click a cell to see its samples.</p>
 {leaderboard_html(runs, cells, comps)}</section>
+{f'<section id="agreement"><h2>Judge-human agreement</h2>{agreement}</section>' if agreement else ""}
 <section id="plots"><h2>Plots</h2><div class="plots">{_plot_html(plots)}</div></section>
 <section id="signatures"><h2>Signatures</h2><p class="note">What each number is: tokenizer, matcher, metric version,
 n, failure rate, CI method (and judge model and rubric hash for judge dimensions).</p>
 <details><summary>Show every signature</summary>{signatures_html(runs, cells)}</details></section>
 <section id="samples"><h2>Samples</h2><div id="viewer"><p class="note">The sample viewer needs JavaScript.</p></div></section>
 </main>
-<script type="application/json" id="mella-data">{_json_for_script(samples)}</script>
-<script>{_asset("viewer.js")}</script>
+<script type="application/json" id="mella-data">{json_for_script(samples)}</script>
+<script>{asset("dom.js")}{asset("viewer.js")}</script>
 </body>
 </html>
 """
 
 
 def write_html_report(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
-                      plots: Sequence[Path], out_dir: Path, resamples: int, images: str = "auto") -> Path:
+                      plots: Sequence[Path], out_dir: Path, resamples: int, images: str = "auto",
+                      agreements: Sequence[tuple[str, Mapping[str, Any], str | None]] = ()) -> Path:
     """Write OUT/index.html (see the module docstring); returns its path."""
     if images not in IMAGE_MODES:
         raise ValueError(f"images must be one of {', '.join(IMAGE_MODES)}, got '{images}'")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = render_html(runs, cells, comps, plots, samples_json(runs, out_dir, images), resamples)
+    page = render_html(runs, cells, comps, plots, samples_json(runs, out_dir, images), resamples, agreements)
     path = out_dir / INDEX_HTML
     atomic_write(path, page)
     return path
@@ -396,6 +408,6 @@ def html_writer(images: str = "auto") -> ReportWriter:
 
     def write(data: ReportData) -> Path:
         return write_html_report(data.runs, data.cells, data.comparisons, data.plots, data.out_dir, data.resamples,
-                                 images)
+                                 images, data.agreements)
 
     return write

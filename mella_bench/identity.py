@@ -13,16 +13,17 @@ import json
 from mella_bench.data import Dataset, Item
 
 
-def image_sha256(dataset: Dataset, item: Item) -> str:
-    """SHA-256 of the image bytes; 'no-image' for a reference-only item (imported predictions)."""
-    data = dataset.image_or_none(item)
-    return hashlib.sha256(data).hexdigest() if data is not None else "no-image"
-
-
 def item_identity(dataset: Dataset, item: Item) -> str:
-    """16 hex chars identifying an item's content (image bytes included)."""
-    blob = json.dumps([item.id, item.lang, item.axis, image_sha256(dataset, item), list(item.references),
-                       list(item.keywords), item.thin], ensure_ascii=False)
+    """16 hex chars identifying an item's content (image bytes included; a reference-only item, as
+    imported predictions carry, has none)."""
+    return identity_of(item, dataset.image_or_none(item))
+
+
+def identity_of(item: Item, image: bytes | None) -> str:
+    """`item_identity` from image bytes already read; a reference-only item (no image) has its own."""
+    sha = hashlib.sha256(image).hexdigest() if image is not None else None
+    blob = json.dumps([item.id, item.lang, item.axis, sha, list(item.references), list(item.keywords), item.thin],
+                      ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -14,12 +14,13 @@ import csv
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
+from mella_bench.agreement_report import AGREEMENT_JSON, agreement_markdown, load_agreement, stale_judge_note
 from mella_bench.langs import AXES, LANG_CODES
 from mella_bench.metrics.registry import PROFILES, get_metric, metric_aggregate, paper_metrics, sort_metrics
 from mella_bench.plotlabels import alias_note, plot_aliases
-from mella_bench.figures import FigureFiles, bar_plot, scatter_plot
+from mella_bench.figures import FigureFiles, agreement_plot, bar_plot, scatter_plot
 from mella_bench.render import AXIS_TITLES, Table, decimals, fmt_n, fmt_value, latex_table, markdown_table
 from mella_bench.runs import RunData, load_run, load_runs, model_label  # noqa: F401  (public here too)
 from mella_bench.stats import (ALPHA, RESAMPLES, Aggregate, Contrast, Estimate, compare_macro, compare_task,
@@ -257,13 +258,29 @@ class ReportData:
     plots: tuple[Path, ...]
     out_dir: Path
     resamples: int
+    agreements: tuple[tuple[str, Mapping[str, Any], str | None], ...] = ()
+    """(run label, its agreement.json, a note when the run was judged differently since) per run that has one."""
+
+
+def run_agreements(runs: Sequence[RunData]) -> list[tuple[str, Mapping[str, Any], str | None]]:
+    """The judge agreement `mella-bench judge agreement` stored in each run (RUN/agreement.json)."""
+    from mella_bench.store import RUN_JSON, read_versioned
+
+    out = []
+    for r in runs:
+        doc = load_agreement(r.path) if (r.path / AGREEMENT_JSON).is_file() else None
+        if doc is not None:
+            header = read_versioned(r.path / RUN_JSON, RUN_JSON) if (r.path / RUN_JSON).is_file() else {}
+            out.append((r.label, doc, stale_judge_note(doc, header)))
+    return out
 
 
 ReportWriter = Callable[[ReportData], Path]
 
 
 def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[Comparison],
-                    plots: Sequence[Path], resamples: int) -> str:
+                    plots: Sequence[Path], resamples: int,
+                    agreements: Sequence[tuple[str, Mapping[str, Any], str | None]] = ()) -> str:
     labels = [r.label for r in runs]
     out = ["# mella-bench leaderboard", "",
            "| model | run directory | seed | tasks |", "|---|---|---:|---:|"]
@@ -280,6 +297,7 @@ def render_markdown(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seque
             out += [f"Signatures — {AXIS_TITLES[axis]}, {profile} profile:", ""] + notes + [""]
     for group in _group_by_pair(comps):
         out += [comparison_markdown(group).replace("## ", "## Significance: ", 1)]
+    out += [agreement_markdown(doc, f"Judge-human agreement: {label}", extra_note=note) for label, doc, note in agreements]
     if plots:
         out += ["## Plots", "", "Each figure is also written as vector PDF and SVG beside its PNG (300 dpi). Hatched "
                 "`n/a` boxes: no value (language not evaluated, or no scored item); a macro bar says which languages "
@@ -315,6 +333,7 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
     cells = [c for r in runs for c in run_cells(r, aggregates, resamples)]
     comps = [c for r in runs[1:] for c in compare_runs(runs[0], r, None, aggregates, resamples)] if resamples else []
     labels = [r.label for r in runs]
+    agreements = run_agreements(runs)
     figures: list[FigureFiles] = []
     aliases = plot_aliases(labels)  # a Hangul/Thai label is drawn as M<i>, listed in leaderboard.md
     if plots:  # figures.save fails loudly on a glyph missing from the font instead of drawing empty boxes
@@ -328,15 +347,19 @@ def write_report(run_dirs: Sequence[Path], out_dir: Path, resamples: int = RESAM
         sc = scatter_plot(shown, shown_labels, out_dir / "scatter_know_ling.png")
         if sc:
             figures.append(sc)
+        for i, (_, doc, _) in enumerate(agreements):
+            agreement = agreement_plot(doc, out_dir / f"agreement_{i + 1}.png")
+            if agreement:
+                figures.append(agreement)
     made = [f.png for f in figures]
     md, csv_path, tex = out_dir / "leaderboard.md", out_dir / "leaderboard.csv", out_dir / "leaderboard.tex"
-    md.write_text(render_markdown(runs, cells, comps, made, resamples) + alias_note(aliases if plots else {}),
+    md.write_text(render_markdown(runs, cells, comps, made, resamples, agreements) + alias_note(aliases if plots else {}),
                   encoding="utf-8")
     csv_path.write_text(cells_csv(cells), encoding="utf-8")
     tex.write_text(render_latex(runs, cells, resamples), encoding="utf-8")
     if comps:
         (out_dir / "compare.csv").write_text(comparison_csv(comps), encoding="utf-8")
-    data = ReportData(tuple(runs), tuple(cells), tuple(comps), tuple(made), out_dir, resamples)
+    data = ReportData(tuple(runs), tuple(cells), tuple(comps), tuple(made), out_dir, resamples, tuple(agreements))
     return ReportFiles(md, csv_path, tex, tuple(made), tuple(write(data) for write in writers),
                        tuple(p for f in figures for p in (f.pdf, f.svg)))
 

@@ -216,22 +216,45 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
             try:
                 _generate_tasks(config, run_dir, tasks, datasets, idents, backend, model_hash, counts, progress)
             except BaseException as exc:  # run.json says how the run ended, then the error goes on
-                _record_end(run_dir, "stopped" if isinstance(exc, RunStopped) else "interrupted", counts, exc)
+                _record_end(run_dir, "stopped" if isinstance(exc, RunStopped) else "interrupted", counts, exc,
+                            _fallbacks(backend))
                 raise
+            fallbacks = _fallbacks(backend)
         finally:
             backend.close()
-        _record_end(run_dir, "generated" if counts["error"] == 0 else "generated_with_errors", counts)
+        _record_end(run_dir, "generated" if counts["error"] == 0 else "generated_with_errors", counts,
+                    fallbacks=fallbacks)
     return counts
 
 
-def _record_end(run_dir: RunDir, status: RunStatus, counts: dict[str, int], exc: BaseException | None = None) -> None:
-    """Write how the run ended into run.json (`store.RUN_STATUSES`), with the counts and, after an error, why."""
+def fallback_note(out_dir: Path) -> str | None:
+    """One line for the end of `run` when batches fell back to one-by-one (from run.json), else None."""
+    try:
+        fb = RunDir(out_dir).header().batch_fallbacks or {}
+    except (OSError, ValueError):
+        return None
+    if not fb.get("batches"):
+        return None
+    return (f"note: {fb['batches']} batch(es) ({fb.get('items')} items) failed as a whole and were generated one "
+            f"by one (slower); first reason: {fb.get('first_reason')} (run.json: batch_fallbacks)")
+
+
+def _fallbacks(backend: Any) -> dict[str, Any] | None:
+    """The hf backend's count of batches retried one item at a time (None for backends that do not batch so)."""
+    fallbacks = getattr(backend, "fallbacks", None)
+    return fallbacks.to_json() if fallbacks is not None else None
+
+
+def _record_end(run_dir: RunDir, status: RunStatus, counts: dict[str, int], exc: BaseException | None = None,
+                fallbacks: dict[str, Any] | None = None) -> None:
+    """Write how the run ended into run.json (`store.RUN_STATUSES`), with the counts, the batches that
+    fell back to one-by-one (`batch_fallbacks`, hf backend) and, after an error, why."""
     why = None
     if exc is not None:
         first = str(exc).splitlines()[0] if str(exc) else ""
         why = redact_text(f"{type(exc).__name__}: {first}"[:500])
     try:
-        run_dir.end_run(status, counts, why)
+        run_dir.end_run(status, counts, why, fallbacks)
     except (OSError, ValueError):
         if exc is None:
             raise

@@ -58,6 +58,8 @@ class Answer:
     scores: tuple[MetricValue, ...] = ()
     judgments: tuple[Judgment, ...] = ()
     keywords: tuple[KeywordHit, ...] = ()
+    prediction_key: str | None = None
+    """The prediction's key in predictions.jsonl (None when the run has no prediction)."""
 
     def score(self, metric: str) -> MetricValue | None:
         return next((s for s in self.scores if s.metric == metric), None)
@@ -168,7 +170,7 @@ def iter_samples(run_dir: Path, datasets: dict[str, Dataset | str] | None = None
             else:
                 hits = keyword_hits(info["lang"], it.keywords, p.text or "") if it and it.keywords and p.status == "ok" else ()
                 answer = Answer(p.status, p.text or "", p.error, tuple(scores.get((task, item_id), ())),
-                                tuple(judged.get(p.key, ())), hits)
+                                tuple(judged.get(p.key, ())), hits, p.key)
             problem = None if it else (ds if isinstance(ds, str) else f"item {item_id} is not in dataset {info['data']}")
             image, image_problem = (item_image(ds, it) if with_images and it and isinstance(ds, Dataset)
                                     else (None, None))

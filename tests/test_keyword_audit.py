@@ -44,7 +44,15 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
-def test_the_demo_set_validates_without_keyword_warnings():
+KNOWN_DEMO_WARNINGS = ("manifest.jsonl:77: field 'keywords': keyword 'สามล้อ' occurs in none of this item's references",)
+"""Thai สามล้อ is inside the compound รถสามล้อเครื่อง, which newmm keeps whole; Keyword Accuracy no
+longer splits compounds (issue 19: it accepted ส้ม in ส้มตำ). Renaming the demo keyword changes the
+item's content hash and so every committed run: left for a change that regenerates the runs."""
+
+
+def test_the_demo_set_validates_with_only_the_known_keyword_warning():
     ds, problems = validate("demo")
     assert problems == [] and ds is not None
-    assert [str(w) for w in ds.warnings] == []
+    warnings = [str(w) for w in ds.warnings]
+    assert len(warnings) == len(KNOWN_DEMO_WARNINGS)
+    assert all(known in w for w, known in zip(sorted(warnings), KNOWN_DEMO_WARNINGS))

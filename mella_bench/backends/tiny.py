@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from mella_bench.backends.hf import HFBackend
 from mella_bench.backends.modeldir import cache_root
@@ -170,16 +170,15 @@ def build_tiny_model(out_dir: str | Path, seed: int = 0) -> Path:
     return out
 
 
-def ensure_tiny_model(seed: int = 0, root: Path | None = None) -> Path:
-    """The cached tiny model directory, built once; safe when several processes race to build it."""
-    root = root or cache_root()
-    final = root / f"tiny-{recipe_hash(seed)}"
+def build_once(final: Path, build: Callable[[Path], Any]) -> Path:
+    """`final`, built by `build(fresh_dir)` unless it exists: in a temp dir beside it, then renamed into
+    place (atomic), so processes racing to build it never see or leave a half-written directory."""
     if final.is_dir():
         return final
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tiny-build-", dir=root))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-build-", dir=final.parent))
     try:
-        build_tiny_model(tmp / "model", seed=seed)
+        build(tmp / "model")
         try:
             os.rename(tmp / "model", final)  # atomic; fails if another process got there first
         except OSError:
@@ -190,12 +189,20 @@ def ensure_tiny_model(seed: int = 0, root: Path | None = None) -> Path:
     return final
 
 
+def ensure_tiny_model(seed: int = 0, root: Path | None = None) -> Path:
+    """The cached tiny model directory, built once; safe when several processes race to build it."""
+    return build_once((root or cache_root()) / f"tiny-{recipe_hash(seed)}", lambda out: build_tiny_model(out, seed=seed))
+
+
 class TinyBackend(HFBackend):
-    """`--model tiny`: the `hf` backend on the cached tiny random LLaVA (CPU unless told otherwise)."""
+    """`--model tiny`: the `hf` backend on the cached tiny random LLaVA, single-threaded unless told otherwise
+    (`threads`): a 200k-parameter model gains nothing from more CPU threads, and on a small busy machine
+    torch's default threads spin against each other (the answers are the same either way)."""
 
     name = "tiny"
 
     def __init__(self, model: str = "tiny", build_seed: int = 0, **kw: Any):
+        kw.setdefault("threads", 1)
         if model != "tiny":
             raise ValueError(f"the tiny backend serves only --model tiny, got '{model}'; "
                              "for a checkpoint directory use --backend hf")

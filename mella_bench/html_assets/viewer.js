@@ -9,22 +9,8 @@
                 min: "", max: "", sort: "order", q: "", page: 0 };
   var filtered = [];
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else if (k === "cls") e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  function langAttrs(code, extra) {
-    var a = extra || {};
-    a.lang = code;
-    a.dir = DATA.langs[code] && DATA.langs[code].rtl ? "rtl" : "ltr";
-    return a;
-  }
+  var el = mellaDom.el;  // dom.js, inlined before this script
+  function langAttrs(code, extra) { return mellaDom.langAttrs(DATA.langs, code, extra); }
   function fmt(metric, v) {
     if (v === null || v === undefined) return "failed";
     var d = DATA.decimals[metric] !== undefined ? DATA.decimals[metric] : 1;

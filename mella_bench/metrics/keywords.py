@@ -2,16 +2,17 @@
 
 Per item: the share of its keywords found in the output; corpus value: mean over items (× 100).
 Matching is on words, never on substrings (`wordmatch.py`): a keyword is found when its word
-sequence occurs on consecutive words of the output, after the language's normalisation (NFC,
-casefold, Serbian → Latin, ё → е, Arabic and Vietnamese spelling folds). Thai words are pythainlp
-newmm units and Korean words kiwipiepy morphemes (so particles such as 경복궁**에서** come off).
+sequence occurs on consecutive words of the output, within one clause, after the language's
+normalisation (NFC, casefold, Serbian → Latin, ё → е, Arabic and Vietnamese spelling folds). Thai
+words are pythainlp newmm units, Korean words kiwipiepy content morphemes (so particles such as
+경복궁**에서** come off) and Vietnamese words underthesea's (so cầu is not in cầu thủ).
 
 - `keyword_acc_strict`: every keyword word equals an output word (Arabic: up to attached
   proclitics و ف ب ك ل ال).
 - `keyword_acc`: strict, or every keyword word shares a lemma or stem with the output word, per
-  language (`wordmatch.MORPHOLOGY`: pymorphy3 for Russian, simplemma + Snowball for Czech,
-  Hungarian, Serbian, Snowball Arabic light stems); Thai also inside dictionary compounds. Korean
-  and Vietnamese: same as strict.
+  language (`langs.KeywordRules`: pymorphy3 for Russian, simplemma + Snowball for Czech, Hungarian,
+  Serbian and Arabic); the keyword is read as the dictionary form it is. Korean, Thai and Vietnamese:
+  same as strict.
 A keyword without any word (pure punctuation) is ignored; an item with no usable keyword is an
 input error. Recall and false-positive rate per language on a labelled set are in
 docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
@@ -20,8 +21,8 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, segmenter_signature,
-                                           usable)
+from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, rules,
+                                           segmenter_signature, usable)
 
 __all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]
 
@@ -42,7 +43,7 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         fields.update(morphology_signature(lang))
         fields["match"] = "words+morph"
     else:
-        fields["match"] = "words-exact+proclitics" if lang == "ar" else "words-exact"
+        fields["match"] = "words-exact+proclitics" if rules(lang).proclitics else "words-exact"
     fields.update({"multiword": "adjacent-in-order", "avg": "items"})
     return MetricResult(metric, tuple(values), tuple((v,) for v in values), fields)
 

@@ -1,24 +1,24 @@
 """Finding keywords in an answer on word boundaries, with per-language morphology.
 
 A keyword (one or more words) is *found* when its word sequence occurs on consecutive words of the
-answer; a keyword is never found inside a longer word (hu `tó` is not in `autó`, ar `مكة` is not in
-`سمكة`). Both sides are split the same way and every word is normalised by the language's
-`Tokenizer.normalize` (NFC, casefold, Serbian → Latin, Russian ё → е, the Arabic and Vietnamese
-spelling folds of `orthography.py`).
+answer, with no clause end (. ! ? ; … or a line break) between them; a keyword is never found inside
+a longer word (hu `tó` is not in `autó`, ar `مكة` is not in `سمكة`). Both sides are split the same
+way and every word is normalised by the language's `Tokenizer.normalize` (NFC, casefold, Serbian →
+Latin, Russian ё → е, the Arabic and Vietnamese spelling folds of `orthography.py`; in Arabic a final
+ى stays distinct).
 
 - strict: each keyword word equals the answer word. Arabic also accepts the answer word with its
-  proclitics (و ف + ب ك ل + the article ال, e.g. بالقاهرة for القاهرة), since Arabic writes them
-  attached to the word.
-- tolerant: strict, or the two words share a lemma or a stem under the language's `Morphology`
-  (`MORPHOLOGY` below: which library, which rule, and why).
+  proclitics (و ف + ب ك ل + the article ال, e.g. بالقاهرة for القاهرة).
+- tolerant: strict, or the two words share a key: a lemma or a stem. Which library and rule is data
+  (`langs.KeywordRules`); the keyword side is read as the dictionary form it is (its own spelling is a
+  lemma, pymorphy3 only by its own readings, hu/sr: its spelling stands for its stem).
 
 Thai and Korean are written without spaces between words (Korean: between a noun and its particles),
 so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiepy morphemes for
-Korean (경복궁에서 → 경복궁|에서; 계절 stays one unit, so 절 is not found in it). A keyword is found
-there when its letters (spaces removed) are exactly a run of consecutive units. Korean tolerant =
-strict. Thai tolerant also looks inside the compounds newmm keeps whole (ที่วัด, ชาร้อน) when the
-compound splits entirely into common dictionary words (`thai_compound_cuts`).
-Vietnamese words are syllables; its variant spellings are handled by normalisation, tolerant = strict.
+Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
+units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
+grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
+cầu thủ). Korean, Thai and Vietnamese: tolerant = strict.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ import bisect
 import functools
 import importlib.metadata
 from dataclasses import dataclass
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
 import regex
 
-from mella_bench.metrics.orthography import arabic_fold
+from mella_bench.langs import LANGUAGES, KeywordRules
+from mella_bench.metrics.orthography import ARABIC_MARKS, arabic_fold, vietnamese_syllable
 from mella_bench.metrics.tokenize import get_tokenizer, newmm_words
 
 # letters, marks, digits and invisible format characters (removed later) make words; the Thai
@@ -49,6 +50,17 @@ class Word(NamedTuple):
     norm: str
     start: int
     end: int
+    brk: bool = False
+    """A clause ends between the previous word and this one (. ! ? ; … or a line break): a multi-word
+    keyword never spans it."""
+    lexical: bool = True
+    """Korean: the unit is a content morpheme (not a particle, ending, copula or suffix); a keyword is
+    never spelled by a run that includes a grammatical one (아무렇+지+도 is not 지도)."""
+    joined: bool = False
+    """Vietnamese: the syllable continues the previous one's word (cầu thủ): a keyword neither starts
+    nor ends inside a word."""
+    raw: str = ""
+    """The word as written (before normalisation): lemmatisers that need the real spelling read it."""
 
 
 @dataclass(frozen=True)
@@ -62,17 +74,11 @@ class KeywordMatch:
 
 
 # ---------------------------------------------------------------- morphology per language
-
-@dataclass(frozen=True)
-class Morphology:
-    """How one language's words get lemma/stem keys for the tolerant match."""
-
-    lemma: Callable[[str], frozenset[str]] | None
-    stem: Callable[[str], frozenset[str]] | None
-    libraries: tuple[str, ...]
-    """Distributions whose versions go into the signature."""
-    rule: str
-    """Short rule name for the signature (e.g. `lemma|stem`)."""
+#
+# Which library and rule each language uses is data (`langs.KeywordRules`); the functions here are
+# the rules. A word gets *keys*: its own form, its lemmas, its stems. A keyword word and an answer word
+# are equal under the tolerant rule when they share a key; the keyword side is built from the keyword
+# as written (its case, its dictionary reading), the answer side from every reading of the answer word.
 
 
 def _version(dist: str) -> str:
@@ -82,11 +88,16 @@ def _version(dist: str) -> str:
         return "missing"
 
 
-@functools.lru_cache(maxsize=1)
-def _pymorphy():  # type: ignore[no-untyped-def]
+def rules(lang: str) -> KeywordRules:
+    """The language's keyword rules (`langs.LANGUAGES[lang].keywords`)."""
+    return LANGUAGES[lang].keywords
+
+
+@functools.lru_cache(maxsize=None)
+def _pymorphy(lang: str):  # type: ignore[no-untyped-def]
     import pymorphy3
 
-    return pymorphy3.MorphAnalyzer(lang="ru")
+    return pymorphy3.MorphAnalyzer(lang=lang)
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,24 +107,33 @@ def _snowball(algorithm: str):  # type: ignore[no-untyped-def]
     return snowballstemmer.stemmer(algorithm)
 
 
-@functools.lru_cache(maxsize=200_000)
-def _ru_lemmas(word: str) -> frozenset[str]:
-    return frozenset(p.normal_form.replace("ё", "е") for p in _pymorphy().parse(word))
+_PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 @functools.lru_cache(maxsize=200_000)
-def _simplemma(word: str, lang: str) -> frozenset[str]:
+def _pymorphy_lemmas(word: str, lang: str) -> frozenset[str]:
+    """Every parse's lemma: an answer word may be read any way."""
+    return frozenset(p.normal_form.replace("ё", "е") for p in _pymorphy(lang).parse(word))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _pymorphy_keyword_lemmas(word: str, lang: str, capitalised: bool, proper_first: bool) -> frozenset[str]:
+    """The keyword's own readings: a capitalised keyword by its proper-noun parses when it has any
+    (Ростов, not рост), and then the parses whose lemma is the keyword itself, else its nominative
+    readings (Красная → красный), else all."""
+    parses = _pymorphy(lang).parse(word)
+    if capitalised and proper_first:
+        parses = [p for p in parses if _PROPER & p.tag.grammemes] or parses
+    own = [p for p in parses if p.normal_form.replace("ё", "е") == word] or \
+          [p for p in parses if "nomn" in p.tag.grammemes] or parses
+    return frozenset(p.normal_form.replace("ё", "е") for p in own)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _simplemma(word: str, lang: str) -> str:
     import simplemma
 
-    return frozenset({simplemma.lemmatize(word, lang=lang).casefold()})
-
-
-def _stemmer(algorithm: str, prepare: Callable[[str], str] = lambda w: w) -> Callable[[str], frozenset[str]]:
-    @functools.lru_cache(maxsize=200_000)
-    def stem(word: str) -> frozenset[str]:
-        return frozenset({_snowball(algorithm).stemWord(prepare(word))})
-
-    return stem
+    return simplemma.lemmatize(word, lang=lang).casefold()
 
 
 # Hungarian: the last syllable's vowel lengthens or shortens under suffixes (madár/madarak,
@@ -122,28 +142,17 @@ def _stemmer(algorithm: str, prepare: Callable[[str], str] = lambda w: w) -> Cal
 # (a word-final long vowel does not alternate: tó must not become "to") and the v-stem mapped to the noun.
 _HU_SHORT = str.maketrans("áéíóőúű", "aeioöuü")
 _HU_LAST_LONG = regex.compile(r"([áéíóőúű])([^aáeéiíoóöőuúüű]+)$")
-
-
-def _hu_shorten(stem: str) -> str:
-    return _HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)
 _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv": "mű", "szav": "szó", "hav": "hó",
                "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű"}
 
 
-@functools.lru_cache(maxsize=200_000)
-def _hu_stems(word: str) -> frozenset[str]:
-    stem = _snowball("hungarian").stemWord(word)
-    out = {_hu_shorten(stem)}
+def _hu_keys(stem: str) -> set[str]:
+    out = {_HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)}
+    if stem[-1:] in ("á", "é") and len(stem) >= 2:  # a final a/e lengthens before a suffix: fa/fák, kefe/kefék
+        out.add(stem[:-1] + stem[-1].translate(_HU_SHORT))
     if stem in _HU_V_STEMS:
         out.add(_HU_V_STEMS[stem])
-    return frozenset(out)
-
-
-def _lemmas(*fns: Callable[[str], frozenset[str]]) -> Callable[[str], frozenset[str]]:
-    def lemma(word: str) -> frozenset[str]:
-        return frozenset().union(*(f(word) for f in fns))
-
-    return lemma
+    return out
 
 
 # Arabic: proclitics written attached to the word. An answer word may carry a conjunction
@@ -169,6 +178,10 @@ def _ar_keyword_core(word: str) -> str:
 # ta marbuta is written ت before a suffix (نافورة → نافورتين, مكتبة → مكتبتنا); the Snowball stemmer
 # strips the suffix but keeps the ت, so the ة reading is tried too.
 _AR_T_SUFFIXES = ("تين", "تان", "تها", "تهم", "تنا", "تكم", "ته", "تك", "تي")
+# sound plurals and duals written without the article: Snowball reads a bare سيارات as a verb form
+# and leaves it, so the noun readings (ة for the feminine plural, nothing for the masculine and dual)
+# are offered to it too
+_AR_PLURALS = (("ات", "ة"), ("ات", ""), ("ون", ""), ("ين", ""), ("ان", ""))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -179,42 +192,132 @@ def _ar_stems(word: str) -> frozenset[str]:
         variants = {core}
         if core.endswith("ه"):
             variants.add(core[:-1] + "ة")
-        if core.endswith("ي"):
-            variants.add(core[:-1] + "ى")
         for suffix in _AR_T_SUFFIXES:
             if core.endswith(suffix) and len(core) - len(suffix) >= _AR_MIN_CORE:
                 variants.add(core[:-len(suffix)] + "ة")
-        out.update(arabic_fold(_snowball("arabic").stemWord(v)) for v in variants)
+        for suffix, repl in _AR_PLURALS:
+            if core.endswith(suffix) and len(core) - len(suffix) >= 3:
+                variants.add(core[:-len(suffix)] + repl)
+        out.update(_ar_snowball(v) for v in variants)
     return frozenset(s for s in out if len(s) >= _AR_MIN_CORE)
 
 
-MORPHOLOGY: dict[str, Morphology] = {
-    # Russian: pymorphy3's dictionary lemmas (every parse) handle stem changes (церкви → церковь,
-    # льду → лёд, орлов → орёл, матерью → мать); a Snowball stem adds nothing measured and more risk.
-    "ru": Morphology(_ru_lemmas, None, ("pymorphy3", "pymorphy3-dicts-ru"), "lemma"),
-    # Czech: simplemma lemmas (domem → dům, koně → kůň) or Snowball Czech stems (Prahy, Brně, mostě).
-    "cs": Morphology(functools.partial(_simplemma, lang="cs"), _stemmer("czech"),
-                     ("simplemma", "snowballstemmer"), "lemma|stem"),
-    # Hungarian: simplemma lemmas (tavon → tó) or Snowball Hungarian stems with vowel length and
-    # v-stems normalised (see _hu_stems).
-    "hu": Morphology(functools.partial(_simplemma, lang="hu"), _hu_stems,
-                     ("simplemma", "snowballstemmer"), "lemma|stem+last-vowel-length+v-stem"),
-    # Serbian (folded to Latin first): simplemma `hbs` lemmas (ruci → ruka) or Snowball Serbian stems.
-    "sr": Morphology(functools.partial(_simplemma, lang="hbs"), _stemmer("serbian"),
-                     ("simplemma", "snowballstemmer"), "lemma|stem"),
-    # Arabic: Snowball Arabic light stems (dual, plural, possessive suffixes) of the proclitic readings.
-    "ar": Morphology(None, _ar_stems, ("snowballstemmer",), "proclitics+stem"),
-}
+def _ar_snowball(word: str) -> str:
+    stem = _ar_key(_snowball("arabic").stemWord(word))
+    return stem[:-1] + "ى" if word.endswith("ى") and stem.endswith("ي") else stem  # Snowball writes ى as ي
+
+
+def _ar_key(word: str) -> str:
+    """`arabic_fold`, keeping a final ى (see `KeywordRules.keep_final_alef_maqsura`)."""
+    folded = arabic_fold(word)
+    return folded[:-1] + "ى" if word.endswith("ى") else folded
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ar_lemmas(raw: str, lemma_lang: str) -> frozenset[str]:
+    """simplemma's Arabic lemmas (its dictionary has broken plurals and duals: أشجار → شجر,
+    المباني → مبنى) of the word and of its proclitic-free readings, folded like the words."""
+    word = ARABIC_MARKS.sub("", raw)
+    return frozenset(_ar_key(_simplemma(core, lemma_lang)) for core in arabic_cores(word) | {word})
+
+
+def _stems(lang: str, word: str) -> set[str]:
+    r = rules(lang)
+    if r.stem_rule == "arabic-light":
+        return set(_ar_stems(word))
+    stem = _snowball(r.stemmer).stemWord(word)
+    return _hu_keys(stem) if r.stem_rule == "hungarian-vowels" else {stem}
+
+
+def _lemmas(lang: str, norm: str, raw: str) -> set[str]:
+    r = rules(lang)
+    if r.lemmatizer == "pymorphy3":
+        return set(_pymorphy_lemmas(norm, r.lemma_lang))
+    if r.lemmatizer == "simplemma":
+        if r.stem_rule == "arabic-light":
+            return set(_ar_lemmas(raw, r.lemma_lang))
+        # simplemma's dictionary is case-sensitive: Szegeden → Szeged, szegeden → szeg "nail"
+        return {_simplemma(norm, r.lemma_lang), _simplemma(raw, r.lemma_lang)} if raw else {_simplemma(norm, r.lemma_lang)}
+    return set()
+
+
+@functools.lru_cache(maxsize=500_000)
+def _word_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Index keys of an answer word: itself, its Arabic proclitic-free cores, and under the tolerant
+    rule every lemma and stem of it (and its own form as a stem, where the keyword's form is one)."""
+    r = rules(lang)
+    keys = {("=", norm)}
+    if r.proclitics:
+        keys.update(("core", c) for c in arabic_cores(norm))
+    if tolerant:
+        keys.update((_lemma_space(r), x) for x in _lemmas(lang, norm, raw) | {norm})
+        if r.stemmer:
+            stems = _stems(lang, norm)
+            if r.keyword_form_stem:
+                stems |= _own_stem(lang, norm)
+            keys.update(("stem", x) for x in stems)
+    return frozenset(keys)
+
+
+def _lemma_space(r: KeywordRules) -> str:
+    """Arabic lemmas and stems are compared with each other (simplemma gives أشجار → شجر, Snowball
+    شجرة → شجر); elsewhere a lemma is compared with lemmas only."""
+    return "stem" if r.stem_rule == "arabic-light" else "lemma"
+
+
+def _own_stem(lang: str, norm: str) -> set[str]:
+    return _hu_keys(norm) if rules(lang).stem_rule == "hungarian-vowels" else {norm}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Keys of one keyword word, read as the dictionary form it is: pymorphy3 only by its own
+    readings; its own spelling is its lemma (simplemma would lemmatise hu Szeged to szeg "nail");
+    where `keyword_form_stem`, its own spelling stands for its stem and Snowball's stem of it is
+    used only when the lemmatiser says the keyword is inflected."""
+    r = rules(lang)
+    keys = {("=", norm)}
+    if r.proclitics:
+        keys.add(("core", _ar_keyword_core(norm)))
+    if not tolerant:
+        return frozenset(keys)
+    lemmas = {norm}
+    if r.lemmatizer == "pymorphy3":
+        lemmas |= _pymorphy_keyword_lemmas(norm, r.lemma_lang, raw[:1].isupper(), r.proper_noun_parses)
+    elif r.lemmatizer == "simplemma" and r.stem_rule == "arabic-light":
+        lemmas |= _ar_lemmas(raw, r.lemma_lang)
+    keys.update((_lemma_space(r), x) for x in lemmas)
+    if r.stemmer:
+        stems = _stems(lang, norm)
+        if r.keyword_form_stem:
+            stems = {x for x in stems if len(x) >= len(norm) - KEYWORD_STEM_CUT} | _own_stem(lang, norm)
+        keys.update(("stem", x) for x in stems)
+    return frozenset(keys)
+
+
+KEYWORD_STEM_CUT = 1
+"""Where `keyword_form_stem`: a Snowball stem of the keyword is used only when it drops at most this
+many letters (Praha → prah, kenyér → kenyer); a longer cut reads a dictionary form as inflected
+(hu adat → ad, Szeged → szeg)."""
 
 
 def morphology_signature(lang: str) -> dict[str, str]:
     """`morph` (libraries with versions) and `rule` for the tolerant match of `lang`."""
-    if lang == "th":
-        return {"morph": f"pythainlp{_version('pythainlp')}-dict+tnc", "rule": f"compound-split(tnc>={THAI_MIN_FREQ})"}
-    m = MORPHOLOGY.get(lang)
-    if m is None:
+    r = rules(lang)
+    libs = []
+    if r.lemmatizer:
+        libs += ["pymorphy3", "pymorphy3-dicts-ru"] if r.lemmatizer == "pymorphy3" else ["simplemma"]
+    if r.stemmer:
+        libs.append("snowballstemmer")
+    if not libs:
         return {"morph": "none", "rule": "exact"}
-    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in m.libraries), "rule": m.rule}
+    rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
+                                ("stem" + ("+keyword-form" if r.keyword_form_stem else "")) if r.stemmer else "") if x)
+    if r.stem_rule == "hungarian-vowels":
+        rule += "+last-vowel-length+v-stem"
+    if r.proclitics:
+        rule = "proclitics+" + rule
+    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
 
 
 # ---------------------------------------------------------------- splitting into words
@@ -231,26 +334,19 @@ def _thai_pieces(chunk: str) -> list[str]:
     return pieces if "".join(pieces) == chunk else [chunk]
 
 
-THAI_MIN_FREQ = 200
-"""A Thai compound is split for the tolerant match only into words seen this often in the TNC."""
-
-
 @functools.lru_cache(maxsize=1)
-def _thai_common_words() -> frozenset[str]:
+def _thai_common_words(min_freq: int) -> frozenset[str]:
     from pythainlp.corpus import thai_words, tnc
 
     freq = dict(tnc.word_freqs())
-    return frozenset(w for w in thai_words() if len(w) >= 2 and freq.get(w, 0) >= THAI_MIN_FREQ)
+    return frozenset(w for w in thai_words() if len(w) >= 2 and freq.get(w, 0) >= min_freq)
 
 
 @functools.lru_cache(maxsize=100_000)
-def thai_compound_cuts(word: str) -> tuple[int, ...]:
-    """Inner positions where `word` splits into common dictionary words on both sides.
-
-    newmm keeps dictionary compounds whole (ที่วัด, ชาร้อน, ร้านขายดอกไม้), so a keyword that is one
-    of their parts has no boundary to match on; the tolerant match adds these cuts.
-    """
-    common = _thai_common_words()
+def thai_compound_cuts(word: str, min_freq: int) -> tuple[int, ...]:
+    """Inner positions where `word` splits into common dictionary words (TNC frequency >= `min_freq`)
+    on both sides: newmm keeps dictionary compounds whole (ที่วัด, ชาร้อน)."""
+    common = _thai_common_words(min_freq)
     n = len(word)
     prefix = [True] + [False] * n  # prefix[i]: word[:i] is a sequence of common words
     for i in range(1, n + 1):
@@ -261,20 +357,55 @@ def thai_compound_cuts(word: str) -> tuple[int, ...]:
     return tuple(i for i in range(1, n) if prefix[i] and suffix[i])
 
 
-def _split_thai_compounds(words: Sequence[Word]) -> list[Word]:
+def _split_thai_compounds(words: Sequence[Word], min_freq: int) -> list[Word]:
     out: list[Word] = []
     for w in words:
-        edges = [0, *thai_compound_cuts(w.norm), len(w.norm)] if len(w.norm) == w.end - w.start else [0, len(w.norm)]
-        out.extend(Word(w.norm[a:b], w.start + a, w.start + b) for a, b in zip(edges, edges[1:]))
+        cuts = thai_compound_cuts(w.norm, min_freq) if len(w.norm) == w.end - w.start else ()
+        edges = [0, *cuts, len(w.norm)]
+        out.extend(w._replace(norm=w.norm[a:b], start=w.start + a, end=w.start + b, brk=w.brk and a == 0,
+                              raw=w.raw[a:b]) for a, b in zip(edges, edges[1:]))
     return out
 
 
-def _korean_boundaries(text: str) -> list[int]:
-    """Sorted morpheme boundaries (character offsets) of `text`."""
+_KO_GRAMMATICAL = ("J", "E", "VC")
+"""kiwipiepy tag prefixes of grammatical morphemes: particles, endings, copula (a derivational suffix
+such as 쟁이 in 떼쟁이 belongs to the word)."""
+
+
+def _korean_units(text: str) -> tuple[list[int], set[int]]:
+    """Sorted morpheme boundaries of `text` and the start offsets of grammatical morphemes."""
     cuts: set[int] = set()
+    grammatical: set[int] = set()
     for token in _kiwi().tokenize(text):
         cuts.update((token.start, token.start + token.len))
-    return sorted(cuts)
+        if token.tag.startswith(_KO_GRAMMATICAL):
+            grammatical.add(token.start)
+    return sorted(cuts), grammatical
+
+
+def _vi_canonical(m: regex.Match) -> str:
+    """A syllable in its canonical spelling, its case kept: the segmenter knows bánh mì, not bánh mỳ."""
+    word = m.group(0)
+    canon = vietnamese_syllable(word.lower())
+    if word[:1].isupper():
+        canon = canon[:1].upper() + canon[1:]
+    return canon if len(canon) == len(word) else word
+
+
+def vietnamese_words(text: str) -> list[list[str]]:
+    """underthesea's words of `text`, each as its syllables (letters only), punctuation left out."""
+    from underthesea import word_tokenize
+
+    out = []
+    for token in word_tokenize(_WORD.sub(_vi_canonical, text)):
+        syllables = _WORD.findall(token)
+        if syllables:
+            out.append(syllables)
+    return out
+
+
+_CLAUSE_END = regex.compile(r"[.!?;…。؟؛\n]")
+"""Punctuation that ends a sentence or clause: a multi-word keyword never spans it."""
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -291,16 +422,21 @@ def split_words(lang: str, text: str) -> list[Word]:
 @functools.lru_cache(maxsize=8192)
 def answer_words(lang: str, text: str) -> tuple[Word, ...]:
     """`split_words`, cached per (language, text): both Keyword Accuracy variants split each answer,
-    and Korean morpheme analysis (kiwipiepy) and Thai segmentation dominate their cost."""
+    and Korean morpheme analysis (kiwipiepy), Thai and Vietnamese segmentation dominate their cost."""
     return tuple(_split_words(lang, text))
 
 
 def _split_words(lang: str, text: str) -> list[Word]:
-    cuts = _korean_boundaries(text) if lang == "ko" and text.strip() else None
+    units = rules(lang).units
+    keep_maqsura = rules(lang).keep_final_alef_maqsura
+    cuts, grammatical = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set())
     words: list[Word] = []
+    prev_end = 0
     for m in _WORD.finditer(text):
         start, chunk = m.start(), m.group(0)
-        if lang == "th":
+        brk = bool(words) and bool(_CLAUSE_END.search(text, prev_end, start))
+        prev_end = m.end()
+        if units == "thai-newmm":
             pieces = _thai_pieces(chunk)
         elif cuts is not None:
             inner = cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, m.end())]
@@ -310,84 +446,60 @@ def _split_words(lang: str, text: str) -> list[Word]:
             pieces = [chunk]
         for piece in pieces:
             norm = _normalized(lang, piece)
+            if keep_maqsura and norm[-1:] == "ي" and ARABIC_MARKS.sub("", piece)[-1:] == "ى":
+                norm = norm[:-1] + "ى"  # مبنى "building" is not مبني "built"
             if norm:
-                words.append(Word(norm, start, start + len(piece)))
+                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece))
+                brk = False
             start += len(piece)
+    if units == "vietnamese-words" and words:
+        words = _join_vietnamese(text, words)
     return words
+
+
+def _join_vietnamese(text: str, words: list[Word]) -> list[Word]:
+    """Mark the syllables that continue an underthesea word (`joined`); left as they are when the
+    segmenter's syllables cannot be lined up with ours."""
+    groups = vietnamese_words(text)
+    if sum(len(g) for g in groups) != len(words):
+        return words
+    out, i = [], 0
+    for group in groups:
+        for k in range(len(group)):
+            out.append(words[i]._replace(joined=k > 0 and not words[i].brk))
+            i += 1
+    return out
 
 
 # ---------------------------------------------------------------- matching
 
-SPACELESS = frozenset({"th", "ko"})
-"""Languages matched as a run of segmenter units (keyword spaces removed)."""
+def spaceless(lang: str) -> bool:
+    """Matched as a run of segmenter units with the keyword's spaces removed (Thai, Korean)."""
+    return rules(lang).units in ("thai-newmm", "korean-morphemes")
 
 
-def _strict_eq(lang: str, kw: str, word: str) -> bool:
-    if kw == word:
-        return True
-    if lang == "ar":
-        return _ar_keyword_core(kw) in arabic_cores(word)
-    return False
-
-
-@functools.lru_cache(maxsize=500_000)
-def _tolerant_eq(lang: str, kw: str, word: str) -> bool:
-    """Cached per (language, keyword word, answer word): every keyword is tried at every answer position."""
-    return _tolerant_eq_uncached(lang, kw, word)
-
-
-def _tolerant_eq_uncached(lang: str, kw: str, word: str) -> bool:
-    if _strict_eq(lang, kw, word):
-        return True
-    m = MORPHOLOGY.get(lang)
-    if m is None:
-        return False
-    if m.lemma is not None and (m.lemma(kw) | {kw}) & (m.lemma(word) | {word}):
-        return True
-    return m.stem is not None and bool(m.stem(kw) & m.stem(word))
-
-
-def _runs(kw_words: Sequence[Word], words: Sequence[Word], eq: Callable[[str, str], bool],
-          starts: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
-    """Spans where the keyword's words equal consecutive answer words; `starts` (ascending) limits
-    the positions tried to those whose word can equal the keyword's first word (`WordIndex`)."""
+def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
+          keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
+    break between them that the keyword does not have, starting and ending on whole words;
+    `starts` (ascending) limits the positions tried to those whose word can equal the first one."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
-        if i + n <= len(words) and all(eq(kw_words[j].norm, words[i + j].norm) for j in range(n)):
+        if i + n > len(words) or not _on_word_boundaries(words, i, n):
+            continue
+        if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
+            continue
+        if all(kw_keys[j] & keys(words[i + j]) for j in range(n)):
             yield words[i].start, words[i + n - 1].end
 
 
-def _morph_keys(lang: str, word: str) -> Iterable[tuple[str, str]]:
-    """Lemma and stem keys of a word: the tolerant rule's sharing is symmetric (`_tolerant_eq`), so
-    answer words and keyword words get the same ones."""
-    m = MORPHOLOGY.get(lang)
-    if m is not None and m.lemma is not None:
-        yield from (("lemma", x) for x in m.lemma(word) | {word})
-    if m is not None and m.stem is not None:
-        yield from (("stem", x) for x in m.stem(word))
-
-
-@functools.lru_cache(maxsize=500_000)
-def _word_keys(lang: str, word: str, tolerant: bool) -> frozenset[tuple[str, str]]:
-    """Index keys of an answer word: itself, its Arabic proclitic-free cores (`_strict_eq`), and under
-    the tolerant rule its lemmas and stems."""
-    keys = {("=", word)}
-    if lang == "ar":
-        keys.update(("core", c) for c in arabic_cores(word))
-    if tolerant:
-        keys.update(_morph_keys(lang, word))
-    return frozenset(keys)
-
-
-@functools.lru_cache(maxsize=100_000)
-def _query_keys(lang: str, kw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
-    """Keys under which every answer word equal to keyword word `kw` (under the rule) is indexed."""
-    keys = {("=", kw)}
-    if lang == "ar":
-        keys.add(("core", _ar_keyword_core(kw)))
-    if tolerant:
-        keys.update(_morph_keys(lang, kw))
-    return frozenset(keys)
+def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
+    """Vietnamese: a one-syllable keyword is a whole word (cầu is not in cầu thủ); a longer one starts
+    or ends on a word boundary (hoa mai in "hoa | mai vàng", kỳ nghỉ in "kỳ | nghỉ hè": the segmenter
+    may attach its last or first syllable to a neighbour)."""
+    starts = not words[i].joined
+    ends = i + n == len(words) or not words[i + n].joined
+    return (starts and ends) if n == 1 else (starts or ends)
 
 
 class WordIndex:
@@ -396,24 +508,21 @@ class WordIndex:
     Equality under both rules is "the two words share a key" (the word itself, an Arabic proclitic-free
     core, a lemma, a stem), so the positions a keyword can start at are a union of index entries
     instead of a scan of every position. Built once per answer and reused by all its keywords; the
-    run check still uses `_strict_eq`/`_tolerant_eq`, so the index only skips positions that
-    cannot match (tests compare both paths on the labelled set).
+    run check still compares every keyword word, so the index only skips positions that cannot match
+    (tests compare both paths on the labelled set).
     """
 
     def __init__(self, lang: str, words: Sequence[Word], tolerant: bool):
         self.lang, self.tolerant = lang, tolerant
-        positions: dict[str, list[int]] = {}
-        for i, w in enumerate(words):
-            positions.setdefault(w.norm, []).append(i)
         self._index: dict[tuple[str, str], list[int]] = {}
-        for norm, where in positions.items():
-            for key in _word_keys(lang, norm, tolerant):
-                self._index.setdefault(key, []).extend(where)
+        for i, w in enumerate(words):
+            for key in _word_keys(lang, w.norm, w.raw, tolerant):
+                self._index.setdefault(key, []).append(i)
 
-    def starts(self, kw: str) -> list[int]:
-        """Ascending positions whose word can equal keyword word `kw`."""
+    def starts(self, kw_keys: frozenset) -> list[int]:
+        """Ascending positions whose word shares a key with a keyword word's `kw_keys`."""
         found: set[int] = set()
-        for key in _query_keys(self.lang, kw, self.tolerant):
+        for key in kw_keys:
             found.update(self._index.get(key, ()))
         return sorted(found)
 
@@ -422,6 +531,8 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
     for i in range(len(words)):
         acc = ""
         for j in range(i, len(words)):
+            if not words[j].lexical or (j > i and words[j].brk):
+                break
             acc += words[j].norm
             if acc == keyword:
                 yield words[i].start, words[j].end
@@ -431,7 +542,7 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
 
 @functools.lru_cache(maxsize=100_000)
 def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
-    return tuple(_split_words(lang, keyword))
+    return tuple(w._replace(joined=False) for w in _split_words(lang, keyword))
 
 
 def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool,
@@ -441,15 +552,17 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
     kw_words = _keyword_words(lang, keyword)
     if not kw_words:
         return KeywordMatch(keyword, False, ())
-    if lang in SPACELESS:
+    if spaceless(lang):
         keyword_letters = "".join(w.norm for w in kw_words)
         spans = tuple(_spaceless_runs(keyword_letters, answer_words))
-        if not spans and tolerant and lang == "th":
-            spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words)))
+        min_freq = rules(lang).compound_split_min_freq
+        if not spans and tolerant and min_freq:
+            spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, min_freq)))
     else:
-        eq = functools.partial(_tolerant_eq if tolerant else _strict_eq, lang)
-        starts = index.starts(kw_words[0].norm) if index is not None else None
-        spans = tuple(_runs(kw_words, answer_words, eq, starts))
+        kw_keys = [_keyword_keys(lang, w.norm, w.raw, tolerant) for w in kw_words]
+        starts = index.starts(kw_keys[0]) if index is not None else None
+        spans = tuple(_runs(kw_words, kw_keys, answer_words,
+                            lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -466,7 +579,7 @@ def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant:
     so a viewer that highlights `spans` shows exactly what was counted.
     """
     words = answer_words(lang, answer)
-    index = None if lang in SPACELESS else answer_index(lang, answer, tolerant)
+    index = None if spaceless(lang) else answer_index(lang, answer, tolerant)
     return tuple(find_keyword(lang, k, words, tolerant=tolerant, index=index) for k in keywords)
 
 
@@ -477,8 +590,52 @@ def usable(lang: str, keyword: str) -> bool:
 
 def segmenter_signature(lang: str) -> str:
     """Word units used for matching in `lang`."""
-    if lang == "th":
+    units = rules(lang).units
+    if units == "thai-newmm":
         return f"pythainlp{_version('pythainlp')}-newmm"
-    if lang == "ko":
-        return f"kiwipiepy{_version('kiwipiepy')}-morphemes"
-    return "syllables" if lang == "vi" else "words"
+    if units == "korean-morphemes":
+        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs"
+    if units == "vietnamese-words":
+        return f"underthesea{_version('underthesea')}-words"
+    return "words"
+
+
+# ---------------------------------------------------------------- dictionary look-up for other checks
+
+WordStatus = Literal["known", "unknown", "no-dictionary"]
+
+
+def dictionary_status(lang: str, word: str) -> WordStatus:
+    """Whether `word` is in the dictionary behind the language's keyword rules: simplemma's or
+    pymorphy3's lexicon, pythainlp's Thai word list, underthesea's Viet74K list; Korean has none here.
+
+    For checks outside matching (a short answer that is a real word of the language, a keyword that is
+    a common word); it loads the same libraries Keyword Accuracy does."""
+    r = rules(lang)
+    norm = _normalized(lang, word.strip())
+    if not norm:
+        return "unknown"
+    if r.lemmatizer == "pymorphy3":
+        return "known" if _pymorphy(r.lemma_lang).word_is_known(norm) else "unknown"
+    if r.lemmatizer == "simplemma":
+        import simplemma
+
+        return "known" if simplemma.is_known(word.strip().casefold(), lang=r.lemma_lang) else "unknown"
+    if r.units == "thai-newmm":
+        from pythainlp.corpus import thai_words
+
+        return "known" if norm in thai_words() else "unknown"
+    if r.units == "vietnamese-words":
+        return "known" if norm in _viet_lexicon(lang) else "unknown"
+    return "no-dictionary"
+
+
+@functools.lru_cache(maxsize=1)
+def _viet_lexicon(lang: str) -> frozenset[str]:
+    from pathlib import Path
+
+    import underthesea
+
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    return frozenset(get_tokenizer(lang).normalize(line.strip()) for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip())

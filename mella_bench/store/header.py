@@ -178,6 +178,9 @@ class RunHeader:
     merged_from: tuple[Mapping[str, Any], ...] | None = None
     reidentified: tuple[Mapping[str, Any], ...] | None = None
     """Each time `--reidentify` accepted changed data: task, content hash before and after, when, items."""
+    batch_fallbacks: Mapping[str, Any] | None = None
+    """The last `run`'s batches that failed as a whole and were generated one by one (hf backend):
+    `batches`, `items`, `first_reason`; absent for backends that do not batch so."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Top-level keys this version does not know (e.g. `imports` of early lmms-eval imports), kept as they are."""
     format_version: int = FORMAT_VERSION
@@ -189,7 +192,7 @@ class RunHeader:
             "git": self.git, "seeds": {"run": self.seed},
             "model": {"fingerprint": _plain(self.model_fingerprint), "hash": self.model_hash},
             "tasks": {name: t.to_json() for name, t in self.tasks.items()}}
-        for key in ("counts", "stopped_because", "judge", "merged_from", "reidentified"):
+        for key in ("counts", "stopped_because", "judge", "merged_from", "reidentified", "batch_fallbacks"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = _plain(value)
@@ -212,13 +215,14 @@ class RunHeader:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise HeaderError(f"{where}: field 'seeds.run' must be a whole number, got {seed!r}")
         known = {"format_version", "status", "created", "config", "command", "versions", "git", "seeds", "model",
-                 "tasks", "counts", "stopped_because", "judge", "merged_from", "reidentified"}
+                 "tasks", "counts", "stopped_because", "judge", "merged_from", "reidentified", "batch_fallbacks"}
         return RunHeader(
             status=status, created=f.opt_text("created") or "", config=f.obj("config"),
             model_fingerprint=fm.opt_obj("fingerprint") or {}, model_hash=fm.text("hash"), tasks=tasks,
             command=f.texts("command", ()), versions=f.opt_obj("versions") or {}, git=f.opt_text("git"), seed=seed,
             counts=f.opt_obj("counts"), stopped_because=f.opt_text("stopped_because"), judge=f.opt_obj("judge"),
             merged_from=f.opt_objs("merged_from"), reidentified=f.opt_objs("reidentified"),
+            batch_fallbacks=_batch_fallbacks(f.opt_obj("batch_fallbacks"), where),
             extra={k: v for k, v in raw.items() if k not in known}, format_version=raw["format_version"])
 
     def with_task(self, name: str, entry: TaskEntry) -> "RunHeader":
@@ -264,6 +268,17 @@ def check_format_version(raw: Any, where: str) -> int:
 
 
 # ---------------------------------------------------------------- field checks
+
+def _batch_fallbacks(raw: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
+    """`batch_fallbacks` checked: two counts and the first reason (the end-of-run note reads them)."""
+    if raw is None:
+        return None
+    f = _Fields(raw, f"{where}: batch_fallbacks")
+    counts = {key: f.whole(key, 0) for key in ("batches", "items")}
+    if min(counts.values()) < 0:
+        raise HeaderError(f"{where}: batch_fallbacks counts must not be negative, got {counts}")
+    return {**counts, "first_reason": f.opt_text("first_reason")}
+
 
 def _plain(value: Any) -> Any:
     """Mappings and tuples as JSON-ready dicts and lists."""

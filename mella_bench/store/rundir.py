@@ -116,10 +116,15 @@ class RunDir:
             self.write_header(merged)
             return merged
 
-    def end_run(self, status: RunStatus, counts: Mapping[str, int], why: str | None = None) -> None:
-        """Record how a run ended (status, counts and, after an error, why) in run.json."""
+    def end_run(self, status: RunStatus, counts: Mapping[str, int], why: str | None = None,
+                batch_fallbacks: Mapping[str, Any] | None = None) -> None:
+        """Record how a run ended (status, counts, batches that fell back to one by one and, after an
+        error, why) in run.json."""
         with self.session():
-            self.write_header(replace(self.header(), status=status, counts=dict(counts), stopped_because=why))
+            header = self.header()
+            fallbacks = header.batch_fallbacks if batch_fallbacks is None else dict(batch_fallbacks)
+            self.write_header(replace(header, status=status, counts=dict(counts), stopped_because=why,
+                                      batch_fallbacks=fallbacks))
 
     @contextlib.contextmanager
     def prediction_writer(self) -> Iterator[JsonlWriter]:
@@ -144,8 +149,12 @@ class RunDir:
             write_jsonl(self.path / name, rows)
 
     def write_summary(self, summary: Mapping[str, Any], name: str = SUMMARY) -> None:
+        self.write_document(name, summary)
+
+    def write_document(self, name: str, doc: Mapping[str, Any]) -> None:
+        """Another JSON file of the run written whole, e.g. `judge agreement`'s agreement.json."""
         with self.session():
-            write_json(self.path / name, dict(summary))
+            write_json(self.path / name, dict(doc))
 
     def write_jsonl(self, name: str, records: Iterable[Mapping[str, Any]]) -> None:
         """Another JSONL file of the run written whole, e.g. an import's `data/manifest.jsonl`."""

@@ -147,10 +147,10 @@ def test_failing_batch_is_retried_item_by_item(tiny_backend: HFBackend, monkeypa
 
 
 def spy_from_pretrained(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForMultimodalLM, AutoProcessor
 
     calls: list[tuple[str, dict]] = []
-    for cls in (AutoProcessor, AutoModelForImageTextToText):
+    for cls in (AutoProcessor, AutoModelForMultimodalLM):
         real = cls.from_pretrained
 
         def spy(path, *args, _real=real, _name=cls.__name__, **kw):
@@ -164,7 +164,7 @@ def spy_from_pretrained(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict
 def test_trust_remote_code_off_by_default_and_local_only(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = spy_from_pretrained(monkeypatch)
     HFBackend(str(tiny_dir)).close()
-    assert {name for name, _ in calls} == {"AutoProcessor", "AutoModelForImageTextToText"}
+    assert {name for name, _ in calls} == {"AutoProcessor", "AutoModelForMultimodalLM"}
     for _, kw in calls:
         assert kw["trust_remote_code"] is False
         assert kw["local_files_only"] is True
@@ -255,3 +255,116 @@ def test_weight_hashes_are_cached_by_size_and_mtime(tmp_path: Path, monkeypatch:
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     assert file_sha256(f, cache) == hashlib.sha256(b"y" * 1000).hexdigest()
+
+
+# ----------------------------------------------------------------------------- fallbacks, classes, threads
+
+
+def failing_batches(backend: HFBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every generate() call with more than one row raises, as an out-of-memory batch would."""
+    real = backend.model.generate
+
+    def flaky(**kw):
+        if kw["input_ids"].shape[0] > 1:
+            raise RuntimeError("simulated batch failure")
+        return real(**kw)
+
+    monkeypatch.setattr(backend.model, "generate", flaky)
+
+
+def test_batch_fallback_is_said_once_and_counted(tiny_backend: HFBackend, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture) -> None:
+    from mella_bench.backends.hf import BatchFallbacks
+
+    expected = texts(tiny_backend.generate(make_requests(6)))
+    monkeypatch.setattr(tiny_backend, "fallbacks", BatchFallbacks())
+    monkeypatch.setattr(tiny_backend, "batch_size", 2)
+    failing_batches(tiny_backend, monkeypatch)
+    capsys.readouterr()
+    assert texts(tiny_backend.generate(make_requests(6))) == expected
+    err = capsys.readouterr().err
+    assert err.count("retried one by one") == 1, err  # three batches fell back, said once
+    assert tiny_backend.fallbacks == BatchFallbacks(3, 6, "RuntimeError: simulated batch failure")
+
+
+def test_run_json_records_batch_fallbacks(tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mella_bench.backends import BackendSpec
+    from mella_bench.langs import LANG_CODES
+    from mella_bench.store import load_header
+    from mella_bench.run import RunConfig, fallback_note, generate
+    from mella_bench.tasks import select_tasks
+    from tests.conftest import write_dataset
+
+    data = write_dataset(tmp_path / "data", langs=LANG_CODES[:1], per_axis=2)
+    tasks = [dataclasses.replace(t, generation=GenerationConfig(max_new_tokens=4)) for t in select_tasks(LANG_CODES[:1])]
+
+    def run(name: str) -> dict:
+        config = RunConfig(backend=BackendSpec("tiny", "tiny", {"device": "cpu"}), tasks=tuple(t.name for t in tasks),
+                           output=tmp_path / name, data=str(data), batch_size=2)
+        assert generate(config, tasks, progress=False)["ok"] == 4
+        return load_header(tmp_path / name)
+
+    assert run("plain")["batch_fallbacks"] == {"batches": 0, "items": 0, "first_reason": None}
+    assert fallback_note(tmp_path / "plain") is None
+    real = HFBackend.model_inputs
+
+    def refuse_batches(self, texts, images):
+        if len(texts) > 1:
+            raise RuntimeError("simulated batch failure")
+        return real(self, texts, images)
+
+    monkeypatch.setattr(HFBackend, "model_inputs", refuse_batches)
+    assert run("fallback")["batch_fallbacks"] == {"batches": 2, "items": 4,
+                                                  "first_reason": "RuntimeError: simulated batch failure"}
+    assert "2 batch(es) (4 items)" in fallback_note(tmp_path / "fallback")
+
+
+def test_model_class_prefers_the_multimodal_auto_class() -> None:
+    import transformers
+    from transformers.models.auto.modeling_auto import (MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES,
+                                                        MODEL_FOR_MULTIMODAL_LM_MAPPING_NAMES)
+
+    from mella_bench.backends.hf import model_class
+
+    # the multimodal class maps every image-text-to-text family and more (Phi-4-multimodal among them)
+    assert set(MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES) < set(MODEL_FOR_MULTIMODAL_LM_MAPPING_NAMES)
+    assert model_class({"model_type": "llava"}, False) is transformers.AutoModelForMultimodalLM
+    remote = {"model_type": "internvl_chat", "auto_map": {"AutoConfig": "c.C", "AutoModel": "m.M"}}
+    assert model_class(remote, True) is transformers.AutoModel  # the class the checkpoint's code provides
+    assert model_class(remote, False) is transformers.AutoModelForMultimodalLM  # no remote code without trust
+
+
+def test_missing_torchvision_is_a_clear_error(tiny_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from transformers import AutoProcessor
+
+    copy = shutil.copytree(tiny_dir, tmp_path / "qwen-like")
+    cfg = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**cfg, "model_type": "qwen2_vl"}))
+
+    def no_torchvision(*a, **kw):  # what transformers raises for a video processor without torchvision
+        raise ImportError("\nQwen2VLVideoProcessor requires the Torchvision library but it was not found in your "
+                          "environment.")
+
+    monkeypatch.setattr(AutoProcessor, "from_pretrained", no_torchvision)
+    with pytest.raises(RuntimeError, match=r"qwen2_vl's processor needs torchvision.*docs/models.md"):
+        HFBackend(str(copy))
+
+
+def test_tiny_backend_is_single_threaded_with_the_same_answers(tiny_dir: Path) -> None:
+    from mella_bench.backends.tiny import TinyBackend
+
+    before = torch.get_num_threads()
+    try:
+        reqs = make_requests(4)
+        two = HFBackend(str(tiny_dir), device="cpu", threads=2)
+        assert torch.get_num_threads() == 2
+        many = texts(two.generate(reqs))
+        one = TinyBackend(device="cpu")
+        assert torch.get_num_threads() == 1
+        assert texts(one.generate(reqs)) == many
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        HFBackend(str(tiny_dir), threads=0)

@@ -24,6 +24,9 @@ from mella_bench.metrics.keywords import match_keywords
 DATA = Path(__file__).parent / "data"
 DOC = Path(__file__).parents[2] / "docs" / "metrics-keywords.md"
 TARGETS = {"recall_all": 95.0, "recall_lang": 90.0, "fp_all": 10.0, "fp_lang": 20.0}
+RECALL_LANG_EXCEPTIONS = {"th": 80.0}
+"""Thai lost its tolerant compound split (it accepted 47 % of the independent dev negatives, ส้มตำ for
+ส้ม): five compounds of this set (ที่วัด, ชาร้อน, ร้านขายดอกไม้, ข้าวมันไก่, ขนมหวาน) are now missed."""
 
 
 def load(lang: str) -> list[dict]:
@@ -79,7 +82,7 @@ def test_the_set_is_big_enough_and_labelled(lang):
 @pytest.mark.parametrize("lang", LANG_CODES)
 def test_tolerant_recall_and_false_positives_per_language(lang):
     tp, pos, fp, neg = counts(lang, True)
-    assert pct(tp, pos) >= TARGETS["recall_lang"], f"{lang}: tolerant recall {pct(tp, pos):.1f}%"
+    assert pct(tp, pos) >= RECALL_LANG_EXCEPTIONS.get(lang, TARGETS["recall_lang"]), f"{lang}: tolerant recall {pct(tp, pos):.1f}%"
     assert pct(fp, neg) <= TARGETS["fp_lang"], f"{lang}: false positives {pct(fp, neg):.1f}%"
 
 

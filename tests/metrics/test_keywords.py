@@ -172,3 +172,62 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
                 assert fast == find_keyword(lang, kw, words, tolerant=tolerant), (lang, tolerant, kw, text)
                 found += fast.found
     assert found >= len(texts) // 2  # the comparison covered many real matches, not only misses
+
+
+# ---------------------------------------------------------------- issue 19: words per language, keyword readings
+
+@pytest.mark.parametrize("lang, text, keyword, found", [
+    # Korean: a run of morphemes through an ending and a particle does not spell a keyword
+    ("ko", "아무렇지도 않게 웃었다.", "지도", False),
+    ("ko", "지도를 펼쳐 길을 찾았다.", "지도", True),
+    # Arabic: bare sound plurals, broken plurals (simplemma's lexicon), final alef maqsura kept
+    ("ar", "في الشارع سيارات كثيرة.", "سيارة", True),
+    ("ar", "حول البحيرة أشجار عالية.", "شجرة", True),
+    ("ar", "المباني العالية في وسط المدينة.", "مبنى", True),
+    ("ar", "الأطفال يلعبون في الحديقة.", "طفل", True),
+    ("ar", "المياه صافية في النهر.", "ماء", True),
+    ("ar", "البيت مبني من الحجر.", "مبنى", False),
+    # Russian: the keyword keeps its own (here proper-noun) reading
+    ("ru", "Рядом стоит мужчина высокого роста.", "Ростов", False),
+    ("ru", "Мы были в Ростове летом.", "Ростов", True),
+    # Hungarian: the keyword is not stemmed as if inflected; simplemma reads a capitalised name as one
+    ("hu", "Az adatok szerint nőtt a forgalom.", "adat", True),
+    ("hu", "A feladat nem volt nehéz.", "adat", False),
+    ("hu", "Szegek állnak ki a falból.", "Szeged", False),
+    ("hu", "Szegeden élünk.", "Szeged", True),
+    ("hu", "A Margitszigeten sétáltunk.", "Margitsziget", True),
+    # Serbian: inflected names reach the keyword's own form
+    ("sr", "Sastanak sa Erdoganom je počeo.", "Erdogan", True),
+    ("sr", "Šetali smo Kalemegdanom.", "Kalemegdan", True),
+    # multi-word keywords never span a clause end
+    ("cs", "Dům je staré. Město je krásné.", "Staré Město", False),
+    ("cs", "Staré Město je krásné.", "Staré Město", True),
+    ("ru", "Стена красная. Площадь большая.", "Красная площадь", False),
+    ("vi", "Cô ấy cầm ô. Mai trời mưa.", "ô mai", False),
+    ("vi", "Bà bán ô mai ở chợ Đồng Xuân.", "ô mai", True),
+    # Vietnamese: whole words (underthesea), so a syllable of a compound is not the keyword
+    ("vi", "Cầu thủ đang đá bóng trên sân.", "cầu", False),
+    ("vi", "Yêu cầu của khách hàng rất cao.", "cầu", False),
+    ("vi", "Anh ấy đứng trên cầu nhìn xuống sông.", "cầu", True),
+    ("vi", "Đây là biểu tượng của Hà Nội.", "tượng", False),
+    ("vi", "Bức tượng nằm ở giữa quảng trường.", "tượng", True),
+    ("vi", "Gia đình tôi rất đông người.", "đình", False),
+    ("vi", "Anh ấy mua một ổ bánh mỳ pa-tê.", "bánh mì", True),
+    # Thai: no split inside dictionary compounds
+    ("th", "แม่ทำส้มตำให้กิน", "ส้ม", False),
+    ("th", "เด็กนั่งบนม้านั่งในสวน", "ม้า", False),
+    ("th", "ดอกกล้วยไม้สีม่วงบานแล้ว", "กล้วย", False),
+    ("th", "เขากินกล้วยทุกเช้า", "กล้วย", True),
+])
+def test_issue19_words_and_readings(lang, text, keyword, found):
+    assert match_keywords(lang, text, [keyword])[0].found is found
+
+
+def test_dictionary_status_answers_from_the_languages_lexicon():
+    from mella_bench.metrics.wordmatch import dictionary_status
+
+    assert dictionary_status("ru", "Собор") == "known"
+    assert dictionary_status("hu", "Igen") == "known"
+    assert dictionary_status("vi", "cầu thủ") == "known"
+    assert dictionary_status("cs", "xqzvw") == "unknown"
+    assert dictionary_status("ko", "떡") == "no-dictionary"
