@@ -217,6 +217,19 @@ def test_a_negative_or_zero_timeout_is_refused(capsys: pytest.CaptureFixture[str
         assert exc.value.code == 2 and "positive number of seconds" in capsys.readouterr().err
 
 
+def test_ctrl_c_while_the_parser_is_built_is_the_interrupted_exit_not_a_traceback(monkeypatch, capsys):
+    """Building the parser imports the metrics (most of the first second): Ctrl-C there is exit 130 too.
+    Deterministic (the interrupt is raised where it would land); the timed test below covers the rest."""
+    import mella_bench.cli as cli_module
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "build_parser", interrupted)
+    assert main(["run", "--model", "reference:thick"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
 def test_ctrl_c_in_the_first_second_gives_no_traceback(tmp_path: Path, fault_tasks: Path):
     for delay in (0.3, 0.5, 0.7, 0.9, 1.2):
         env = {**os.environ, "PYTHONPATH": str(REPO)}
