@@ -21,8 +21,8 @@ from mella_bench.metrics.registry import metric_aggregate, primary_metric, sort_
 from mella_bench.figures import ablation_plot
 from mella_bench.render import AXIS_TITLES, Table, decimals, fmt_value, latex_table, markdown_table
 from mella_bench.runs import RunData, load_runs
-from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, PAIR_WEIGHTS, RESAMPLES, Aggregate, Contrast, Estimate,
-                               contrast_macro, contrast_task, language_estimates, with_holm)
+from mella_bench.stats import (ALPHA, INTERACTION_WEIGHTS, MIN_PAIRED_N, PAIR_WEIGHTS, RESAMPLES, Aggregate, Contrast,
+                               Estimate, contrast_macro, contrast_task, language_estimates, with_holm)
 
 ARMS = ("base", "culture", "linguistic", "full")
 ARM_TITLES = {"base": "base", "culture": "culture only (D_know)", "linguistic": "linguistic only (D_ling)",
@@ -88,10 +88,10 @@ def ablation_table(rows: Sequence[AblationRow]) -> Table:
                  header, body + n_rows, sections=(len(body),))
 
 
-NOTE = (f"Values: value [95% CI]. Δ = arm − base on the items both scored (paired bootstrap); interaction = "
-        f"full − culture − linguistic + base on the items all four scored (joint bootstrap). {SIG} = significant at "
-        "α=0.05 (per-language p-values Holm-corrected across languages, separately for each column; the macro row is "
-        "one test of its own).")
+NOTE = (f"Values: value [95% CI]. Δ = arm − base on the items both scored (paired bootstrap CI); interaction = "
+        f"full − culture − linguistic + base on the items all four scored (joint bootstrap CI). {SIG} = significant at "
+        "α=0.05 by a sign-flip permutation test (per-language p-values Holm-corrected across languages, separately "
+        f"for each column; the macro row is one test of its own); never on fewer than {MIN_PAIRED_N} common items.")
 
 
 def ablation_csv(rows: Sequence[AblationRow]) -> str:

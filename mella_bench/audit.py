@@ -167,6 +167,11 @@ def _truncation(task: _Task) -> Truncation:
                       len(task.refs))
 
 
+def truncations(path: Path) -> tuple[Truncation, ...]:
+    """What the authors' 1,300-character cuts remove from each task of a run or dataset (no language ID)."""
+    return tuple(_truncation(t) for t in _tasks_of(Path(path))[1])
+
+
 def _match(path_a: str, a: _Task, path_b: str, b: _Task) -> ReferenceMatch:
     common = sorted(set(a.refs) & set(b.refs))
     identical = sum(a.refs[i] == b.refs[i] for i in common)

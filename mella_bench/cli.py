@@ -1037,8 +1037,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Write leaderboard.md/.csv/.tex (paper and full profile, both axes, every "
                                     "cell with its 95% bootstrap CI, n and failure rate, signatures listed) and PNG "
                                     "plots (per-language bars with CI whiskers; cultural-vs-linguistic scatter). "
-                                    "With two or more runs, each later run is compared with the first by a paired "
-                                    "bootstrap (Holm-corrected across languages).")
+                                    "With two or more runs, each later run is compared with the first on the items "
+                                    "that are the same item in both (paired sign-flip test, Holm-corrected across "
+                                    "languages; ▲/▼ significant, ≠ not comparable; runs that share no item are "
+                                    "still reported, with the reason).")
     rp.add_argument("runs", nargs="+", metavar="RUN", help="run directories (the first is the baseline)")
     rp.add_argument("--out", default="report", help="output directory (default ./report)")
     rp.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000; each run's "
@@ -1063,16 +1065,19 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--json", action="store_true", help="print the joined record as JSON instead")
     sh.set_defaults(func=_cmd_show)
 
-    cp = sub.add_parser("compare", help="paired bootstrap test: does RUN_B beat RUN_A, per language and macro?",
-                        description="Paired bootstrap over the items both runs scored (items failed in either run "
-                                    "are excluded and counted), per language with Holm correction across languages, "
-                                    "and for the macro average. Prints Markdown: a table and one sentence per "
-                                    "language, e.g. 'th: B > A on keyword_acc, Δ=+62.5 [+48.1, +75.0], p_holm<0.001'.")
+    cp = sub.add_parser("compare", help="paired test: does RUN_B beat RUN_A, per language and macro?",
+                        description="Paired comparison on the items both runs scored that are the same item in both "
+                                    "(same id, references, keywords and prompt; items failed in either run are "
+                                    "excluded and counted; a language with none is 'not comparable', with the reason): "
+                                    "bootstrap CI, sign-flip permutation p-value, Holm correction across languages, "
+                                    "and the macro average; nothing on fewer than 10 items is called significant. "
+                                    "Prints Markdown: a table and one sentence per language, e.g. 'th: B > A on "
+                                    "keyword_acc, Δ=+62.5 [+48.1, +75.0], p_holm<0.001 (n=100)'.")
     cp.add_argument("run_a", metavar="RUN_A", help="baseline run directory")
     cp.add_argument("run_b", metavar="RUN_B", help="candidate run directory (Δ = B − A)")
     cp.add_argument("--full", action="store_true", help="every metric both runs have (default: the paper profile)")
     cp.add_argument("--out", help="also write compare.md and compare.csv into this directory")
-    _add_stats_args(cp, "bootstrap seed (default: RUN_A's seed from run.json)")
+    _add_stats_args(cp, "seed of the bootstrap and of the random sign flips (default: RUN_A's seed from run.json)")
     cp.set_defaults(func=_cmd_compare)
 
     ap = sub.add_parser("ablate", help="ablation table: base / culture-only / linguistic-only / full training arms",

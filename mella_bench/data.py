@@ -798,6 +798,17 @@ def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Dataset:
     return ds
 
 
+def load_or_reason(src: str, cache: dict[str, "Dataset | str"]) -> "Dataset | str":
+    """The dataset, or why it cannot be loaded (a string), remembered in `cache`: for readers of old runs
+    whose dataset may have moved (they report the reason instead of failing)."""
+    if src not in cache:
+        try:
+            cache[src] = load(src)
+        except (OSError, ValueError) as exc:
+            cache[src] = f"dataset {src} cannot be loaded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return cache[src]
+
+
 def task_items_of(lang: str, axis: str, dataset: Dataset, limit: int | None) -> list[Item]:
     """Items a task with this language and axis runs on (the first `limit` in dataset order).
 

@@ -32,10 +32,12 @@ from mella_bench.langs import LANG_CODES, LANGUAGES
 from mella_bench.langs import AXES
 from mella_bench.metrics.registry import get_metric, paper_metrics, sort_metrics
 from mella_bench.render import AXIS_TITLES, decimals
-from mella_bench.report import Cell, Comparison, ReportData, ReportWriter, verdict
+from mella_bench.report import (VS_FIRST_MARKS, Cell, Comparison, ReportData, ReportWriter, skipped_text, verdict,
+                                vs_first)
 from mella_bench.runs import RunData
 from mella_bench.store import atomic_write, load_header, task_data_source
 from mella_bench.samples import Sample, iter_samples
+from mella_bench.stats import MIN_PAIRED_N
 
 INDEX_HTML = "index.html"
 ImageMode = Literal["auto", "embed", "link", "none"]
@@ -65,8 +67,11 @@ def _sig_marks(comps: Sequence[Comparison], runs: Sequence[RunData]) -> dict[tup
         if i is None:
             continue
         for c in list(comp.per_lang) + ([comp.macro] if comp.macro else []):
-            mark = ("▲" if c.delta > 0 else "▼") if c.significant else ""
+            mark = VS_FIRST_MARKS.get(vs_first(c, None), "")
             marks[(i, comp.axis, comp.metric, c.label)] = (mark, verdict(c, comp.label_a, comp.label_b))
+        for sk in comp.skipped:
+            marks[(i, comp.axis, comp.metric, sk.label)] = (VS_FIRST_MARKS.get(vs_first(None, sk), ""),
+                                                            skipped_text(sk, comp.metric))
     return marks
 
 
@@ -81,7 +86,8 @@ def _cell_html(cell: Cell | None, run_index: int, axis: str, metric: str, lang: 
     title = f"n={e.n}{failed}"
     sig = ""
     if mark and mark[0]:
-        sig = f'<span class="sig {"up" if mark[0] == "▲" else "down"}" title="{html.escape(mark[1])}">{mark[0]}</span>'
+        kind = {"▲": "up", "▼": "down"}.get(mark[0], "nc")
+        sig = f'<span class="sig {kind}" title="{html.escape(mark[1])}">{mark[0]}</span>'
     elif mark:
         title += f"; {mark[1]}"
     return (f'<td class="cell" {attrs} data-value="{e.value!r}" title="{html.escape(title)}">'
@@ -357,8 +363,10 @@ def render_html(runs: Sequence[RunData], cells: Sequence[Cell], comps: Sequence[
                        f"</td><td>{r.seed}</td></tr>" for i, r in enumerate(runs))
     baseline = html.escape(runs[0].label) if runs else ""
     agreement = "".join(agreement_html(doc, f"Judge-human agreement: {label}", note) for label, doc, note in agreements)
-    sig_note = (f"▲/▼: significantly above/below the first run ({baseline}) by a paired bootstrap, Holm-corrected "
-                "across languages (paper metrics; hover for Δ, CI and p)." if len(runs) > 1 else "")
+    sig_note = (f"▲/▼: significantly above/below the first run ({baseline}) by a paired sign-flip permutation test "
+                f"on the items that are the same item in both runs, Holm-corrected across languages, never below "
+                f"{MIN_PAIRED_N} common items; ≠: not comparable with it (references, keywords or prompt differ). "
+                "Paper metrics; hover for Δ, CI and p, or why." if len(runs) > 1 else "")
     return page_head(f"mella-bench report: {', '.join(r.label for r in runs)}", "data: file: 'self'",
                      asset("report.css")) + f"""<body>
 <header class="top"><h1>mella-bench report</h1>

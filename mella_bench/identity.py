@@ -35,3 +35,16 @@ def task_identities(dataset: Dataset, items: "list[Item] | tuple[Item, ...]") ->
 def data_hash(identities: "dict[str, str]") -> str:
     """16 hex chars identifying a task's data: every item's identity (run.json `tasks[t].data_hash`)."""
     return hashlib.sha256("\n".join(sorted(identities.values())).encode()).hexdigest()[:16]
+
+
+def pairing_key(item: Item, prompt: str) -> str:
+    """16 hex chars: what makes two runs' answers answers to the same question, scored the same way —
+    id, language, axis, references, keywords and the prompt the model was given.
+
+    Comparisons pair items by this key, never by id alone (`mella_bench.pairing`). The image bytes are
+    left out: imported runs carry no image, and a run records its dataset's full identity, images
+    included, as `data_hash` in run.json (equal hashes and prompts pair every item without this key).
+    """
+    blob = json.dumps([item.id, item.lang, item.axis, list(item.references), list(item.keywords), prompt],
+                      ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

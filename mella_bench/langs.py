@@ -39,6 +39,25 @@ class KeywordRules:
     keyword_form_stem: bool = False
     """The keyword's own spelling also counts as its stem (hu adat, sr Erdogan: Snowball over-stems
     dictionary forms as if they were inflected); the answer word's stem is compared with it."""
+    endings: tuple[str, ...] = ()
+    """Noun case endings (after the spelling fold): an answer word that is the keyword's base plus one
+    of them matches, where the lemmatiser does not know the word and Snowball cuts it elsewhere
+    (sr Pupićem, Kerijem, vatrozaštite; cs Humpolcům). Longest first is not needed: every split is tried."""
+    stem_vowels: str = ""
+    """A keyword ending in one of these letters has the word without it as its base (vatrozaštit-a)."""
+    fleeting_vowel: str = ""
+    """The vowel a keyword's last syllable loses when an ending follows (sr jogunac → joguncem,
+    cs Humpolec → Humpolcům): the keyword without it is also a base."""
+    derivations: str = ""
+    """A regular expression for derivational suffixes: an answer word that continues the letters it
+    shares with the keyword with one of them is another word, whatever its lemma or stem (cs -ová
+    surnames Pasternaková, possessives Zojinou/Borelovými, adjectives humpolecká/laťovkový)."""
+    feminine_marker: str = ""
+    """Arabic ة: a keyword ending in it is a feminine noun, and an answer word that has the keyword's
+    letters before it followed by another ending (مائدة "table": والمائدون "the swaying ones") is the
+    masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
+    of شجرة), keep the match."""
+    feminine_tails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,35 @@ class Language:
     """Written right to left (the HTML viewer sets `dir` from it)."""
     keywords: KeywordRules = KeywordRules()
     """Keyword Accuracy's word units and morphology."""
+    accepted_as: tuple[str, ...] = ()
+    """Language-identifier verdicts that also count as this language (fidelity): Serbian in Latin script
+    is indistinguishable from Croatian and Bosnian for every detector measured."""
+    neighbours: tuple[str, ...] = ()
+    """Close languages a model may answer in instead; fidelity scores them 0 (docs/metrics.md):
+    they are detector candidates, their words (where a word list exists) count against this language
+    and a word with one of `neighbour_letters` is theirs."""
+    neighbour_letters: str = ""
+    """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
+    Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    script_unique: bool = False
+    """No other language the detector considers is written in this script (Hangul, Thai): text in it
+    is in the language whatever its length, so fidelity does not ask the detector."""
+    wordlist: str = ""
+    """The word-frequency list of the language's words (`metrics/lexicon.py`): `wordfreq:CODE` or
+    `pythainlp-tnc`. Fidelity checks short answers against it; `data validate` flags common keywords."""
+    wordlist_fold: str = ""
+    """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
+    `arabic-marks` (harakat and tatweel removed), or nothing."""
+    neighbour_forms: tuple[str, ...] = ()
+    """Neighbours whose simplemma dictionary of inflected forms also counts against the language in
+    fidelity's word vote (a form only that dictionary knows, which neither the language's own simplemma
+    dictionary, `keywords.lemma_lang`, nor its largest word list holds, is the neighbour's: Macedonian
+    датотеката, Slovene funkcij).
+    Serbian uses it: its word list (wordfreq's Latin Serbo-Croatian, Zipf >= 3) lacks most such forms.
+    Czech does not: measured, it took real Czech forms (vozič, klobučník) for Slovak."""
+    short_keyword_chars: int = 2
+    """A one-word keyword of at most this many characters (after normalisation) is very short and
+    `data validate` warns (hu tó lake); Korean writes a whole syllable per character, so only 1 (절)."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -67,25 +115,53 @@ LANGUAGES: dict[str, Language] = {
         Language("ar", "Arabic", "العربية", ("Arabic",), "unicode-words", rtl=True,
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="ar", stemmer="arabic",
                                        stem_rule="arabic-light", proclitics=True,
-                                       keep_final_alef_maqsura=True)),
+                                       keep_final_alef_maqsura=True, feminine_marker="ة",
+                                       feminine_tails=("ة", "ت", "ات", "ه")),
+                 neighbours=("fa", "ur"), neighbour_letters="پچژگکیٹڈڑںےھۀ",
+                 wordlist="wordfreq:ar", wordlist_fold="arabic-marks"),
         Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech")),
+                 keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech",
+                                       endings=("a", "e", "ě", "i", "u", "y", "o", "ou", "em", "ům", "ech",
+                                                "ách", "ám", "ami", "ovi", "ové", "ů", "ích", "ím", "mi"),
+                                       stem_vowels="aoe", fleeting_vowel="e",
+                                       derivations=r"(?:ov|in)(?:ý|á|ého|ému|ém|ým|ých|ými|ou|ýma|a|o|y|u|ě)?$"
+                                                   r"|[sc]?k(?:ý|á|é|ého|ému|ém|ým|ých|ými|ou|ýma)$"),
+                 neighbours=("sk", "pl"), neighbour_letters="äľĺŕôłąęśźżćńöüőűß",
+                 wordlist="wordfreq:cs"),
         Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
-                                       stem_rule="hungarian-vowels", keyword_form_stem=True)),
+                                       stem_rule="hungarian-vowels", keyword_form_stem=True),
+                 neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu"),
         Language("ko", "Korean", "한국어", ("Hangul",), "whitespace-eojeol",
-                 keywords=KeywordRules(units="korean-morphemes")),
+                 keywords=KeywordRules(units="korean-morphemes"),
+                 script_unique=True, wordlist="wordfreq:ko", short_keyword_chars=1),
         Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
-                 keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True)),
+                 keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True),
+                 neighbours=("uk", "be", "kk", "bg"), neighbour_letters="ўіїєґәғқңөұүһѓќѕјљњћђџ",
+                 wordlist="wordfreq:ru"),
         Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin"), "fold-cyrillic-to-latin",
                  keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hbs", stemmer="serbian",
-                                       keyword_form_stem=True)),
-        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm")),
+                                       keyword_form_stem=True,
+                                       endings=("a", "e", "i", "o", "u", "om", "em", "ama", "ima", "ovi",
+                                                "ova", "ove", "ovima", "evi", "eva", "eve", "evima", "ja",
+                                                "ju", "je", "ji", "jem"),
+                                       stem_vowels="aoe", fleeting_vowel="a"),
+                 accepted_as=("hr", "bs", "sh"), neighbours=("mk", "sl", "bg"),
+                 neighbour_letters="ѓќѕъщюяыэёйіїєґўäöüßłąęśźżńřěůýáéíóúôľĺŕ",
+                 wordlist="wordfreq:sh", wordlist_fold="serbian-latin", neighbour_forms=("mk", "sl", "bg")),
+        Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm"),
+                 script_unique=True, wordlist="pythainlp-tnc"),
         Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
-                 keywords=KeywordRules(units="vietnamese-words")),
+                 keywords=KeywordRules(units="vietnamese-words"), wordlist="wordfreq:vi"),
     )
 }
 LANG_CODES: tuple[str, ...] = tuple(LANGUAGES)
+
+ENGLISH = "en"
+"""The language models most often fall back to: fidelity counts its words as foreign in every language."""
+DETECTOR_FALLBACKS: tuple[str, ...] = (ENGLISH, "zh", "ja", "fr", "de", "es", "it", "pt", "nl", "tr", "ro",
+                                       "id", "ms", "lo", "km")
+"""Languages outside the evaluation set that a model may answer in, besides each language's neighbours."""
 
 
 def parse_langs(spec: str) -> tuple[str, ...]:

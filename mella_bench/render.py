@@ -61,11 +61,22 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPE.get(ch, ch) for ch in text)
 
 
+TEX_MARKS = {"*": "$^{*}$", " ▲": "$^{\\uparrow}$", " ▼": "$^{\\downarrow}$", " ≠": "$^{\\neq}$",
+             " ‡": "\\textsuperscript{\\ddag}", " §": "\\textsuperscript{\\S}"}
+"""Trailing marks of a cell (significance, against-the-first-run marks, footnote marks) as superscripts."""
+
+
 def tex_cell(text: str) -> str:
-    """'62.5 [48.1, 75.0]' → value with a small CI; a trailing '*' (significance) becomes a superscript."""
+    """'62.5 [48.1, 75.0]' → value with a small CI; trailing marks ('*', ' ▲', ' ▼', ' ≠', ' ‡', ' §') become
+    superscripts."""
     mark = ""
-    if text.endswith("*"):
-        text, mark = text[:-1], "$^{*}$"
+    found = True
+    while found:
+        found = False
+        for suffix, tex in TEX_MARKS.items():
+            if text.endswith(suffix):
+                text, mark, found = text[: -len(suffix)], tex + mark, True
+                break
     if " [" in text and text.endswith("]"):
         value, ci = text.split(" [", 1)
         return f"{tex_escape(value)}\\,{{\\scriptsize[{tex_escape(ci[:-1])}]}}{mark}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from mella_bench.data import Dataset, Item, load
+from mella_bench.data import Dataset, Item, load_or_reason
 from mella_bench.keyword_hits import KeywordHit, keyword_hits
 from mella_bench.store import (JUDGE_HEADER_KEY, JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
                                  task_data_source)
@@ -125,16 +125,6 @@ def _judgments_by_prediction(run_dir: Path, header: Mapping[str, Any]) -> dict[s
     return out
 
 
-def _load_dataset(src: str, cache: dict[str, Dataset | str]) -> Dataset | str:
-    """The dataset, or why it cannot be loaded (a string)."""
-    if src not in cache:
-        try:
-            cache[src] = load(src)
-        except (OSError, ValueError) as exc:
-            cache[src] = f"dataset {src} cannot be loaded: {str(exc).splitlines()[0]}"
-    return cache[src]
-
-
 def item_image(ds: Dataset, item: Item) -> tuple[bytes | None, str | None]:
     """(bytes, None), or (None, why): items may come without an image (reference-only imports)."""
     if item.image_bytes is None and not getattr(item, "image", None):
@@ -155,7 +145,7 @@ def iter_samples(run_dir: Path, datasets: dict[str, Dataset | str] | None = None
     judged = _judgments_by_prediction(run_dir, header)
     cache = datasets if datasets is not None else {}
     for task, info in header["tasks"].items():
-        ds = _load_dataset(task_data_source(run_dir, info), cache)  # imported runs carry their data
+        ds = load_or_reason(task_data_source(run_dir, info), cache)  # imported runs carry their data
         items = ([it for it in ds.items if it.lang == info["lang"] and it.axis == info["axis"]]
                  if isinstance(ds, Dataset) else [])
         by_id = {it.id: it for it in items}

@@ -11,15 +11,20 @@ mean-type metrics: `[value]`). A bootstrap resample is a multiset of row indices
 corpus value is `aggregate(stats[indices])`: nothing is re-tokenised and no scorer runs again,
 yet corpus metrics (BLEU, chrF++) are recomputed on each resample exactly as on the full set.
 
+Paired comparisons keep the bootstrap for their CIs but take their p-values from a sign-flip
+permutation test (`sign_flip_p`): exact over all 2^n flips for small n, Monte Carlo above, so the
+test holds its size at every n (a percentile bootstrap p is far too small at n = 3). Nothing on
+fewer than `MIN_PAIRED_N` common items is marked significant.
+
 Randomness is reproducible and recorded: each task draws its resamples from its own stream,
-`numpy.random.default_rng([seed, crc32(task name)])`, so the per-language CIs, the macro CI and the
-paired tests all see the same resamples of the same language, and one task's stream does not
-depend on which other tasks a run contains.
+`numpy.random.default_rng([seed, crc32(task name)])`, and its sign flips from another
+(`flip_stream`), so the per-language CIs, the macro CI and the paired tests all see the same
+resamples of the same language, and one task's stream does not depend on which other tasks a run
+contains.
 """
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal, NamedTuple, Sequence
@@ -29,7 +34,8 @@ import numpy as np
 Aggregate = Callable[[np.ndarray], float]
 """Task-level value (0–100 scale) from the stats rows (n_items × k) of the items of one task. An
 aggregate with a `resampled(stats, indices)` method (a registry `Metric`) computes all bootstrap
-values in one call; a plain function is called once per resample."""
+values in one call, and one with `flipped(stats_from, stats_to, flips)` all sign-flip replicates; a
+plain function is called once per resample or flip."""
 
 RESAMPLES = 1000
 ALPHA = 0.05
@@ -48,6 +54,10 @@ class MeanAggregate:
 
     def resampled(self, stats: np.ndarray, indices: np.ndarray) -> np.ndarray:
         return np.asarray(stats, dtype=float)[:, 0][indices].mean(axis=1)
+
+    def flipped(self, stats_from: np.ndarray, stats_to: np.ndarray, flips: np.ndarray) -> np.ndarray:
+        a, b = np.asarray(stats_from, dtype=float)[:, 0], np.asarray(stats_to, dtype=float)[:, 0]
+        return (b.sum() + np.asarray(flips, dtype=float) @ (a - b)) / len(b)
 
 
 mean_aggregate = MeanAggregate()
@@ -138,6 +148,14 @@ class MetricScores:
         total = self.n + self.n_failed
         return self.n_failed / total if total else 0.0
 
+    def without(self, ids: "frozenset[str] | set[str]") -> "MetricScores":
+        """The same scores without the items in `ids` (e.g. items that are not the same item in another run)."""
+        if not ids:
+            return self
+        keep = np.array([i for i, iid in enumerate(self.item_ids) if iid not in ids], dtype=int)
+        return replace(self, item_ids=tuple(self.item_ids[i] for i in keep), stats=self.stats[keep],
+                       failed=tuple(f for f in self.failed if f not in ids))
+
 
 # --------------------------------------------------------------------------------------------
 # estimates
@@ -195,13 +213,38 @@ def language_estimates(per_lang: Sequence[MetricScores], aggregate: Aggregate, r
 # paired comparisons and contrasts between runs on the same items
 
 
+PERMUTATIONS = 10_000
+"""Random sign flips of the Monte Carlo permutation test (when 2^n exceeds it; else all 2^n are enumerated)."""
+MIN_PAIRED_N = 10
+"""No comparison on fewer common items is ever marked significant, whatever its p-value. The sign-flip
+test keeps its size at every n, but below 10 items one item decides the verdict, and the percentile
+bootstrap CI printed beside it is too narrow (it under-covers at such n)."""
+FLIP_STREAM = 1
+"""Third entry of the flips' seed sequence: the flips of a task never reuse its bootstrap stream."""
+
+
+@dataclass(frozen=True)
+class PermutationTest:
+    """How a contrast's p-value was obtained: a two-sided paired sign-flip (randomisation) test."""
+
+    flips: int
+    """Sign-flip vectors evaluated: 2^n when exact, else the random draws."""
+    exact: bool
+    seed: int
+
+    def describe(self) -> str:
+        return (f"exact sign-flip test over all {self.flips} flips" if self.exact
+                else f"sign-flip test, {self.flips} random flips (seed {self.seed})")
+
+
 @dataclass(frozen=True)
 class Contrast:
     """A weighted sum of runs' values, sum_i w_i * value_i, on the items every run scored.
 
     Two runs with weights (-1, +1) are the paired comparison B − A; four ablation arms with
     (+1, -1, -1, +1) over (base, culture, linguistic, full) are the interaction term. The bootstrap
-    resamples the common items once per replicate and applies the same indices to every run.
+    CI resamples the common items once per replicate and applies the same indices to every run; the
+    p-value comes from a sign-flip permutation test (`sign_flip_p`).
     """
 
     label: str
@@ -213,12 +256,16 @@ class Contrast:
     delta: float
     ci: CI
     p: float
-    """Two-sided bootstrap p-value of delta = 0."""
+    """Two-sided sign-flip permutation p-value of delta = 0 (`test` says exact or Monte Carlo)."""
     n: int
     """Items in the contrast (scored ok in every run)."""
     n_excluded: int
     """Items scored in some but not all runs (failed or missing somewhere): left out, counted here."""
     p_holm: float | None = None
+    test: PermutationTest | None = None
+    n_not_comparable: int = 0
+    """Items with the same id in every run whose content (references, keywords, prompt) differs:
+    not the same item, left out (`mella_bench.pairing`)."""
 
     @property
     def value_a(self) -> float:
@@ -229,9 +276,14 @@ class Contrast:
         return self.values[-1]
 
     @property
+    def too_few(self) -> bool:
+        """Fewer common items than `MIN_PAIRED_N`: never marked significant."""
+        return self.n < MIN_PAIRED_N
+
+    @property
     def significant(self) -> bool:
         p = self.p_holm if self.p_holm is not None else self.p
-        return p < self.ci.alpha
+        return p < self.ci.alpha and not self.too_few
 
 
 PAIR_WEIGHTS = (-1.0, 1.0)
@@ -252,11 +304,103 @@ def align(runs: Sequence[MetricScores]) -> tuple[list[np.ndarray], int]:
     return rows, len(seen) - len(common)
 
 
-def _p_value(deltas: np.ndarray, observed: float) -> float:
-    """Two-sided bootstrap p-value: the bootstrap distribution shifted to mean zero (the null)
-    reaches at least |observed|. Identical runs give p = 1; add-one smoothing keeps p > 0."""
-    exceed = np.count_nonzero(np.abs(deltas - observed) >= abs(observed) - 1e-12)
-    return float((exceed + 1) / (len(deltas) + 1))
+def swap_of(weights: Sequence[float]) -> tuple[int, ...]:
+    """The exchange of runs one item's sign flip applies: an involution π with w[π(j)] = −w[j].
+
+    A pair (−1, +1) swaps A and B. The interaction (+1, −1, −1, +1) over (base, culture, linguistic,
+    full) swaps base↔culture and linguistic↔full, which turns full − culture − linguistic + base into
+    its negative. For a mean-type metric either is exactly a sign flip of the item's own contrast."""
+    w = [float(x) for x in weights]
+    perm: list[int | None] = [None] * len(w)
+    for i, wi in enumerate(w):
+        if perm[i] is not None:
+            continue
+        j = next((j for j in range(i + 1, len(w)) if perm[j] is None and w[j] == -wi), None)
+        if j is None:
+            if wi != 0:
+                raise ValueError(f"weights {tuple(weights)} cannot be sign-flipped by exchanging runs")
+            perm[i] = i
+            continue
+        perm[i], perm[j] = j, i
+    return tuple(int(x) for x in perm)  # type: ignore[arg-type]
+
+
+def flip_stream(seed: int, task: str = "") -> np.random.Generator:
+    """The random sign flips of one task (a stream of its own, never its bootstrap stream)."""
+    return np.random.default_rng([seed, zlib.crc32(task.encode("utf-8")), FLIP_STREAM])
+
+
+def all_flips(n: int) -> np.ndarray:
+    """Every one of the 2^n sign-flip vectors of n items (2^n × n booleans; row 0 flips nothing)."""
+    return ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(bool)
+
+
+_FLIP_CHUNK = 1000
+"""Flip vectors evaluated at once (bounds memory: a chunk × items matrix)."""
+
+
+def _random_flips(rng: np.random.Generator, count: int, n: int) -> np.ndarray:
+    """`count` random flip vectors of n items (uniform < 0.5), drawn a chunk of rows at a time: the same
+    values as one (count × n) draw, without its float64 matrix in memory."""
+    rows = [rng.random((min(_FLIP_CHUNK, count - start), n)) < 0.5 for start in range(0, count, _FLIP_CHUNK)]
+    return np.concatenate(rows) if rows else np.zeros((0, n), dtype=bool)
+
+
+def _flipped_values(stats_from: np.ndarray, stats_to: np.ndarray, aggregate: Aggregate, flips: np.ndarray) -> np.ndarray:
+    """aggregate of `stats_to` with item i's row taken from `stats_from` where a row of `flips` says so."""
+    fast = getattr(aggregate, "flipped", None)
+    if fast is not None:
+        return np.asarray(fast(stats_from, stats_to, flips), dtype=float)
+    return np.fromiter((aggregate(np.where(f[:, None] > 0, stats_from, stats_to)) for f in flips), dtype=float,
+                       count=len(flips))
+
+
+def _flipped_contrasts(aligned: Sequence[np.ndarray], weights: Sequence[float], swap: Sequence[int],
+                       aggregate: Aggregate, flips: np.ndarray) -> np.ndarray:
+    """The contrast after each row of `flips` (True: the item's rows are exchanged by `swap`)."""
+    out = []
+    for start in range(0, len(flips), _FLIP_CHUNK):
+        f = flips[start:start + _FLIP_CHUNK].astype(float)  # once per chunk, not once per run
+        total = np.zeros(len(f))
+        for j, w in enumerate(weights):
+            if w != 0:
+                total = total + w * _flipped_values(aligned[swap[j]], aligned[j], aggregate, f)
+        out.append(total)
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def _p_from_flips(stats: np.ndarray, observed: float, exact: bool) -> float:
+    """Two-sided p: the share of flips whose |contrast| reaches |observed| (ties count, with a relative
+    tolerance for rounding); Monte Carlo adds one for the observed arrangement (never p = 0)."""
+    tol = 1e-9 * max(1.0, abs(observed))
+    hits = int(np.count_nonzero(np.abs(stats) >= abs(observed) - tol))
+    return hits / len(stats) if exact else (hits + 1) / (len(stats) + 1)
+
+
+def sign_flip_p(per_lang: Sequence[tuple[Sequence[np.ndarray], str]], weights: Sequence[float], aggregate: Aggregate,
+                observed: float, permutations: int = PERMUTATIONS, seed: int = 0) -> tuple[float, PermutationTest]:
+    """Two-sided paired permutation test of a contrast (or of the mean of per-language contrasts).
+
+    `per_lang`: (aligned stats rows of every run, task name) per language. Under the null the runs are
+    exchangeable within each item, so exchanging an item's rows (`swap_of`) is as likely as not. For a
+    mean-type metric that is a sign flip of the item's difference; for a corpus metric (BLEU, chrF++,
+    METEOR) the corpus value is recomputed from the exchanged rows (approximate randomisation). All 2^N
+    flips of the N items are enumerated when 2^N ≤ `permutations` (an exact test), else `permutations`
+    random flips are drawn, each language from its own stream `flip_stream(seed, task)`.
+    """
+    swap = swap_of(weights)
+    sizes = [len(aligned[0]) for aligned, _ in per_lang]
+    total = sum(sizes)
+    exact = total < 63 and 2 ** total <= permutations
+    if exact:
+        flips = all_flips(total)
+        cols = np.cumsum([0] + sizes)
+        parts = [flips[:, cols[i]:cols[i + 1]] for i in range(len(sizes))]
+    else:
+        parts = [_random_flips(flip_stream(seed, task), permutations, n) for n, (_, task) in zip(sizes, per_lang)]
+    stats = np.mean([_flipped_contrasts(aligned, weights, swap, aggregate, f)
+                     for (aligned, _), f in zip(per_lang, parts)], axis=0)
+    return _p_from_flips(stats, observed, exact), PermutationTest(len(stats), exact, seed)
 
 
 def _contrast_replicates(aligned: Sequence[np.ndarray], weights: Sequence[float], aggregate: Aggregate,
@@ -269,8 +413,10 @@ def _contrast_replicates(aligned: Sequence[np.ndarray], weights: Sequence[float]
 
 
 def contrast_task(runs: Sequence[MetricScores], weights: Sequence[float], aggregate: Aggregate,
-                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
-    """A contrast of one metric on one task over the items scored ok in every run."""
+                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA,
+                  permutations: int = PERMUTATIONS) -> Contrast:
+    """A contrast of one metric on one task over the items scored ok in every run: bootstrap CI,
+    sign-flip permutation p."""
     aligned, excluded = align(runs)
     first = runs[0]
     if len(aligned[0]) == 0:
@@ -278,40 +424,46 @@ def contrast_task(runs: Sequence[MetricScores], weights: Sequence[float], aggreg
     values, reps = _contrast_replicates(aligned, weights, aggregate, resamples, seed, first.task)
     delta = float(np.dot(weights, values))
     ci = CI(*percentile_interval(reps, alpha), resamples=resamples, seed=seed, alpha=alpha)
-    return Contrast(first.lang, first.metric, tuple(values), tuple(weights), delta, ci, _p_value(reps, delta),
-                    len(aligned[0]), excluded)
+    p, test = sign_flip_p([(aligned, first.task)], weights, aggregate, delta, permutations, seed)
+    return Contrast(first.lang, first.metric, tuple(values), tuple(weights), delta, ci, p,
+                    len(aligned[0]), excluded, test=test)
 
 
 def contrast_macro(per_lang: Sequence[Sequence[MetricScores]], weights: Sequence[float], aggregate: Aggregate,
-                   resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
-    """The contrast of macro averages (mean over languages): each replicate resamples the common
-    items of every language (the same indices for all runs) and averages the per-language contrasts."""
+                   resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA,
+                   permutations: int = PERMUTATIONS) -> Contrast:
+    """The contrast of macro averages (mean over languages): each bootstrap replicate resamples the
+    common items of every language (the same indices for all runs) and averages the per-language
+    contrasts; the permutation test flips the items of every language jointly."""
     all_values, all_reps, n, excluded = [], [], 0, 0
+    flippable = []
     for runs in per_lang:
         aligned, e = align(runs)
         if len(aligned[0]) == 0:
             raise ValueError(f"{runs[0].task} / {runs[0].metric}: no item was scored in every run; no macro contrast")
         values, reps = _contrast_replicates(aligned, weights, aggregate, resamples, seed, runs[0].task)
         all_values.append(values), all_reps.append(reps)
+        flippable.append((aligned, runs[0].task))
         n, excluded = n + len(aligned[0]), excluded + e
     values = tuple(float(v) for v in np.mean(all_values, axis=0))
     reps = np.mean(all_reps, axis=0)
     delta = float(np.dot(weights, values))
     ci = CI(*percentile_interval(reps, alpha), resamples=resamples, seed=seed, alpha=alpha)
-    return Contrast("macro", per_lang[0][0].metric, values, tuple(weights), delta, ci, _p_value(reps, delta),
-                    n, excluded)
+    p, test = sign_flip_p(flippable, weights, aggregate, delta, permutations, seed)
+    return Contrast("macro", per_lang[0][0].metric, values, tuple(weights), delta, ci, p, n, excluded, test=test)
 
 
 def compare_task(a: MetricScores, b: MetricScores, aggregate: Aggregate, resamples: int = RESAMPLES,
-                 seed: int = 0, alpha: float = ALPHA) -> Contrast:
-    """Paired bootstrap of one metric on one task: B − A over the items scored in both runs."""
-    return contrast_task([a, b], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
+                 seed: int = 0, alpha: float = ALPHA, permutations: int = PERMUTATIONS) -> Contrast:
+    """Paired comparison of one metric on one task: B − A over the items scored in both runs."""
+    return contrast_task([a, b], PAIR_WEIGHTS, aggregate, resamples, seed, alpha, permutations)
 
 
 def compare_macro(pairs: Sequence[tuple[MetricScores, MetricScores]], aggregate: Aggregate,
-                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA) -> Contrast:
-    """Paired bootstrap of the macro average: B − A, items resampled within each language."""
-    return contrast_macro([list(p) for p in pairs], PAIR_WEIGHTS, aggregate, resamples, seed, alpha)
+                  resamples: int = RESAMPLES, seed: int = 0, alpha: float = ALPHA,
+                  permutations: int = PERMUTATIONS) -> Contrast:
+    """Paired comparison of the macro average: B − A, items resampled (and flipped) within each language."""
+    return contrast_macro([list(p) for p in pairs], PAIR_WEIGHTS, aggregate, resamples, seed, alpha, permutations)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -331,15 +483,9 @@ def with_holm(results: Sequence[Contrast]) -> list[Contrast]:
     return [replace(r, p_holm=ph) for r, ph in zip(results, holm([r.p for r in results]))]
 
 
-def format_p(p: float, resamples: int) -> str:
-    """p-values at the bootstrap's resolution: below 1/(R+1) nothing finer can be claimed."""
-    floor = 1 / (resamples + 1)
-    return f"<{_round_up(floor)}" if p <= floor + 1e-12 else f"{p:.3f}"
-
-
-def _round_up(x: float) -> str:
-    digits = max(1, -int(math.floor(math.log10(x))))
-    return f"{math.ceil(x * 10 ** digits) / 10 ** digits:.{digits}f}".rstrip("0")
+def format_p(p: float) -> str:
+    """A p-value with three decimals; '<0.001' below that (finer is not claimed)."""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,9 +518,10 @@ def direction(p: Contrast) -> Direction:
 
 
 __all__ = [
-    "ALPHA", "RESAMPLES", "Aggregate", "MeanAggregate", "CI", "Estimate", "MetricScores",
-    "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "align", "bootstrap_ci", "bootstrap_replicates",
-    "ci_signature", "compare_macro", "compare_task", "contrast_macro", "contrast_task", "direction", "entry_with_ci",
-    "format_p", "holm", "language_estimates", "mean_aggregate",
-    "percentile_interval", "resample_indices", "task_stream", "with_holm",
+    "ALPHA", "MIN_PAIRED_N", "PERMUTATIONS", "RESAMPLES", "Aggregate", "MeanAggregate", "CI", "Estimate",
+    "MetricScores", "Contrast", "INTERACTION_WEIGHTS", "PAIR_WEIGHTS", "PermutationTest", "align", "all_flips",
+    "bootstrap_ci", "bootstrap_replicates", "ci_signature", "compare_macro", "compare_task", "contrast_macro",
+    "contrast_task", "direction", "entry_with_ci", "flip_stream", "format_p", "holm", "language_estimates",
+    "mean_aggregate", "percentile_interval", "resample_indices", "sign_flip_p", "swap_of", "task_stream",
+    "with_holm",
 ]

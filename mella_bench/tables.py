@@ -18,7 +18,8 @@ import csv
 import difflib
 import io
 import re
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
@@ -49,6 +50,21 @@ class Backbone:
     protocol_settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """Per protocol, per setting key, per language: that protocol's settings (e.g. the mella-2024
     blocks the authors printed without the 1,300-character cuts)."""
+    notes: tuple["CellNote", ...] = ()
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """A footnote on the cells of one setting and language (e.g. values whose printed block the authors
+    deleted): the mark goes on the cell, on its row's macro and on the paired Δ of that language."""
+
+    setting: str
+    """'baseline' or 'mella'."""
+    lang: str
+    mark: str
+    text: str
+    protocol: str | None = None
+    """Only in tables of this protocol; every table when None."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +132,7 @@ def load_config(path: Path) -> TablesConfig:
         psets = b.get("protocol_settings") or {}
         if not isinstance(psets, dict):
             raise ConfigError(f"{where}.protocol_settings: expected a mapping protocol → setting → language → settings")
-        backbones.append(Backbone(_need(b, "name", where), runs, psets))
+        backbones.append(Backbone(_need(b, "name", where), runs, psets, _cell_notes(b.get("notes") or [], where)))
     tables = []
     for i, t in enumerate(_need(raw, "tables", str(path), list)):
         where = f"{path}: tables[{i}]"
@@ -135,6 +151,26 @@ def load_config(path: Path) -> TablesConfig:
         published = load_published(root / str(raw["published"]))
     return TablesConfig(path, root / str(raw.get("output", "tables")), tuple(backbones), tuple(tables), published,
                         int(raw.get("digits", 2)), int(raw.get("resamples", RESAMPLES)))
+
+
+def _cell_notes(raw: list, where: str) -> tuple[CellNote, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}.notes: expected a list of {{setting, lang, mark, text[, protocol]}}")
+    out = []
+    for i, n in enumerate(raw):
+        w = f"{where}.notes[{i}]"
+        if not isinstance(n, dict):
+            raise ConfigError(f"{w}: expected a mapping")
+        setting, lang = _need(n, "setting", w), _need(n, "lang", w)
+        if setting not in dict(SETTINGS):
+            raise ConfigError(f"{w}.setting: expected one of {', '.join(dict(SETTINGS))}, got '{setting}'")
+        if lang not in LANG_CODES:
+            raise ConfigError(f"{w}.lang: unknown language '{lang}'")
+        mark = _need(n, "mark", w)
+        if mark in (NOT_COMPARABLE_MARK, "†", "*") or not 0 < len(mark) <= 2:
+            raise ConfigError(f"{w}.mark: '{mark}' is reserved or too long (one or two characters, not ‡ † *)")
+        out.append(CellNote(setting, lang, mark, _need(n, "text", w), n.get("protocol")))
+    return tuple(out)
 
 
 _TABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -230,6 +266,10 @@ class TableCell:
     source: str = ""
     signature: str = ""
     metric: str = ""
+    setting: str = ""
+    """Row label of the setting ('baseline', '+MELLA', ...): signature notes say which row used which."""
+    notes: tuple[str, ...] = ()
+    """Footnotes whose mark ends `text` (e.g. '‡ hu: ...')."""
 
 
 def _fmt(est: Estimate, digits: int) -> str:
@@ -245,10 +285,58 @@ def _row_name(backbone: str, setting: str, metric: str, spec: TableSpec, publish
     return f"{name} / {metric}" if len(spec.metrics) > 1 else name
 
 
+PAIRED_LABEL = "Δ +MELLA − baseline (paired)"
+AS_MELLA_LABEL = "baseline, +MELLA's settings"
+"""Row of the baseline scored with the +MELLA row's protocol settings: what the Δ subtracts, when the
+printed baseline was scored otherwise (the authors' baselines without the 1,300-character cuts)."""
+NOT_COMPARABLE_MARK = "‡"
+NOT_COMPARABLE = f"not comparable {NOT_COMPARABLE_MARK}"
+
+
+class _Runs:
+    """Runs loaded once per (directory, protocol, settings)."""
+
+    def __init__(self, cfg: TablesConfig, source: Source, rows_for: RowsFor | None) -> None:
+        self.cfg, self.source, self.rows_for = cfg, source, rows_for
+        self.loaded: dict[tuple[Path, str, str], RunData] = {}
+
+    def get(self, run_dir: Path, protocol: str, settings: dict[str, dict[str, Any]] | None = None) -> RunData:
+        key = (run_dir, protocol, json.dumps(settings or {}, sort_keys=True))
+        if key not in self.loaded:
+            if protocol == "mella-bench":
+                self.loaded[key] = _load(run_dir, self.source, self.rows_for,
+                                         {m for t in self.cfg.tables if t.protocol == "mella-bench" for m in t.metrics})
+            else:
+                self.loaded[key] = _load_protocol(run_dir, protocol, settings or {})
+        return self.loaded[key]
+
+
+def _settings(b: Backbone, protocol: str, key: str) -> dict[str, dict[str, Any]]:
+    return b.protocol_settings.get(protocol, {}).get(key, {}) if protocol != "mella-bench" else {}
+
+
+def _run_cells(spec: TableSpec, b: Backbone, run: RunData, run_dir: Path, label: str, cfg: TablesConfig,
+               aggregates: Callable[[str], Any]) -> list[TableCell]:
+    """One row per metric of one run: value [CI] per language and the macro over all 8."""
+    out = []
+    for metric in spec.metrics:
+        per = run.by_lang(spec.axis, metric)
+        ests, macro = language_estimates(list(per.values()), aggregates(metric), cfg.resamples, run.seed)
+        by = dict(zip(per, ests))
+        by["macro"] = macro if len(per) == len(LANG_CODES) else Estimate(None, None, macro.n, macro.n_failed)
+        row = _row_name(b.name, label, metric, spec)
+        for col in list(LANG_CODES) + ["macro"]:
+            est = by.get(col)
+            sig = run.signatures.get((per[col].task, metric), "") if col in per else ""
+            out.append(TableCell(spec.id, row, col, _fmt(est, cfg.digits) if est else MISSING, est,
+                                 _rel(run_dir, cfg.path.parent), sig, metric, label))
+    return out
+
+
 def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: RowsFor | None = None,
                 aggregates: Callable[[str], Any] = metric_aggregate) -> list[TableCell]:
     """Every cell of every table, ours first (value [95% CI]), then the published rows."""
-    runs: dict[tuple[Path, str], RunData] = {}
+    runs = _Runs(cfg, source, rows_for)
     cells: list[TableCell] = []
     columns = list(LANG_CODES) + ["macro"]
     base_aggregates = aggregates
@@ -257,33 +345,14 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
         for b in cfg.backbones:
             if spec.backbones is not None and b.name not in spec.backbones:
                 continue
+            mine: list[TableCell] = []
             for key, label in SETTINGS:
-                if key not in b.runs:
-                    continue
-                run_dir = b.runs[key]
-                cache = (run_dir, spec.protocol)
-                if cache not in runs:
-                    if spec.protocol == "mella-bench":
-                        runs[cache] = _load(run_dir, source, rows_for,
-                                            {m for t in cfg.tables if t.protocol == "mella-bench" for m in t.metrics})
-                    else:
-                        settings = b.protocol_settings.get(spec.protocol, {}).get(key, {})
-                        runs[cache] = _load_protocol(run_dir, spec.protocol, settings)
-                run = runs[cache]
-                for metric in spec.metrics:
-                    per = run.by_lang(spec.axis, metric)
-                    ests, macro = language_estimates(list(per.values()), aggregates(metric), cfg.resamples, run.seed)
-                    by = dict(zip(per, ests))
-                    by["macro"] = macro if len(per) == len(LANG_CODES) else Estimate(None, None, macro.n, macro.n_failed)
-                    row = _row_name(b.name, label, metric, spec)
-                    for col in columns:
-                        est = by.get(col)
-                        sig = run.signatures.get((per[col].task, metric), "") if col in per else ""
-                        cells.append(TableCell(spec.id, row, col, _fmt(est, cfg.digits) if est else MISSING, est,
-                                               _rel(run_dir, cfg.path.parent), sig, metric))
+                if key in b.runs:
+                    run = runs.get(b.runs[key], spec.protocol, _settings(b, spec.protocol, key))
+                    mine += _run_cells(spec, b, run, b.runs[key], label, cfg, aggregates)
             if spec.paired and all(k in b.runs for k, _ in SETTINGS):
-                cells += _paired_cells(spec, b, runs[(b.runs["baseline"], spec.protocol)],
-                                       runs[(b.runs["mella"], spec.protocol)], cfg, aggregates)
+                mine += _paired_rows(spec, b, runs, cfg, aggregates)
+            cells += _with_notes(spec, b, mine)
         for pub_backbone in dict.fromkeys(p.backbone for p in cfg.published
                                           if p.axis == spec.axis and p.protocol == spec.protocol):
             for key, label in SETTINGS:
@@ -300,49 +369,101 @@ def build_cells(cfg: TablesConfig, source: Source = "predictions", rows_for: Row
     return cells
 
 
-PAIRED_LABEL = "Δ +MELLA − baseline (paired)"
-INVALID = "invalid: different references"
+def _paired_rows(spec: TableSpec, b: Backbone, runs: _Runs, cfg: TablesConfig,
+                 aggregates: Callable[[str], Any]) -> list[TableCell]:
+    """The Δ row, both runs under the +MELLA row's settings: where the printed baseline was scored with
+    other settings (e.g. without the cuts), the baseline is scored again with the +MELLA settings and
+    shown in its own row, so that the Δ is the difference of two rows of the table."""
+    base_dir, mella_dir = b.runs["baseline"], b.runs["mella"]
+    mella_settings = _settings(b, spec.protocol, "mella")
+    base_settings = _settings(b, spec.protocol, "baseline")
+    out = []
+    if any(mella_settings.get(l, {}) != base_settings.get(l, {}) for l in LANG_CODES):
+        base = runs.get(base_dir, spec.protocol, mella_settings)
+        out += _run_cells(spec, b, base, base_dir, AS_MELLA_LABEL, cfg, aggregates)
+    else:
+        base = runs.get(base_dir, spec.protocol, base_settings)
+    mella = runs.get(mella_dir, spec.protocol, mella_settings)
+    return out + _paired_cells(spec, b, base, mella, cfg, aggregates)
 
 
 def _paired_cells(spec: TableSpec, b: Backbone, base: RunData, mella: RunData, cfg: TablesConfig,
                   aggregates: Callable[[str], Any]) -> list[TableCell]:
-    """Per language (and macro over the valid ones): +MELLA − baseline on the common items with its
-    paired-bootstrap 95% CI and p; a language whose runs used different references is marked."""
-    from mella_bench.audit import reference_matches
+    """Per language (and macro over all 8): +MELLA − baseline on the items that are the same item in both
+    runs (`mella_bench.pairing`), with its paired-bootstrap 95% CI and sign-flip p; a language whose runs
+    do not share their items is marked not comparable, with the reason in a footnote."""
+    from mella_bench.pairing import pair_runs, unknown
     from mella_bench.stats import compare_macro, compare_task
 
-    same = {lang: m.same_references for lang, m in reference_matches(b.runs["baseline"], b.runs["mella"],
-                                                                     spec.axis).items()}
+    pairings = pair_runs(b.runs["baseline"], b.runs["mella"])
     out = []
     for metric in spec.metrics:
         row = _row_name(b.name, PAIRED_LABEL, metric, spec)
         pa, pb = base.by_lang(spec.axis, metric), mella.by_lang(spec.axis, metric)
-        valid = []
+        valid, invalid = [], []
         for col in LANG_CODES:
             if col not in pa or col not in pb:
-                out.append(TableCell(spec.id, row, col, MISSING, metric=metric))
+                out.append(TableCell(spec.id, row, col, MISSING, metric=metric, setting=PAIRED_LABEL))
                 continue
-            if not same.get(col, False):
-                out.append(TableCell(spec.id, row, col, INVALID, metric=metric, source="data audit"))
+            pairing = pairings.get((col, spec.axis)) or unknown(col, spec.axis, b.runs["baseline"], b.runs["mella"])
+            if not pairing.comparable:
+                invalid.append(col)
+                out.append(TableCell(spec.id, row, col, NOT_COMPARABLE, metric=metric, source="pairing",
+                                     setting=PAIRED_LABEL, notes=(_not_comparable_note(col, pairing.reason),)))
                 continue
-            c = compare_task(pa[col], pb[col], aggregates(metric), cfg.resamples, base.seed)
-            valid.append((pa[col], pb[col]))
-            out.append(TableCell(spec.id, row, col, _fmt_delta(c, cfg.digits, cfg.resamples), metric=metric,
-                                 source="paired bootstrap"))
-        invalid = [c for c in LANG_CODES if c in pa and c in pb and not same.get(c, False)]
+            pair = (pa[col].without(pairing.differ), pb[col].without(pairing.differ))
+            c = compare_task(*pair, aggregates(metric), cfg.resamples, base.seed)
+            valid.append(pair)
+            out.append(TableCell(spec.id, row, col, _fmt_delta(c, cfg.digits), metric=metric,
+                                 source="paired test", setting=PAIRED_LABEL))
         if valid and not invalid and len(valid) == len(LANG_CODES):
             c = compare_macro(valid, aggregates(metric), cfg.resamples, base.seed)
-            text = _fmt_delta(c, cfg.digits, cfg.resamples)
+            out.append(TableCell(spec.id, row, "macro", _fmt_delta(c, cfg.digits), metric=metric,
+                                 source="paired test", setting=PAIRED_LABEL))
         else:
-            text = f"{MISSING} (invalid: {', '.join(invalid)})" if invalid else MISSING
-        out.append(TableCell(spec.id, row, "macro", text, metric=metric, source="paired bootstrap"))
+            out.append(TableCell(spec.id, row, "macro", f"{MISSING} {NOT_COMPARABLE_MARK}" if invalid else MISSING,
+                                 metric=metric, source="paired test", setting=PAIRED_LABEL))
     return out
 
 
-def _fmt_delta(c: Any, digits: int, resamples: int) -> str:
+def _not_comparable_note(lang: str, reason: str | None) -> str:
+    return (f"{NOT_COMPARABLE_MARK} {lang}: the baseline and +MELLA runs do not score the same items — {reason}; "
+            f"their {lang} cells, the {lang} Δ and every macro that includes {lang} compare different test sets: "
+            "separate numbers, not a gain.")
+
+
+def _marked(cell: TableCell, mark: str, note: str) -> TableCell:
+    """The cell with `mark` after its text and `note` among its footnotes (once)."""
+    if cell.text == MISSING or note in cell.notes:
+        return cell
+    text = cell.text if cell.text.endswith(f" {mark}") else f"{cell.text} {mark}"
+    return replace(cell, text=text, notes=cell.notes + (note,))
+
+
+def _with_notes(spec: TableSpec, b: Backbone, cells: list[TableCell]) -> list[TableCell]:
+    """Marks of one backbone's cells: every cell (and macro) of a language the paired test found not
+    comparable, and the backbone's own cell notes (the cell, its row's macro, its Δ)."""
+    invalid = {c.column: c.notes[0] for c in cells if c.text == NOT_COMPARABLE and c.notes}
+    setting_label = dict(SETTINGS)
+    out = []
+    for c in cells:
+        for lang, note in invalid.items():
+            if c.column in (lang, "macro") and c.setting != PAIRED_LABEL:
+                c = _marked(c, NOT_COMPARABLE_MARK, note)
+        for n in b.notes:
+            if n.protocol not in (None, spec.protocol) or c.column not in (n.lang, "macro"):
+                continue
+            own_row = c.setting == setting_label[n.setting] or (n.setting == "baseline" and c.setting == AS_MELLA_LABEL)
+            if own_row or (c.setting == PAIRED_LABEL and c.column == n.lang):
+                c = _marked(c, n.mark, f"{n.mark} {n.lang}, {setting_label[n.setting]}: {n.text}")
+        out.append(c)
+    return out
+
+
+def _fmt_delta(c: Any, digits: int) -> str:
     from mella_bench.stats import format_p
 
-    p = format_p(c.p, resamples)
+    p = format_p(c.p)
     return f"{c.delta:+.{digits}f} [{c.ci.low:+.{digits}f}, {c.ci.high:+.{digits}f}] p{p if p.startswith('<') else '=' + p}"
 
 
@@ -379,21 +500,43 @@ def _notes(spec: TableSpec, cells: Sequence[TableCell], cfg: TablesConfig) -> li
                      + (f"failed items: {'; '.join(failed)}." if failed else "no failed items."))
     runs = dict.fromkeys((" / ".join(c.row.split(" / ")[:2]), c.source) for c in ours)
     notes.append("Runs: " + "; ".join(f"{row} ← `{src}`" for row, src in runs) + ".")
-    sigs: dict[tuple[str, str], list[str]] = {}
+    sigs: dict[tuple[str, str], dict[str, list[str]]] = {}
     for c in ours:
         if c.column != "macro" and c.signature:
-            langs = sigs.setdefault((c.metric, c.signature), [])
+            langs = sigs.setdefault((c.metric, c.signature), {}).setdefault(c.setting, [])
             if c.column not in langs:
                 langs.append(c.column)
-    notes += [f"Signature of {metric} [{','.join(langs)}]: `{sig}`" for (metric, sig), langs in sigs.items()]
+    settings = {c.setting for c in ours}
+    notes += [f"Signature of {metric} {_covers(rows, settings)}: `{sig}`" for (metric, sig), rows in sigs.items()]
     provs = dict.fromkeys(c.source for c in cells if c.est is None and c.source and "(published†)" in c.row)
     if any(PAIRED_LABEL in c.row for c in cells):
-        notes.append(f"{PAIRED_LABEL}: difference on the items scored in both runs [95% paired-bootstrap CI] and "
-                     "two-sided bootstrap p; macro only when all 8 languages are comparable. "
-                     f"'{INVALID}': the two runs were scored against different reference texts "
-                     "(`mella-bench data audit`), so no gain is shown.")
+        from mella_bench.stats import MIN_PAIRED_N, PERMUTATIONS
+
+        as_mella = any(c.setting == AS_MELLA_LABEL for c in cells)
+        notes.append(f"{PAIRED_LABEL}: difference on the items that are the same item in both runs (same id, "
+                     "references, keywords and prompt) [95% paired-bootstrap CI] and the two-sided p of a paired "
+                     f"sign-flip permutation test (all 2^n flips when 2^n ≤ {PERMUTATIONS:,}, else {PERMUTATIONS:,} "
+                     f"random flips); macro only when all 8 languages are comparable. Both runs are scored with the "
+                     "+MELLA row's settings"
+                     + (f", so the Δ subtracts the row '{AS_MELLA_LABEL}', not the printed baseline row, where their "
+                        "settings differ" if as_mella else "")
+                     + f". A difference on fewer than {MIN_PAIRED_N} items is never called significant.")
+    notes += list(dict.fromkeys(n for c in cells for n in c.notes))
     notes += [f"† Published number, not ours: {p}" for p in provs]
     return notes
+
+
+def _lang_order(langs: Sequence[str]) -> list[str]:
+    return [l for l in LANG_CODES if l in langs]
+
+
+def _covers(rows: dict[str, list[str]], settings: set[str]) -> str:
+    """'[ar,cs]' when a signature covers these languages in every row, else which row used it where:
+    '— baseline [ar,cs,hu]; +MELLA [ar]' (rows of one table may be scored with different settings)."""
+    langs = {tuple(_lang_order(v)) for v in rows.values()}
+    if set(rows) == settings and len(langs) == 1:
+        return f"[{','.join(langs.pop())}]"
+    return "— " + "; ".join(f"{setting} [{','.join(_lang_order(v))}]" for setting, v in rows.items())
 
 
 def cells_csv(cells: Sequence[TableCell]) -> str:

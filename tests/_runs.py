@@ -37,24 +37,30 @@ def _sentence(rng: random.Random) -> str:
 
 def write_run(root: Path, name: str, model: str, know: Callable[[str, int], float | None],
               ling_noise: Callable[[str, int], float | None], langs=LANG_CODES, n: int = 12, seed: int = 0,
-              backend: str = "reference", extra_metrics: bool = False, hyp_seed: str | None = None) -> Path:
+              backend: str = "reference", extra_metrics: bool = False, hyp_seed: str | None = None,
+              ref_seed: Callable[[str], str] | None = None, prompt: str = "Describe the image.") -> Path:
     """A run directory. know(lang, i) → keyword_acc value (None = failed); ling_noise(lang, i) → share of
     reference words replaced in the hypothesis (None = failed), from which BLEU, METEOR-like and
-    ROUGE-like rows are derived (the latter two as simple overlap means: only the statistics matter here)."""
+    ROUGE-like rows are derived (the latter two as simple overlap means: only the statistics matter here).
+    Its items (references, keywords) are written into the run (`data/manifest.jsonl`, as an imported run
+    carries them), the same in every run unless `ref_seed(lang)` gives a language other references."""
     run = root / name
     run.mkdir(parents=True)
-    (run / "run.json").write_text(json.dumps({"format_version": 1, "config": {"backend": {"name": backend, "model": model}},
-                                              "seeds": {"run": seed}}))
+    tasks_json, items = {}, []
     rows, summary = [], {"format_version": 1, "run": name, "tasks": {}}
     for lang in langs:
-        rng = random.Random(f"{lang}")  # same references in every run
+        rng = random.Random(ref_seed(lang) if ref_seed else f"{lang}")  # same references in every run by default
         for axis in ("know", "ling"):
             task = f"mella_{lang}_{axis}"
+            tasks_json[task] = {"lang": lang, "axis": axis, "data": "data", "data_relative_to_run": True,
+                                "prompt": prompt}
             metrics = {"know": ["keyword_acc"] + (["judge:cultural_depth"] if extra_metrics else []),
                        "ling": ["meteor", "bleu", "rouge_l"] + (["chrf++"] if extra_metrics else [])}[axis]
             for i in range(n):
                 iid = f"{lang}-{axis}-{i:04d}"
                 ref = _sentence(rng)
+                items.append({"id": iid, "lang": lang, "axis": axis, "image": None, "references": [ref],
+                              **({"keywords": [ref.split()[0]]} if axis == "know" else {})})
                 value = know(lang, i) if axis == "know" else ling_noise(lang, i)
                 for metric in metrics:
                     base = {"task": task, "item_id": iid, "lang": lang, "axis": axis, "metric": metric}
@@ -77,6 +83,10 @@ def write_run(root: Path, name: str, model: str, know: Callable[[str, int], floa
             summary["tasks"][task] = {"lang": lang, "axis": axis, "n_items": n, "metrics": {
                 m: {"value": None, "ci": None, "signature": f"{m}|tok:{'newmm' if lang == 'th' else 'words'}|v1",
                     "signature_fields": {}, "profiles": ["full"]} for m in metrics}}
+    (run / "run.json").write_text(json.dumps({"format_version": 1, "config": {"backend": {"name": backend, "model": model}},
+                                              "seeds": {"run": seed}, "tasks": tasks_json}))
+    (run / "data").mkdir()
+    (run / "data" / "manifest.jsonl").write_text("".join(json.dumps(it) + "\n" for it in items), encoding="utf-8")
     with (run / "scores.jsonl").open("w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r) + "\n")

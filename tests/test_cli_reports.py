@@ -45,8 +45,13 @@ def test_report_and_compare_commands(tmp_path, metrics_module, capsys):
     capsys.readouterr()
     assert main(["compare", str(thin), str(thick), "--resamples", "200", "--out", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
-    assert "th: reference:thick > reference:thin on keyword_acc" in out
+    # 8 items per language: never called per language (fewer than MIN_PAIRED_N); the 64-item macro is
+    assert "th: reference:thick ≈ reference:thin (too few items to call: n=8 < 10) on keyword_acc" in out
+    assert "macro: reference:thick > reference:thin on keyword_acc" in out
     assert (tmp_path / "cmp" / "compare.csv").is_file()
+    thick12, thin12 = thick_thin(tmp_path / "n12", n=12)
+    assert main(["compare", str(thin12), str(thick12), "--resamples", "200"]) == 0
+    assert "th: reference:thick > reference:thin on keyword_acc" in capsys.readouterr().out
 
 
 def test_ablate_command(tmp_path, metrics_module):

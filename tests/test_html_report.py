@@ -94,7 +94,7 @@ def test_items_without_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     """Reference-only items (imported from elsewhere) have no image: the viewer says so."""
     import dataclasses
 
-    import mella_bench.samples as samples_mod
+    import mella_bench.data as data_mod
     from mella_bench.data import Dataset, load
 
     run = make_run(tmp_path, langs=("vi",), per_axis=1)
@@ -107,7 +107,7 @@ def test_items_without_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ds = real(src)
         return dataclasses.replace(ds, items=tuple(dataclasses.replace(it, image="") for it in ds.items))
 
-    monkeypatch.setattr(samples_mod, "load", imageless)
+    monkeypatch.setattr(data_mod, "load", imageless)  # what samples' `load_or_reason` calls
     data = page_data(write_report([run], tmp_path / "report", resamples=20, plots=False).html)
     assert data["images"] == [] and len(data["items"]) == 2
     assert all(i["img"] == -1 and i["noimg"] == "the item has no image" and i["refs"] for i in data["items"])

@@ -50,9 +50,54 @@ longer splits compounds (issue 19: it accepted ส้ม in ส้มตำ). Re
 item's content hash and so every committed run: left for a change that regenerates the runs."""
 
 
-def test_the_demo_set_validates_with_only_the_known_keyword_warning():
+def test_very_short_is_read_from_the_language_entry():
+    from mella_bench.langs import LANGUAGES
+
+    short = lambda lang, kw, ref: [m for _, m in keyword_warnings(lang, [kw], [ref]) if "very short" in m]  # noqa: E731
+    assert LANGUAGES["ko"].short_keyword_chars == 1  # a Hangul character is a whole syllable
+    assert short("ko", "절", "산속의 절에 갔다.") and not short("ko", "한옥", "한옥 마을을 걸었다.")
+    assert short("hu", "tó", "A tó partján ültünk.") and not short("hu", "híd", "A híd alatt hajó megy.")
+
+
+def test_the_demo_set_validates_with_only_the_known_keyword_warnings():
     ds, problems = validate("demo")
     assert problems == [] and ds is not None
-    warnings = [str(w) for w in ds.warnings]
-    assert len(warnings) == len(KNOWN_DEMO_WARNINGS)
-    assert all(known in w for w, known in zip(sorted(warnings), KNOWN_DEMO_WARNINGS))
+    warned = sorted((w.line, w.message.split("'")[1], w.message.split("'")[2].split(";")[0].strip())
+                    for w in ds.warnings)
+    assert warned == [(3, "مصر", "is a common word of the language (frequency rank 127 in wordfreq)"),
+                      (26, "budapesti", "is a common word of the language (frequency rank 401 in wordfreq)"),
+                      (37, "서울", "is a common word of the language (frequency rank 187 in wordfreq)"),
+                      (77, "สามล้อ", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
+                      (85, "phở", "is a single syllable"),
+                      (90, "phin", "is a single syllable")]
+    assert any(KNOWN_DEMO_WARNINGS[0] in str(w) for w in ds.warnings)
+
+
+def test_one_syllable_vietnamese_keyword_is_a_warning_with_file_and_line(tmp_path):
+    root = _write(tmp_path, [
+        {"lang": "vi", "axis": "know", "references": ["Cây cầu bắc qua sông Hàn ở Đà Nẵng."], "keywords": ["cầu", "sông Hàn"]},
+        {"lang": "vi", "axis": "know", "references": ["Tượng Phật trong chùa được dát vàng."], "keywords": ["tượng", "Đà Nẵng"]},
+        {"lang": "vi", "axis": "know", "references": ["Mọi người đón Tết ở đình làng."], "keywords": ["Tết", "đình làng"]},
+    ])
+    ds, problems = validate(root)
+    assert problems == [] and ds is not None
+    text = [str(w) for w in ds.warnings]
+    assert any(t.endswith("manifest.jsonl:1: field 'keywords': keyword 'cầu' is a single syllable; in Vietnamese "
+                          "it is part of many compounds and counts only where the word segmenter splits it off, prefer the whole "
+                          "word") for t in text)
+    assert any(":2: field 'keywords'" in t and "'tượng' is a single syllable" in t for t in text)
+    assert not any("sông Hàn" in t or "đình làng" in t or "'Tết'" in t for t in text)  # compounds and names pass
+
+
+def test_common_word_keyword_is_a_warning_and_names_are_not(tmp_path):
+    root = _write(tmp_path, [
+        {"lang": "ru", "axis": "know", "references": ["Старый деревянный дом в Суздале."], "keywords": ["дом", "Суздаль"]},
+        {"lang": "cs", "axis": "know", "references": ["Staré město v Praze je plné turistů."], "keywords": ["město", "Praha"]},
+        {"lang": "th", "axis": "know", "references": ["บ้านไม้ริมคลองในอัมพวา"], "keywords": ["บ้าน", "อัมพวา"]},
+        {"lang": "ru", "axis": "know", "references": ["Красная площадь в Москве зимой."], "keywords": ["Москва"]},
+        {"lang": "hu", "axis": "know", "references": ["Lángost esznek a strandon."], "keywords": ["lángos"]},
+    ])
+    ds, problems = validate(root)
+    assert problems == [] and ds is not None
+    common = {(w.line, w.message.split("'")[1]) for w in ds.warnings if "common word" in w.message}
+    assert common == {(1, "дом"), (2, "město"), (3, "บ้าน")}  # not the name Москва, not the dish lángos

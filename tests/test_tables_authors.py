@@ -36,7 +36,11 @@ def _trimmed_copy(src: Path, dst: Path, per_task: int = 10) -> None:
 def setup(tmp_path_factory):
     if not (RUNS / "internvl2-8b-baseline" / "run.json").is_file():
         pytest.fail("results/mella-author-2024 is missing from the checkout")
-    root = tmp_path_factory.mktemp("tables")
+    return make_tables(tmp_path_factory.mktemp("tables"))
+
+
+def make_tables(root: Path) -> Path:
+    """Trimmed copies of the two runs, a tables config like the committed one, and its tables."""
     for name in ("internvl2-8b-baseline", "internvl2-8b-finetuned"):
         _trimmed_copy(RUNS / name, root / name)
     cfg_text = (RESULTS / "tables.yaml").read_text(encoding="utf-8")
@@ -53,6 +57,8 @@ backbones:
     protocol_settings:
       mella-2024:
         baseline: {{hu: {{truncate: false}}, ko: {{truncate: false}}}}
+    notes:
+      - {{setting: mella, lang: ko, mark: "§", text: "a note on the Korean fine-tune", protocol: mella-2024}}
 tables:
   - id: authors_protocol
     title: authors' scoring
@@ -83,15 +89,49 @@ def test_both_protocols_fill_the_languages_and_mark_the_invalid_hungarian_gain(s
     own = _cells(setup, "authors_outputs_mella_bench")
     paired = f"{BACKBONE} / {T.PAIRED_LABEL} / meteor"
     for cells in (proto, own):
-        assert cells[(paired, "hu")] == T.INVALID
+        assert cells[(paired, "hu")] == T.NOT_COMPARABLE == "not comparable ‡"
         assert cells[(paired, "ko")].startswith(("+", "-")) and " p" in cells[(paired, "ko")]
-        assert "invalid: hu" in cells[(paired, "macro")]
+        assert cells[(paired, "macro")] == "— ‡"
         assert cells[(f"{BACKBONE} / baseline / meteor", "ko")] != T.MISSING
-    # each table says how its numbers were made: the protocol's own signature, not the run's summary.json
+        # every cell of the Hungarian comparison is marked, not only the Δ
+        for setting in ("baseline", "+MELLA"):
+            assert cells[(f"{BACKBONE} / {setting} / meteor", "hu")].endswith("] ‡")
+            assert not cells[(f"{BACKBONE} / {setting} / meteor", "ko")].endswith("‡")
     md = (setup / "tables" / "authors_protocol.md").read_text(encoding="utf-8")
-    assert "protocol:mella-2024" in md and "cut:none" in md and "cut:1300chars" in md and "tok:mella-" not in md
+    assert "- ‡ hu: the baseline and +MELLA runs do not score the same items — 0 of 100 common items are the same item" in md
+    # each table says how its numbers were made: the protocol's own signature, not the run's summary.json, and
+    # which row used which cut setting
+    assert "protocol:mella-2024" in md and "tok:mella-" not in md
+    sig = {line.split(": `", 1)[0]: line for line in md.splitlines() if line.startswith("- Signature of meteor")}
+    assert "|cut:none|" in sig["- Signature of meteor — baseline [hu,ko]"]
+    assert "|cut:1300chars|" in sig[f"- Signature of meteor — +MELLA [hu,ko]; {T.AS_MELLA_LABEL} [hu,ko]"]
     # the authors' METEOR (English, -norm) and ours (per-language settings) are different numbers
-    assert proto[(f"{BACKBONE} / +MELLA / meteor", "ko")] != own[(f"{BACKBONE} / +MELLA / meteor", "ko")]
+    assert proto[(f"{BACKBONE} / +MELLA / meteor", "ko")].split(" [")[0] != own[(f"{BACKBONE} / +MELLA / meteor", "ko")]
+
+
+def _value(text: str) -> float:
+    return float(text.split(" ")[0])
+
+
+def test_the_paired_row_compares_both_runs_under_the_fine_tunes_settings(setup):
+    proto, own = _cells(setup, "authors_protocol"), _cells(setup, "authors_outputs_mella_bench")
+    for metric in ("bleu_4", "meteor", "rouge_l"):
+        as_mella = proto[(f"{BACKBONE} / {T.AS_MELLA_LABEL} / {metric}", "ko")]
+        mella = proto[(f"{BACKBONE} / +MELLA / {metric}", "ko")]
+        delta = proto[(f"{BACKBONE} / {T.PAIRED_LABEL} / {metric}", "ko")]
+        assert _value(delta) == pytest.approx(_value(mella) - _value(as_mella), abs=0.011)
+    # one setting only under mella-bench's protocol: no extra row
+    assert not any(T.AS_MELLA_LABEL in row for row, _ in own)
+
+
+def test_a_cell_note_marks_the_cell_its_macro_and_its_delta(setup):
+    proto, own = _cells(setup, "authors_protocol"), _cells(setup, "authors_outputs_mella_bench")
+    assert proto[(f"{BACKBONE} / +MELLA / meteor", "ko")].endswith("] §")
+    assert proto[(f"{BACKBONE} / {T.PAIRED_LABEL} / meteor", "ko")].endswith(" §")
+    assert not proto[(f"{BACKBONE} / baseline / meteor", "ko")].endswith("§")
+    assert not own[(f"{BACKBONE} / +MELLA / meteor", "ko")].endswith("§")  # the note names the mella-2024 protocol
+    md = (setup / "tables" / "authors_protocol.md").read_text(encoding="utf-8")
+    assert "- § ko, +MELLA: a note on the Korean fine-tune" in md
 
 
 def test_tables_check_passes_then_fails_on_an_edited_prediction(setup):

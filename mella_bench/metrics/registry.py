@@ -117,6 +117,24 @@ class Metric:
         assert self.from_sums_batch is not None
         return self.from_sums_batch(sums)
 
+    def flipped(self, stats_from: np.ndarray, stats_to: np.ndarray, flips: np.ndarray) -> np.ndarray:
+        """The task value of the corpus that takes item i's row from `stats_from` where `flips[r, i]` and
+        from `stats_to` elsewhere, for every row r of `flips` (the paired sign-flip test's replicates).
+
+        Pooling is linear, so each replicate's summed stats are sum(to) + flips @ (from − to): one
+        matrix product, no per-replicate gather."""
+        a, b = np.asarray(stats_from, dtype=float), np.asarray(stats_to, dtype=float)
+        f = np.asarray(flips, dtype=float)
+        if self.kind == "mean":
+            return (b[:, 0].sum() + f @ (a[:, 0] - b[:, 0])) / len(b)
+        rows_a, constants = self.pool(_matrix(self.name, a))
+        rows_b, _ = self.pool(_matrix(self.name, b))
+        sums = rows_b.sum(axis=0) + f @ (rows_a - rows_b)
+        if len(constants):
+            sums = np.hstack([sums, np.broadcast_to(constants, (len(sums), len(constants)))])
+        assert self.from_sums_batch is not None
+        return self.from_sums_batch(sums)
+
     # -------------------------------------------------------------------- reporting
 
     def applies_to(self, axis: str) -> bool:

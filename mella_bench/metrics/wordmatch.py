@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib.metadata
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
@@ -256,7 +257,36 @@ def _word_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tupl
             if r.keyword_form_stem:
                 stems |= _own_stem(lang, norm)
             keys.update(("stem", x) for x in stems)
+        keys.update(("base", x) for x in _answer_bases(r, norm))
     return frozenset(keys)
+
+
+MIN_BASE = 4
+"""Where `endings`: a base shorter than this is not compared (a short base plus a case ending spells
+too many other words)."""
+
+
+def _answer_bases(r: KeywordRules, norm: str) -> set[str]:
+    """The answer word with one of the language's case endings cut off (Pupićem → pupić)."""
+    return {norm[:-len(e)] for e in r.endings if norm.endswith(e) and len(norm) - len(e) >= MIN_BASE}
+
+
+def _keyword_bases(r: KeywordRules, norm: str) -> set[str]:
+    """What a case ending attaches to: the keyword itself, without its final stem vowel
+    (vatrozaštita → vatrozaštit), or without the fleeting vowel of its last syllable (jogunac → jogunc)."""
+    if not r.endings:
+        return set()
+    bases = {norm}
+    if norm[-1:] in r.stem_vowels:
+        bases.add(norm[:-1])
+    if r.fleeting_vowel and len(norm) >= 3 and norm[-2] == r.fleeting_vowel and norm[-1].isalpha() \
+            and norm[-1] not in VOWELS and norm[-3] not in VOWELS:
+        bases.add(norm[:-2] + norm[-1])
+    return {b for b in bases if len(b) >= MIN_BASE}
+
+
+VOWELS = frozenset("aeiouyáéíóúůýě")
+"""Latin vowel letters (Czech, Serbian after the fold to Latin): a fleeting vowel stands between consonants."""
 
 
 def _lemma_space(r: KeywordRules) -> str:
@@ -292,6 +322,7 @@ def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[t
         if r.keyword_form_stem:
             stems = {x for x in stems if len(x) >= len(norm) - KEYWORD_STEM_CUT} | _own_stem(lang, norm)
         keys.update(("stem", x) for x in stems)
+    keys.update(("base", x) for x in _keyword_bases(r, norm))
     return frozenset(keys)
 
 
@@ -317,6 +348,12 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "+last-vowel-length+v-stem"
     if r.proclitics:
         rule = "proclitics+" + rule
+    if r.endings:
+        rule += "|base+case-ending"
+    if r.derivations:
+        rule += "-derivations"
+    if r.feminine_marker:
+        rule += "+feminine-endings"
     return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
 
 
@@ -479,18 +516,59 @@ def spaceless(lang: str) -> bool:
 
 
 def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
-          keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+          keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
+          derived: Callable[[Word, Word], bool] = lambda kw, w: False) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words;
-    `starts` (ascending) limits the positions tried to those whose word can equal the first one."""
+    `starts` (ascending) limits the positions tried to those whose word can equal the first one;
+    `derived(keyword word, answer word)` rejects a pair that shares a key but is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
         if i + n > len(words) or not _on_word_boundaries(words, i, n):
             continue
         if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
             continue
-        if all(kw_keys[j] & keys(words[i + j]) for j in range(n)):
+        if all(kw_keys[j] & keys(words[i + j]) and not derived(kw_words[j], words[i + j])
+               for j in range(n)):
             yield words[i].start, words[i + n - 1].end
+
+
+@functools.lru_cache(maxsize=None)
+def _derivation_pattern(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern)
+
+
+def derived_word(lang: str, keyword_word: str, word: str) -> bool:
+    """`word` continues the keyword (all its letters but at most the last) with one of the language's
+    derivational suffixes (`KeywordRules.derivations`): another word, not a form of the keyword
+    (Pasternak → Pasternaková, Zoja → Zojinou). A keyword that is itself derived keeps its own forms
+    (Karlův → Karlově: only "karl" is shared)."""
+    pattern = rules(lang).derivations
+    if not pattern or word == keyword_word:
+        return False
+    shared = len(os.path.commonprefix([keyword_word, word]))
+    if shared < len(keyword_word) - 1:
+        return False
+    return bool(_derivation_pattern(pattern).match(word[shared:]))
+
+
+def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
+    """The keyword ends in the language's `feminine_marker` and `word_raw` has the letters before it
+    followed by an ending that is not one of the feminine noun's own (`feminine_tails`)."""
+    r = rules(lang)
+    if not r.feminine_marker or not keyword_raw.endswith(r.feminine_marker) or len(keyword_raw) < 4:
+        return False
+    base = keyword_raw[:-len(r.feminine_marker)]
+    at = word_raw.find(base)
+    if at < 0:
+        return False
+    tail = word_raw[at + len(base):]
+    return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
+
+
+def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
+    """A pair that shares a key but is another word: a derivation or the other gender."""
+    return derived_word(lang, kw.norm, word.norm) or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm)
 
 
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
@@ -562,7 +640,8 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         kw_keys = [_keyword_keys(lang, w.norm, w.raw, tolerant) for w in kw_words]
         starts = index.starts(kw_keys[0]) if index is not None else None
         spans = tuple(_runs(kw_words, kw_keys, answer_words,
-                            lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts))
+                            lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
+                            (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False)))
     return KeywordMatch(keyword, bool(spans), spans)
 
 

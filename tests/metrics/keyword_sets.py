@@ -37,6 +37,8 @@ from typing import Iterable, Iterator
 
 import regex
 
+from mella_bench.metrics.orthography import serbian_to_latin, vietnamese_syllable
+
 HUNSPELL_DIR = Path("/usr/share/hunspell")
 DICTS: dict[str, tuple[str, ...]] = {  # lang -> dictionary base names (Serbian: both scripts)
     "ar": ("ar",), "cs": ("cs_CZ",), "hu": ("hu_HU",), "ko": ("ko",), "ru": ("ru_RU",),
@@ -64,6 +66,8 @@ class Case:
     positive: bool
     kind: str
     """form | neg-prefix | neg-contains (dictionaries); frame | neg-compound (th, vi)."""
+    entry: str = ""
+    """Negatives: the other dictionary entry the word is a form of (the compound, th and vi)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ class Cases:
     cases: tuple[Case, ...]
     homographs: tuple[tuple[str, str], ...]
     """(keyword, word) pairs left out: the word is also a form of an entry spelt like the keyword."""
+    related: tuple[tuple[str, str], ...] = ()
+    """(keyword, entry) pairs left out of the negatives: the entry is derived from the keyword and still
+    names what it names (`related_entry`: ko 점령되다 for 점령, hu fügefa for fa; vi tim tím for tím)."""
 
 
 def _h(*parts: str) -> str:
@@ -275,6 +282,32 @@ def stems(name: str, words: Iterable[str]) -> dict[str, frozenset[str]]:
     return {w: frozenset(s) for w, s in out.items()}
 
 
+def analyses(name: str, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """`hunspell -m`: every morphological analysis the dictionary gives each word (Hungarian has them:
+    `st:ló po:noun ts:PLUR ts:NOM is:PLUR is:ACC`)."""
+    words = sorted({_nfc(w) for w in words})
+    if not words:
+        return {}
+    r = subprocess.run(["hunspell", "-d", str(HUNSPELL_DIR / name), "-m", "-i", "utf-8"],
+                       input="\n".join(words) + "\n", capture_output=True, text=True, check=True)
+    out: dict[str, list[str]] = {w: [] for w in words}
+    for line in r.stdout.splitlines():
+        word, _, analysis = line.partition(" ")
+        if _nfc(word) in out and analysis.strip():
+            out[_nfc(word)].append(_nfc(analysis.strip()))
+    return {w: tuple(a) for w, a in out.items()}
+
+
+_HU_DERIVATIONAL = regex.compile(r"(?:^|\s)is:\p{Ll}")
+"""A Hungarian analysis tag for a derivational suffix (`is:nyi_MEASURE_adj` in Caesarnyit,
+`is:i_PLACE/TIME_adj` in szegedi); inflections are upper-case (`is:PLUR`, `is:ACC`, `is:POSSESSEE`)."""
+
+
+def _hu_inflection(kw: str, form_analyses: Iterable[str]) -> bool:
+    """Some analysis of the form is the keyword's stem with inflections only."""
+    return any(f"st:{kw} " in a + " " and not _HU_DERIVATIONAL.search(a) for a in form_analyses)
+
+
 # ---------------------------------------------------------------- building the cases
 
 NOUN_EVIDENCE = {"ar": ("ال{}",), "ko": ("{}이", "{}가", "{}을", "{}를")}
@@ -289,12 +322,37 @@ def _hu_morph(name: str) -> tuple[str, ...]:
     return tuple(line[3:] for line in text.splitlines() if line.startswith("AM ") and not line[3:].strip().isdigit())
 
 
+ADJECTIVE_EVIDENCE = {"cs": (1, ("ého", "ího", "ící")), "ru": (2, ("ого", "его")),
+                      "sr": (1, ("og", "ог", "eg", "ег")), "sr-form": (0, ("og", "ог", "eg", "ег"))}
+"""Forms only an adjective or participle has (lang: letters cut from the keyword, endings): cs
+lochovický → lochovického, jarní → jarního, bojící; ru красный → красного; sr полукрвни → полукрвног,
+rascjepljivan → rascjepljivanog. A keyword with such a form is not a noun."""
+
+
+def _adjective_like(lang: str, kw: str, forms: set[str]) -> bool:
+    low = {f.casefold() for f in forms}
+    for key in (lang, lang + "-form"):
+        cut, endings = ADJECTIVE_EVIDENCE.get(key, (0, ()))
+        stem = kw.casefold()[:len(kw) - cut]
+        if any(stem + e in low for e in endings):
+            return True
+    return False
+
+
+def _korean_predicate(kw: str, forms: set[str]) -> bool:
+    """A verb or adjective (쓰다, 유순하다): some form drops the final 다 (쓰셨더라도); a noun in 다 keeps it
+    in all its forms (바다셨다)."""
+    return kw.endswith("다") and any(f.startswith(kw[:-1]) and not f.startswith(kw) for f in forms)
+
+
 def _noun_like(lang: str, name: str, kw: str, entries: list[Entry], forms: set[str]) -> bool:
+    if lang == "ko" and _korean_predicate(kw, forms):
+        return False
     if lang in NOUN_EVIDENCE:
         return any(_nfc(p.format(kw)) in forms for p in NOUN_EVIDENCE[lang])
     if lang == "hu":
         return any("po:noun" in m for m in _hu_entry_morph(name, kw))
-    return not kw.endswith(INFINITIVE.get(lang, ()))
+    return not kw.endswith(INFINITIVE.get(lang, ())) and not _adjective_like(lang, kw, forms)
 
 
 @functools.lru_cache(maxsize=None)
@@ -326,24 +384,44 @@ def _pick(items: Iterable[str], *key: str, k: int = 1) -> list[str]:
     return sorted(items, key=lambda x: _h(*key, x))[:k]
 
 
+MORPHOLOGY_CHECK = frozenset({"hu"})
+"""Dictionaries whose `hunspell -m` analyses tell an inflection from a derivation (hu_HU): a positive
+must have an analysis that is the keyword with inflectional tags only (not Caesarnyit "a Caesar's worth",
+szegedi "of Szeged")."""
 MAX_ENDING = {"ko": 3, "ar": 6}
 """A form counts as an everyday inflection when it is at most this many letters longer than its entry."""
 PREFIXED = frozenset({"ar", "ko"})
 """Languages whose dictionary forms legitimately start with something else (Arabic proclitics)."""
 
 
+_SR_ADJ = r"(?:a|e|i|o|u|og|oga|om|ome|omu|oj|im|ima|ih)?"
 DERIVATION = {"cs": regex.compile(r"ost|ov(?:a|o|y|u|ou|ě|ým|ých|ými|ého|ému|ém|ýma)$|ův$|"
-                                   r"in(?:a|o|y|u|ou|ě|ým|ých|ými|ého|ému|ém|ýma)$")}
-"""Czech endings Hunspell's affixes add but a lemmatiser (and a reader) treats as another word: nouns in
--ost from adjectives (jednotný → jednotnost), possessive adjectives in -ův/-ova, -in/-ina."""
+                                   r"in(?:a|o|y|u|ou|ě|ým|ých|ými|ého|ému|ém|ýma)$|"
+                                   r"[sc]k(?:ý|á|é|ého|ému|ém|ým|ých|ými|ou|ýma)$"),
+              "sr": regex.compile(r"^[cčćzžsšjlk]{0,2}(?:in|ljev" + _SR_ADJ + r"$|sk|čk|šk|ck|ačk|an[iakcei]|jan|čan)"),
+              "sr-polysyllabic": regex.compile(r"^[cčćzžsšjlk]{0,2}(?:ov|ev)" + _SR_ADJ + "$")}
+"""Endings Hunspell's affixes add but a lemmatiser (and a reader) treats as another word. Czech: nouns in
+-ost from adjectives (jednotný → jednotnost), possessive adjectives in -ův/-ova, -in/-ina, relational
+adjectives in -ský/-cký. Serbian (matched after the Latin fold, on what follows the keyword's letters):
+possessive adjectives in -in/-ljev (банкаркин, Вујатовљеву), relational adjectives in -ski/-čki
+(брајновачким), demonyms in -anin/-anka/-čanin (Пекинжанке, Зеочане) and, after a keyword of more than one
+syllable, possessives in -ov/-ev (lobistova, Фарадејови; a one-syllable noun takes -ov- in its plural:
+dens → densovi).
+Serbian also: the feminine of a surname in -ić (Длакић → Длакићка, Pjanić → Pjanićki), `FEMININE_SURNAME`."""
+FEMININE_SURNAME = {"sr": ("ić", regex.compile(r"k(?:a|e|i|o|u|om|ama)$"))}
 _AR_PROCLITIC_OK = frozenset({"", "ب", "ك", "ل", "ال", "بال", "كال", "لل"})
+ARABIC_HARAKAT = regex.compile(r"[\u064B-\u0652]")
+_AR_NOUN_TAIL = regex.compile(r"[ةتءئؤاى]?(?:ات|ان|ين|ون|تان|تين|تا|تي|ا|و|ي)?(?:ه|ها|هما|هم|هن|ك|كما|كم|كن|ي|نا)?")
+"""What a noun carries after its letters (the keyword's final ة ه ى ء may change: ة → ت, ء → ئ ؤ, ى → ا):
+a plural or dual ending, then one possessive pronoun (سيارات, مائدتيهما, خجالاها). Ayaspell's shared
+affix rules also give chains such as ميلنانه and فطابقنانهن, which no noun has."""
 
 
 def _arabic_inflection(kw: str, form: str) -> bool:
     """A form of an Arabic noun as a description writes it: at most one preposition before the article
     (Ayaspell also generates لك + noun), no interrogative hamza (أبالسيارة "with the car?"), and no
     nisba adjective (تاريخ → تاريخية), which is another word though Ayaspell derives it."""
-    base = kw[:-1] if kw.endswith(("ة", "ه")) and len(kw) > 3 else kw
+    base = kw[:-1] if kw.endswith(("ة", "ه", "ى", "ء")) and len(kw) > 3 else kw
     at = form.find(base)
     if at < 0:
         return True
@@ -352,7 +430,28 @@ def _arabic_inflection(kw: str, form: str) -> bool:
         return False
     if prefix.lstrip("وف") not in _AR_PROCLITIC_OK:
         return False
-    return not regex.match(r"ي(?:ي|ت|ة|ه|ا|ًا|اً|ات|ان|ين|ون)", form[at + len(base):])
+    tail = ARABIC_HARAKAT.sub("", form[at + len(base):])
+    if regex.match(r"[ءئؤ]?ي(?:ي|ت|ة|ه|ا|ًا|اً|ات|ان|ين|ون)", tail):
+        return False
+    return bool(_AR_NOUN_TAIL.fullmatch(tail))
+
+
+def _fold(lang: str, word: str) -> str:
+    return serbian_to_latin(word).casefold() if lang == "sr" else word.casefold()
+
+
+def _derived(lang: str, kw: str, form: str) -> bool:
+    """`form` carries a derivational ending of `DERIVATION[lang]` after the letters it shares with `kw`."""
+    low_kw, low = _fold(lang, kw), _fold(lang, form)
+    tail = low[len(os.path.commonprefix([low_kw, low])):]
+    if DERIVATION[lang].search(tail):
+        return True
+    if lang in FEMININE_SURNAME:
+        ending, suffix = FEMININE_SURNAME[lang]
+        if low_kw.endswith(ending) and tail and suffix.match(tail):
+            return True
+    extra = DERIVATION.get(lang + "-polysyllabic")
+    return bool(extra and len(regex.findall(r"[aeiou]", low_kw)) > 1 and extra.search(tail))
 
 
 def _inflection(lang: str, kw: str, form: str) -> bool:
@@ -362,10 +461,8 @@ def _inflection(lang: str, kw: str, form: str) -> bool:
         return False
     if lang == "ar":
         return _arabic_inflection(kw, form)
-    if lang in DERIVATION:
-        tail = form.casefold()[len(os.path.commonprefix([kw.casefold(), form.casefold()])):]
-        if DERIVATION[lang].search(tail):
-            return False
+    if lang in DERIVATION and _derived(lang, kw, form):
+        return False
     head = kw.casefold()[:min(3, max(1, len(kw) - 2))]
     return lang in PREFIXED or form.casefold().startswith(head)
 
@@ -397,7 +494,35 @@ def _negative_entries(lang: str, chosen: list[str], words: list[str]) -> dict[st
     return out
 
 
-def dictionary_cases(lang: str, name: str, n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]]:
+RELATED_SUFFIX = {"ko": regex.compile(r"하다|되다|시키다|당하다")}
+"""Suffixes that keep the keyword itself as a separate morpheme on the entry after it: ko verbs made
+with the light verbs 하다/되다/시키다/당하다 (점령되다 from 점령: "도시가 점령되었다" names the
+occupation). Derivations that make another word are negatives, as the issue lists them (cs německý for
+Německo, -ová surnames, -ův/-in possessives; ko -적/-화 adjectives and nouns)."""
+HEAD_FINAL = frozenset({"hu", "ko"})
+"""Languages whose compounds end in their head: an entry that is another dictionary word of at least
+two syllables followed by the keyword names a kind of it (ko 아들자식 for 자식, hu fügefa for fa)."""
+
+
+def _syllables(lang: str, word: str) -> int:
+    return len(word) if lang == "ko" else len(regex.findall(r"[aáeéiíoóöőuúüű]", word.casefold()))
+
+
+def related_entry(lang: str, kw: str, entry: str, entries: frozenset[str]) -> bool:
+    """`entry` is derived from the keyword or is a compound with the keyword as its head: it still names
+    what the keyword names, so it is neither a positive nor a negative."""
+    low_kw, low = _fold(lang, kw), _fold(lang, entry)
+    if lang in RELATED_SUFFIX:
+        common = len(os.path.commonprefix([low_kw, low]))
+        if len(low_kw) - common <= 1 and common >= 2 and RELATED_SUFFIX[lang].fullmatch(low[common:]):
+            return True
+    if lang in HEAD_FINAL and low.endswith(low_kw) and len(low) > len(low_kw):
+        head = entry[:len(entry) - len(kw)]
+        return head in entries and _syllables(lang, head) >= 2
+    return False
+
+
+def dictionary_cases(lang: str, name: str, n_keywords: int) -> tuple[list[Case], list[tuple[str, str]], list[tuple[str, str]]]:
     aff = read_aff(name)
     entries = [e for e in read_dic(name) if not (set(e.flags) & aff.skip)]
     by_word: dict[str, list[Entry]] = {}
@@ -427,10 +552,13 @@ def dictionary_cases(lang: str, name: str, n_keywords: int) -> tuple[list[Case],
         neg_candidates[kw] = rows
     all_words = {f for v in pos_candidates.values() for f in v} | {r[2] for v in neg_candidates.values() for r in v}
     st = stems(name, all_words)
-    cases, homographs = [], []
+    morph = analyses(name, {f for v in pos_candidates.values() for f in v}) if lang in MORPHOLOGY_CHECK else {}
+    cases, homographs, related = [], [], []
+    entry_set = frozenset(words)
     kept = 0
     for kw in chosen:
-        pos = [f for f in pos_candidates[kw] if kw in st.get(f, ())][:FORMS_PER_KEYWORD]
+        pos = [f for f in pos_candidates[kw] if kw in st.get(f, ())
+               and (lang not in MORPHOLOGY_CHECK or _hu_inflection(kw, morph.get(f, ())))][:FORMS_PER_KEYWORD]
         if not pos:
             continue
         kept += 1
@@ -443,11 +571,14 @@ def dictionary_cases(lang: str, name: str, n_keywords: int) -> tuple[list[Case],
             if f in own_forms[kw] or any(s.casefold() == kw.casefold() for s in st.get(f, ())):
                 homographs.append((kw, f))
                 continue
+            if related_entry(lang, kw, w, entry_set):
+                related.append((kw, w))
+                continue
             seen_kinds.add(kind)
-            cases.append(Case(lang, split, kw, f, False, kind))
+            cases.append(Case(lang, split, kw, f, False, kind, w))
         if kept >= n_keywords:
             break
-    return cases, homographs
+    return cases, homographs, related
 
 
 def thai_cases(n_keywords: int) -> list[Case]:
@@ -460,20 +591,51 @@ def thai_cases(n_keywords: int) -> list[Case]:
         cases.append(Case("th", split, kw, frame.format(kw), True, "frame"))
         containing = [w for w in words if kw in w and w != kw]
         for w in _pick(containing, "th", kw, "contains", k=2):
-            cases.append(Case("th", split, kw, _pick(TH_FRAMES, "th", w, "frame")[0].format(w), False, "neg-compound"))
+            cases.append(Case("th", split, kw, _pick(TH_FRAMES, "th", w, "frame")[0].format(w), False, "neg-compound", w))
     return cases
 
 
-def _viet74k() -> list[str]:
+VI_NEGATIVE_LIST = "Viet22K"
+"""Vietnamese negatives are compounds of this smaller underthesea list (the lexicalised core of Viet74K):
+Viet74K also lists free phrases in which the keyword is an ordinary word (gà quay, bầy trẻ, sen vàng)."""
+
+
+def _viet74k(name: str = "Viet74K") -> list[str]:
     import underthesea
 
-    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / f"{name}.txt"
     return sorted({_nfc(w.strip()) for w in path.read_text(encoding="utf-8").splitlines()
                    if w.strip() and regex.fullmatch(r"[\p{Latin}]+( [\p{Latin}]+)*", w.strip())})
 
 
-def vietnamese_cases(n_keywords: int) -> list[Case]:
+_VI_ONSET = regex.compile(r"^(?:ngh|ng|nh|ch|tr|th|kh|ph|gh|gi|qu|[bcdđghklmnprstvx])?")
+
+
+def _vi_toneless(syllable: str) -> str:
+    return unicodedata.normalize("NFC", regex.sub("[\u0300\u0301\u0303\u0309\u0323]", "",
+                                                  unicodedata.normalize("NFD", syllable)))
+
+
+def _vi_canonical(phrase: str) -> str:
+    """Tone placement unified (hoà = hòa): the two lists do not always place it alike."""
+    return " ".join(vietnamese_syllable(x) for x in phrase.split(" "))
+
+
+def vi_reduplicative(kw: str, compound: str) -> bool:
+    """A two-syllable reduplicative of the keyword (tim tím, sền sệt, quàng quạc, gần gũi): the other
+    syllable repeats its onset or its rhyme (tones aside). Reduplication derives words from the keyword
+    that keep its meaning, so they are neither positives nor negatives."""
+    syl = compound.split(" ")
+    if " " in kw or len(syl) != 2 or kw not in syl:
+        return False
+    a, b = (_vi_toneless(x) for x in syl)
+    onset_a, onset_b = _VI_ONSET.match(a).group(0), _VI_ONSET.match(b).group(0)
+    return (onset_a == onset_b and onset_a != "") or a[len(onset_a):] == b[len(onset_b):]
+
+
+def vietnamese_cases(n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]]:
     words = _viet74k()
+    lexicalised = {_vi_canonical(w) for w in _viet74k(VI_NEGATIVE_LIST)}
     lower = [w for w in words if w == w.lower()]
     singles = [w for w in lower if " " not in w]
     doubles = [w for w in lower if w.count(" ") == 1]
@@ -485,15 +647,17 @@ def vietnamese_cases(n_keywords: int) -> list[Case]:
             for i in range(len(syl)):
                 for j in range(i + 1, min(len(syl), i + 2) + 1):
                     by_syllables.setdefault(" ".join(syl[i:j]), []).append(w)
-    cases = []
+    cases, related = [], []
     for kw in chosen:
         split = split_of("vi", kw)
         cases.append(Case("vi", split, kw, _pick(VI_FRAMES, "vi", kw, "frame")[0].format(kw), True, "frame"))
         limit = kw.count(" ") + 2  # a compound one syllable longer than the keyword, not an idiom
-        containing = [w for w in by_syllables.get(kw, ()) if w != kw and w.count(" ") + 1 <= limit]
+        containing = [w for w in by_syllables.get(kw, ()) if w != kw and w.count(" ") + 1 <= limit and _vi_canonical(w) in lexicalised]
+        related += [(kw, w) for w in containing if vi_reduplicative(kw, w)]
+        containing = [w for w in containing if not vi_reduplicative(kw, w)]
         for w in _pick(containing, "vi", kw, "contains", k=2):
-            cases.append(Case("vi", split, kw, _pick(VI_FRAMES, "vi", w, "frame")[0].format(w), False, "neg-compound"))
-    return cases
+            cases.append(Case("vi", split, kw, _pick(VI_FRAMES, "vi", w, "frame")[0].format(w), False, "neg-compound", w))
+    return cases, related
 
 
 @functools.lru_cache(maxsize=None)
@@ -502,13 +666,15 @@ def build(lang: str) -> Cases:
     if lang == "th":
         return Cases(lang, tuple(thai_cases(KEYWORDS_DEFAULT)), ())
     if lang == "vi":
-        return Cases(lang, tuple(vietnamese_cases(KEYWORDS_DEFAULT)), ())
-    cases, homographs = [], []
+        vi_cases, related = vietnamese_cases(KEYWORDS_DEFAULT)
+        return Cases(lang, tuple(vi_cases), (), tuple(related))
+    cases, homographs, related = [], [], []
     for name in DICTS[lang]:
-        c, h = dictionary_cases(lang, name, KEYWORDS_PER_DICT.get(lang, KEYWORDS_DEFAULT))
+        c, h, r = dictionary_cases(lang, name, KEYWORDS_PER_DICT.get(lang, KEYWORDS_DEFAULT))
         cases += c
         homographs += h
-    return Cases(lang, tuple(cases), tuple(homographs))
+        related += r
+    return Cases(lang, tuple(cases), tuple(homographs), tuple(related))
 
 
 def cases(lang: str, split: str) -> list[Case]:

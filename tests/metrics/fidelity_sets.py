@@ -1,0 +1,74 @@
+"""The language-fidelity evaluation sets and their per-language acceptance table.
+
+Sets (tests/metrics/data):
+- `fidelity_short.jsonl`: `short` — realistic short correct answers (1–4 words) written for the project,
+  32 per language; `half-english` — answers mixing the language and English, labelled `accept` (mostly
+  the language, an English term inside) or `reject` (mostly English, a word of the language inside).
+- `fidelity_real.jsonl` (tools/extract_fidelity_sets.py; Debian gettext catalogues, LGPL-2.1+):
+  `neighbour-sentence` and `neighbour-short` — Belarusian, Kazakh, Ukrainian (judged as Russian) and
+  Macedonian, Slovene, Bulgarian (judged as Serbian) messages and country names; `country` — country
+  names in the eight languages.
+Every record has a `split`: the rule was tuned on `dev` only; `test` is looked at to report.
+
+    python -m tests.metrics.fidelity_sets dev      # prints the table for one split (or `all`)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+SETS = ("short", "country", "half-english", "neighbour-sentence", "neighbour-short")
+
+
+def records(split: str | None = None) -> list[dict[str, str]]:
+    recs = []
+    for name in ("fidelity_short.jsonl", "fidelity_real.jsonl"):
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            rec.setdefault("target", rec["lang"])
+            rec.setdefault("expect", "reject" if rec["set"].startswith("neighbour") else "accept")
+            if split in (None, "all") or rec["split"] == split:
+                recs.append(rec)
+    return recs
+
+
+def outcomes(split: str | None = None) -> dict[tuple[str, str], list[tuple[dict[str, str], bool, str]]]:
+    """(set, language of the text) → [(record, accepted as its target, note)]."""
+    from mella_bench.metrics.fidelity import judge
+
+    out: dict[tuple[str, str], list[tuple[dict[str, str], bool, str]]] = defaultdict(list)
+    for rec in records(split):
+        ok, note = judge(rec["text"], rec["target"])
+        out[(rec["set"], rec["lang"])].append((rec, ok, note))
+    return out
+
+
+def table(split: str | None = None) -> str:
+    """Markdown: per set and language, how many texts got the verdict they should."""
+    res = outcomes(split)
+    rows = ["| set | text language → judged as | right verdict | accepted |", "|---|---|---:|---:|"]
+    for name in SETS:
+        for (s, lang), items in sorted(res.items()):
+            if s != name:
+                continue
+            right = sum(ok == (rec["expect"] == "accept") for rec, ok, _ in items)
+            accepted = sum(ok for _, ok, _ in items)
+            target = items[0][0]["target"]
+            rows.append(f"| {s} | {lang} → {target} | {right}/{len(items)} | {accepted}/{len(items)} |")
+    return "\n".join(rows)
+
+
+def wrong(split: str | None = None) -> list[str]:
+    return [f"{s} {lang}: {rec['text']!r} -> {note}" for (s, lang), items in sorted(outcomes(split).items())
+            for rec, ok, note in items if ok != (rec["expect"] == "accept")]
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "dev"
+    print(table(which))
+    if "-v" in sys.argv:
+        print("\n".join(wrong(which)))
