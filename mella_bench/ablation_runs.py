@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 from mella_bench.ablation import ARMS, plot_section, render_ablation, write_ablation_runs
 from mella_bench.report import RunData, load_run, load_runs
-from mella_bench.results import RUN_JSON, read_json, write_json
+from mella_bench.store import RUN_JSON, read_json, read_versioned, write_json
 from mella_bench.stats import RESAMPLES
 
 ABLATION_JSON = "ablation.json"
@@ -70,7 +70,7 @@ def arm_inputs(given: dict[str, str], out_dir: Path) -> list[ArmInput]:
 
 def settings_from_run(run_dir: Path) -> EvalSettings:
     """The settings a finished run was made with (to evaluate the other arms the same way)."""
-    hdr = read_json(run_dir / RUN_JSON)
+    hdr = read_versioned(run_dir / RUN_JSON, RUN_JSON)
     cfg = hdr.get("config") or {}
     tasks = hdr.get("tasks") or {}
     return EvalSettings(langs=tuple(dict.fromkeys(t["lang"] for t in tasks.values())) or None,
@@ -122,7 +122,7 @@ def run_arm(inp: ArmInput, settings: EvalSettings, backend: str | None, options:
 def evaluation_identity(run_dir: Path) -> dict[str, Any]:
     """Everything that must be the same across the arms: per task its content hash, data, prompt and
     generation settings; the item limit and the data override. (The model is what differs.)"""
-    hdr = read_json(Path(run_dir) / RUN_JSON)
+    hdr = read_versioned(Path(run_dir) / RUN_JSON, RUN_JSON)
     cfg = hdr.get("config") or {}
     tasks = {name: {k: t.get(k) for k in ("hash", "data", "prompt", "generation")}
              for name, t in sorted((hdr.get("tasks") or {}).items())}

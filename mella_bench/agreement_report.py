@@ -68,7 +68,7 @@ def run_answers(run_dirs: Sequence[Path], wanted: set[tuple[str, str]]) -> RunAn
     from mella_bench.data import Dataset
     from mella_bench.identity import identity_of
     from mella_bench.labels import answer_hash
-    from mella_bench.results import load_header, task_data_source
+    from mella_bench.store import load_header, task_data_source
     from mella_bench.runs import model_label
     from mella_bench.samples import item_image, iter_samples
 
@@ -297,12 +297,16 @@ def agreement_run(run_dirs: Sequence[Path], label_paths: Sequence[Path], out: Pa
                   resamples: int = RESAMPLES, seed: int = 0, min_items: int = MIN_ITEMS,
                   plot: bool = True) -> tuple[dict[str, Any], Path, Path | None]:
     """Compute and write agreement.json (default: in the first run) and agreement.png beside it."""
-    from mella_bench.results import write_json
+    from mella_bench.store import RunDir, write_json
 
     doc = compute_agreement(run_dirs, label_paths, resamples, seed, min_items)
-    path = Path(out) if out is not None else Path(run_dirs[0]) / AGREEMENT_JSON
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, doc)
+    if out is None:  # inside the run: written under its lock, like every file of a run directory
+        path = Path(run_dirs[0]) / AGREEMENT_JSON
+        RunDir(path.parent).write_document(AGREEMENT_JSON, doc)
+    else:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, doc)
     from mella_bench.figures import agreement_plot
 
     files = agreement_plot(doc, path.with_suffix(".png")) if plot else None
@@ -311,12 +315,12 @@ def agreement_run(run_dirs: Sequence[Path], label_paths: Sequence[Path], out: Pa
 
 def load_agreement(run_dir: Path) -> dict[str, Any] | None:
     """RUN/agreement.json when `judge agreement` wrote one (None otherwise)."""
-    from mella_bench.results import read_json
+    from mella_bench.store import read_json
 
     path = Path(run_dir) / AGREEMENT_JSON
     if not path.is_file():
         return None
-    doc = read_json(path)
+    doc = read_json(path, AGREEMENT_JSON)
     if doc.get("format") != AGREEMENT_FORMAT or doc.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: not an agreement file of format {AGREEMENT_FORMAT} v{FORMAT_VERSION}; "
                          "rerun `mella-bench judge agreement`")

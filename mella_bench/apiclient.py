@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urlsplit
 
 from mella_bench import __version__
 from mella_bench.redact import redact_text, redact_url, split_query, url_secrets
+from mella_bench.textsafe import loads_finite
 
 if TYPE_CHECKING:  # the transport (aiohttp) is imported when a client first connects, not with this module
     from mella_bench.transport import Response, Transport
@@ -233,6 +234,37 @@ def _classify(exc: BaseException, secrets: Sequence[str]) -> ApiError:
     return ApiError("connection", None, scrub(f"{type(exc).__name__}: {exc}", secrets))
 
 
+def answer_text(message: dict[str, Any], finish_reason: Any = None) -> tuple[str | None, str | None]:
+    """(the answer of `choices[0].message`, None) — its text, or the text parts of a list-of-parts
+    content joined (a valid OpenAI shape) — or (None, what came instead): null, a number, an empty
+    string, parts without text, a refusal. Such a reply is a recorded `bad_response` failure, never an
+    empty answer scored as if the model had said nothing."""
+    content = message.get("content")
+    if isinstance(content, list):
+        texts = [p.get("text") for p in content
+                 if isinstance(p, dict) and p.get("type") in ("text", "output_text") and isinstance(p.get("text"), str)]
+        if not texts:
+            return None, "message.content is a list with no text part"
+        content = "".join(texts)
+    if isinstance(content, str) and content:
+        return content, None
+    refusal = message.get("refusal")
+    why = (f"the model refused: {str(refusal)[:300]}" if isinstance(refusal, str) and refusal else
+           "message.content is empty" if content == "" else
+           "message.content is null" if content is None else
+           f"message.content is {type(content).__name__} {str(content)[:40]!r}, not text")
+    if isinstance(finish_reason, str) and finish_reason != "stop":
+        why += f" (finish_reason {finish_reason})"
+    return None, why
+
+
+def token_count(value: Any) -> int | None:
+    """A usage count as reported: a whole number, or None (absent, NaN, negative or not a number)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def _retry_after(headers: Any) -> float | None:
     """Seconds from `retry-after-ms` (OpenAI's) or else `Retry-After`."""
     if headers.get("retry-after-ms"):
@@ -396,7 +428,7 @@ class ChatClient:
         resp = await _within(self.config.timeout_s, ep.transport.request(method, url, headers, body))
         if not 200 <= resp.status < 300:
             raise _status_failure(resp, self._secrets())
-        return json.loads(resp.body)  # ValueError when garbled: bad_response
+        return loads_finite(resp.body)  # ValueError when garbled: bad_response; NaN/Infinity read as absent
 
     async def _with_retries(self, call: Callable[[_Endpoint], Awaitable[T]],
                             max_retries: int | None = None) -> tuple[T, int]:
@@ -448,10 +480,13 @@ class ChatClient:
             return resp
 
         resp, attempts = await self._with_retries(once)
-        content = resp["choices"][0]["message"].get("content")
+        choice = resp["choices"][0]
+        text, why = answer_text(choice["message"], choice.get("finish_reason"))
+        if text is None:  # a reply without usable text is this request's failure (not retried: it was answered)
+            raise ApiError("bad_response", 200, self.scrub(why or "no answer text"), attempts)
         usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
-        return ChatReply(text=content if isinstance(content, str) else "", prompt_tokens=usage.get("prompt_tokens"),
-                         completion_tokens=usage.get("completion_tokens"), attempts=attempts)
+        return ChatReply(text=text, prompt_tokens=token_count(usage.get("prompt_tokens")),
+                         completion_tokens=token_count(usage.get("completion_tokens")), attempts=attempts)
 
     def scrub(self, text: str) -> str:
         """`text` with this endpoint's key removed (for messages built outside the client)."""

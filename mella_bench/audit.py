@@ -136,7 +136,7 @@ class _Task:
 def _tasks_of(path: Path) -> tuple[str, list[_Task]]:
     """(kind, tasks) of a run directory (its tasks, references and ok answers) or a dataset (by lang/axis)."""
     if (path / "run.json").is_file():
-        from mella_bench.results import current_predictions, load_header, task_data_source
+        from mella_bench.store import current_predictions, load_header, task_data_source
 
         header = load_header(path)
         preds = current_predictions(path, header)

@@ -3,7 +3,7 @@
 A cache file is one JSON object `{"format", "code", ...body}`: `code` is the version of the code that
 made the entries (a hash of its sources and libraries). A cache written by other code, in another
 format, missing or unreadable is treated as empty, never as an error: a cache only saves time.
-Writes are atomic (`results.write_json`).
+Writes are atomic (`store.write_json`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,6 @@ def read_cache(path: Path, code: str) -> dict[str, Any]:
 
 def write_cache(path: Path, code: str, body: Mapping[str, Any]) -> None:
     """Replace the cache at `path` (atomically) with `body`, stamped with `code`."""
-    from mella_bench.results import write_json
+    from mella_bench.store import write_json
 
     write_json(Path(path), {"format": CACHE_FORMAT, "code": code, **body})

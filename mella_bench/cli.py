@@ -12,6 +12,7 @@ from mella_bench.backends import BACKEND_OPTIONS, BACKENDS
 from mella_bench.backends.options import add_backend_flags
 from mella_bench.backends.options import non_negative_int as _non_negative_int
 from mella_bench.backends.options import positive_int as _positive_int
+from mella_bench.backends.options import positive_seconds as _positive_seconds
 from mella_bench.langs import LANG_CODES
 
 
@@ -34,10 +35,12 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
 
     from mella_bench.data import validate
 
+    from mella_bench.textsafe import terminal_safe
+
     ds, problems = validate(_data_arg(args.path, args), _limits(args))
     if problems:
         for p in problems:
-            print(p, file=sys.stderr)
+            print(terminal_safe(str(p)), file=sys.stderr)
         if ds is None:
             print(f"{len(problems)} problem(s) found; nothing was loaded. Fix them and run again.", file=sys.stderr)
         else:
@@ -47,7 +50,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
         return 1
     assert ds is not None
     for w in ds.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(terminal_safe(f"warning: {w}"), file=sys.stderr)
     counts = Counter((it.lang, it.axis) for it in ds.items)
     out = {"path": ds.source, "items": len(ds.items),
            "by_lang_axis": {f"{lang}/{axis}": n for (lang, axis), n in sorted(counts.items())},
@@ -58,7 +61,7 @@ def _cmd_data_validate(args: argparse.Namespace) -> int:
         rep = audit([ds.source if args.path != "demo" else str(ds.root)])  # the spec keeps --split/--columns
         out["references_not_in_task_language"] = {x.task: round(x.share_other, 4) for x in rep.sources[0].languages}
         out["audit_findings"] = list(rep.findings)
-    print(json.dumps(out, ensure_ascii=False, indent=2))
+    print(terminal_safe(json.dumps(out, ensure_ascii=False, indent=2), as_json=True))
     return 0
 
 
@@ -80,13 +83,14 @@ def _cmd_data_audit(args: argparse.Namespace) -> int:
 
 def _cmd_data_import_slvqa(args: argparse.Namespace) -> int:
     from mella_bench.imported import read_slvqa, write_imported_run
-    from mella_bench.results import command_line
+    from mella_bench.store import command_line
 
     if not args.lang:
         raise ValueError(f"data import slvqa needs --lang, the language of the file (one of {', '.join(LANG_CODES)})")
     task = read_slvqa(Path(args.source), args.lang, task=args.task, repository=args.repository or None,
                       commit=args.commit or None, path_in_repository=args.source_path)
-    res = write_imported_run(Path(args.output), args.model or "imported", [task], command=command_line())
+    res = write_imported_run(Path(args.output), args.model or "imported", [task], command=command_line(),
+                             limits=_limits(args))
     for x in task.skipped:
         print(f"skipped: {args.source}: record {x['index']} ({x['question_id']}): {x['reason']}", file=sys.stderr)
     print(json.dumps({"output": str(res.output), "task": task.name, "items": res.items, "failed": res.failed,
@@ -169,7 +173,8 @@ def _import_lmms_eval(args: argparse.Namespace) -> int:
     reports = []
     for f in files:
         rep = import_samples(f.path, f.task, Path(args.output), lang=args.lang, axis=args.axis,
-                             refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()))
+                             refs_from=args.refs_from, model=args.model, include_paths=tuple(args.include_path or ()),
+                             limits=_limits(args))
         for note in rep.notes:
             print(f"note: {rep.task}: {note}", file=sys.stderr)
         print(f"imported {rep.ok} answers ({rep.failed} failed requests) of {rep.task} from {f.path.name} → "
@@ -318,9 +323,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = RunConfig(backend=spec, tasks=tuple(t.name for t in tasks), output=Path(name), data=_data_arg(args.data, args),
                        limit=args.limit, batch_size=args.batch_size, seed=args.seed, shard=args.shard,
                        limits=_limits(args), overwrite=args.overwrite)
-    from mella_bench.rundir import run_lock
+    from mella_bench.store import RunDir
 
-    with run_lock(config.output):  # one writer at a time, from generation through judging and scoring
+    with RunDir(config.output).session():  # one writer at a time, from generation through judging and scoring
         return _run_locked(args, config, tasks, shards, gpus_per_shard)
 
 
@@ -362,22 +367,23 @@ def _run_locked(args: argparse.Namespace, config, tasks, shards: int | None, gpu
 
 
 def _score_and_print(run_dir: Path, quiet: bool, verbose: bool = False, stdout: bool = True,
-                     reuse: bool = True) -> dict:
+                     reuse: bool = True, reidentify: bool = False) -> dict:
     """Score a run (metrics + any judgments + bootstrap CIs), write scores.md and print the headline
     (to stdout unless `stdout` is False); the full per-task table goes to stderr with `verbose`."""
     from mella_bench.headline import report_scores
     from mella_bench.judge import judge_rows
     from mella_bench.metrics.score import format_table, score_run
-    from mella_bench.rundir import run_lock
+    from mella_bench.store import RunDir
 
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no run.json); create one with `mella-bench run`")
-    with run_lock(run_dir):
-        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reuse=reuse)
-    table = format_table(summary)
-    if verbose:
-        print(table, file=sys.stderr)
-    print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
+    with RunDir(run_dir).session():  # scores, summary and scores.md written by one holder of the directory
+        summary = score_run(run_dir, extra_sources=(judge_rows,), progress=not quiet, reuse=reuse,
+                           reidentify=reidentify)
+        table = format_table(summary)
+        if verbose:
+            print(table, file=sys.stderr)
+        print(report_scores(run_dir, summary, table), file=sys.stdout if stdout else sys.stderr)
     return summary
 
 
@@ -386,7 +392,7 @@ def _cmd_score_protocol(args: argparse.Namespace) -> int:
     from mella_bench.protocols import mella2024
 
     settings = mella2024.Settings(truncate=not args.no_truncate, skip_multiline_refs=args.skip_multiline_refs)
-    summary = mella2024.score_run(Path(args.run_dir), settings, progress=not args.quiet)
+    summary = mella2024.score_run(Path(args.run_dir), settings, progress=not args.quiet, reidentify=args.reidentify)
     print(format_table(summary), file=sys.stderr)
     for name, task in summary["tasks"].items():
         for e in task["metrics"]["bleu_1"]["details"]["left_out"]:
@@ -404,7 +410,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.no_truncate or args.skip_multiline_refs:
         raise ValueError("--no-truncate and --skip-multiline-refs belong to --protocol mella-2024")
     summary = _score_and_print(Path(args.run_dir), quiet=args.quiet, verbose=args.verbose, stdout=not args.json,
-                               reuse=not args.no_reuse)
+                               reuse=not args.no_reuse, reidentify=args.reidentify)
     print(f"wrote {Path(args.run_dir) / 'scores.jsonl'} and {Path(args.run_dir) / 'summary.json'}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -439,7 +445,8 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     from mella_bench.shard import merge
 
-    report = merge([Path(d) for d in args.runs], Path(args.output), check_items=not args.no_item_check)
+    report = merge([Path(d) for d in args.runs], Path(args.output), check_items=not args.no_item_check,
+                   reidentify=args.reidentify)
     print(f"merged {len(report.shards)} shards: {report.predictions} predictions ({report.ok} ok, "
           f"{report.error} failed) → {report.output}", file=sys.stderr)
     _score_and_print(report.output, quiet=False)
@@ -473,11 +480,10 @@ def _probe_judge(args: argparse.Namespace) -> None:
 def _judge_and_print(run_dir: Path, args: argparse.Namespace) -> int:
     """Judge a run; 0, or EXIT_FAILURE_RATE when too many judgments failed."""
     from mella_bench.judge import format_summary, judge_run
-    from mella_bench.rundir import run_lock
 
     rubrics = tuple(args.rubrics.split(",")) if getattr(args, "rubrics", None) else None
-    with run_lock(run_dir):
-        result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet)
+    result = judge_run(run_dir, _judge_config(args), rubrics=rubrics, progress=not args.quiet,
+                       reidentify=getattr(args, "reidentify", False))
     c = result.counts
     print(f"judgments: {c.ok} new ok, {c.failed} failed, {c.reused} reused from cache ({c.sent} sent) "
           f"→ {run_dir / 'judgments.jsonl'}", file=sys.stderr)
@@ -579,7 +585,8 @@ def _add_judge_options(p: argparse.ArgumentParser, required: bool, short_names: 
                    help="send the image to the judge as a data URL (use --no-judge-images for text-only judges)")
     g.add_argument("--judge-concurrency", *(["--concurrency"] if short_names else []), dest="judge_concurrency",
                    type=_positive_int, default=16, help="judge requests in flight (default 16)")
-    g.add_argument("--judge-timeout", type=float, default=120.0, help="seconds per judge request (default 120)")
+    g.add_argument("--judge-timeout", type=_positive_seconds, default=120.0,
+                   help="seconds per judge request (default 120)")
     g.add_argument("--judge-retries", type=_non_negative_int, default=5,
                    help="retries per judgment on 429/5xx/timeouts, with backoff (default 5)")
     g.add_argument("--structured-output", choices=["auto", "json_schema", "off"], default="auto",
@@ -596,13 +603,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from mella_bench.results import load_header
+    from mella_bench.store import load_header
     from mella_bench.runs import model_label
     from mella_bench.show import find_samples, format_sample, sample_json
+    from mella_bench.textsafe import terminal_safe
 
     found = find_samples(Path(args.run_dir), args.item_id, args.task)
     if args.json:
-        print(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2))
+        print(terminal_safe(json.dumps([sample_json(s) for s in found], ensure_ascii=False, indent=2), as_json=True))
         return 0
     label = model_label(load_header(Path(args.run_dir)))  # the label alone: not every score of the run
     print("\n\n".join(format_sample(s, label, color=sys.stdout.isatty()) for s in found))
@@ -674,6 +682,13 @@ class _MetricNamesHelp(argparse.HelpFormatter):
         return text.format(metrics=",".join(METRICS), file_metrics=",".join(FILE_METRICS))
 
 
+def _add_reidentify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reidentify", action="store_true",
+                   help="accept the data as it is now when items changed since the answers were generated (edited "
+                        "references, a replaced image), recording that in run.json; without it such answers are "
+                        "refused (docs/running.md)")
+
+
 def _add_stats_args(p: argparse.ArgumentParser, seed_help: str) -> None:
     p.add_argument("--resamples", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=None, help=seed_help)
@@ -736,6 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--max-failure-rate", type=_max_failure_rate, default=0.0, metavar="SHARE",
                     help=f"exit {EXIT_FAILURE_RATE} when more than this share of judgments failed (default 0)")
     jr.add_argument("--verbose", action="store_true", help="also print every task and metric with its signature")
+    _add_reidentify(jr)
     _add_judge_options(jr, required=True)
     jr.set_defaults(func=_cmd_judge_run)
     jp = jsub.add_parser("pairwise", help="compare two runs item by item, both answer orders")
@@ -826,6 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--output", required=True, help="run directory to write")
     m.add_argument("--no-item-check", action="store_true",
                    help="skip the check that every dataset item is covered (when the data is not on this machine)")
+    _add_reidentify(m)
     m.set_defaults(func=_cmd_merge)
     sc = sub.add_parser("score", help="(re)score a run directory: scores.jsonl and summary.json",
                         description="Score the predictions of a run directory with every metric its tasks name "
@@ -850,6 +867,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "writes summary.mella-2024.json and scores.mella-2024.jsonl instead")
     sc.add_argument("--no-truncate", action="store_true",
                     help="mella-2024: no 1,300-character cuts (the authors' code before 2024-12-06)")
+    _add_reidentify(sc)
     sc.add_argument("--skip-multiline-refs", action="store_true",
                     help="mella-2024: the authors' 2024-12-30 setting (multi-line references left out; they are "
                          "left out and listed in every setting, as aac-metrics 0.5.4 rejects them)")
@@ -935,6 +953,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "name (default from the file name, e.g. slvqa_caption_hu)")
     di.add_argument("--refs-from", metavar="DATA", help="lmms-eval: dataset holding the references, in the order "
                                                         "lmms-eval saw it (default: the mella-bench task's data)")
+    _add_limit_options(di)
     di.add_argument("--model", help="lmms-eval: model name for run.json (default: the samples file's folder, "
                                     "which lmms-eval names after the model); slvqa: the model that made the "
                                     "predictions, one per run dir (default 'imported')")
@@ -1093,8 +1112,8 @@ def _normalize_argv(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(_normalize_argv(list(sys.argv[1:] if argv is None else argv)))
-    try:
+    try:  # parsing too: building the parser imports the metrics, and Ctrl-C may come at any moment
+        args = build_parser().parse_args(_normalize_argv(list(sys.argv[1:] if argv is None else argv)))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted; finished predictions are saved, rerun the same command to continue", file=sys.stderr)
@@ -1105,25 +1124,32 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
+        from mella_bench.textsafe import terminal_safe
+
         if exc.filename is None:  # an OSError about no file (a socket, say): say what it was
-            print(f"error: {exc}", file=sys.stderr)
+            print(terminal_safe(f"error: {exc}"), file=sys.stderr)
         else:  # name the file and what to check, not just the errno text
-            print(f"error: cannot use {exc.filename}: {exc.strerror or exc}; check the path and its permissions",
-                  file=sys.stderr)
+            import errno
+
+            what = ("free some space, then rerun the same command (what is written is kept)"
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "check the path and its permissions")
+            print(terminal_safe(f"error: cannot use {exc.filename}: {exc.strerror or exc}; {what}"), file=sys.stderr)
         return 2
     except (ValueError, RuntimeError) as exc:
         from mella_bench.data import DataError
         from mella_bench.redact import redact_text
+        from mella_bench.textsafe import terminal_safe
 
-        print(f"error: {redact_text(str(exc))}", file=sys.stderr)
+        print(terminal_safe(f"error: {redact_text(str(exc))}"), file=sys.stderr)
         return 1 if isinstance(exc, DataError) else 2
     except Exception as exc:
         api = sys.modules.get("mella_bench.apiclient")  # imported lazily, only when an endpoint is used
         if api is not None and isinstance(exc, api.ApiError):
             # an endpoint that failed for good (wrong URL, model or key); the message is already scrubbed
             from mella_bench.redact import redact_text
+            from mella_bench.textsafe import terminal_safe
 
-            print(f"error: judge endpoint: {redact_text(str(exc))}", file=sys.stderr)
+            print(terminal_safe(f"error: judge endpoint: {redact_text(str(exc))}"), file=sys.stderr)
             return 3
         raise
 

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping
 
 from mella_bench.langs import AXES, LANGUAGES
 from mella_bench.limits import DEFAULT_LIMITS, Limits
+from mella_bench.textsafe import unpaired_surrogate
 
 DEMO_ROOT = Path(__file__).parent / "demo"
 """The demo set shipped inside the package (see README: it is a demo, not a benchmark)."""
@@ -115,6 +116,8 @@ class Dataset:
     items: tuple[Item, ...]
     warnings: tuple[Problem, ...] = ()
     """Things worth a look that do not stop loading (e.g. a keyword found in none of its references)."""
+    origin: "ResolvedSource | None" = None
+    """What was actually read (absolute path, format, split, columns, settings file), for run.json."""
 
     def image_bytes(self, item: Item) -> bytes:
         """The encoded image of an item (validated to lie inside `root`); a reference-only item has none."""
@@ -204,6 +207,18 @@ def _text_limits(rec: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
     return out
 
 
+def _surrogate_fields(value: Any, name: str) -> list[tuple[str, str]]:
+    """(field, why) for every string in `value` (lists and objects walked) that holds a lone surrogate."""
+    if isinstance(value, str):
+        why = unpaired_surrogate(value)
+        return [(name, f"{why}; fix the escape in the source")] if why else []
+    if isinstance(value, (list, tuple)):
+        return [x for i, v in enumerate(value) for x in _surrogate_fields(v, f"{name}[{i}]")]
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _surrogate_fields(k, f"{name} key") + _surrogate_fields(v, f"{name}.{k}")]
+    return []
+
+
 PATH_ONLY_FIX = ("the image column holds this path but no image bytes (a `datasets` Image column written with "
                  "paths only; `to_parquet` does not embed files). Fix: embed the bytes before writing — "
                  "`from datasets.table import embed_table_storage; ds = ds.with_format('arrow').map("
@@ -231,6 +246,11 @@ def _record_to_item(rec: Any, file: str, line: int, root: Path | None,
         return None
     for key in sorted(set(rec) - _KNOWN_FIELDS - {"image_bytes"}):
         bad(key, f"unknown field; allowed: {', '.join(sorted(_KNOWN_FIELDS))}")
+    for key in sorted(set(rec) & _KNOWN_FIELDS):
+        for fld, why in _surrogate_fields(rec[key], key):
+            bad(fld, why)
+    if len(problems) > start:
+        return None
     item_id = rec.get("id")
     if not isinstance(item_id, str) or not item_id.strip():
         bad("id", "missing or not a non-empty string")
@@ -373,6 +393,37 @@ LIST_FIELDS = ("references", "keywords")
 """Item fields that may take several columns (`references=caption+alt_text`): their cells are joined in order."""
 
 
+@dataclass(frozen=True)
+class ResolvedSource:
+    """A data source as it was read: what run.json records so that `score`, `judge` and `report`
+    reload the same items from any folder, whatever the working directory or a later edit of the
+    settings file adds."""
+
+    path: str
+    """Absolute path ('demo' for the shipped demo set)."""
+    format: str
+    """manifest, jsonl, parquet, arrow, parquet-splits, hf-saved, hf-saved-dict."""
+    split: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    """Every (item field, column) mapping applied, from `--columns` and the settings file."""
+    settings_file: str | None = None
+    """The mella-bench.yaml beside the data that supplied split or columns, when there was one."""
+
+    @property
+    def tabular(self) -> bool:
+        """Parquet, Arrow or a saved `datasets` dataset (rows of columns), not a JSONL manifest."""
+        return self.format not in ("manifest", "jsonl", "unknown")
+
+    @property
+    def spec(self) -> str:
+        """The one-string form `load` reads back (absolute, split and columns explicit)."""
+        return DataSource(self.path, self.split, self.columns).spec
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "format": self.format, "split": self.split, "columns": dict(self.columns),
+                "settings_file": self.settings_file}
+
+
 def parse_columns(text: str, where: str = "--columns") -> tuple[tuple[str, str], ...]:
     """`id=question_id,references=caption+alt_text` → (("id", "question_id"), ("references", "caption+alt_text"))."""
     pairs: list[tuple[str, str]] = []
@@ -419,13 +470,17 @@ def data_spec(path: str, split: str | None = None, columns: str | None = None) -
     return DataSource(base.path, split or base.split, tuple(merged.items())).spec
 
 
+def _sidecar_file(path: Path) -> Path | None:
+    side = (path if path.is_dir() else path.parent) / SIDECAR
+    return side if side.is_file() else None
+
+
 def _sidecar(path: Path, problems: list[Problem]) -> tuple[dict[str, str], str | None]:
     """`columns:` and `split:` from a mella-bench.yaml in the data's folder (safe YAML, known keys only)."""
     from mella_bench.yamlio import ConfigError, load_yaml
 
-    folder = path if path.is_dir() else path.parent
-    side = folder / SIDECAR
-    if not side.is_file():
+    side = _sidecar_file(path)
+    if side is None:
         return {}, None
     try:
         raw = load_yaml(side)
@@ -574,82 +629,101 @@ def _saved_dataset_table(folder: Path) -> Any:
     return pa.concat_tables([_read_arrow(f) for f in files])
 
 
-def _load_hf_saved(path: Path, split: str | None, problems: list[Problem]) -> list[tuple[Any, int]] | None:
-    """Rows of a `save_to_disk` folder (a Dataset, or one split of a DatasetDict); None on a problem."""
+def _load_hf_saved(path: Path, split: str | None,
+                   problems: list[Problem]) -> tuple[list[tuple[Any, int]] | None, str | None]:
+    """(rows of a `save_to_disk` folder (a Dataset, or one split of a DatasetDict), the split chosen);
+    rows are None on a problem."""
     label = str(path)
+    chosen = None
     if (path / "dataset_dict.json").is_file():
         try:
             names = json.loads((path / "dataset_dict.json").read_text(encoding="utf-8"))["splits"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append(Problem(str(path / "dataset_dict.json"), None, None, f"cannot be read ({exc})"))
-            return None
+            return None, None
         chosen = _pick_split(label, {n: None for n in names}, split, problems)
         if chosen is None:
-            return None
+            return None, None
         path = path / chosen
     try:
         table = _saved_dataset_table(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
         problems.append(Problem(str(path), None, None, f"cannot be read as a saved `datasets` dataset ({exc})"))
-        return None
-    return [(row, i) for i, row in enumerate(table.to_pylist(), start=1)]
+        return None, chosen
+    return [(row, i) for i, row in enumerate(table.to_pylist(), start=1)], chosen
 
 
-def _load_records(source: DataSource,
-                  problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]], bool]:
-    """(root, file label, [(record, line)], tabular?) for whichever format the source is, columns mapped."""
+def _load_records(source: DataSource, problems: list[Problem]
+                  ) -> tuple[Path, str, list[tuple[Any, int]], ResolvedSource]:
+    """(root, file label, [(record, line)], what was read) for whichever format the source is, columns mapped."""
     path = Path(source.path)
+    resolved = ResolvedSource(_absolute(path), "unknown", source.split, source.columns)
     if not path.exists():
         problems.append(Problem(str(path), None, None, "does not exist"))
-        return path.parent, str(path), [], False
+        return path.parent, str(path), [], resolved
     side_columns, side_split = _sidecar(path, problems)
     columns = {**side_columns, **dict(source.columns)}
-    root, label, rows, tabular = _load_rows(path, source.split or side_split, problems)
+    split = source.split or side_split
+    root, label, rows, fmt = _load_rows(path, split, problems)
+    tabular = fmt not in ("manifest", "jsonl")
+    side = _sidecar_file(path) if side_columns or (side_split and not source.split) else None
+    resolved = ResolvedSource(_absolute(path), fmt.split(":")[0], fmt.split(":")[1] if ":" in fmt else split,
+                              tuple(columns.items()), _absolute(side) if side else None)
     if not rows or not (columns or tabular):
-        return root, label, rows, tabular
+        return root, label, rows, resolved
     if any(not isinstance(r, dict) for r, _ in rows):  # JSONL lines that are not objects: reported later
-        return root, label, rows, tabular
+        return root, label, rows, resolved
     mapped = _apply_columns([r for r, _ in rows], columns, label, problems)
     if len(mapped) != len(rows):
-        return root, label, [], tabular
+        return root, label, [], resolved
     if tabular:
         mapped = _normalise_images(mapped)
-    return root, label, [(r, line) for r, (_, line) in zip(mapped, rows)], tabular
+    return root, label, [(r, line) for r, (_, line) in zip(mapped, rows)], resolved
+
+
+def _absolute(path: Path) -> str:
+    """The path made absolute without resolving symlinks (the folder the user named stays visible)."""
+    import os
+
+    return os.path.normpath(os.path.abspath(path))
 
 
 def _load_rows(path: Path, split: str | None,
-               problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]], bool]:
-    """(root, label, raw rows, tabular?) of one path, choosing `split` where the data has splits."""
-    def no_splits(label: str) -> tuple[Path, str, list[tuple[Any, int]], bool]:
+               problems: list[Problem]) -> tuple[Path, str, list[tuple[Any, int]], str]:
+    """(root, label, raw rows, format) of one path, choosing `split` where the data has splits; the
+    format is `name` or `name:split` when a split was chosen."""
+    def no_splits(label: str) -> tuple[Path, str, list[tuple[Any, int]], str]:
         problems.append(Problem(label, None, None, f"has no splits, so --split {split} does not apply"))
-        return (path if path.is_dir() else path.parent), label, [], False
+        return (path if path.is_dir() else path.parent), label, [], "unknown"
 
     if path.is_dir():
         manifest = path / "manifest.jsonl"
         if manifest.is_file():
             if split:
                 return no_splits(str(manifest))
-            return path, str(manifest), _read_jsonl(manifest, problems), False
+            return path, str(manifest), _read_jsonl(manifest, problems), "manifest"
         if any((path / f).is_file() for f in ("dataset_info.json", "state.json", "dataset_dict.json")):
-            return path, str(path), _load_hf_saved(path, split, problems) or [], True
+            rows, chosen = _load_hf_saved(path, split, problems)
+            fmt = "hf-saved-dict" if (path / "dataset_dict.json").is_file() else "hf-saved"
+            return path, str(path), rows or [], f"{fmt}:{chosen}" if chosen else fmt
         splits = _parquet_splits(path)
         if splits:
             chosen = _pick_split(str(path), splits, split, problems)
             recs: list[tuple[Any, int]] = []
             for pq in splits.get(chosen, []) if chosen else []:
                 recs.extend(_load_parquet(pq, problems))
-            return path, str(path), recs, True
+            return path, str(path), recs, f"parquet-splits:{chosen}" if chosen else "parquet-splits"
         problems.append(Problem(str(path), None, None,
                                 "no manifest.jsonl, *.parquet or saved `datasets` dataset found in this directory"))
-        return path, str(path), [], False
+        return path, str(path), [], "unknown"
     if split:
         return no_splits(str(path))
     if path.suffix == ".jsonl":
-        return path.parent, str(path), _read_jsonl(path, problems), False
+        return path.parent, str(path), _read_jsonl(path, problems), "jsonl"
     if path.suffix in {".parquet", ".arrow"}:
-        return path.parent, str(path), _load_parquet(path, problems), True
+        return path.parent, str(path), _load_parquet(path, problems), path.suffix[1:]
     problems.append(Problem(str(path), None, None, "unknown format; expected .jsonl, .parquet or a directory"))
-    return path.parent, str(path), [], False
+    return path.parent, str(path), [], "unknown"
 
 
 def _load_parquet(path: Path, problems: list[Problem]) -> list[tuple[Any, int]]:
@@ -678,11 +752,11 @@ def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
     except DataError as exc:
         return None, exc.problems
     demo = source.path == "demo"
-    root, label, records, tabular = _load_records(
+    root, label, records, resolved = _load_records(
         DataSource(str(DEMO_ROOT), source.split, source.columns) if demo else source, problems)
     located: list[tuple[Item, int]] = []
     for rec, line in records:
-        item = _record_to_item(rec, label, line, root, problems, limits, tabular)
+        item = _record_to_item(rec, label, line, root, problems, limits, resolved.tabular)
         if item is not None:
             located.append((item, line))
     _check_unique(located, label, problems)
@@ -690,9 +764,22 @@ def validate(path: str | Path, limits: Limits = DEFAULT_LIMITS, *,
         problems.append(Problem(label, None, None, "holds no items"))
     if any(p.limit is None for p in problems):
         return None, problems
-    return Dataset(root=root, source=source.spec,
+    if demo:  # the shipped demo set is found by name from anywhere
+        resolved = ResolvedSource("demo", resolved.format, source.split, source.columns)
+    return Dataset(root=root, source=source.spec if demo else resolved.spec, origin=resolved,
                    items=tuple(it for it, _ in located),
                    warnings=_keyword_warnings(located, label) if keyword_checks else ()), problems
+
+
+def validate_records(records: list[tuple[Any, int]], label: str, limits: Limits = DEFAULT_LIMITS
+                     ) -> tuple[list[Item], list[Problem]]:
+    """Check records held in memory (an importer's items, before anything is written): the items,
+    and every problem with `label` and line; items over a limit are kept, marked `over_limit`."""
+    problems: list[Problem] = []
+    located = [(item, line) for rec, line in records
+               if (item := _record_to_item(rec, label, line, None, problems, limits)) is not None]
+    _check_unique(located, label, problems)
+    return [it for it, _ in located], problems
 
 
 def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Problem, ...]:

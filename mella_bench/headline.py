@@ -19,8 +19,8 @@ from mella_bench.metrics.registry import get_metric, metric_aggregate, paper_met
 from mella_bench.render import decimals
 from mella_bench.runs import RunData, load_run
 from mella_bench.stats import RESAMPLES, Estimate, language_estimates
+from mella_bench.store import SCORES_MD, RunDir
 
-SCORES_MD = "scores.md"
 WIDTH = 100
 CELL = 8
 """Characters per value cell ('62.5±4.1'); each cell has a space before it: 14 + 9 × 9 = 95 columns."""
@@ -151,6 +151,5 @@ def scores_markdown(run_dir: Path, summary: Mapping, headline_text: str, full_ta
 
 
 def write_scores_md(run_dir: Path, summary: Mapping, headline_text: str, full_table: str) -> Path:
-    path = Path(run_dir) / SCORES_MD
-    path.write_text(scores_markdown(run_dir, summary, headline_text, full_table), encoding="utf-8")
-    return path
+    RunDir(Path(run_dir)).write_text(SCORES_MD, scores_markdown(run_dir, summary, headline_text, full_table))
+    return Path(run_dir) / SCORES_MD

@@ -35,7 +35,7 @@ from mella_bench.render import AXIS_TITLES, decimals
 from mella_bench.report import (VS_FIRST_MARKS, Cell, Comparison, ReportData, ReportWriter, skipped_text, verdict,
                                 vs_first)
 from mella_bench.runs import RunData
-from mella_bench.results import task_data_source
+from mella_bench.store import atomic_write, load_header, task_data_source
 from mella_bench.samples import Sample, iter_samples
 from mella_bench.stats import MIN_PAIRED_N
 
@@ -241,7 +241,7 @@ def samples_json(runs: Sequence[RunData], out_dir: Path, images: str = "auto") -
     for r in runs:
         try:
             per_run.append(list(iter_samples(r.path, datasets, with_images=False)))
-            headers.append(json.loads((r.path / "run.json").read_text(encoding="utf-8")))
+            headers.append(load_header(r.path))
             problems.append(None)
         except (OSError, KeyError, ValueError) as exc:  # not a full run directory (e.g. scores only)
             per_run.append([])
@@ -405,9 +405,7 @@ def write_html_report(runs: Sequence[RunData], cells: Sequence[Cell], comps: Seq
     out_dir.mkdir(parents=True, exist_ok=True)
     page = render_html(runs, cells, comps, plots, samples_json(runs, out_dir, images), resamples, agreements)
     path = out_dir / INDEX_HTML
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, page)
     return path
 
 

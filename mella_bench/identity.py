@@ -13,13 +13,10 @@ import json
 from mella_bench.data import Dataset, Item
 
 
-def image_sha256(dataset: Dataset, item: Item) -> str:
-    return hashlib.sha256(dataset.image_bytes(item)).hexdigest()
-
-
 def item_identity(dataset: Dataset, item: Item) -> str:
-    """16 hex chars identifying an item's content (image bytes included)."""
-    return identity_of(item, dataset.image_bytes(item))
+    """16 hex chars identifying an item's content (image bytes included; a reference-only item, as
+    imported predictions carry, has none)."""
+    return identity_of(item, dataset.image_or_none(item))
 
 
 def identity_of(item: Item, image: bytes | None) -> str:
@@ -28,6 +25,16 @@ def identity_of(item: Item, image: bytes | None) -> str:
     blob = json.dumps([item.id, item.lang, item.axis, sha, list(item.references), list(item.keywords), item.thin],
                       ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def task_identities(dataset: Dataset, items: "list[Item] | tuple[Item, ...]") -> dict[str, str]:
+    """item id → identity for the items of one task (every item of its language and axis)."""
+    return {it.id: item_identity(dataset, it) for it in items}
+
+
+def data_hash(identities: "dict[str, str]") -> str:
+    """16 hex chars identifying a task's data: every item's identity (run.json `tasks[t].data_hash`)."""
+    return hashlib.sha256("\n".join(sorted(identities.values())).encode()).hexdigest()[:16]
 
 
 def pairing_key(item: Item, prompt: str) -> str:

@@ -18,8 +18,11 @@ Public API (format-specific readers only build `ImportedTask`s; everything else 
   license=None, notes=None)` — where a file came from; `Provenance.of_file(path, format, ...)`
   hashes the file.
 - `ImportedTask(name, lang, axis, records, provenance, metrics=...)` — one file's worth of items.
-- `write_imported_run(out, model, tasks) -> ImportResult` — writes or extends RUN_DIR. Importing
-  another file into the same directory adds (or replaces) its task; the model name must match.
+- `write_imported_run(out, model, tasks, limits=...) -> ImportResult` — writes or extends RUN_DIR
+  through the store (status `imported`, the same header as every run). Importing another file into
+  the same directory adds (or replaces) its task; the model name must match. Everything is checked
+  before anything is written (a bad reference stops the import with file, record and field; an
+  answer over `max_answer_chars` becomes a failed prediction with the reason, as in `run`).
 - `read_slvqa(path, lang, ...) -> ImportedTask` — the MELLA authors' result files (below).
 
 Readers for other formats (e.g. lmms-eval sample logs) add one `read_<format>` function that
@@ -36,15 +39,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from mella_bench import __version__
-from mella_bench.data import DataError, Problem, validate
+from mella_bench.data import Dataset, DataError, Problem, validate_records
+from mella_bench.identity import data_hash, task_identities
 from mella_bench.langs import AXES, LANGUAGES
-from mella_bench.results import FORMAT_VERSION, PREDICTIONS, RUN_JSON, Prediction, read_json, write_json
+from mella_bench.limits import DEFAULT_LIMITS, Limits
+from mella_bench.store import (PREDICTIONS, Prediction, RunDir, TaskEntry, fingerprint_hash, merge_header, new_header,
+                               read_jsonl, run_config)
 
 DATA_DIR = "data"
 """Folder of the run directory that holds the imported references (a manifest of reference-only items)."""
@@ -126,10 +130,8 @@ def _task_hash(task: ImportedTask) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _model(name: str) -> dict[str, Any]:
-    fingerprint = {"backend": "imported", "model": name}
-    return {"fingerprint": fingerprint,
-            "hash": hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]}
+def _fingerprint(name: str) -> dict[str, Any]:
+    return {"backend": "imported", "model": name}
 
 
 def _item_json(task: ImportedTask, rec: ExternalRecord) -> dict[str, Any]:
@@ -153,62 +155,86 @@ def _check(task: ImportedTask) -> None:
         seen.add(rec.item_id)
 
 
-def write_imported_run(out: Path, model: str, tasks: Sequence[ImportedTask],
-                       command: Sequence[str] | None = None) -> ImportResult:
+def write_imported_run(out: Path, model: str, tasks: Sequence[ImportedTask], command: Sequence[str] | None = None,
+                       limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     """Write (or extend) a run directory from imported tasks; returns what it now holds.
 
     An existing run directory must have been made by an import of the same model; a task of the
-    same name is replaced (its predictions and references), the others are kept."""
-    out = Path(out)
+    same name is replaced (its predictions and references), the others are kept. Nothing is written
+    unless every item is sound."""
+    store = RunDir(Path(out))
     for t in tasks:
         _check(t)
-    mdl = _model(model)
-    header: dict[str, Any]
-    if (out / RUN_JSON).is_file():
-        header = read_json(out / RUN_JSON)
-        if header.get("model", {}).get("hash") != mdl["hash"]:
-            raise ImportProblem(f"{out} holds a run of another model "
-                               f"({header.get('config', {}).get('backend', {}).get('model')!r}); "
-                               f"import '{model}' into a new directory")
-    else:
-        header = {"format_version": FORMAT_VERSION, "status": "imported",
-                  "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                  "config": {"backend": {"name": "imported", "model": model, "options": {}}, "tasks": [],
-                             "data": None, "limit": None, "batch_size": None, "seed": 0, "shard": None},
-                  "command": list(command or []), "versions": {"mella-bench": __version__}, "git": None,
-                  "seeds": {"run": 0}, "model": mdl, "tasks": {}}
-    replaced = {t.name for t in tasks}
-    items = [it for it in _read_items(out) if it.get("meta", {}).get("task") not in replaced]
-    preds = [p for p in _read_preds(out) if p["task"] not in replaced]
-    failed = 0
-    for t in tasks:
-        thash = _task_hash(t)
-        header["tasks"][t.name] = {
-            "hash": thash, "version": 1, "lang": t.lang, "axis": t.axis, "data": DATA_DIR,
-            "data_relative_to_run": True, "prompt": _common_prompt(t), "generation": None,
-            "metrics": list(t.metrics), "rubrics": list(t.rubrics), "provenance": asdict(t.provenance),
-            "skipped_records": [dict(x) for x in t.skipped]}
-        for rec in t.records:
-            item = _item_json(t, rec)
-            item["meta"]["task"] = t.name
-            items.append(item)
-            ok = rec.prediction is not None
-            failed += not ok
-            key = hashlib.sha256(json.dumps([mdl["hash"], thash, rec.item_id]).encode()).hexdigest()[:24]
-            preds.append(Prediction(key=key, task=t.name, task_hash=thash, model_hash=mdl["hash"],
-                                    item_id=rec.item_id, lang=t.lang, axis=t.axis, status="ok" if ok else "error",
-                                    text=rec.prediction if ok else "",
-                                    error=None if ok else "marked as failed in the imported file").to_json())
-    header["config"]["tasks"] = sorted(header["tasks"])
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DATA_DIR).mkdir(exist_ok=True)
-    _write_lines(out / DATA_DIR / "manifest.jsonl", items)
-    _write_lines(out / PREDICTIONS, preds)
-    ds, problems = validate(out / DATA_DIR)
-    if ds is None:
+    fingerprint = _fingerprint(model)
+    with store.session():
+        old = store.header() if store.exists() else None
+        if old is not None and old.model_hash != fingerprint_hash(fingerprint):
+            raise ImportProblem(f"{store.path} holds a run of another model "
+                                f"({old.config.get('backend', {}).get('model')!r}); import '{model}' into a new directory")
+        replaced = {t.name for t in tasks}
+        items = [it for it in _read_items(store.path) if it.get("meta", {}).get("task") not in replaced]
+        preds = [p for p in read_jsonl(store.path / PREDICTIONS) if p.get("task") not in replaced]
+        entries = dict(old.tasks) if old is not None else {}
+        failed = 0
+        new_items: list[dict[str, Any]] = []
+        for t in tasks:
+            thash = _task_hash(t)
+            entries[t.name] = TaskEntry(hash=thash, lang=t.lang, axis=t.axis, data=DATA_DIR, metrics=tuple(t.metrics),
+                                        data_relative_to_run=True, prompt=_common_prompt(t), rubrics=tuple(t.rubrics),
+                                        provenance=asdict(t.provenance), skipped_records=tuple(dict(x) for x in t.skipped))
+            for rec in t.records:
+                item = _item_json(t, rec)
+                item["meta"]["task"] = t.name
+                new_items.append(item)
+                why = "marked as failed in the imported file" if rec.prediction is None else \
+                    limits.answer_problem(rec.prediction)
+                failed += why is not None
+                key = hashlib.sha256(json.dumps([fingerprint_hash(fingerprint), thash, rec.item_id]).encode()).hexdigest()[:24]
+                preds.append(Prediction(key=key, task=t.name, task_hash=thash, model_hash=fingerprint_hash(fingerprint),
+                                        item_id=rec.item_id, lang=t.lang, axis=t.axis,
+                                        status="ok" if why is None else "error",
+                                        text=rec.prediction if why is None and rec.prediction is not None else "",
+                                        error=why).to_json())
+        _check_items(new_items, tasks, limits)  # before anything is written: a bad reference writes nothing
+        items += new_items
+        dataset = _reference_dataset(store.path, items, limits)
+        idents = task_identities(dataset, dataset.items)
+        entries = {name: replace(e, data_hash=data_hash({it.id: idents[it.id] for it in dataset.items
+                                                         if it.lang == e.lang and it.axis == e.axis}))
+                   for name, e in entries.items()}
+        preds = [{**p, "identity": idents.get(p["item_id"])} for p in preds]
+        n_err = sum(p["status"] != "ok" for p in preds)
+        header = new_header(status="imported", fingerprint=fingerprint, tasks=entries, command=list(command or []),
+                            config=run_config({"name": "imported", "model": model, "options": {}}, sorted(entries),
+                                              limits=limits.to_json()),
+                            counts={"ok": len(preds) - n_err, "error": n_err, "reused": 0})
+        header = merge_header(old, header)
+        store.write_jsonl(f"{DATA_DIR}/manifest.jsonl", items)  # references first, header last
+        store.replace_predictions(Prediction.from_json(p) for p in preds)
+        store.write_header(header)
+    return ImportResult(store.path, tuple(sorted(entries)), sum(len(t.records) for t in tasks), failed)
+
+
+def _check_items(items: list[dict[str, Any]], tasks: Sequence[ImportedTask], limits: Limits) -> None:
+    """Every new reference item checked in memory (surrogates, empty references, ...); DataError names
+    the source file and record."""
+    sources = {t.name: t.provenance.source for t in tasks}
+    problems: list[Problem] = []
+    for name in sources:
+        mine = [(it, int(it["meta"].get("index", i)) + 1) for i, it in enumerate(x for x in items if x["meta"]["task"] == name)]
+        _, found = validate_records(mine, sources[name], limits)
+        problems += [p for p in found if p.limit is None]
+    if problems:
         raise DataError(problems)
-    write_json(out / RUN_JSON, header)
-    return ImportResult(out, tuple(sorted(header["tasks"])), sum(len(t.records) for t in tasks), failed)
+
+
+def _reference_dataset(run_dir: Path, items: list[dict[str, Any]], limits: Limits) -> Dataset:
+    """The run's reference-only items as a dataset (to compute their content identities)."""
+    checked, problems = validate_records([(it, i) for i, it in enumerate(items, 1)], str(run_dir / DATA_DIR), limits)
+    bad = [p for p in problems if p.limit is None]
+    if bad:
+        raise DataError(bad)
+    return Dataset(root=run_dir / DATA_DIR, source=DATA_DIR, items=tuple(checked))
 
 
 def _common_prompt(task: ImportedTask) -> str | None:
@@ -217,21 +243,7 @@ def _common_prompt(task: ImportedTask) -> str | None:
 
 
 def _read_items(out: Path) -> list[dict[str, Any]]:
-    path = out / DATA_DIR / "manifest.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if path.is_file() else []
-
-
-def _read_preds(out: Path) -> list[dict[str, Any]]:
-    path = out / PREDICTIONS
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if path.is_file() else []
-
-
-def _write_lines(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    tmp.replace(path)
+    return list(read_jsonl(out / DATA_DIR / "manifest.jsonl"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import base64
 import hashlib
 import json
 import mimetypes
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from mella_bench import __version__
 from mella_bench.langs import AXES, LANG_CODES, LANGUAGES
 from mella_bench.labels import (FORMAT_VERSION, LABEL_FORMAT, LABELS_JSONL, QUESTIONS, Label, answer_hash, latest,
                                 parse_time, read_labels)
-from mella_bench.results import JsonlWriter, read_json, write_json
+from mella_bench.store import atomic_write, read_json, write_json, write_jsonl
 from mella_bench.stats import task_stream
 
 PLAN_JSON, PAGE_HTML = "plan.json", "index.html"
@@ -148,7 +147,7 @@ def load_plan(round_dir: Path) -> Plan:
     if not path.is_file():
         raise FileNotFoundError(f"{round_dir} is not a labelling round (no {PLAN_JSON}); make one with "
                                 "`mella-bench label RUN --output DIR`")
-    return Plan.from_json(read_json(path), str(path))
+    return Plan.from_json(read_json(path, PLAN_JSON), str(path))
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def allocate(n: int, sizes: Sequence[int]) -> list[int]:
 
 def _candidates(run_dirs: Sequence[Path], langs: tuple[str, ...] | None, rubrics: tuple[str, ...] | None,
                 datasets: dict[str, Any]) -> tuple[list[_Candidate], list[dict[str, Any]]]:
-    from mella_bench.results import load_header, task_data_source
+    from mella_bench.store import load_header, task_data_source
     from mella_bench.runs import model_label
     from mella_bench.samples import iter_samples
 
@@ -383,9 +382,7 @@ def write_round(rnd: Round, out_dir: Path) -> tuple[Path, Path]:
             raise ValueError(f"{out_dir} holds labels of another round ({LABELS_JSONL}); choose a new --output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / PAGE_HTML
-    tmp = page.with_suffix(".html.tmp")
-    tmp.write_text(render_page(rnd.page), encoding="utf-8")
-    os.replace(tmp, page)
+    atomic_write(page, render_page(rnd.page))
     write_json(out_dir / PLAN_JSON, rnd.plan.to_json())
     return page, out_dir / PLAN_JSON
 
@@ -420,7 +417,7 @@ class ImportResult:
 
 def current_answer_hashes(plan: Plan) -> dict[tuple[int, str, str], str | None]:
     """(run index, task, item id) → hash of the run's current answer (None: no ok answer any more)."""
-    from mella_bench.results import current_predictions, load_header
+    from mella_bench.store import current_predictions, load_header
 
     out: dict[tuple[int, str, str], str | None] = {}
     wanted = {(a.run, u.task, u.item_id) for u in plan.units for a in u.answers}
@@ -498,11 +495,7 @@ def import_labels(paths: Sequence[Path], round_dir: Path) -> ImportResult:
                    for run in plan.runs if int(run["index"]) not in read_runs)
     ordered = sorted(merged.values(), key=lambda l: (LANG_CODES.index(l.lang), l.task, l.item_id, l.rubric,
                                                      QUESTIONS.index(l.question), l.answers_key, l.labeller))
-    tmp = store.with_suffix(".jsonl.tmp")
-    tmp.unlink(missing_ok=True)
-    with JsonlWriter(tmp) as w:
-        w.write(lab.to_json() for lab in ordered)
-    os.replace(tmp, store)
+    write_jsonl(store, (lab.to_json() for lab in ordered))
     return ImportResult(store, len(labels), new, updated, unchanged, tuple(rejected), stale, len(ordered))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mella_bench.textsafe import unpaired_surrogate
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -26,6 +28,15 @@ class Limits:
         for name, value in asdict(self).items():
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"limit {name} must be a positive whole number, got {value!r}")
+
+    def answer_problem(self, text: str) -> str | None:
+        """Why a model answer cannot be kept as one (over `max_answer_chars`, or not Unicode text), or
+        None. `run` and both importers apply it, so an oversized answer fails alone wherever it came from."""
+        if len(text) > self.max_answer_chars:
+            return (f"answer is {len(text):,} characters, over the limit of {self.max_answer_chars:,} "
+                    "(max_answer_chars)")
+        why = unpaired_surrogate(text)
+        return f"bad_response: the answer {why}" if why else None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

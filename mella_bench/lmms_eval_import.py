@@ -14,7 +14,10 @@ Items are matched by the item id mella-bench's exported tasks put in every metri
 `doc_id` = position among the task's items (lmms-eval numbers the docs of the test split in
 order); the logged `target` is checked against the item's references so a misaligned file is
 refused, not scored. lmms-eval's failure sentinel (`[LMMS_EVAL_REQUEST_FAILED ...]`) becomes a
-failed prediction instead of an answer (the rule the exported utils.py applies too).
+failed prediction instead of an answer (the rule the exported utils.py applies too), and so does
+an answer over `max_answer_chars` (the limits of `run` apply). The run directory is written through
+the store (status `imported`, the header every run has, the log's file and SHA-256 as the task's
+provenance).
 
 This is a self-contained importer; the generic "predictions made elsewhere" import being built
 for the MELLA authors' files should absorb it (see the report of issue 13).
@@ -27,17 +30,16 @@ import dataclasses
 import hashlib
 import json
 import re
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mella_bench.data import Dataset, DataError, Item, Problem, load
-from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction, command_line,
-                                 read_json, redact, write_json)
-from mella_bench.data import task_items_of
+from mella_bench.data import DataError, Item, Problem, load, task_items_of
+from mella_bench.identity import data_hash, task_identities
+from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.lmms_task_utils import failed_request
-from mella_bench.run import fingerprint_hash, git_revision, package_versions, prediction_key
+from mella_bench.run import prediction_key, task_entry
+from mella_bench.store import Prediction, RunDir, fingerprint_hash, merge_header, new_header, run_config
 from mella_bench.tasks import Registry, Task, load_registry
 
 BACKEND = "import:lmms-eval"
@@ -138,8 +140,9 @@ def _parse_target(text: Any) -> Any:
     return text
 
 
-def read_samples(path: Path) -> list[_Sample]:
-    """Every record of a samples file; raises DataError listing every bad line (file, line, field)."""
+def read_samples(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[_Sample]:
+    """Every record of a samples file; raises DataError listing every bad line (file, line, field).
+    An answer over a limit (or not storable as text) becomes a failed sample with the reason."""
     problems: list[Problem] = []
     out: list[_Sample] = []
     try:
@@ -168,9 +171,9 @@ def read_samples(path: Path) -> list[_Sample]:
                                     "tasks can be imported"))
             continue
         failed = failed_request(answer)
+        why = (answer or "no response recorded")[:500] if failed else limits.answer_problem(answer)
         payload_ids = {v.get("id") for v in rec.values() if isinstance(v, dict) and "id" in v and "task" in v}
-        out.append(_Sample(line=lineno, doc_id=rec["doc_id"], text=None if failed else answer,
-                           error=(answer or "no response recorded") if failed else None,
+        out.append(_Sample(line=lineno, doc_id=rec["doc_id"], text=None if why else answer, error=why,
                            item_id=payload_ids.pop() if len(payload_ids) == 1 else None,
                            target=_parse_target(rec.get("target")), prompt=rec.get("input")))
     if problems:
@@ -228,46 +231,17 @@ def _match(samples: list[_Sample], items: list[Item], file: str) -> list[tuple[_
     return pairs
 
 
-def _header(task: Task, refs: Dataset, fingerprint: dict[str, Any], source: Path, old: dict[str, Any] | None,
-            counts: dict[str, int]) -> dict[str, Any]:
-    info = {"hash": task.hash, "version": task.version, "lang": task.lang, "axis": task.axis, "data": refs.source,
-            "prompt": task.prompt, "generation": dataclasses.asdict(task.generation), "metrics": list(task.metrics),
-            "rubrics": list(task.rubrics)}
-    record = {"task": task.name, "file": source.name,
-              "sha256": hashlib.sha256(source.read_bytes()).hexdigest(), **counts}
-    if old is not None:
-        hdr = dict(old)
-        hdr["tasks"] = {**old["tasks"], task.name: info}
-        hdr["config"] = {**old["config"], "tasks": list(dict.fromkeys([*old["config"]["tasks"], task.name]))}
-        hdr["imports"] = [*(i for i in old.get("imports", []) if i["task"] != task.name), record]
-    else:
-        hdr = _new_header(task, info, fingerprint, record)
-    hdr["counts"] = {"ok": sum(i["ok"] for i in hdr["imports"]), "error": sum(i["error"] for i in hdr["imports"]),
-                     "reused": 0}
-    return hdr
-
-
-def _new_header(task: Task, info: dict[str, Any], fingerprint: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "format_version": FORMAT_VERSION, "status": "generated",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "config": redact({"backend": {"name": BACKEND, "model": fingerprint["model"], "options": {}},
-                          "tasks": [task.name], "data": None, "limit": None, "batch_size": None, "seed": 0,
-                          "shard": None}),
-        "command": command_line(),
-        "versions": package_versions(), "git": git_revision(), "seeds": {"run": 0},
-        "model": {"fingerprint": fingerprint, "hash": fingerprint_hash(fingerprint)},
-        "tasks": {task.name: info},
-        "imports": [record],
-    }
+def _provenance(source: Path) -> dict[str, Any]:
+    """The log the answers came from (the same fields an slvqa import records)."""
+    return {"source": source.name, "sha256": hashlib.sha256(source.read_bytes()).hexdigest(), "format": "lmms-eval"}
 
 
 def import_samples(samples_path: Path, task_name: str, output: Path, lang: str | None = None,
                    axis: str | None = None, refs_from: str | None = None, model: str | None = None,
-                   include_paths: tuple[str, ...] = ()) -> ImportReport:
+                   include_paths: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Add one lmms-eval task's answers to the run directory `output` (created, or extended when it
     holds imports of the same model), as predictions keyed like `mella-bench run` keys them."""
-    samples = read_samples(samples_path)
+    samples = read_samples(samples_path, limits)
     registry = load_registry(include_paths=include_paths)
     task = _task_for(task_name, lang, axis, registry)
     prompts = {s.prompt for s in samples if s.prompt}
@@ -279,30 +253,42 @@ def import_samples(samples_path: Path, task_name: str, output: Path, lang: str |
     if src is None:
         raise ValueError(f"give --refs-from DATA: the dataset lmms-eval task {task_name} ran on, with its "
                          "references (and keywords for know tasks)")
-    refs = load(src)  # like `run --data`, the reference data does not change the task (nor its hash)
+    refs = load(src, limits)  # like `run --data`, the reference data does not change the task (nor its hash)
     items = task_items_of(task.lang, task.axis, refs, None)
     pairs = _match(samples, items, str(samples_path))
+    identities = task_identities(refs, items)
     model_name = model or samples_path.parent.name or "lmms-eval"
     fingerprint = {"backend": BACKEND, "model": model_name}
     model_hash = fingerprint_hash(fingerprint)
-    old = read_json(output / RUN_JSON) if (output / RUN_JSON).is_file() else None
-    if old is not None and old.get("model", {}).get("hash") != model_hash:
-        raise ValueError(f"{output} holds a run of another model ({old['model'].get('fingerprint')}); "
-                         "import into a new --output or pass the same --model name")
-    output.mkdir(parents=True, exist_ok=True)
+    store = RunDir(output)
     ok = failed = 0
-    with JsonlWriter(output / PREDICTIONS) as writer:
+    with store.session():
+        old = store.header() if store.exists() else None
+        if old is not None and old.model_hash != model_hash:
+            raise ValueError(f"{output} holds a run of another model ({dict(old.model_fingerprint)}); "
+                             "import into a new --output or pass the same --model name")
         records = []
         for s, item in pairs:
             status = "ok" if s.text is not None else "error"
             ok += status == "ok"
             failed += status == "error"
-            records.append(Prediction(key=prediction_key(model_hash, task, item), task=task.name, task_hash=task.hash,
-                                      model_hash=model_hash, item_id=item.id, lang=item.lang, axis=item.axis,
-                                      status=status, text=s.text or "", error=s.error).to_json())
-        writer.write(records)
-    hdr = _header(task, refs, fingerprint, samples_path, old, {"ok": ok, "error": failed})
-    write_json(output / RUN_JSON, hdr)
+            ident = identities[item.id]
+            records.append(Prediction(key=prediction_key(model_hash, task, item, ident), task=task.name,
+                                      task_hash=task.hash, model_hash=model_hash, item_id=item.id, lang=item.lang,
+                                      axis=item.axis, status=status, text=s.text or "", error=s.error,
+                                      identity=ident).to_json())
+        entry = replace(task_entry(task, refs, data_hash(identities)), provenance=_provenance(samples_path))
+        tasks = {**(old.tasks if old is not None else {}), task.name: entry}
+        header = new_header(status="imported", fingerprint=fingerprint, tasks=tasks,
+                            config=run_config({"name": BACKEND, "model": model_name, "options": {}}, list(tasks),
+                                              limits=limits.to_json()))
+        header = merge_header(old, header)
+        with store.prediction_writer() as writer:
+            writer.write(records)
+        current = store.current_predictions(header)
+        n_err = sum(p.status != "ok" for preds in current.values() for p in preds.values())
+        n_all = sum(len(preds) for preds in current.values())
+        store.write_header(replace(header, counts={"ok": n_all - n_err, "error": n_err, "reused": 0}))
     if len(pairs) < len(items):
         notes.append(f"{len(items) - len(pairs)} of the task's {len(items)} items have no answer in the log "
                      "(--limit in lmms-eval?); they are not scored")

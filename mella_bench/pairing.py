@@ -10,7 +10,7 @@ Where the keys come from:
 - both runs record the same `data_hash` for the task in run.json (the content identity of every item
   of the task, images included, taken when the run was made) and the same prompt: every common id is
   the same item, and no dataset is loaded;
-- otherwise each run's dataset (`results.task_data_source`: imported runs carry theirs) is loaded and
+- otherwise each run's dataset (`store.task_data_source`: imported runs carry theirs) is loaded and
   the keys compared item by item. A dataset that cannot be loaded leaves the pair "not comparable",
   with the reason: nothing can be claimed about items that cannot be checked.
 """
@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 from mella_bench.data import Dataset, load_or_reason, task_items_of
 from mella_bench.identity import pairing_key
-from mella_bench.results import RUN_JSON, read_json, task_data_source
+from mella_bench.store import RUN_JSON, read_versioned, task_data_source
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TaskRecord:
     axis: str
     prompt: str | None
     data: str | None
-    """The dataset the task was scored against (`results.task_data_source`)."""
+    """The dataset the task was scored against (`store.task_data_source`)."""
     data_hash: str | None
 
 
@@ -60,7 +60,7 @@ def task_records(run_dir: Path) -> dict[tuple[str, str], TaskRecord]:
     """(lang, axis) → the run's task of that language and axis, from run.json (empty when it lists none)."""
     run_dir = Path(run_dir)
     path = run_dir / RUN_JSON
-    header = read_json(path) if path.is_file() else {}
+    header = read_versioned(path, RUN_JSON) if path.is_file() else {}
     out = {}
     for task, info in (header.get("tasks") or {}).items():
         if not isinstance(info, dict) or "lang" not in info or "axis" not in info:

@@ -1,9 +1,12 @@
 """One redaction for everything a run stores, prints or logs.
 
 URLs lose their user:password part and the values of query parameters that look like secrets
-(`?api_key=...`, `?sig=...`); key-shaped strings (`sk-...`, `Bearer ...`) anywhere in a text are
-masked. Config mappings additionally mask the values of secret-looking keys (`api_key`, `token`),
-except `*_env` and `*_header` names, which hold a variable's or a header's *name*, never a value.
+(`?api_key=...`, `?sig=...`, `?code=...`); key-shaped strings (`sk-...`, `Bearer ...`) anywhere in a text
+are masked. In free text the user:password part is found up to its `@` whatever it holds (a quote, `<`
+or a space in a password once ended the match early and left the password in run.json), and so is
+each secret query value up to its `&`. Config mappings additionally mask the values of secret-looking
+keys (`api_key`, `token`), except `*_env` and `*_header` names, which hold a variable's or a header's
+*name*, never a value.
 """
 
 from __future__ import annotations
@@ -16,6 +19,15 @@ MASK = "<redacted>"
 _SECRET_NAME = re.compile(r"(api[_-]?key|apikey|key|token|secret|password|passwd|pwd|auth|authorization|"
                           r"signature|sig|credential|session)", re.I)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\n]{1,512}@")
+"""scheme://user:password@ — the password may hold anything but the URL's own delimiters."""
+_QUERY_PARAM = re.compile(r"(?P<lead>[?&;](?P<name>[^=&#?\s]{1,64})=)(?P<value>[^&#\s]*)")
+_SECRET_PARAMS = frozenset({"code"})
+"""Query parameters that are secrets by exact name (Azure Functions' `?code=`), besides `_SECRET_NAME`."""
+
+
+def _secret_param(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) or name.lower() in _SECRET_PARAMS
 _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
 
 
@@ -34,7 +46,7 @@ def url_secrets(url: str) -> list[str]:
     try:
         parts = urlsplit(url)
         found = [parts.password or ""] + [v for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                                          if _SECRET_NAME.search(k)]
+                                          if _secret_param(k)]
     except ValueError:
         return []
     return [s for s in found if s]
@@ -56,7 +68,7 @@ def redact_url(url: str) -> str:
     if not parts.query:
         return urlunsplit(parts)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    masked = [(k, MASK if _SECRET_NAME.search(k) else v) for k, v in pairs]
+    masked = [(k, MASK if _secret_param(k) else v) for k, v in pairs]
     return urlunsplit(parts._replace(query=urlencode(masked, safe="<>")))
 
 
@@ -66,7 +78,9 @@ def redact_text(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
     for s in secrets:
         if s and len(s) >= 4:
             text = text.replace(s, MASK)
+    text = _USERINFO.sub(lambda m: m.group("scheme"), text)
     text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    text = _QUERY_PARAM.sub(lambda m: m.group("lead") + MASK if _secret_param(m.group("name")) else m.group(0), text)
     return _KEYLIKE.sub(MASK, text)
 
 

@@ -392,13 +392,13 @@ class ReportData:
 
 def run_agreements(runs: Sequence[RunData]) -> list[tuple[str, Mapping[str, Any], str | None]]:
     """The judge agreement `mella-bench judge agreement` stored in each run (RUN/agreement.json)."""
-    from mella_bench.results import RUN_JSON, read_json
+    from mella_bench.store import RUN_JSON, read_versioned
 
     out = []
     for r in runs:
         doc = load_agreement(r.path) if (r.path / AGREEMENT_JSON).is_file() else None
         if doc is not None:
-            header = read_json(r.path / RUN_JSON) if (r.path / RUN_JSON).is_file() else {}
+            header = read_versioned(r.path / RUN_JSON, RUN_JSON) if (r.path / RUN_JSON).is_file() else {}
             out.append((r.label, doc, stale_judge_note(doc, header)))
     return out
 

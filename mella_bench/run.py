@@ -3,32 +3,29 @@
 Each finished batch is appended (and fsync'd) to predictions.jsonl under a content key, so a killed
 run loses at most the batch in flight and a rerun skips what is done. Changing the prompt, the
 generation settings, the task, the model or the item's content (image bytes, references) changes the
-key, so stale answers are never reused. The directory is locked while a command writes it and belongs
-to one model and one dataset (`mella_bench.rundir`).
+key, so stale answers are never reused. The directory is written through the store
+(`mella_bench.store.RunDir`): it is locked while a command writes it and belongs to one model and one
+dataset; each prediction records the identity of the item it answers, so scoring can refuse answers
+whose item changed since.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import platform
-import subprocess
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mella_bench import __version__
 from mella_bench.backends import BackendSpec, Request, Result, make_backend
 from mella_bench.data import Dataset, Item, load, task_items_of
-from mella_bench.identity import item_identity
+from mella_bench.identity import data_hash, task_identities
 from mella_bench.limits import DEFAULT_LIMITS, Limits
 from mella_bench.progress import progress_bar
 from mella_bench.redact import redact_text
-from mella_bench.results import (FORMAT_VERSION, PREDICTIONS, RUN_JSON, JsonlWriter, Prediction,
-                                 command_line, load_predictions, redact, write_json)
-from mella_bench.rundir import check_owner, merge_header, overwrite, run_lock
 from mella_bench.shard import shard_index
+from mella_bench.store import (Prediction, RunDir, RunHeader, RunStatus, TaskEntry, fingerprint_hash, new_header,
+                               run_config)
 from mella_bench.tasks import Task
 
 
@@ -71,42 +68,12 @@ def prediction_key(model_hash: str, task: Task, item: Item, identity: str | None
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def fingerprint_hash(fingerprint: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def in_shard(task: Task, item: Item, shard: tuple[int, int] | None) -> bool:
     """Deterministic split (`mella_bench.shard.shard_index`): a stable hash of (task, item id) modulo N."""
     if shard is None:
         return True
     index, count = shard
     return shard_index(task.name, item.id, count) == index
-
-
-def git_revision() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent)
-        return out.stdout.strip() or None if out.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version(), "mella-bench": __version__}
-    for pkg in ("torch", "transformers", "sacrebleu", "pycocoevalcap", "pythainlp", "vllm"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
-
-
-def package_versions() -> dict[str, str]:
-    """Python and package versions as run.json records them (also for imported runs)."""
-    return _versions()
 
 
 def task_items(task: Task, dataset: Dataset, limit: int | None) -> list[Item]:
@@ -146,37 +113,29 @@ def _requests(task: Task, items: list[Item], dataset: Dataset, keys: dict[str, s
                     image=dataset.image_bytes(it), generation=task.generation) for it in items]
 
 
+def task_entry(task: Task, dataset: Dataset, content: str | None = None) -> TaskEntry:
+    """run.json's record of one task run on `dataset` (resolved, absolute source; content identity)."""
+    return TaskEntry(hash=task.hash, version=task.version, lang=task.lang, axis=task.axis, data=dataset.source,
+                     data_hash=content, source=dataset.origin.to_json() if dataset.origin else None,
+                     prompt=task.prompt, generation=asdict(task.generation), metrics=tuple(task.metrics),
+                     rubrics=tuple(task.rubrics))
+
+
 def header(config: RunConfig, tasks: list[Task], fingerprint: dict[str, Any], datasets: dict[str, Dataset],
-           data_hashes: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "format_version": FORMAT_VERSION,
-        "status": "started",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "config": redact({
-            "backend": asdict(config.backend), "tasks": list(config.tasks), "data": config.data,
-            "limit": config.limit, "batch_size": config.batch_size, "seed": config.seed,
-            "shard": list(config.shard) if config.shard else None, "limits": config.limits.to_json(),
-            **config.extra,
-        }),
-        "command": command_line(),
-        "versions": _versions(),
-        "git": git_revision(),
-        "seeds": {"run": config.seed},
-        "model": {"fingerprint": fingerprint, "hash": fingerprint_hash(fingerprint)},
-        "tasks": {t.name: {"hash": t.hash, "version": t.version, "lang": t.lang, "axis": t.axis,
-                           "data": datasets[t.name].source, "data_hash": (data_hashes or {}).get(t.name),
-                           "prompt": t.prompt,
-                           "generation": asdict(t.generation), "metrics": list(t.metrics),
-                           "rubrics": list(t.rubrics)} for t in tasks},
-    }
+           data_hashes: dict[str, str] | None = None) -> RunHeader:
+    data = datasets[tasks[0].name].source if config.data and tasks else config.data  # as loaded: absolute
+    cfg = run_config(asdict(config.backend), list(config.tasks), data=data, limit=config.limit,
+                     batch_size=config.batch_size, seed=config.seed,
+                     shard=list(config.shard) if config.shard else None, limits=config.limits.to_json(),
+                     **config.extra)
+    return new_header(status="started", config=cfg, fingerprint=fingerprint, seed=config.seed,
+                      tasks={t.name: task_entry(t, datasets[t.name], (data_hashes or {}).get(t.name)) for t in tasks})
 
 
-def _over_answer_limit(res: Result, limits: Limits) -> Result:
-    """An answer longer than `max_answer_chars` is stored as a failure (never scored), with the reason."""
-    if res.status == "ok" and len(res.text) > limits.max_answer_chars:
-        return Result.failed(res.key, f"answer is {len(res.text):,} characters, over the limit of "
-                                      f"{limits.max_answer_chars:,} (max_answer_chars)")
-    return res
+def _storable(res: Result, limits: Limits) -> Result:
+    """An answer over a limit or not storable as text becomes a failure (never scored), with the reason."""
+    why = limits.answer_problem(res.text) if res.status == "ok" else None
+    return Result.failed(res.key, why) if why else res
 
 
 class _FailFast:
@@ -223,18 +182,14 @@ def _load_datasets(config: RunConfig, tasks: list[Task]) -> dict[str, Dataset]:
 def _identities(tasks: list[Task], datasets: dict[str, Dataset]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """task → item id → item identity (every item of the task's language and axis), and task → data hash."""
     per_task: dict[str, dict[str, str]] = {}
-    cache: dict[tuple[int, str], str] = {}
+    cache: dict[tuple[int, str], dict[str, str]] = {}
     for t in tasks:
         ds = datasets[t.name]
-        ids = {}
-        for it in task_items(t, ds, None):
-            k = (id(ds), it.id)
-            if k not in cache:
-                cache[k] = item_identity(ds, it)
-            ids[it.id] = cache[k]
-        per_task[t.name] = ids
-    hashes = {t: hashlib.sha256("\n".join(sorted(v.values())).encode()).hexdigest()[:16] for t, v in per_task.items()}
-    return per_task, hashes
+        k = (id(ds), f"{t.lang}/{t.axis}")
+        if k not in cache:
+            cache[k] = task_identities(ds, task_items(t, ds, None))
+        per_task[t.name] = cache[k]
+    return per_task, {t: data_hash(v) for t, v in per_task.items()}
 
 
 def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dict[str, int]:
@@ -243,12 +198,12 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
     Raises RunDirBusy (another command writes the directory), RunDirConflict (it holds another
     model's or dataset's run; nothing is changed) or RunStopped (the first items all failed alike).
     """
-    out_dir = config.output
+    run_dir = RunDir(config.output)
     datasets = _load_datasets(config, tasks)
     _refuse_reference_only(tasks, datasets, config.limit)
     idents, data_hashes = _identities(tasks, datasets)
     counts = {"ok": 0, "error": 0, "reused": 0}
-    with run_lock(out_dir):
+    with run_dir.session():
         replay = replay_table(tasks, datasets, config.limit) if config.backend.name == "reference" else None
         backend = make_backend(config.backend, replay=replay)
         try:
@@ -256,19 +211,18 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
             model_hash = fingerprint_hash(fp)
             new = header(config, tasks, fp, datasets, data_hashes)
             if config.overwrite:
-                overwrite(out_dir)
-            old = check_owner(out_dir, new)
-            write_json(out_dir / RUN_JSON, merge_header(old, new))
+                run_dir.clear()
+            run_dir.start_run(new)
             try:
-                _generate_tasks(config, tasks, datasets, idents, backend, model_hash, counts, progress)
+                _generate_tasks(config, run_dir, tasks, datasets, idents, backend, model_hash, counts, progress)
             except BaseException as exc:  # run.json says how the run ended, then the error goes on
-                _record_end(out_dir, "stopped" if isinstance(exc, RunStopped) else "interrupted", counts, exc,
+                _record_end(run_dir, "stopped" if isinstance(exc, RunStopped) else "interrupted", counts, exc,
                             _fallbacks(backend))
                 raise
             fallbacks = _fallbacks(backend)
         finally:
             backend.close()
-        _record_end(out_dir, "generated" if counts["error"] == 0 else "generated_with_errors", counts,
+        _record_end(run_dir, "generated" if counts["error"] == 0 else "generated_with_errors", counts,
                     fallbacks=fallbacks)
     return counts
 
@@ -276,7 +230,7 @@ def generate(config: RunConfig, tasks: list[Task], progress: bool = True) -> dic
 def fallback_note(out_dir: Path) -> str | None:
     """One line for the end of `run` when batches fell back to one-by-one (from run.json), else None."""
     try:
-        fb = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8")).get("batch_fallbacks") or {}
+        fb = RunDir(out_dir).header().batch_fallbacks or {}
     except (OSError, ValueError):
         return None
     if not fb.get("batches"):
@@ -291,35 +245,28 @@ def _fallbacks(backend: Any) -> dict[str, Any] | None:
     return fallbacks.to_json() if fallbacks is not None else None
 
 
-def _record_end(out_dir: Path, status: str, counts: dict[str, int], exc: BaseException | None = None,
+def _record_end(run_dir: RunDir, status: RunStatus, counts: dict[str, int], exc: BaseException | None = None,
                 fallbacks: dict[str, Any] | None = None) -> None:
-    """Write how the run ended into run.json (`results.RUN_STATUSES`), with the counts, the batches that
+    """Write how the run ended into run.json (`store.RUN_STATUSES`), with the counts, the batches that
     fell back to one-by-one (`batch_fallbacks`, hf backend) and, after an error, why."""
+    why = None
+    if exc is not None:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        why = redact_text(f"{type(exc).__name__}: {first}"[:500])
     try:
-        hdr = json.loads((out_dir / RUN_JSON).read_text(encoding="utf-8"))
-        hdr["status"] = status
-        hdr["counts"] = dict(counts)
-        if fallbacks is not None:
-            hdr["batch_fallbacks"] = fallbacks
-        if exc is not None:
-            why = str(exc).splitlines()[0] if str(exc) else ""
-            hdr["stopped_because"] = redact_text(f"{type(exc).__name__}: {why}"[:500])
-        else:
-            hdr.pop("stopped_because", None)
-        write_json(out_dir / RUN_JSON, hdr)
+        run_dir.end_run(status, counts, why, fallbacks)
     except (OSError, ValueError):
         if exc is None:
             raise
-        # recording how a failed run ended must not hide why it failed
+        # recording how a failed run ended (a full disk, say) must not hide why it failed
 
 
-def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Dataset],
+def _generate_tasks(config: RunConfig, run_dir: RunDir, tasks: list[Task], datasets: dict[str, Dataset],
                     idents: dict[str, dict[str, str]], backend: Any, model_hash: str, counts: dict[str, int],
                     progress: bool) -> None:
-    out_dir = config.output
-    done = {k for k, p in load_predictions(out_dir).items() if p.status == "ok"}
+    done = {k for k, p in run_dir.predictions().items() if p.status == "ok"}
     fail_fast = _FailFast()
-    with JsonlWriter(out_dir / PREDICTIONS) as writer:
+    with run_dir.prediction_writer() as writer:
         for task in tasks:
             items = [it for it in task_items(task, datasets[task.name], config.limit)
                      if in_shard(task, it, config.shard)]
@@ -336,15 +283,16 @@ def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Da
                 results = backend.generate(_requests(task, sendable, datasets[task.name], keys)) if sendable else []
                 if len(results) != len(sendable):
                     raise RuntimeError(f"backend {backend.name} returned {len(results)} results for {len(sendable)} requests")
-                results = [_over_answer_limit(r, config.limits) for r in results]
+                results = [_storable(r, config.limits) for r in results]
                 records = []
                 for res in oversized + results:
                     it = by_key[res.key]
                     records.append(Prediction(
                         key=res.key, task=task.name, task_hash=task.hash, model_hash=model_hash, item_id=it.id,
                         lang=it.lang, axis=it.axis, status=res.status, text=res.text if res.status == "ok" else "",
-                        error=res.error, prompt_tokens=res.prompt_tokens,
-                        completion_tokens=res.completion_tokens).to_json())
+                        error=res.error, prompt_tokens=_count(res.prompt_tokens),
+                        completion_tokens=_count(res.completion_tokens),
+                        identity=idents[task.name][it.id]).to_json())
                     counts["ok" if res.status == "ok" else "error"] += 1
                 writer.write(records)
                 bar.update(len(batch))
@@ -356,3 +304,8 @@ def _generate_tasks(config: RunConfig, tasks: list[Task], datasets: dict[str, Da
                         "Nothing more was sent (it would fail the same way). Fix the cause (model, server, flags), "
                         "then rerun the same command: finished items are kept, failed ones are retried.")
             bar.close()
+
+
+def _count(value: Any) -> int | None:
+    """A token count as stored: a whole number, or absent (a server's NaN or nonsense never stops a run)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -12,9 +12,9 @@ from typing import Iterable, Mapping, Sequence
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.registry import sort_metrics
-from mella_bench.results import RUN_JSON, SUMMARY, read_json
 from mella_bench.scoreio import load_scores, scores_from_rows
 from mella_bench.stats import MetricScores
+from mella_bench.store import RUN_JSON, SUMMARY, read_versioned
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,11 +54,11 @@ def load_run(run_dir: Path, rows: Iterable[dict] | None = None,
     e.g. rows just re-derived from predictions.jsonl, and `signatures` ((task, metric) → signature,
     as the registry's metric made it for those rows) replaces summary.json's."""
     run_dir = Path(run_dir)
-    header = read_json(run_dir / RUN_JSON) if (run_dir / RUN_JSON).is_file() else {}
+    header = read_versioned(run_dir / RUN_JSON, RUN_JSON) if (run_dir / RUN_JSON).is_file() else {}
     scores = scores_from_rows(rows, f"{run_dir}/<rescored>") if rows is not None else load_scores(run_dir)
     sigs: dict[tuple[str, str], str] = dict(signatures or {})
     if signatures is None and (run_dir / SUMMARY).is_file():
-        for task, entry in read_json(run_dir / SUMMARY).get("tasks", {}).items():
+        for task, entry in read_versioned(run_dir / SUMMARY, SUMMARY).get("tasks", {}).items():
             for metric, m in entry.get("metrics", {}).items():
                 sig = "|".join(p for p in str(m.get("signature") or "").split("|") if p and not p.startswith("ci:"))
                 if sig:

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Mapping
 
 from mella_bench.data import Dataset, Item, load_or_reason
 from mella_bench.keyword_hits import KeywordHit, keyword_hits
-from mella_bench.results import (JUDGE_HEADER_KEY, JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
+from mella_bench.store import (JUDGE_HEADER_KEY, JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
                                  task_data_source)
 
 

@@ -14,8 +14,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from mella_bench.metrics.registry import metric_aggregate
-from mella_bench.results import RUN_JSON, SCORES, SUMMARY, read_json, read_jsonl, write_json
 from mella_bench.stats import ALPHA, RESAMPLES, Aggregate, MetricScores, bootstrap_ci, entry_with_ci
+from mella_bench.store import RUN_JSON, SCORES, SUMMARY, RunDir, read_jsonl, read_versioned
 
 
 class ScoresError(ValueError):
@@ -70,7 +70,11 @@ def load_scores(run_dir: Path) -> dict[tuple[str, str], MetricScores]:
 def _fast_rows(path: Path) -> list[dict]:
     """All records in one JSON parse (about twice as fast as line by line on 100k+ rows); any
     irregular file (a torn tail, a corrupt line) goes through read_jsonl for its exact error."""
-    lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:  # e.g. a tail torn inside a multi-byte character: read_jsonl cuts it by bytes
+        return list(read_jsonl(path))
+    lines = [ln for ln in text.split("\n") if ln.strip()]
     try:
         rows = json.loads("[" + ",".join(lines) + "]")
     except json.JSONDecodeError:
@@ -80,10 +84,13 @@ def _fast_rows(path: Path) -> list[dict]:
 
 def run_seed(run_dir: Path) -> int:
     """run.json's `seeds.run` (0 when the run records none): every CI of the run uses it."""
-    try:
-        return int(read_json(Path(run_dir) / RUN_JSON).get("seeds", {}).get("run", 0))
-    except (FileNotFoundError, ValueError, TypeError):
+    path = Path(run_dir) / RUN_JSON
+    if not path.is_file():
         return 0
+    seed = (read_versioned(path, RUN_JSON).get("seeds") or {}).get("run", 0)  # a bad run.json is an error, not seed 0
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"{path}: field 'seeds.run' must be a whole number, got {seed!r}")
+    return seed
 
 
 def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | None = None,
@@ -92,7 +99,7 @@ def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | No
     method) in its signature fields and string. The seed defaults to run.json's `seeds.run`."""
     run_dir = Path(run_dir)
     path = run_dir / SUMMARY
-    summary = read_json(path)
+    summary = read_versioned(path, SUMMARY)
     if seed is None:
         seed = run_seed(run_dir)
     scores = load_scores(run_dir)
@@ -103,7 +110,7 @@ def add_cis_to_summary(run_dir: Path, resamples: int = RESAMPLES, seed: int | No
                 m["ci"] = None
                 continue
             entry_with_ci(m, bootstrap_ci(ms.stats, aggregates(metric), resamples, seed, alpha, task=task))
-    write_json(path, summary)
+    RunDir(run_dir).write_summary(summary)
     return summary
 
 

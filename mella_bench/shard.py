@@ -10,16 +10,14 @@ data exactly once before it writes the merged run.
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mella_bench.data import load, task_items_of
-from mella_bench.results import (FINISHED_STATUSES, PREDICTIONS, RUN_JSON, SCORES, SUMMARY, Prediction, load_header,
-                                 command_line, load_predictions, write_json)
+from mella_bench.data import Dataset, load, task_items_of
+from mella_bench.store import (FINISHED_STATUSES, SCORES, SUMMARY, Prediction, RunDir, RunHeader, accept_or_refuse,
+                               new_header, task_change)
 
 __all__ = ["MergeError", "MergeReport", "merge", "shard_dir_name", "shard_index"]
 
@@ -58,7 +56,7 @@ def _listing(values: list[str]) -> str:
 @dataclass(frozen=True)
 class _Shard:
     path: Path
-    header: dict[str, Any]
+    header: RunHeader
     index: int
     count: int
 
@@ -66,13 +64,13 @@ class _Shard:
 def _read_shards(run_dirs: list[Path]) -> list[_Shard]:
     shards = []
     for d in run_dirs:
-        header = load_header(d)
-        shard = header.get("config", {}).get("shard")
+        header = RunDir(d).header()
+        shard = header.config.get("shard")
         if not shard:
             raise MergeError(f"{d} is not a shard (its run.json has no config.shard); "
                              "only runs made with --shard I/N can be merged")
-        if header.get("status") not in FINISHED_STATUSES:
-            raise MergeError(f"{d} did not finish (run.json status '{header.get('status')}'); "
+        if header.status not in FINISHED_STATUSES:
+            raise MergeError(f"{d} did not finish (run.json status '{header.status}'); "
                              "rerun its command, it resumes")
         shards.append(_Shard(d, header, int(shard[0]), int(shard[1])))
     return shards
@@ -106,27 +104,46 @@ def _check_indices(shards: list[_Shard]) -> list[_Shard]:
 
 def _current(shard: _Shard) -> list[Prediction]:
     """Predictions of this shard's model and task versions (a reused directory may hold stale ones)."""
-    model_hash = shard.header["model"]["hash"]
-    task_hashes = {name: t["hash"] for name, t in shard.header["tasks"].items()}
-    return [p for p in load_predictions(shard.path).values()
-            if p.model_hash == model_hash and task_hashes.get(p.task) == p.task_hash]
+    return [p for preds in RunDir(shard.path).current_predictions(shard.header).values() for p in preds.values()]
 
 
-def _expected_items(header: dict[str, Any]) -> dict[str, list[str]]:
-    """Item ids per task of the unsharded run, in dataset order (from the data named in run.json)."""
-    cfg = header["config"]
-    cache: dict[str, Any] = {}
+def _datasets(header: RunHeader) -> dict[str, Dataset]:
+    """task → its dataset as run.json names it (absolute, so merge works from any folder)."""
+    cache: dict[str, Dataset] = {}
     out = {}
-    for name, t in header["tasks"].items():
-        src = cfg.get("data") or t["data"]
-        if src not in cache:
+    for name, t in header.tasks.items():
+        if t.data not in cache:
             try:
-                cache[src] = load(src)
+                cache[t.data] = load(t.data)
             except FileNotFoundError as exc:
-                raise MergeError(f"cannot check item coverage: dataset {src} not found ({exc}); run merge where the "
-                                 "data is, or pass --no-item-check") from None
-        out[name] = [it.id for it in task_items_of(t["lang"], t["axis"], cache[src], cfg.get("limit"))]
+                raise MergeError(f"cannot check item coverage: dataset {t.data} not found ({exc}); run merge where "
+                                 "the data is, or pass --no-item-check") from None
+        out[name] = cache[t.data]
     return out
+
+
+def _expected_items(header: RunHeader, datasets: dict[str, Dataset]) -> dict[str, list[str]]:
+    """Item ids per task of the unsharded run, in dataset order."""
+    return {name: [it.id for it in task_items_of(t.lang, t.axis, datasets[name], header.config.get("limit"))]
+            for name, t in header.tasks.items()}
+
+
+def _check_data(shards: list[_Shard], preds: dict[int, list[Prediction]], datasets: dict[str, Dataset],
+                reidentify: bool) -> RunHeader:
+    """The merged header's tasks as they stand against the data now: refuse (or re-identify) when an
+    item any shard answered changed since it was generated."""
+    header = shards[0].header
+    changes = []
+    for name, t in header.tasks.items():
+        ds = datasets[name]
+        answered = {p.item_id: p for s in shards for p in preds[s.index] if p.task == name}
+        recorded = {s.header.tasks[name].data_hash for s in shards} - {None}
+        for content in sorted(recorded):
+            change = task_change(name, content, ds, task_items_of(t.lang, t.axis, ds, None), answered)
+            if change is not None:
+                changes.append(change)
+                break
+    return accept_or_refuse(header, changes, reidentify, "merge", "merge") or header
 
 
 def _check_coverage(shards: list[_Shard], preds: dict[int, list[Prediction]], expected: dict[str, list[str]]) -> None:
@@ -160,73 +177,71 @@ def _check_duplicates(shards: list[_Shard], preds: dict[int, list[Prediction]]) 
         raise MergeError(f"{len(dups)} item(s) predicted in two shards: {_listing(dups)}")
 
 
-def _prepare_output(output: Path, shard_paths: set[Path], model_hash: str | None = None) -> None:
-    if output.resolve() in shard_paths:
-        raise MergeError(f"--output {output} is one of the shards; choose a new directory")
-    if (output / RUN_JSON).exists():
-        old = load_header(output)
-        if "merged_from" not in old:
-            raise MergeError(f"{output} already holds a run that is not a merge; choose another --output")
-        if model_hash is not None and old.get("model", {}).get("hash") != model_hash:
-            raise MergeError(f"{output} holds a merge of another model (fingerprint {old.get('model', {}).get('hash')}, "
+def _prepare_output(output: RunDir, shard_paths: set[Path], model_hash: str) -> None:
+    if output.path.resolve() in shard_paths:
+        raise MergeError(f"--output {output.path} is one of the shards; choose a new directory")
+    if output.exists():
+        old = output.header()
+        if old.merged_from is None:
+            raise MergeError(f"{output.path} already holds a run that is not a merge; choose another --output")
+        if old.model_hash != model_hash:
+            raise MergeError(f"{output.path} holds a merge of another model (fingerprint {old.model_hash}, "
                              f"these shards: {model_hash}); choose another --output")
-    output.mkdir(parents=True, exist_ok=True)
     # scores and summary described the previous merge; judgments.jsonl is a content-keyed cache and stays
-    for derived in (SCORES, SUMMARY):
-        (output / derived).unlink(missing_ok=True)
+    output.remove(SCORES, SUMMARY)
 
 
-def _write_predictions(path: Path, preds: list[Prediction]) -> None:
-    import json
-
-    tmp = path.with_suffix(".jsonl.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for p in preds:
-            fh.write(json.dumps(p.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def merge(run_dirs: list[Path], output: Path, check_items: bool = True) -> MergeReport:
+def merge(run_dirs: list[Path], output: Path, check_items: bool = True, reidentify: bool = False) -> MergeReport:
     """Combine the N shard runs of one run into `output` (run.json with `merged_from`, predictions.jsonl).
 
-    Refuses, naming the directories, when the shards disagree on model, tasks, data or N, when a shard
-    index is given twice or is missing, when an item was predicted in two shards, or (with
-    `check_items`) when a shard lacks items of its part of the data.
+    Refuses, naming the directories, when the shards disagree on model, tasks, data (path or content
+    identity) or N, when a shard index is given twice or is missing, when an item was predicted in
+    two shards, or (with `check_items`) when a shard lacks items of its part of the data or the data
+    changed since the shards were generated (`reidentify` accepts it as it is now instead).
     """
     if not run_dirs:
         raise MergeError("no shard directories given")
     shards = _read_shards([Path(d) for d in run_dirs])
     _check_same(shards, "shard count N", lambda s: s.count)
-    _check_same(shards, "model (fingerprint hash)", lambda s: s.header["model"]["hash"])
-    _check_same(shards, "tasks (name: hash)", lambda s: {n: t["hash"] for n, t in sorted(s.header["tasks"].items())})
-    _check_same(shards, "data / limit", lambda s: (s.header["config"].get("data"), s.header["config"].get("limit")))
+    _check_same(shards, "model (fingerprint hash)", lambda s: s.header.model_hash)
+    _check_same(shards, "tasks (name: hash)", lambda s: {n: t.hash for n, t in sorted(s.header.tasks.items())})
+    _check_same(shards, "data / limit", lambda s: ({n: t.data for n, t in sorted(s.header.tasks.items())},
+                                                   s.header.config.get("limit")))
+    if not (check_items and reidentify):  # re-identifying accepts shards of different data content, checked below
+        _check_same(shards, "data content (generated before and after an edit of the data?)",
+                    lambda s: {n: t.data_hash for n, t in sorted(s.header.tasks.items())})
+    elif reidentify and not check_items:
+        raise MergeError("--reidentify needs the data (it records the data as it is now); drop --no-item-check")
     shards = _check_indices(shards)
     preds = {s.index: _current(s) for s in shards}
     _check_duplicates(shards, preds)
     merged = [p for s in shards for p in preds[s.index]]
-    task_order = list(shards[0].header["tasks"])
+    base = shards[0].header
+    task_order = list(base.tasks)
     if check_items:
-        expected = _expected_items(shards[0].header)
+        datasets = _datasets(base)
+        base = _check_data(shards, preds, datasets, reidentify)
+        expected = _expected_items(base, datasets)
         _check_coverage(shards, preds, expected)
         pos = {(t, iid): n for t, ids in expected.items() for n, iid in enumerate(ids)}
         merged.sort(key=lambda p: (task_order.index(p.task), pos[(p.task, p.item_id)]))
     else:
         merged.sort(key=lambda p: (task_order.index(p.task), p.item_id))
-    _prepare_output(output, {s.path.resolve() for s in shards}, shards[0].header["model"]["hash"])
-    _write_predictions(output / PREDICTIONS, merged)
-    n_err = sum(p.status != "ok" for p in merged)
-    header = dict(shards[0].header)
-    header.update({
-        "status": "generated" if n_err == 0 else "generated_with_errors",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "config": {**header["config"], "shard": None},
-        "command": command_line(),
-        "counts": {"ok": len(merged) - n_err, "error": n_err},
-        "merged_from": [{"dir": str(s.path), "shard": [s.index, s.count], "status": s.header.get("status"),
-                         "created": s.header.get("created"), "git": s.header.get("git"),
-                         "versions": s.header.get("versions"), "command": s.header.get("command")} for s in shards],
-    })
-    write_json(output / RUN_JSON, header)
+    out = RunDir(output)
+    with out.session():
+        _prepare_output(out, {s.path.resolve() for s in shards}, base.model_hash)
+        out.replace_predictions(merged)
+        n_err = sum(p.status != "ok" for p in merged)
+        out.write_header(_merged_header(base, shards, len(merged), n_err))
     return MergeReport(output, tuple(s.path for s in shards), len(merged), len(merged) - n_err, n_err)
+
+
+def _merged_header(base: RunHeader, shards: list[_Shard], n: int, n_err: int) -> RunHeader:
+    new = new_header(status="generated" if n_err == 0 else "generated_with_errors",
+                     config={**base.config, "shard": None}, fingerprint=base.model_fingerprint, tasks=base.tasks,
+                     seed=base.seed, counts={"ok": n - n_err, "error": n_err},
+                     merged_from=tuple({"dir": str(s.path.resolve()), "shard": [s.index, s.count],
+                                        "status": s.header.status, "created": s.header.created, "git": s.header.git,
+                                        "versions": dict(s.header.versions), "command": list(s.header.command)}
+                                       for s in shards))
+    return replace(new, judge=base.judge, reidentified=base.reidentified)

@@ -1,5 +1,10 @@
 """`mella-bench show RUN ITEM_ID`: one item of a run in the terminal — prompt, answer, references,
-keywords found and missed, every metric value, fidelity and the judge's verdict."""
+keywords found and missed, every metric value, fidelity and the judge's verdict.
+
+Everything shown comes from outside (a model's answer, a dataset's references and ids, a judge's
+rationale), so every such text goes through `textsafe.terminal_safe` before it is printed: an ESC in
+an answer is shown as `\\x1b`, never sent to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 
 from mella_bench.langs import LANGUAGES
 from mella_bench.samples import Sample, iter_samples
+from mella_bench.textsafe import terminal_safe as _safe
 
 _FOUND, _RESET = "\033[1;4;32m", "\033[0m"
 
@@ -24,7 +30,7 @@ def _indent(text: str, width: int = 100) -> str:
 def _highlight(s: Sample, color: bool) -> str:
     text = s.answer.text
     if not color or not s.answer.keywords:
-        return text
+        return _safe(text)
     import unicodedata
 
     text = unicodedata.normalize("NFC", text)
@@ -33,9 +39,9 @@ def _highlight(s: Sample, color: bool) -> str:
     for start, end in spans:
         if start < at:
             continue
-        out += [text[at:start], _FOUND, text[start:end], _RESET]
+        out += [_safe(text[at:start]), _FOUND, _safe(text[start:end]), _RESET]  # only our own codes stay raw
         at = end
-    return "".join(out + [text[at:]])
+    return "".join(out + [_safe(text[at:])])
 
 
 def _value(v: float | None, metric: str) -> str:
@@ -54,14 +60,15 @@ def verdict_entry(x: Any) -> str:
 
 
 def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
+    """The item as terminal text; every text that came from outside is escaped (`terminal_safe`)."""
     lang = LANGUAGES.get(s.lang)
-    out = [f"{s.item_id} · {s.task} · {lang.name + ' (' + lang.native + ')' if lang else s.lang} · {s.axis} · "
-           f"run {run_label}"]
+    out = [_safe(f"{s.item_id} · {s.task} · {lang.name + ' (' + lang.native + ')' if lang else s.lang} · {s.axis} · "
+                 f"run {run_label}")]
     if s.item is None:
-        out.append(f"item data: {s.item_problem}")
+        out.append(_safe(f"item data: {s.item_problem}"))
     else:
-        out.append(f"image: {s.item.image or '(none)'}" + (f" — {s.image_problem}" if s.image_problem else ""))
-    out += ["", "prompt:", _indent(s.prompt), ""]
+        out.append(_safe(f"image: {s.item.image or '(none)'}" + (f" — {s.image_problem}" if s.image_problem else "")))
+    out += ["", "prompt:", _indent(_safe(s.prompt)), ""]
     a = s.answer
     if a.status == "ok" and not a.text:
         out += ["answer: (empty: it scores 0)"]
@@ -70,33 +77,33 @@ def format_sample(s: Sample, run_label: str, color: bool = False) -> str:
     elif a.status == "missing":
         out += ["answer: (this run has no prediction for the item)"]
     else:
-        out += [f"answer: prediction failed — {a.error or 'no error message'}"]
+        out += [_safe(f"answer: prediction failed — {a.error or 'no error message'}")]
     if s.item is not None:
         out += ["", f"references ({len(s.item.references)}):"]
-        out += [_indent(f"{i}. {r}") for i, r in enumerate(s.item.references, 1)]
+        out += [_indent(_safe(f"{i}. {r}")) for i, r in enumerate(s.item.references, 1)]
         if s.item.keywords:
             if a.keywords:
                 found = sum(h.found for h in a.keywords)
                 marks = "  ".join(f"{'✓' if h.found else '✗'} {h.keyword}" for h in a.keywords)
-                out += ["", f"keywords ({found}/{len(a.keywords)} found, the metric's matcher): {marks}"]
+                out += ["", _safe(f"keywords ({found}/{len(a.keywords)} found, the metric's matcher): {marks}")]
             else:
-                out += ["", f"keywords: {', '.join(s.item.keywords)}"]
+                out += ["", _safe(f"keywords: {', '.join(s.item.keywords)}")]
     if a.scores:
         out += ["", "scores:"]
         for m in a.scores:
             note = f"  ({m.reason})" if m.reason else ""
-            out.append(f"  {m.metric:<26} {_value(m.value, m.metric):>8}{note}")
+            out.append(_safe(f"  {m.metric:<26} {_value(m.value, m.metric):>8}{note}"))
     for j in a.judgments:
-        out += ["", f"judge · {j.rubric}: " + (f"{j.score}/5" if j.status == "ok" else f"{j.status} — {j.reason}")
-                + (f" (judge wrote {j.raw_score}; {j.cap_reason})" if j.cap_reason else "")]
+        out += ["", _safe(f"judge · {j.rubric}: " + (f"{j.score}/5" if j.status == "ok" else f"{j.status} — {j.reason}")
+                          + (f" (judge wrote {j.raw_score}; {j.cap_reason})" if j.cap_reason else ""))]
         for key, value in j.fields.items():
             if key in ("score", "evidence"):
                 continue
-            out.append(f"  {key.replace('_', ' ')}:" + ("" if value else " none"))
+            out.append(_safe(f"  {key.replace('_', ' ')}:" + ("" if value else " none")))
             for x in value if isinstance(value, list) else [value]:
-                out.append(_indent("- " + verdict_entry(x), 98))
+                out.append(_indent(_safe("- " + verdict_entry(x)), 98))
         if j.evidence:
-            out += ["  rationale:", _indent(j.evidence, 98)]
+            out += ["  rationale:", _indent(_safe(j.evidence), 98)]
     return "\n".join(out)
 
 

@@ -232,7 +232,7 @@ def _protocols() -> tuple[str, ...]:
 def protocol_task_settings(run_dir: Path, by_lang: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """task → its mella-2024 `Settings` for the run's tasks of the languages `by_lang` names."""
     from mella_bench.protocols import mella2024
-    from mella_bench.results import load_header
+    from mella_bench.store import load_header
 
     header = load_header(run_dir)
     return {name: mella2024.Settings(**by_lang[info["lang"]]) for name, info in header["tasks"].items()

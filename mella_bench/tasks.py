@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -69,6 +70,18 @@ class Task:
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
+def _inside(path: Path, folder: Path) -> None:
+    """Refuse a task file that is a symlink to a file outside its folder, before reading it (a YAML
+    error would quote the other file's lines: a key file, /etc/shadow)."""
+    try:
+        inside = path.resolve().is_relative_to(Path(folder).resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        raise ConfigError(f"{path}: a link to a file outside {folder}; task and group files must lie in their "
+                          "folder (copy the file there instead)")
+
+
 def _resolve_file(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         raise ConfigError(f"{path}: include cycle")
@@ -111,23 +124,52 @@ def _parse_task(path: Path) -> Task:
         raise ConfigError(f"{path}: key 'lang': unknown language '{lang}'")
     if axis not in AXES:
         raise ConfigError(f"{path}: key 'axis': must be one of {AXES}")
-    gen_raw = raw.get("generation", {}) or {}
-    if not isinstance(gen_raw, dict) or set(gen_raw) - _GEN_KEYS:
-        raise ConfigError(f"{path}: key 'generation' must be a mapping with keys from {sorted(_GEN_KEYS)}")
-    gen = GenerationConfig(
-        max_new_tokens=int(gen_raw.get("max_new_tokens", 256)),
-        temperature=float(gen_raw.get("temperature", 0.0)),
-        stop=tuple(gen_raw.get("stop", ()) or ()),
-    )
+    gen = _parse_generation(path, raw.get("generation", {}) or {})
     prompt = need("prompt", str).strip()
     if not prompt:
         raise ConfigError(f"{path}: key 'prompt' is empty")
+    version = need("version", int)
+    if isinstance(version, bool) or version < 1:
+        raise ConfigError(f"{path}: key 'version' must be a whole number of at least 1, got {version!r}")
+    data = raw.get("data", "demo")
+    if not isinstance(data, str) or not data.strip():
+        raise ConfigError(f"{path}: key 'data' must be a dataset path or 'demo', got {data!r}")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise ConfigError(f"{path}: key 'description' must be text, got {type(description).__name__}")
     return Task(
-        name=name, version=need("version", int), lang=lang, axis=axis,
-        data=str(raw.get("data", "demo")), prompt=prompt, generation=gen,
-        metrics=tuple(need("metrics", list)), rubrics=tuple(raw.get("rubrics", []) or []),
-        description=str(raw.get("description", "")), source=str(path),
+        name=name, version=version, lang=lang, axis=axis, data=data, prompt=prompt, generation=gen,
+        metrics=_names(path, "metrics", need("metrics", list)), rubrics=_names(path, "rubrics", raw.get("rubrics") or []),
+        description=description, source=str(path),
     )
+
+
+def _names(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{path}: key '{key}' must be a list of names, got {value!r}")
+    return tuple(value)
+
+
+def _parse_generation(path: Path, raw: Any) -> GenerationConfig:
+    """`generation:` with every type checked, naming file and field: `max_new_tokens: "abc"` or `0`,
+    `temperature: -1` are refused; `stop: "</s>"` is one stop string (a list of characters would cut
+    answers at the first `s`)."""
+    if not isinstance(raw, dict) or set(raw) - _GEN_KEYS:
+        raise ConfigError(f"{path}: key 'generation' must be a mapping with keys from {sorted(_GEN_KEYS)}")
+    tokens = raw.get("max_new_tokens", 256)
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
+        raise ConfigError(f"{path}: key 'generation.max_new_tokens' must be a whole number of at least 1, "
+                          f"got {tokens!r}")
+    temp = raw.get("temperature", 0.0)
+    if isinstance(temp, bool) or not isinstance(temp, (int, float)) or not math.isfinite(temp) or temp < 0:
+        raise ConfigError(f"{path}: key 'generation.temperature' must be a number of at least 0 (0 = greedy), "
+                          f"got {temp!r}")
+    stop = raw.get("stop") or ()
+    if isinstance(stop, str):
+        stop = [stop]  # one stop string, not its characters
+    if not isinstance(stop, (list, tuple)) or not all(isinstance(x, str) and x for x in stop):
+        raise ConfigError(f"{path}: key 'generation.stop' must be a stop string or a list of them, got {stop!r}")
+    return GenerationConfig(max_new_tokens=tokens, temperature=float(temp), stop=tuple(stop))
 
 
 @dataclass(frozen=True)
@@ -172,6 +214,7 @@ def load_registry(folder: Path = TASKS_DIR, include_paths: Sequence[str | Path] 
         for path in sorted(base.glob("*.yaml")):
             if path.name.startswith("_"):
                 continue
+            _inside(path, base)
             head = load_yaml(path)
             name = head.get("group", head.get("task"))
             if isinstance(name, str) and name in origin:

@@ -40,6 +40,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class RawReply:
+    """A 200 answer whose `choices[0].message` and `usage` are sent as given: hostile shapes (content
+    null, a number, a list of parts; usage counts NaN or Infinity, which Python's JSON writes and reads)."""
+
+    message: dict[str, Any]
+    usage: dict[str, Any] = field(default_factory=lambda: {"prompt_tokens": 10, "completion_tokens": 5})
+    finish_reason: str = "stop"
+
+
+@dataclass(frozen=True)
 class Fault:
     """An injected failure for one request."""
 
@@ -82,7 +92,7 @@ class Call:
                    for p in msg["content"] if p.get("type") == "image_url")
 
 
-Responder = Callable[[Call], "Reply | Fault"]
+Responder = Callable[[Call], "Reply | RawReply | Fault"]
 
 
 def echo_responder(call: Call) -> Reply:
@@ -277,6 +287,13 @@ class _Handler(BaseHTTPRequestHandler):
         out = owner.responder(call)
         if isinstance(out, Fault):
             self._fault(out)
+            return
+        if isinstance(out, RawReply):
+            self._send_raw(200, json.dumps({  # allow_nan (the default): NaN goes out as the bare word NaN
+                "id": f"chatcmpl-{call.index}", "object": "chat.completion", "created": int(time.time()),
+                "model": body["model"], "choices": [{"index": 0, "message": out.message,
+                                                     "finish_reason": out.finish_reason}],
+                "usage": out.usage}).encode())
             return
         self._send_json(200, {
             "id": f"chatcmpl-{call.index}", "object": "chat.completion", "created": int(time.time()),

@@ -12,7 +12,7 @@ import pytest
 from mella_bench.backends import BackendSpec
 from mella_bench.cli import _sharding, build_parser, main
 from mella_bench.executor import _gpu_groups, run_sharded, shard_configs, visible_gpus
-from mella_bench.results import PREDICTIONS, load_header, read_jsonl
+from mella_bench.store import PREDICTIONS, load_header, read_jsonl
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import select_tasks
 from tests.conftest import write_dataset

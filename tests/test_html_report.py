@@ -157,7 +157,7 @@ def test_same_item_id_with_other_references_is_shown_with_what_each_run_was_aske
     """The authors' Hungarian baseline and fine-tune files share item ids but not references: each answer
     must appear beside the references it was scored against, never beside the other run's."""
     from mella_bench.data import load
-    from mella_bench.results import load_header, task_data_source
+    from mella_bench.store import load_header, task_data_source
 
     authors = Path(__file__).resolve().parents[1] / "results" / "mella-author-2024"
     runs = [authors / "internvl2-8b-baseline", authors / "internvl2-8b-finetuned"]

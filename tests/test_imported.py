@@ -103,7 +103,7 @@ def test_cli_import_score_and_refusal_to_generate(tmp_path, capsys):
 
 def test_judge_text_only_mode_accepts_reference_only_items(tmp_path):
     from mella_bench.judge.pointwise import build_jobs
-    from mella_bench.results import load_header
+    from mella_bench.store import load_header
 
     run = tmp_path / "run"
     write_imported_run(run, "x", [read_slvqa(_file(tmp_path), "cs")])

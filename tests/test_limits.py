@@ -17,7 +17,7 @@ from mella_bench.cli import main
 from mella_bench.data import load, validate
 from mella_bench.images import decode_rgb
 from mella_bench.limits import Limits
-from mella_bench.results import SCORES, SUMMARY, load_header, load_predictions, read_json, read_jsonl
+from mella_bench.store import SCORES, SUMMARY, load_header, load_predictions, read_json, read_jsonl
 from tests.conftest import write_dataset
 
 

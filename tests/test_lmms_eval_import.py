@@ -57,7 +57,8 @@ def test_round_trip_scores_equal_native_scores_per_task(native: Path, tmp_path: 
         assert got[key][0] == pytest.approx(value, abs=1e-9), key
     header = json.loads((imported / "run.json").read_text(encoding="utf-8"))
     assert header["model"]["fingerprint"] == {"backend": "import:lmms-eval", "model": "lmms_eval"}
-    assert [i["file"] for i in header["imports"]] == [_samples(t).name for t in TASKS]
+    assert [header["tasks"][t]["provenance"]["source"] for t in TASKS] == [_samples(t).name for t in TASKS]
+    assert header["status"] == "imported"  # the same closed set of statuses as the slvqa importer
     assert header["command"][0] == "mella-bench"  # no absolute path of the executable
     # the imported answers are the native ones, item by item
     native_preds = {(p["task"], p["item_id"]): p["text"] for p in _lines(native / "predictions.jsonl")}

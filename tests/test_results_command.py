@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mella_bench.results import command_line
+from mella_bench.store import command_line
 
 
 def test_command_line_drops_the_executables_folder():

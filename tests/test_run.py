@@ -11,7 +11,7 @@ import pytest
 from mella_bench.backends import resolve_spec
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import load_header, load_predictions, read_jsonl
+from mella_bench.store import load_header, load_predictions, read_jsonl
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import select_tasks
 

@@ -14,7 +14,7 @@ from mella_bench.backends import BackendSpec, Request, Result
 from mella_bench.cli import main
 from mella_bench.data import load
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import PREDICTIONS, load_header, load_predictions, read_jsonl
+from mella_bench.store import PREDICTIONS, load_header, load_predictions, read_jsonl
 from mella_bench.run import RunConfig, generate
 from mella_bench.shard import MergeError, merge
 from mella_bench.tasks import select_tasks

@@ -17,7 +17,7 @@ import pytest
 
 from mella_bench.backends import BackendSpec
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import PREDICTIONS, load_predictions, read_jsonl
+from mella_bench.store import PREDICTIONS, load_predictions, read_jsonl
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import select_tasks
 from tests.conftest import png_bytes, write_dataset

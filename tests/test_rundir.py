@@ -18,9 +18,10 @@ from mella_bench.cli import main
 from mella_bench.data import load
 from mella_bench.identity import item_identity
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import PREDICTIONS, RUN_JSON, SUMMARY, load_header, load_predictions, read_json
+from mella_bench.store import PREDICTIONS, RUN_JSON, SUMMARY, load_header, load_predictions, read_json
 from mella_bench.run import RunConfig, generate, prediction_key
-from mella_bench.rundir import RunDirBusy, RunDirConflict, run_lock
+from mella_bench.store import RunDirBusy, RunDirConflict
+from mella_bench.store.lock import run_lock
 from mella_bench.tasks import select_tasks
 from tests.conftest import png_bytes, write_dataset
 
@@ -119,7 +120,7 @@ def test_a_second_writer_is_refused_at_once(tmp_path: Path, dataset_dir: Path, c
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from mella_bench.rundir import run_lock
+            from mella_bench.store.lock import run_lock
             with run_lock(Path({str(out)!r})):
                 print("locked", flush=True)
                 sys.stdin.read()
@@ -164,3 +165,26 @@ def test_a_run_json_from_before_data_hashes_is_continued(tmp_path: Path, dataset
     (out / RUN_JSON).write_text(json.dumps(head), encoding="utf-8")
     assert _run(out, dataset_dir)["reused"] == 32
     assert all(info["data_hash"] for info in load_header(out)["tasks"].values())
+
+
+def test_batch_fallbacks_is_a_checked_field_of_the_header_kept_by_end_run(tmp_path: Path, dataset_dir: Path):
+    """run.json's `batch_fallbacks` (hf backend) is part of the one header definition and its schema:
+    read back typed, kept when a later end of run has none to report, and a bad value named by field."""
+    import jsonschema
+
+    from mella_bench.store import HeaderError, RunDir, RunHeader
+
+    out = tmp_path / "run"
+    _run(out, dataset_dir)
+    run_dir = RunDir(out)
+    assert run_dir.header().batch_fallbacks is None and "batch_fallbacks" not in load_header(out)
+    fallbacks = {"batches": 2, "items": 4, "first_reason": "RuntimeError: simulated"}
+    run_dir.end_run("generated", {"ok": 4, "error": 0, "reused": 0}, batch_fallbacks=fallbacks)
+    assert run_dir.header().batch_fallbacks == fallbacks
+    run_dir.end_run("generated", {"ok": 0, "error": 0, "reused": 4})  # a backend with nothing to report
+    assert load_header(out)["batch_fallbacks"] == fallbacks
+    schema = json.loads((REPO / "mella_bench" / "store" / "schemas" / "run.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(load_header(out))
+    raw = {**load_header(out), "batch_fallbacks": {"batches": "2", "items": 4, "first_reason": None}}
+    with pytest.raises(HeaderError, match=r"batch_fallbacks: field 'batches' must be a whole number"):
+        RunHeader.from_json(raw, "run.json")

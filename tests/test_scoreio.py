@@ -42,7 +42,7 @@ def test_add_cis_to_summary_fills_ci_and_records_seed(tmp_path):
     rng = np.random.default_rng(0)
     vals = rng.uniform(0, 100, 30).tolist()
     write_rows(tmp_path / "scores.jsonl", [row("mella_th_know", f"i{i}", "keyword_acc", v) for i, v in enumerate(vals)])
-    (tmp_path / "run.json").write_text(json.dumps({"seeds": {"run": 7}}))
+    (tmp_path / "run.json").write_text(json.dumps({"format_version": 1, "seeds": {"run": 7}}))
     summary = {"format_version": 1, "tasks": {"mella_th_know": {"lang": "th", "axis": "know", "n_items": 30, "metrics": {
         "keyword_acc": {"value": float(np.mean(vals)), "ci": None, "n": 30, "n_failed": 0, "failure_rate": 0.0,
                         "signature": "kw:v1|nfc", "signature_fields": {"version": 1}, "profiles": ["paper", "full"]}}}}}
@@ -55,3 +55,16 @@ def test_add_cis_to_summary_fills_ci_and_records_seed(tmp_path):
     assert m["signature"] == "kw:v1|nfc|ci:bs500-percentile-seed7"
     assert m["signature_fields"]["ci_seed"] == 7 and m["signature_fields"]["ci_resamples"] == 500
     assert m["signature_fields"]["version"] == 1
+
+
+def test_run_seed_is_zero_without_run_json_and_an_error_for_a_bad_one(tmp_path):
+    """A missing run.json means no recorded seed (0); a bad one is named, never silently read as seed 0."""
+    assert IO.run_seed(tmp_path) == 0
+    (tmp_path / "run.json").write_text(json.dumps({"format_version": 1, "seeds": {"run": 11}}))
+    assert IO.run_seed(tmp_path) == 11
+    (tmp_path / "run.json").write_text(json.dumps({"format_version": 1, "seeds": {"run": "7"}}))
+    with pytest.raises(ValueError, match=r"run\.json.*seeds\.run"):
+        IO.run_seed(tmp_path)
+    (tmp_path / "run.json").write_text("{not json")
+    with pytest.raises(Exception, match=r"run\.json"):
+        IO.run_seed(tmp_path)

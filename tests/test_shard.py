@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mella_bench.cli import main
-from mella_bench.results import PREDICTIONS, RUN_JSON, load_header, read_jsonl
+from mella_bench.store import PREDICTIONS, RUN_JSON, load_header, read_jsonl
 from mella_bench.shard import MergeError, merge, shard_dir_name, shard_index
 from tests.conftest import write_dataset
 
@@ -155,7 +155,7 @@ def test_merge_refuses_an_output_holding_another_model_s_merge(runs: dict[str, P
 def test_shards_are_not_scored_unless_asked_and_merge_scores_once(runs: dict[str, Path], data: Path,
                                                                  tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from mella_bench.results import SCORES, SUMMARY
+    from mella_bench.store import SCORES, SUMMARY
 
     for i in range(3):  # scoring each shard and then the merge again cost 2.4x the CPU of one run
         assert not (runs[f"s{i}"] / SCORES).exists() and not (runs[f"s{i}"] / SUMMARY).exists()

@@ -46,7 +46,7 @@ def test_show_unknown_item_says_what_ids_look_like(capsys: pytest.CaptureFixture
 
 def test_the_viewer_reads_the_judge_settings_where_the_judge_writes_them() -> None:
     from mella_bench.judge import pointwise
-    from mella_bench.results import JUDGE_HEADER_KEY
+    from mella_bench.store import JUDGE_HEADER_KEY
 
     assert pointwise.JUDGE_HEADER_KEY is JUDGE_HEADER_KEY  # one definition, read by the judge and the viewer
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from mella_bench.store.atomic import atomic_write
 
 WEIGHT_PATTERNS = ("*.safetensors",)
 LEGACY_WEIGHT_PATTERNS = ("*.bin", "*.pt", "*.pth")
@@ -59,10 +60,7 @@ def file_sha256(path: Path, cache_file: Path | None = None) -> str:
     cache[key] = {"stamp": stamp, "sha256": digest}
     try:  # best effort: a lost update only means hashing again next time
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".file-hashes-", dir=cache_file.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cache, fh)
-        os.replace(tmp, cache_file)
+        atomic_write(cache_file, json.dumps(cache))
     except OSError:
         pass
     return digest

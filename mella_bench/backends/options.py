@@ -31,6 +31,20 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def positive_seconds(text: str) -> float:
+    """argparse type for timeouts: a positive, finite number of seconds (-1, 0 or nan would never time out
+    or time out at once)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     """One backend option and the command-line flag that sets it."""
@@ -78,7 +92,7 @@ OPENAI: tuple[Option, ...] = (
            help="header that carries the key: Authorization sends 'Bearer KEY' (default); api-key sends "
                 "the bare key (Azure OpenAI key auth)"),
     Option("--concurrency", "concurrency", type=positive_int, help="requests in flight at once (default 8)"),
-    Option("--timeout", "timeout_s", type=float, metavar="SECONDS", help="seconds per request attempt (default 120)"),
+    Option("--timeout", "timeout_s", type=positive_seconds, metavar="SECONDS", help="seconds per request attempt (default 120)"),
     Option("--retries", "max_retries", type=non_negative_int,
            help="retries per request on 429/5xx/timeouts/dropped connections, with backoff (default 5)"),
 )

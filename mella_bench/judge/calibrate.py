@@ -18,7 +18,7 @@ from mella_bench.data import Dataset, Item, load
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, run_judge
 from mella_bench.judge.rubric import get_rubric
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import JUDGMENTS, write_json
+from mella_bench.store import JUDGMENTS, write_json
 from mella_bench.tasks import load_registry
 
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Literal
 from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, image_data_url, run_all, scrub
 from mella_bench.judge.parse import PARSER_VERSION, parse_pairwise, parse_verdict
 from mella_bench.judge.rubric import Rubric
-from mella_bench.results import JsonlWriter, read_jsonl
+from mella_bench.store import JsonlWriter, read_jsonl
 
 StructuredMode = Literal["auto", "json_schema", "off"]
 _RAW_LIMIT = 4000

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
 from mella_bench.judge.rubric import Rubric
+from mella_bench.textsafe import loads_finite
 
 PARSER_VERSION = 1
 """Bump when parsing or cap logic changes; it is part of every judgment's cache key."""
@@ -78,7 +79,7 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> lis
 
 def _load_object(text: str) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        obj = json.loads(_strip_fence(text))
+        obj = loads_finite(_strip_fence(text))  # NaN in a field: absent, never an unstorable judgment
     except json.JSONDecodeError as exc:
         return None, f"answer is not JSON ({exc.msg} at char {exc.pos})"
     if not isinstance(obj, dict):

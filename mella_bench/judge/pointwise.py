@@ -18,8 +18,8 @@ from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric
 from mella_bench.metrics.base import render_signature
 from mella_bench.metrics.score import MetricRows, ScoreRow, ScoringContext
-from mella_bench.results import (JUDGE_HEADER_KEY, JUDGMENTS, RUN_JSON, Prediction, current_predictions, load_header,
-                                 read_jsonl, task_data_source, write_json)
+from mella_bench.store import (JUDGE_HEADER_KEY, JUDGMENTS, RUN_JSON, Prediction, RunDir, accept_or_refuse,
+                               current_predictions, load_header, read_jsonl, task_change, task_data_source)
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,13 @@ def _rubrics_for(info: dict[str, Any], wanted: tuple[str, ...] | None) -> list[R
 
 
 def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] | None = None,
-               tasks: tuple[str, ...] | None = None) -> list[tuple[Rubric, JudgeInput]]:
-    """Every (rubric, input) the run needs judged; datasets are loaded from what run.json recorded."""
+               tasks: tuple[str, ...] | None = None, reidentify: bool = False) -> list[tuple[Rubric, JudgeInput]]:
+    """Every (rubric, input) the run needs judged; datasets are loaded from what run.json recorded.
+    Answers whose items changed since generation are refused (DataChanged) unless `reidentify`,
+    which records the data as it is now in run.json."""
     datasets: dict[str, Dataset] = {}
     jobs: list[tuple[Rubric, JudgeInput]] = []
+    changes = []
     for task, preds in predictions_by_task(run_dir, header).items():
         if tasks is not None and task not in tasks:
             continue
@@ -56,6 +59,11 @@ def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] |
         if src not in datasets:
             datasets[src] = load(src)
         ds = datasets[src]
+        change = task_change(task, info.get("data_hash"), ds,
+                             [it for it in ds.items if it.lang == info["lang"] and it.axis == info["axis"]],
+                             {p.item_id: p for p in preds})
+        if change is not None:
+            changes.append(change)
         items = {it.id: it for it in ds.items}
         for p in ok:
             it = items.get(p.item_id)
@@ -65,22 +73,24 @@ def build_jobs(run_dir: Path, header: dict[str, Any], rubrics: tuple[str, ...] |
                              candidate=p.text, references=it.references, keywords=it.keywords,
                              image=ds.image_or_none(it), prediction_key=p.key)
             jobs.extend((r, inp) for r in task_rubrics)
+    store = RunDir(Path(run_dir))
+    accepted = accept_or_refuse(store.header(), changes, reidentify, str(run_dir), "judge")
+    if accepted is not None:
+        store.write_header(accepted)
     return jobs
 
 
 def judge_run(run_dir: Path, config: JudgeConfig, rubrics: tuple[str, ...] | None = None,
-              tasks: tuple[str, ...] | None = None, progress: bool = True) -> JudgeRunResult:
+              tasks: tuple[str, ...] | None = None, progress: bool = True, reidentify: bool = False) -> JudgeRunResult:
     """Judge every ok prediction of a run (cached judgments are reused) and record the judge in run.json."""
     run_dir = Path(run_dir)
-    header = load_header(run_dir)
-    jobs = build_jobs(run_dir, header, rubrics, tasks)
-    _, counts = run_judge(config, run_dir / JUDGMENTS, jobs, progress_desc="judge" if progress else None)
-    used = sorted({r.id for r, _ in jobs} | set(rubrics or ()))
-    header = load_header(run_dir)
-    header[JUDGE_HEADER_KEY] = {**config.describe(),
-                                "rubrics": {r: {"hash": get_rubric(r).hash, "version": get_rubric(r).version}
-                                            for r in used}}
-    write_json(run_dir / RUN_JSON, header)
+    store = RunDir(run_dir)
+    with store.judgment_session() as judgments:
+        jobs = build_jobs(run_dir, load_header(run_dir), rubrics, tasks, reidentify)
+        _, counts = run_judge(config, judgments, jobs, progress_desc="judge" if progress else None)
+        used = sorted({r.id for r, _ in jobs} | set(rubrics or ()))
+        store.record_judge({**config.describe(),
+                            "rubrics": {r: {"hash": get_rubric(r).hash, "version": get_rubric(r).version} for r in used}})
     return JudgeRunResult(counts=counts, summary=judge_summary(run_dir))
 
 

@@ -4,7 +4,9 @@ Only predictions that belong to the run as recorded in run.json are scored: same
 directory can hold stale answers to an older prompt) and same model hash, latest per key. Items
 whose prediction failed give `status: "failed"` rows (excluded from values, counted in the failure
 rate); an empty answer is a real answer and scores 0. References and keywords come from the dataset
-each task used (run.json `tasks[t]["data"]`).
+each task used (run.json `tasks[t]["data"]`); when that data no longer has the content identity
+recorded at generation, scoring refuses (`mella_bench.store.datacheck`), or with `reidentify`
+accepts the data as it is now and records that in run.json.
 
 Row sources are pluggable: the automatic metrics are one `RowSource`; callers pass more (the CLI
 passes the judge's `judge:<rubric>` rows, so this layer never imports the judge), and every source's
@@ -13,15 +15,14 @@ rows go through the same summary code.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
-from mella_bench.data import Dataset, Item, load
 import numpy as np
 
+from mella_bench.data import Dataset, Item, load
 from mella_bench.limits import Limits
 from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
@@ -29,8 +30,8 @@ from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
 from mella_bench.metrics.reuse import (CACHE_FILE, Plan, ScoreCache, combine, item_digest, load_cache, plan,
                                        save_cache, task_keys)
 from mella_bench.stats import RESAMPLES, bootstrap_ci, entry_with_ci
-from mella_bench.results import (FORMAT_VERSION, SCORES, SUMMARY, Prediction, current_predictions, load_header,
-                                 task_data_source, write_json)
+from mella_bench.store import (FORMAT_VERSION, Prediction, RunDir, accept_or_refuse, current_predictions, load_header,
+                               task_change, task_data_source)
 
 RowStatus = Literal["ok", "failed"]
 
@@ -81,6 +82,8 @@ class TaskData:
     """Every item of the task in its dataset (CIDEr-D document frequencies use all of them)."""
     predictions: Mapping[str, Prediction]
     """item id → the prediction scored for it (only items this run answered, ok or failed)."""
+    dataset: Dataset | None = field(default=None, compare=False, repr=False)
+    """The dataset the items come from (to check their content identity)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ def load_context(run_dir: Path) -> ScoringContext:
             loaded[src] = load(src, limits)
         items = tuple(it for it in loaded[src].items if it.lang == info["lang"] and it.axis == info["axis"])
         tasks.append(TaskData(name=name, lang=info["lang"], axis=info["axis"], metrics=tuple(info["metrics"]),
-                              rubrics=tuple(info.get("rubrics", ())), items=items, predictions=preds[name]))
+                              rubrics=tuple(info.get("rubrics", ())), items=items, predictions=preds[name],
+                              dataset=loaded[src]))
     return ScoringContext(run_dir, header, tuple(tasks))
 
 
@@ -261,44 +265,46 @@ def build_summary(ctx: ScoringContext, batches: Sequence[MetricRows]) -> dict[st
             "model": dict(ctx.header.get("model", {})), "tasks": tasks}
 
 
-def _write_rows(path: Path, batches: Sequence[MetricRows]) -> None:
-    """Replace scores.jsonl atomically: scoring is recomputed from predictions, never appended twice."""
-    import json
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for mr in batches:
-            for row in mr.rows:
-                fh.write(json.dumps(row.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def score_run(run_dir: str | Path, extra_sources: Sequence[RowSource] = (), progress: bool = False,
-              resamples: int = 1000, reuse: bool = True) -> dict[str, Any]:
+              resamples: int = 1000, reuse: bool = True, reidentify: bool = False) -> dict[str, Any]:
     """Score a run directory: write scores.jsonl and summary.json (with bootstrap CIs), return the summary.
 
     Rows come from the automatic metrics plus `extra_sources` (the CLI passes the judge's dimensions,
-    `mella_bench.judge.judge_rows`); CIs use the seed recorded in run.json. Answers whose inputs are
-    unchanged since the last `score` are not scored again (`mella_bench.metrics.reuse`; `reuse=False`
-    scores everything); the files are the same either way.
+    `mella_bench.judge.judge_rows`); CIs use the seed recorded in run.json. Answers whose items changed
+    since generation are refused (DataChanged) unless `reidentify`. Answers whose inputs are unchanged
+    since the last `score` are not scored again (`mella_bench.metrics.reuse`; `reuse=False` scores
+    everything); the files are the same either way.
     """
-    run_dir = Path(run_dir)
-    ctx = load_context(run_dir)
-    cache = load_cache(run_dir) if reuse else ScoreCache()
-    batches: list[MetricRows] = list(AutomaticMetrics(progress, cache)(ctx))
-    for source in extra_sources:
-        batches.extend(source(ctx))
-    save_cache(run_dir, cache)
-    if progress and cache.reused:
-        print(f"reused {cache.reused} unchanged item score(s), computed {cache.computed} "
-              f"({run_dir / CACHE_FILE}; --no-reuse scores everything)", file=sys.stderr)
-    _write_rows(run_dir / SCORES, batches)
-    summary = build_summary(ctx, batches)
-    add_cis(summary, batches, _seed(ctx.header), resamples)
-    write_json(run_dir / SUMMARY, summary)
+    store = RunDir(Path(run_dir))
+    with store.session():
+        ctx = check_data(load_context(store.path), reidentify, "score")
+        cache = load_cache(store.path) if reuse else ScoreCache()
+        batches: list[MetricRows] = list(AutomaticMetrics(progress, cache)(ctx))
+        for source in extra_sources:
+            batches.extend(source(ctx))
+        save_cache(store.path, cache)
+        if progress and cache.reused:
+            print(f"reused {cache.reused} unchanged item score(s), computed {cache.computed} "
+                  f"({store.path / CACHE_FILE}; --no-reuse scores everything)", file=sys.stderr)
+        store.write_scores(row.to_json() for mr in batches for row in mr.rows)
+        summary = build_summary(ctx, batches)
+        add_cis(summary, batches, _seed(ctx.header), resamples)
+        store.write_summary(summary)
     return summary
+
+
+def check_data(ctx: ScoringContext, reidentify: bool, command: str) -> ScoringContext:
+    """The context when every task's data still has the identity recorded at generation; else refuse
+    (DataChanged naming the items), or with `reidentify` record the data as it is now in run.json."""
+    store = RunDir(ctx.run_dir)
+    header = store.header()
+    changes = [c for t in ctx.tasks if t.dataset is not None
+               and (c := task_change(t.name, header.tasks[t.name].data_hash, t.dataset, t.items, t.predictions))]
+    accepted = accept_or_refuse(header, changes, reidentify, str(ctx.run_dir), command)
+    if accepted is None:
+        return ctx
+    store.write_header(accepted)
+    return ScoringContext(ctx.run_dir, accepted.to_json(), ctx.tasks)
 
 
 def _seed(header: Mapping[str, Any]) -> int:

@@ -615,7 +615,7 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
 
     from mella_bench import __version__
     from mella_bench.metrics.base import render_signature
-    from mella_bench.results import load_header
+    from mella_bench.store import load_header
     from mella_bench.stats import bootstrap_ci, mean_aggregate
 
     header = load_header(Path(run_dir))
@@ -652,18 +652,19 @@ def summarize(run_dir: Path, rows: Sequence[Mapping[str, Any]], settings: Settin
 
 
 def score_run(run_dir: Path, settings: Settings = Settings(), resamples: int = 1000,
-              progress: bool = False) -> dict[str, Any]:
+              progress: bool = False, reidentify: bool = False) -> dict[str, Any]:
     """`mella-bench score RUN_DIR --protocol mella-2024`: write scores.mella-2024.jsonl and
     summary.mella-2024.json beside the run's own files; return the summary."""
-    from mella_bench.results import write_json
+    from mella_bench.metrics.score import check_data, load_context
+    from mella_bench.store import RunDir
 
-    run_dir = Path(run_dir)
-    rows = protocol_rows(run_dir, settings, progress=progress)
-    tmp = run_dir / (SCORES_FILE + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    tmp.replace(run_dir / SCORES_FILE)
-    summary = summarize(run_dir, rows, settings, resamples=resamples)
-    write_json(run_dir / SUMMARY_FILE, summary)
+    store = RunDir(Path(run_dir))
+    with store.session():  # the lock is taken here too: a protocol's files are run-directory files
+        check_data(load_context(store.path), reidentify, "score --protocol mella-2024")
+        rows = protocol_rows(store.path, settings, progress=progress)
+        store.write_scores(rows, SCORES_FILE)
+        summary = summarize(store.path, rows, settings, resamples=resamples)
+        store.write_summary(summary, SUMMARY_FILE)
     return summary
 
 

@@ -290,7 +290,7 @@ def test_batch_fallback_is_said_once_and_counted(tiny_backend: HFBackend, monkey
 def test_run_json_records_batch_fallbacks(tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mella_bench.backends import BackendSpec
     from mella_bench.langs import LANG_CODES
-    from mella_bench.results import read_json
+    from mella_bench.store import load_header
     from mella_bench.run import RunConfig, fallback_note, generate
     from mella_bench.tasks import select_tasks
     from tests.conftest import write_dataset
@@ -302,7 +302,7 @@ def test_run_json_records_batch_fallbacks(tmp_path: Path, tiny_dir: Path, monkey
         config = RunConfig(backend=BackendSpec("tiny", "tiny", {"device": "cpu"}), tasks=tuple(t.name for t in tasks),
                            output=tmp_path / name, data=str(data), batch_size=2)
         assert generate(config, tasks, progress=False)["ok"] == 4
-        return read_json(tmp_path / name / "run.json")
+        return load_header(tmp_path / name)
 
     assert run("plain")["batch_fallbacks"] == {"batches": 0, "items": 0, "first_reason": None}
     assert fallback_note(tmp_path / "plain") is None

@@ -16,7 +16,7 @@ from mella_bench.backends import BackendSpec
 from mella_bench.backends.hf import HFBackend
 from mella_bench.backends.modeldir import checkpoint_fingerprint
 from mella_bench.langs import LANG_CODES
-from mella_bench.results import load_predictions, read_json
+from mella_bench.store import load_predictions, read_json
 from mella_bench.run import RunConfig, generate
 from mella_bench.tasks import GenerationConfig, load_registry, select_tasks
 from tests.backends.conftest import make_request

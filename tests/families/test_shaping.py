@@ -118,7 +118,7 @@ def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> 
 
     from mella_bench.backends import BackendSpec
     from mella_bench.langs import LANG_CODES
-    from mella_bench.results import load_predictions, read_json
+    from mella_bench.store import load_header, load_predictions
     from mella_bench.run import RunConfig, generate
     from mella_bench.tasks import select_tasks
     from tests.conftest import write_dataset
@@ -132,7 +132,7 @@ def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> 
     assert generate(config, tasks, progress=False) == {"ok": 8, "error": 0, "reused": 0}
     preds = load_predictions(tmp_path / "run")
     assert all(p.status == "ok" for p in preds.values()) and len({p.text for p in preds.values()}) >= 4
-    header = read_json(tmp_path / "run" / "run.json")
+    header = load_header(tmp_path / "run")
     fp = header["model"]["fingerprint"]
     assert fp["model_type"] == "internvl_chat" and len(fp["remote_code_sha256"]) == 64
     assert header["batch_fallbacks"]["batches"] == 0

@@ -11,7 +11,7 @@ import pytest
 
 from mella_bench.metrics import reuse, score as score_module
 from mella_bench.metrics.score import score_run
-from mella_bench.results import PREDICTIONS, SCORES, SUMMARY, read_jsonl
+from mella_bench.store import PREDICTIONS, SCORES, SUMMARY, read_jsonl
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "results" / "examples" / "reference-half"
 """Realistic answers in all eight languages (the first half of each reference), every metric."""
