@@ -41,6 +41,7 @@ setting, so the flag changes no number and is recorded in the signature for prov
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import importlib.util
@@ -447,9 +448,26 @@ def code_version() -> str:
 
     h = hashlib.sha256()
     for module in (__name__, lcs_length.__module__):
-        h.update(Path(sys.modules[module].__file__ or "").read_bytes() + b"\0")
+        h.update(_code(Path(sys.modules[module].__file__ or "")) + b"\0")
     h.update(f"pycocoevalcap {importlib.metadata.version('pycocoevalcap')}|java {_java_version()}".encode())
     return h.hexdigest()[:32]
+
+
+class _NoImportsOrDocs(ast.NodeTransformer):
+    def visit_Import(self, node: ast.AST) -> None:
+        return None
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        return None if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str) else node
+
+
+def _code(path: Path) -> bytes:
+    """A module's code without its imports and docstrings: moving a module, or the modules it imports, does
+    not change the values it computes, so it must not void the committed item caches."""
+    tree = _NoImportsOrDocs().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return ast.dump(tree, annotate_fields=False).encode("utf-8")
 
 
 def item_key(pair: Pair, settings: Settings) -> str:
