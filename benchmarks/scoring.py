@@ -55,7 +55,7 @@ WORDS_PER_CAPTION = 120
 
 def _texts(lang: str) -> list[str]:
     """Every real sentence we have in the language: test sentences, sample items, the task prompts."""
-    from mella_bench.tasks import load_registry
+    from mella_bench.data.tasks import load_registry
 
     prompts = [t.prompt for t in load_registry().tasks.values() if t.lang == lang]
     return [*SENTENCES[lang], SAMPLE[lang][0], SAMPLE[lang][2], *(s for _, s in INFLECTED.get(lang, [])), *prompts]

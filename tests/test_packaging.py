@@ -46,8 +46,8 @@ def test_no_install_instruction_names_an_index_package_that_does_not_exist():
     how to install from a checkout, a wheel or the repository instead."""
     import re
 
-    files = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "mella_bench" / "lmms_task_utils.py",
-             ROOT / "mella_bench" / "cli.py"]
+    files = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "mella_bench" / "interop" / "lmms_task_utils.py",
+             *(ROOT / "mella_bench" / "cli").glob("*.py")]
     bad = [f"{f.relative_to(ROOT)}:{i}" for f in files
            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
            if re.search(r"pip install (-U )?mella-bench(?![\w\[@-])", line) and "not on PyPI" not in line

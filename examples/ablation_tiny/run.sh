@@ -23,7 +23,7 @@ $PY examples/ablation_tiny/make_data.py "$WORK/data"
 $MB data arms --know "$WORK/data/D_know" --ling "$WORK/data/D_ling" --output "$WORK/arms" --test demo > /dev/null
 cp "$WORK/arms/manifest.json" "$OUT/training/arms-manifest.json"
 
-$PY -c "import sys; from mella_bench.backends.tiny import build_tiny_model; build_tiny_model(sys.argv[1])" "$WORK/ckpt/base"
+$PY -c "import sys; from mella_bench.inference.backends.tiny import build_tiny_model; build_tiny_model(sys.argv[1])" "$WORK/ckpt/base"
 T1=$(date +%s)
 for arm in culture linguistic full; do
   nice -n 10 $PY examples/ablation_tiny/train.py --base "$WORK/ckpt/base" --data "$WORK/arms/llava/$arm.json" \

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 from mella_bench import __version__
-from mella_bench.metrics.tokenize import Tokenizer, get_tokenizer
+from mella_bench.metrics.text.tokenize import Tokenizer, get_tokenizer
 
 Aggregate = Callable[[Sequence[Sequence[float]]], float]
 """Per-item stats rows → the corpus value (a registry `Metric` is one)."""

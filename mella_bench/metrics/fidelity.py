@@ -45,7 +45,7 @@ import regex
 
 from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, Language
 from mella_bench.metrics.base import Corpus, MetricResult
-from mella_bench.metrics.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
+from mella_bench.metrics.text.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
                                          rare_zipf, zipf)
 
 

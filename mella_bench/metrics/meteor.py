@@ -4,7 +4,7 @@ Settings (`Language.meteor` in `langs.py`, data): the jar has Snowball stemmers 
 function-word lists for Czech and Russian, tuned parameters for Czech (`-l cz`), and English-only
 synonyms and paraphrases. Every other language gets exact matching with the jar's
 language-independent parameters (`-l other`). Never `-norm`: the text arrives tokenised and
-normalised by `mella_bench.metrics.tokenize`.
+normalised by `mella_bench.metrics.text.tokenize`.
 
 Two jar quirks handled here, both measured on meteor-1.5.jar:
 - In every mode the jar loads *English* function words unless `-s FILE` names a list, whatever `-l`

@@ -22,7 +22,7 @@ sufficient statistics, so their task value is always aggregated afresh. Summarie
 cached. Results equal a fresh `score` byte for byte (tests/metrics/test_reuse.py).
 
 The cache lives in the run directory (`score-cache.json`, rewritten with only the entries the last
-`score` used); its file I/O is `mella_bench.cachefile`. A missing, corrupt, older-format or
+`score` used); its file I/O is `mella_bench.store.cachefile`. A missing, corrupt, older-format or
 other-code cache is ignored (everything is scored), never an error.
 """
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from mella_bench.cachefile import read_cache, write_cache
+from mella_bench.store.cachefile import read_cache, write_cache
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
 
 CACHE_FILE = "score-cache.json"
@@ -88,7 +88,8 @@ def _java_identity() -> str:
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Hash of the scoring code and of the libraries it runs on (see the module docstring)."""
-    from mella_bench import __version__, langs
+    from mella_bench import __version__
+    from mella_bench import langs
 
     package = Path(__file__).resolve().parent
     sources = sorted(package.glob("*.py")) + [Path(langs.__file__).resolve()]

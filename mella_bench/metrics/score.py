@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
-from mella_bench.data import Dataset, Item, load
-from mella_bench.limits import Limits
+from mella_bench.data.dataset import Dataset, Item, load
+from mella_bench.data.limits import Limits
 from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus

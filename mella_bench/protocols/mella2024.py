@@ -502,7 +502,7 @@ class ItemCache:
 
 
 def load_item_cache(run_dir: Path) -> ItemCache:
-    from mella_bench.cachefile import read_cache
+    from mella_bench.store.cachefile import read_cache
 
     body = read_cache(Path(run_dir) / CACHE_FILE, code_version())
     return ItemCache({k: ItemScore("", v["status"], v.get("values") or {}, v.get("reason"))
@@ -511,7 +511,7 @@ def load_item_cache(run_dir: Path) -> ItemCache:
 
 def save_item_cache(run_dir: Path, cache: ItemCache) -> None:
     """Keep the entries this computation used (sorted: a re-run writes the same bytes)."""
-    from mella_bench.cachefile import write_cache
+    from mella_bench.store.cachefile import write_cache
 
     write_cache(Path(run_dir) / CACHE_FILE, code_version(), {"items": {
         k: {"status": v.status, "values": dict(v.values), "reason": v.reason} for k, v in sorted(cache.used.items())}})

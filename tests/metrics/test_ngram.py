@@ -12,8 +12,8 @@ from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus
 from mella_bench.metrics.base import MetricResult
 from mella_bench.metrics.registry import score_corpus
-from mella_bench.metrics.orthography import arabic_fold, vietnamese_fold
-from tests.metrics.test_tokenize import to_latin
+from mella_bench.metrics.text.orthography import arabic_fold, vietnamese_fold
+from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import SENTENCES
 
 
