@@ -1,6 +1,6 @@
 """METEOR 1.5 (the jar shipped with pycocoevalcap) with per-language settings, one JVM per language.
 
-Settings (`Language.meteor` in `langs.py`, data): the jar has Snowball stemmers for Hungarian and Russian (`-m "exact stem"`),
+Settings (`Language.meteor` in `mella_bench.langs`, data): the jar has Snowball stemmers for Hungarian and Russian (`-m "exact stem"`),
 function-word lists for Czech and Russian, tuned parameters for Czech (`-l cz`), and English-only
 synonyms and paraphrases. Every other language gets exact matching with the jar's
 language-independent parameters (`-l other`). Never `-norm`: the text arrives tokenised and
@@ -79,14 +79,14 @@ class MeteorSettings:
 
 
 def settings_for(lang: str) -> MeteorSettings:
-    """The jar's settings for a language: its `Language.meteor` entry in `langs.py` (exact matching with the
+    """The jar's settings for a language: its `Language.meteor` entry in `mella_bench.langs` (exact matching with the
     language-independent parameters unless the entry says otherwise)."""
     rules = LANGUAGES[lang].meteor
     return MeteorSettings(rules.jar_lang, rules.modules, rules.weights, rules.params, rules.function_words)
 
 
 SETTINGS: dict[str, MeteorSettings] = {code: settings_for(code) for code in LANGUAGES}
-"""Every language's settings (read from `langs.py`)."""
+"""Every language's settings (read from `mella_bench.langs`)."""
 
 
 def jar_path() -> Path:

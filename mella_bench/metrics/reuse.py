@@ -4,8 +4,8 @@
 retried failure, a rerun of `score`) change few or no predictions. A row is reused when its key is
 unchanged, and the key covers everything the row depends on:
 
-- the **metric's code and libraries**: the source of every module of `mella_bench.metrics` and
-  `mella_bench.langs`, the package version, the installed version of each of mella-bench's
+- the **metric's code and libraries**: the source of every module of `mella_bench.metrics` (language
+  text in `metrics/text/` included) and of the language profiles in `mella_bench.langs`, the package version, the installed version of each of mella-bench's
   dependencies and the Java binary (METEOR's jar runs on it) — any edit or upgrade makes every key new;
 - the **metric**, the task's **language and axis**;
 - the **item**: id, references, keywords, and the **prediction** text;
@@ -85,16 +85,21 @@ def _java_identity() -> str:
     return f"{real}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def code_sources() -> list[Path]:
+    """Every module a score depends on: the metrics package (its language text included) and the profiles."""
+    from mella_bench import langs
+
+    package = Path(__file__).resolve().parent
+    return sorted(package.rglob("*.py")) + sorted(Path(langs.__file__).resolve().parent.rglob("*.py"))
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Hash of the scoring code and of the libraries it runs on (see the module docstring)."""
     from mella_bench import __version__
-    from mella_bench import langs
 
-    package = Path(__file__).resolve().parent
-    sources = sorted(package.glob("*.py")) + [Path(langs.__file__).resolve()]
     h = hashlib.sha256()
-    for path in sources:
+    for path in code_sources():
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return _digest(__version__, h.hexdigest(), _dependency_versions(), _java_identity(), sys.version_info[:2])
 

@@ -121,7 +121,7 @@ def serbian_to_latin(text: str) -> str:
     return text.translate(_SR_TABLE)
 
 
-# ---------------------------------------------------------------- folds by name (langs.py names them)
+# ---------------------------------------------------------------- folds by name (language profiles name them)
 
 CHAR_FOLDS: dict[str, tuple[dict[str, str], Callable[[str], str] | None]] = {
     # name (Language.token_fold) → (fold after casefolding, case-preserving script fold for chrF++ or None)

@@ -7,7 +7,7 @@ steps 1–3, see wordmatch.py):
 1. NFC, casefold, NFC again (casefold can decompose, e.g. `İ`).
 2. Invisible format characters (category Cf: bidi marks, soft hyphen, ZWJ/ZWNJ, BOM) are removed;
    the zero-width space U+200B, a word separator in Thai text, becomes a space.
-3. The language's folds (`Language.token_fold`, then `Language.spelling_fold`, named in `langs.py`): Serbian Cyrillic → Latin
+3. The language's folds (`Language.token_fold`, then `Language.spelling_fold`, named in `mella_bench.langs`): Serbian Cyrillic → Latin
    (lossless: љ→lj, њ→nj, џ→dž, ђ→đ, ћ→ć ...; the Latin digraph ligatures ǉ ǌ ǆ are spelled out),
    Russian ё → е (writers use both), Arabic harakat/tatweel removed and alef/hamza, ى/ي, ة/ه
    unified, Vietnamese tone placement and i/y spelling unified (`orthography.py`: variant spellings
