@@ -193,8 +193,10 @@ def test_numbers_in_the_prose_are_the_committed_tables():
     ]
     missing = [q for q in quoted if q not in doc]
     assert not missing, "docs/reproducing-the-paper.md no longer quotes the committed tables:\n" + "\n".join(missing)
-    # every fine-tune speaks its language
-    assert {_v(O, "+MELLA", "fidelity", lang) for lang in ("ar", "cs", "hu", "ko", "ru", "sr", "th", "vi")} == {"100.00"}
+    # every fine-tune speaks its language (one Hungarian answer repeats an English poster until most of it is English)
+    fine = {lang: _v(O, "+MELLA", "fidelity", lang) for lang in ("ar", "cs", "hu", "ko", "ru", "sr", "th", "vi")}
+    assert {v for lang, v in fine.items() if lang != "hu"} == {"100.00"} and fine["hu"] == "99.00"
+    assert "every fine-tune 100% (Hungarian 99%" in doc
 
 
 T_AS_MELLA = "baseline, +MELLA's settings"
