@@ -33,7 +33,7 @@ $(VISION_STAMP): pyproject.toml constraints-vision.txt
 ## headline (stdout) and the path of the HTML report (leaderboard + per-sample viewer).
 demo: $(DEMO_STAMP)
 	$(BIN)/mella-bench run --model tiny --langs all --output results/demo-tiny
-	$(BIN)/mella-bench report results/demo-tiny --out results/demo-tiny/report > /dev/null
+	$(BIN)/mella-bench report results/demo-tiny --output results/demo-tiny/report > /dev/null
 	@echo "HTML report (leaderboard, plots, per-sample viewer): results/demo-tiny/report/index.html"
 
 ## Run the test suite (what CI runs). The HTML report's browser tests need Debian's chromium and

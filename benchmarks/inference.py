@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mella_bench.backends.base import Request  # noqa: E402
-from mella_bench.backends.hf import HFBackend  # noqa: E402
-from mella_bench.tasks import GenerationConfig, load_registry  # noqa: E402
+from mella_bench.inference.backends.base import Request  # noqa: E402
+from mella_bench.inference.backends.hf import HFBackend  # noqa: E402
+from mella_bench.data.tasks import GenerationConfig, load_registry  # noqa: E402
 
 GPU_SHAPE = dict(
     # ~1.9B parameters: 32 Llama layers of width 2048 (GQA 16/4 heads) + a 4-layer CLIP at 224 px
@@ -84,7 +84,7 @@ def table(title: str, rows: list[tuple[str, float, float]]) -> None:
 def cpu_part(args: argparse.Namespace) -> None:
     import torch
 
-    from mella_bench.backends.tiny import build_tiny_model
+    from mella_bench.inference.backends.tiny import build_tiny_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -105,7 +105,7 @@ def gpu_part(args: argparse.Namespace) -> None:
         print("\nGPU part skipped: CUDA is not available on this machine (torch "
               f"{torch.__version__}); run with --gpu on a CUDA machine.")
         return
-    from mella_bench.backends.tiny import LlavaShape, build_llava
+    from mella_bench.inference.backends.tiny import LlavaShape, build_llava
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -74,7 +74,7 @@ def _jobs(n: int, images: bool):
 
 def _judge(base_url: str, model: str, n: int, concurrency: int, images: bool) -> tuple[float, float]:
     """(judgments/s, client CPU ms per judgment) of the full judge path."""
-    from mella_bench.apiclient import EndpointConfig
+    from mella_bench.endpoint.apiclient import EndpointConfig
     from mella_bench.judge import JudgeConfig, run_judge
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +92,7 @@ def _chat(base_url: str, model: str, n: int, concurrency: int, images: bool) -> 
     """(requests/s, client CPU ms per request) of plain chat requests as large as a judge request."""
     import asyncio
 
-    from mella_bench.apiclient import ChatClient, EndpointConfig, image_data_url, run_all
+    from mella_bench.endpoint.apiclient import ChatClient, EndpointConfig, image_data_url, run_all
     from tests.conftest import png_bytes
 
     image = image_data_url(png_bytes()) if images else None
@@ -145,7 +145,7 @@ def child(args: argparse.Namespace) -> int:
 
 @contextmanager
 def fake_server(latency_ms: float) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", "--latency-ms", str(latency_ms)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.fake_openai", "--latency-ms", str(latency_ms)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert proc.stdout is not None

@@ -4,7 +4,7 @@
     PYTHONPATH=. python benchmarks/labelling_simulation.py widths    # CI width against items per language
     PYTHONPATH=. python benchmarks/labelling_simulation.py plan      # items needed for a CI width (formula)
 
-`round`: two judged runs (scripted judge, tests/label_runs.py) on 30 items per axis in Arabic and
+`round`: two judged runs (scripted judge, tests/support/label_runs.py) on 30 items per axis in Arabic and
 Thai. Each answer has a hidden true quality q (uniform 1-5, one per answer and rubric); the judge
 scores q + N(0, 0.7²) and two labellers q + N(0, 0.5²), rounded and clipped to 1-5. The round goes
 through `label`, `label import` and `judge agreement` exactly as a real one does, and prints the
@@ -44,7 +44,7 @@ def _noisy(q: np.ndarray | float, sd: float, rng: np.random.Generator) -> np.nda
 
 def simulate_round(per_axis: int = 30, per_lang: int = 60, seed: int = 0) -> str:
     from mella_bench.cli import main
-    from tests.label_runs import scripted_runs, simulated_labels, write_jsonl
+    from tests.support.label_runs import scripted_runs, simulated_labels, write_jsonl
 
     rng = np.random.default_rng(seed)
     truth: dict[tuple[int, str, str], float] = {}
@@ -78,7 +78,7 @@ def simulate_round(per_axis: int = 30, per_lang: int = 60, seed: int = 0) -> str
         assert main(["label", "import", *map(str, files), "--into", str(out)]) == 0
         agreement = Path(tmp) / "agreement.json"
         assert main(["judge", "agreement", *map(str, runs), "--labels", str(out), "--out", str(agreement)]) == 0
-        from mella_bench.agreement_report import agreement_markdown
+        from mella_bench.judge.agreement_report import agreement_markdown
 
         return agreement_markdown(json.loads(agreement.read_text(encoding="utf-8")), "Simulated labelling round")
 

@@ -30,11 +30,11 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mella_bench.backends import BackendSpec  # noqa: E402
-from mella_bench.backends.hf import HFBackend  # noqa: E402
+from mella_bench.inference.backends import BackendSpec  # noqa: E402
+from mella_bench.inference.backends.hf import HFBackend  # noqa: E402
 from mella_bench.langs import LANG_CODES  # noqa: E402
-from mella_bench.run import RunConfig, generate  # noqa: E402
-from mella_bench.tasks import GenerationConfig, select_tasks  # noqa: E402
+from mella_bench.inference.run import RunConfig, generate  # noqa: E402
+from mella_bench.data.tasks import GenerationConfig, select_tasks  # noqa: E402
 
 LARGER_TEXT = dict(hidden_size=512, intermediate_size=1536, num_hidden_layers=8, num_attention_heads=8,
                    num_key_value_heads=4)

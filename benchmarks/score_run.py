@@ -37,9 +37,9 @@ def build_run(work: Path, n: int) -> Path:
     run = work / f"run-{n}"
     if (run / "predictions.jsonl").is_file():
         return run
-    from mella_bench.backends import resolve_spec
-    from mella_bench.run import RunConfig, generate
-    from mella_bench.tasks import select_tasks
+    from mella_bench.inference.backends import resolve_spec
+    from mella_bench.inference.run import RunConfig, generate
+    from mella_bench.data.tasks import select_tasks
     from tests.conftest import png_bytes
 
     data = work / f"data-{n}"

@@ -55,7 +55,7 @@ WORDS_PER_CAPTION = 120
 
 def _texts(lang: str) -> list[str]:
     """Every real sentence we have in the language: test sentences, sample items, the task prompts."""
-    from mella_bench.tasks import load_registry
+    from mella_bench.data.tasks import load_registry
 
     prompts = [t.prompt for t in load_registry().tasks.values() if t.lang == lang]
     return [*SENTENCES[lang], SAMPLE[lang][0], SAMPLE[lang][2], *(s for _, s in INFLECTED.get(lang, [])), *prompts]
@@ -152,11 +152,11 @@ def path_reference(data: dict, same_meteor: bool = False) -> dict:
 def path_mella(data: dict, metrics: tuple[str, ...] | None = None) -> dict:
     from mella_bench.metrics import METRICS
     from mella_bench.metrics.base import Corpus
-    from mella_bench.metrics.meteor import MeteorPool
+    from mella_bench.metrics.base import ScoringSession
     from mella_bench.metrics.registry import score_corpus
 
     out: dict = {}
-    with MeteorPool() as pool:
+    with ScoringSession() as session:
         for lang, (hyps, refs, kws) in data.items():
             corpus = Corpus(lang, tuple(hyps), tuple(tuple(r) for r in refs), keywords=tuple(tuple(k) for k in kws))
             with _stage("tokenize"):
@@ -164,7 +164,7 @@ def path_mella(data: dict, metrics: tuple[str, ...] | None = None) -> dict:
             out[lang] = {}
             for metric in metrics or METRICS:
                 with _stage(metric):
-                    out[lang][metric] = score_corpus(corpus, [metric], pool)[metric].value
+                    out[lang][metric] = score_corpus(corpus, [metric], session)[metric].value
             _progress("b", lang)
     return out
 

@@ -3,7 +3,7 @@
     PYTHONPATH=. python benchmarks/significance.py               # size and power tables (fixed seed 0)
     PYTHONPATH=. python benchmarks/significance.py --sims 500    # quicker, noisier
 
-Simulated pairs of runs on the same n items (tests/null_pairs.py: mean-type scores, keyword-like 0/50/100
+Simulated pairs of runs on the same n items (tests/support/null_pairs.py: mean-type scores, keyword-like 0/50/100
 scores, a corpus ratio metric) go through `stats.compare_task` exactly as one language of a comparison does
 (no Holm). Printed per cell: the share with permutation p < α ("test") and the share the program marks
 significant ("marked": also needs n ≥ MIN_PAIRED_N). Size: on null pairs, beside the shifted percentile
@@ -24,7 +24,7 @@ import scipy.stats
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mella_bench import stats as S  # noqa: E402
-from tests.null_pairs import KINDS, rejections, simulated_pairs  # noqa: E402
+from tests.support.null_pairs import KINDS, rejections, simulated_pairs  # noqa: E402
 
 SIZE_N = (3, 5, 10, 30, 100)
 POWER_N = (10, 30, 100)

@@ -32,9 +32,9 @@ import numpy as np  # noqa: E402
 from sacrebleu.metrics import BLEU, CHRF  # noqa: E402
 
 from mella_bench.langs import LANG_CODES  # noqa: E402
-from mella_bench.report import write_report  # noqa: E402
+from mella_bench.reports.leaderboard import write_report  # noqa: E402
 from mella_bench.metrics.registry import metric_aggregate  # noqa: E402
-from mella_bench.scoreio import load_scores  # noqa: E402
+from mella_bench.store.scoreio import load_scores  # noqa: E402
 from mella_bench.stats import bootstrap_ci  # noqa: E402
 
 KNOW = ["keyword_acc", "keyword_acc_strict", "bleu", "chrf++", "rouge_l", "meteor", "cider", "fidelity",

@@ -1,6 +1,6 @@
 """Bootstrap confidence intervals and paired tests from per-item sufficient statistics: pure maths.
 
-No file formats here (scores.jsonl and summary.json are read and written by `mella_bench.scoreio`)
+No file formats here (scores.jsonl and summary.json are read and written by `mella_bench.store.scoreio`)
 and no metric names: an `Aggregate` is passed in, normally a registry `Metric`
 (`mella_bench.metrics.registry.get_metric`), whose `resampled` computes every bootstrap value of a
 corpus metric at once (resample-count matrix × per-item stats).
@@ -265,7 +265,7 @@ class Contrast:
     test: PermutationTest | None = None
     n_not_comparable: int = 0
     """Items with the same id in every run whose content (references, keywords, prompt) differs:
-    not the same item, left out (`mella_bench.pairing`)."""
+    not the same item, left out (`mella_bench.reports.pairing`)."""
 
     @property
     def value_a(self) -> float:

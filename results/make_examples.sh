@@ -21,8 +21,8 @@ $MB run --model reference:thin  --data demo --output "$EX/reference-thin"  --qui
 $MB run --model reference:half  --data demo --output "$EX/reference-half"  --quiet
 
 # 2. reports
-$MB report "$EX/reference-thin" "$EX/reference-thick" "$EX/tiny" --out results/report
-$MB compare "$EX/reference-thin" "$EX/reference-thick" --out results/report > /dev/null
+$MB report "$EX/reference-thin" "$EX/reference-thick" "$EX/tiny" --output results/report
+$MB compare "$EX/reference-thin" "$EX/reference-thick" --output results/report > /dev/null
 $MB tables --config results/tables.yaml
 $MB tables --config results/tables.yaml --check
 

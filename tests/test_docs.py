@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.audit import truncations
-from mella_bench.headline import headline_rows, render_headline
-from mella_bench.report import compare
-from mella_bench.runs import load_run
+from mella_bench.curation.audit import truncations
+from mella_bench.reports.headline import headline_rows, render_headline
+from mella_bench.reports.leaderboard import compare
+from mella_bench.reports.runs import load_run
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

@@ -99,3 +99,57 @@ def test_metrics_do_not_import_the_judge_and_stats_imports_no_package_module():
     for m in (m for m in MODULES if m.startswith("mella_bench.metrics")):
         assert not any(t.startswith("mella_bench.judge") for t in edges[m]), m
     assert edges["mella_bench.stats"] == set(), "stats is pure maths on arrays"
+
+
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # low → high: the pipeline read bottom-up; a module imports its own stage and lower ones
+    ("utilities", ("mella_bench", "mella_bench.stats", "mella_bench.progress", "mella_bench.redact",
+                   "mella_bench.textsafe")),
+    ("languages", ("mella_bench.langs",)),
+    ("language text", ("mella_bench.metrics.text",)),  # tokenisation and word matching: data validation uses them
+    ("data", ("mella_bench.data",)),
+    ("run store", ("mella_bench.store",)),
+    ("metrics and endpoints", ("mella_bench.metrics", "mella_bench.endpoint")),
+    ("models and protocols", ("mella_bench.inference", "mella_bench.protocols")),
+    ("other formats", ("mella_bench.interop",)),
+    ("reports", ("mella_bench.reports",)),
+    ("judge and labelling", ("mella_bench.judge",)),  # the labelling page and agreement report build on reports
+    ("curation and ablation", ("mella_bench.curation",)),
+    ("command line", ("mella_bench.cli",)),
+)
+UPWARD: dict[tuple[str, str], str] = {
+    # (importer, imported): why a lower stage imports a higher one
+    ("mella_bench.reports.leaderboard", "mella_bench.judge.agreement_report"):
+        "the report's judge-agreement section is written by the agreement report (which draws with the reports' "
+        "figures and reads runs with their readers, so it sits above them)",
+    ("mella_bench.reports.html_report", "mella_bench.judge.agreement_report"): "the same section in index.html",
+    ("mella_bench.store.scoreio", "mella_bench.metrics.registry"):
+        "scores.jsonl rows become task values through the registry's aggregate by default (callers may pass theirs)",
+}
+"""The deliberate arrows up, each with its reason."""
+
+
+def stage(module: str) -> int:
+    best, rank = "", -1
+    for i, (_, prefixes) in enumerate(STAGES):
+        for p in prefixes:
+            exact = p == "mella_bench" or p.count(".") == 1 and not (ROOT / p.split(".")[1]).is_dir()
+            if (module == p or (not exact and module.startswith(p + "."))) and len(p) > len(best):
+                best, rank = p, i
+    assert rank >= 0, f"{module} is in no stage: add it to STAGES"
+    return rank
+
+
+def test_every_module_has_a_stage_and_stages_are_packages():
+    for m in MODULES:
+        stage(m)
+
+
+def test_no_arrow_from_a_lower_stage_to_a_higher_one_without_a_reason():
+    edges = graph()
+    up = {(a, b) for a, targets in edges.items() for b in targets if stage(b) > stage(a)}
+    unexplained = sorted(up - set(UPWARD))
+    assert not unexplained, "imports from a lower stage to a higher one (move the code, or add the arrow with " \
+                            "its reason to UPWARD):\n" + "\n".join(f"{a} -> {b}" for a, b in unexplained)
+    stale = sorted(set(UPWARD) - up)
+    assert not stale, f"UPWARD lists arrows that no longer exist: {stale}"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.apiclient import EndpointConfig
+from mella_bench.endpoint.apiclient import EndpointConfig
 from mella_bench.cli import main
 from mella_bench.redact import redact, redact_text, redact_url, strip_userinfo
 from tests.conftest import write_dataset
-from tests.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI
 
 KEY = "sk-mella-redact-0123456789"
 USER, PASSWORD, QSECRET = "alice", "hunter2-url-password", "qs-secret-987654"
@@ -62,7 +62,7 @@ def test_run_and_judge_urls_with_credentials_leak_nowhere_and_the_key_goes_as_be
 
 
 def test_run_with_judge_url_credentials_stores_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from tests.fake_openai import judge_responder
+    from tests.support.fake_openai import judge_responder
 
     data = write_dataset(tmp_path / "data", langs=("vi",), per_axis=1)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)

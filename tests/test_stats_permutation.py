@@ -13,7 +13,7 @@ from sacrebleu.metrics import BLEU
 
 from mella_bench import stats as S
 from mella_bench.metrics.registry import get_metric
-from tests.null_pairs import KINDS, rejections, scores
+from tests.support.null_pairs import KINDS, rejections, scores
 
 REPO = Path(__file__).resolve().parent.parent
 AUTHORS = REPO / "results" / "mella-author-2024"

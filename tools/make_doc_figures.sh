@@ -18,7 +18,7 @@ LANGS=$($PY -c 'from mella_bench.langs import LANG_CODES; print(",".join(LANG_CO
 $MB run --model reference:thick --data demo --langs "$LANGS" --max-answer-chars 260 --max-failure-rate 1 \
   --output "$WORK/reference-thick-3langs" --quiet > /dev/null
 $MB report results/examples/reference-thin results/examples/reference-half "$WORK/reference-thick-3langs" \
-  --out "$WORK/report" --no-html > /dev/null
+  --output "$WORK/report" --no-html > /dev/null
 cp "$WORK/report/bars_ling_meteor.png" docs/img/figure-bars.png
 cp "$WORK/report/scatter_know_ling.png" docs/img/figure-scatter.png
 cp results/ablation/ablation.png docs/img/figure-ablation.png

@@ -23,7 +23,7 @@ $PY examples/ablation_tiny/make_data.py "$WORK/data"
 $MB data arms --know "$WORK/data/D_know" --ling "$WORK/data/D_ling" --output "$WORK/arms" --test demo > /dev/null
 cp "$WORK/arms/manifest.json" "$OUT/training/arms-manifest.json"
 
-$PY -c "import sys; from mella_bench.backends.tiny import build_tiny_model; build_tiny_model(sys.argv[1])" "$WORK/ckpt/base"
+$PY -c "import sys; from mella_bench.inference.backends.tiny import build_tiny_model; build_tiny_model(sys.argv[1])" "$WORK/ckpt/base"
 T1=$(date +%s)
 for arm in culture linguistic full; do
   nice -n 10 $PY examples/ablation_tiny/train.py --base "$WORK/ckpt/base" --data "$WORK/arms/llava/$arm.json" \
@@ -34,7 +34,7 @@ done
 T2=$(date +%s)
 
 nice -n 10 $MB ablate --base "$WORK/ckpt/base" --culture "$WORK/ckpt/culture" --linguistic "$WORK/ckpt/linguistic" \
-  --full "$WORK/ckpt/full" --langs all --data demo --out "$OUT" --quiet
+  --full "$WORK/ckpt/full" --langs all --data demo --output "$OUT" --quiet
 $MB ablate --check "$OUT"
 T3=$(date +%s)
 echo "tiny ablation: data+arms $((T1 - T0)) s, training $((T2 - T1)) s, evaluation+table $((T3 - T2)) s, total $((T3 - T0)) s" \

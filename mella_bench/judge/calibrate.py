@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mella_bench.data import Dataset, Item, load
+from mella_bench.data.dataset import Dataset, Item, load
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, run_judge
 from mella_bench.judge.rubric import get_rubric
 from mella_bench.langs import LANG_CODES
 from mella_bench.store import JUDGMENTS, write_json
-from mella_bench.tasks import load_registry
+from mella_bench.data.tasks import load_registry
 
 
 @dataclass(frozen=True)

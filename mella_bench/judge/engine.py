@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from mella_bench.apiclient import ApiError, ChatClient, EndpointConfig, image_data_url, run_all, scrub
+from mella_bench.endpoint.apiclient import ApiError, ChatClient, EndpointConfig, image_data_url, run_all, scrub
 from mella_bench.judge.parse import PARSER_VERSION, parse_pairwise, parse_verdict
 from mella_bench.judge.rubric import Rubric
 from mella_bench.store import JsonlWriter, read_jsonl

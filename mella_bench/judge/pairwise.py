@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from mella_bench.judge.engine import JudgeConfig, JudgeInput, run_judge
 from mella_bench.judge.rubric import get_rubric
-from mella_bench.data import load
+from mella_bench.data.dataset import load
 from mella_bench.store import JUDGMENTS, current_predictions, load_header, task_data_source, write_json
 
 Outcome = Literal["a", "b", "tie"]

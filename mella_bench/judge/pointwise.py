@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from mella_bench.data import Dataset, load
+from mella_bench.data.dataset import Dataset, load
 from mella_bench.judge.engine import JudgeConfig, JudgeCounts, JudgeInput, run_judge
 from mella_bench.judge.parse import PARSER_VERSION
 from mella_bench.judge.rubric import Rubric, get_rubric

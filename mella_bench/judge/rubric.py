@@ -16,7 +16,7 @@ from string import Template
 from typing import Any, Mapping
 
 from mella_bench.langs import LANG_CODES, LANGUAGES
-from mella_bench.yamlio import ConfigError, data_dir, load_yaml
+from mella_bench.data.yamlio import ConfigError, data_dir, load_yaml
 
 JUDGES_DIR = data_dir("judges")
 RUBRIC_IDS: tuple[str, ...] = ("cultural_depth", "linguistic_fluency", "visual_faithfulness")

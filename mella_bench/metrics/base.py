@@ -9,20 +9,48 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 from mella_bench import __version__
-from mella_bench.metrics.tokenize import Tokenizer, get_tokenizer
+from mella_bench.metrics.text.tokenize import Tokenizer, get_tokenizer
+
+Aggregate = Callable[[Sequence[Sequence[float]]], float]
+"""Per-item stats rows → the corpus value (a registry `Metric` is one)."""
 
 
-_aggregate: Callable[[str, Sequence[Sequence[float]]], float] | None = None
-"""metric name, stats → corpus value; installed by the registry, which sits above this module."""
+class Resource(Protocol):
+    """Something a session starts once and must close (a JVM pool)."""
+
+    def close(self) -> None: ...
 
 
-def install_aggregate(fn: Callable[[str, Sequence[Sequence[float]]], float]) -> None:
-    """Let `MetricResult.value` use the registry's aggregate without importing it (no import cycle)."""
-    global _aggregate
-    _aggregate = fn
+R = TypeVar("R", bound=Resource)
+
+
+class ScoringSession:
+    """The long-lived helpers of one scoring pass (the METEOR JVM pool), started on first use and closed
+    with the session. A scorer asks for the one it needs (`session.get(MeteorPool)`); the metric record
+    holds none, so no generic code knows which metric needs which resource."""
+
+    def __init__(self) -> None:
+        self._held: dict[type[Any], Any] = {}
+
+    def get(self, kind: type[R]) -> R:
+        """The session's instance of `kind`, made with `kind()` on first use."""
+        if kind not in self._held:
+            self._held[kind] = kind()
+        return self._held[kind]
+
+    def close(self) -> None:
+        held, self._held = list(self._held.values()), {}
+        for resource in reversed(held):
+            resource.close()
+
+    def __enter__(self) -> ScoringSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class MetricInputError(ValueError):
@@ -104,15 +132,19 @@ class MetricResult:
     """Optional per-item explanation (e.g. the language fidelity detector's verdict)."""
     details: Mapping[str, Any] = field(default_factory=dict)
     """Optional corpus-level extras (e.g. Serbian script counts) for summary.json."""
+    aggregate: Aggregate | None = field(default=None, compare=False, repr=False)
+    """How the stats become the corpus value: the registry's `score_corpus` sets it to the metric's entry
+    (a scorer module sits below the registry and does not know how its rows are pooled across items)."""
 
     @property
     def value(self) -> float | None:
         """Corpus value from the summed stats; None for an empty corpus."""
         if not self.stats:
             return None
-        if _aggregate is None:
-            raise RuntimeError("import mella_bench.metrics.registry before asking a MetricResult for its value")
-        return _aggregate(self.metric, [list(s) for s in self.stats])
+        if self.aggregate is None:
+            raise ValueError(f"this {self.metric} result has no aggregate: score through "
+                             "mella_bench.metrics.registry.score_corpus, or call get_metric(name).aggregate(stats)")
+        return self.aggregate([list(s) for s in self.stats])
 
     @property
     def signature(self) -> str:

@@ -1,7 +1,7 @@
 """Language fidelity: did the model answer in the task's language? Per item 100 or 0; mean.
 
 Each answer goes through these steps (docs/metrics.md, "Language fidelity"); every per-language
-choice is a field of the language's entry in `langs.py`:
+choice is a field of the language's entry in `mella_bench.langs`:
 1. Words and scripts. A word is foreign when most of its letters are outside the language's scripts
    (`Language.scripts`), or, in a language written in Latin script, when it is an English word
    (`lexicon.py`: in the English list and not in the language's own). An answer whose foreign words
@@ -45,7 +45,7 @@ import regex
 
 from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, Language
 from mella_bench.metrics.base import Corpus, MetricResult
-from mella_bench.metrics.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
+from mella_bench.metrics.text.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
                                          rare_zipf, zipf)
 
 

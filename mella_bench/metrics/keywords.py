@@ -21,7 +21,7 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.wordmatch import (KeywordMatch, match_keywords, morphology_signature, rules,
+from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, rules,
                                            segmenter_signature, usable)
 
 __all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]

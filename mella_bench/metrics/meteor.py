@@ -1,10 +1,10 @@
 """METEOR 1.5 (the jar shipped with pycocoevalcap) with per-language settings, one JVM per language.
 
-Settings (`SETTINGS`, data): the jar has Snowball stemmers for Hungarian and Russian (`-m "exact stem"`),
+Settings (`Language.meteor` in `mella_bench.langs`, data): the jar has Snowball stemmers for Hungarian and Russian (`-m "exact stem"`),
 function-word lists for Czech and Russian, tuned parameters for Czech (`-l cz`), and English-only
 synonyms and paraphrases. Every other language gets exact matching with the jar's
 language-independent parameters (`-l other`). Never `-norm`: the text arrives tokenised and
-normalised by `mella_bench.metrics.tokenize`.
+normalised by `mella_bench.metrics.text.tokenize`.
 
 Two jar quirks handled here, both measured on meteor-1.5.jar:
 - In every mode the jar loads *English* function words unless `-s FILE` names a list, whatever `-l`
@@ -39,7 +39,8 @@ from typing import Sequence
 
 import numpy as np
 
-from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
+from mella_bench.langs import LANGUAGES
+from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession, nrefs_field
 
 N_JAR_STATS = 23
 N_PARAMS = 8
@@ -77,18 +78,15 @@ class MeteorSettings:
                 "fw": self.function_words or "none", "norm": "none", "jar": "meteor-1.5"}
 
 
-_LANG_INDEPENDENT = (0.75, 1.4, 0.7, 0.5)
-_EXACT = MeteorSettings("other", ("exact",), (1.0,), _LANG_INDEPENDENT, None)
-SETTINGS: dict[str, MeteorSettings] = {
-    "ar": _EXACT,
-    "cs": MeteorSettings("cz", ("exact",), (1.0,), (0.95, 0.2, 0.6, 0.8), "czech"),
-    "hu": MeteorSettings("hu", ("exact", "stem"), (1.0, 0.5), _LANG_INDEPENDENT, None),
-    "ko": _EXACT,
-    "ru": MeteorSettings("ru", ("exact", "stem"), (1.0, 0.5), _LANG_INDEPENDENT, "russian"),
-    "sr": _EXACT,
-    "th": _EXACT,
-    "vi": _EXACT,
-}
+def settings_for(lang: str) -> MeteorSettings:
+    """The jar's settings for a language: its `Language.meteor` entry in `mella_bench.langs` (exact matching with the
+    language-independent parameters unless the entry says otherwise)."""
+    rules = LANGUAGES[lang].meteor
+    return MeteorSettings(rules.jar_lang, rules.modules, rules.weights, rules.params, rules.function_words)
+
+
+SETTINGS: dict[str, MeteorSettings] = {code: settings_for(code) for code in LANGUAGES}
+"""Every language's settings (read from `mella_bench.langs`)."""
 
 
 def jar_path() -> Path:
@@ -243,7 +241,7 @@ class MeteorPool:
         self._stop = threading.Event()
 
     def get(self, lang: str) -> MeteorProcess:
-        settings = SETTINGS[lang]
+        settings = settings_for(lang)
         with self._lock:
             if settings not in self._procs:
                 self._procs[settings] = MeteorProcess(settings)
@@ -262,7 +260,7 @@ class MeteorPool:
     def discard(self, lang: str) -> None:
         """Stop the language's JVM after a failure (it may be dead or out of memory); the next use starts a new one."""
         with self._lock:
-            proc = self._procs.pop(SETTINGS[lang], None)
+            proc = self._procs.pop(settings_for(lang), None)
         if proc is not None:
             try:
                 proc.close()
@@ -387,9 +385,11 @@ def meteor_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where(valid, score, 0.0)
 
 
-def meteor(corpus: Corpus, pool: MeteorPool) -> MetricResult:
-    """METEOR 1.5 per item with the language's settings; stats = jar stats + constants."""
-    settings = SETTINGS[corpus.lang]
+def meteor(corpus: Corpus, session: ScoringSession) -> MetricResult:
+    """METEOR 1.5 per item with the language's settings; stats = jar stats + constants. The JVMs are the
+    session's (`session.get(MeteorPool)`: started once, reused for every task, closed with the session)."""
+    pool = session.get(MeteorPool)
+    settings = settings_for(corpus.lang)
     consts = settings.constants()
     jar_stats = pool.corpus_stats(corpus) if corpus.hyps else []
     stats = tuple(tuple(row) + consts for row in jar_stats)

@@ -13,6 +13,8 @@ scale, made on demand by `get_metric`.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping, Sequence
@@ -20,11 +22,11 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import numpy as np
 
 from mella_bench.langs import AXES, Axis
-from mella_bench.metrics.base import Corpus, MetricResult, install_aggregate, render_signature
+from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession, render_signature
 from mella_bench.metrics.cider import cider
 from mella_bench.metrics.fidelity import fidelity
 from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict
-from mella_bench.metrics.meteor import MeteorPool, meteor, meteor_from_sums, meteor_from_stats, pool_rows
+from mella_bench.metrics.meteor import meteor, meteor_from_sums, meteor_from_stats, pool_rows
 from mella_bench.metrics.ngram import bleu, bleu_from_stats, bleu_from_sums, chrf, chrf_from_stats, chrf_from_sums
 from mella_bench.metrics.rouge import rouge_l
 
@@ -63,11 +65,9 @@ class Metric:
     """What it compares the output with: references, the item's keywords, or nothing (the output alone)."""
     paper_axes: tuple[Axis, ...] = ()
     """Axes on which MELLA reports it (the paper profile); everywhere else it is in the full profile only."""
-    score: Callable[..., MetricResult] | None = None
-    """Corpus (+ the METEOR pool when `needs_pool`) → per-item values, stats and signature fields;
-    None for judge dimensions (their rows come from the judge)."""
-    needs_pool: bool = False
-    """The scorer takes the run's METEOR JVM pool as second argument."""
+    score: Callable[[Corpus, ScoringSession], MetricResult] | None = None
+    """Corpus and the scoring session (whose resources, such as METEOR's JVMs, a scorer may ask for) →
+    per-item values, stats and signature fields; None for judge dimensions (their rows come from the judge)."""
     corpus_dependent: bool = False
     """An item's value depends on the other items of its task (CIDEr-D: document frequencies over the
     task's references, and vectorised sums whose last bits depend on the batch), so `score` reuses it
@@ -171,21 +171,26 @@ def _matrix(name: str, stats: Any) -> np.ndarray:
     return np.array(stats, dtype=float)
 
 
+def _plain(scorer: Callable[[Corpus], MetricResult]) -> Callable[[Corpus, ScoringSession], MetricResult]:
+    """A scorer that needs nothing from the session."""
+    return functools.wraps(scorer)(lambda corpus, _session: scorer(corpus))
+
+
 _BOTH: tuple[Axis, ...] = AXES
 _REGISTERED: tuple[Metric, ...] = (
-    Metric("keyword_acc", "mean", axes=("know",), needs="keywords", paper_axes=("know",), score=keyword_acc,
+    Metric("keyword_acc", "mean", axes=("know",), needs="keywords", paper_axes=("know",), score=_plain(keyword_acc),
            title="Keyword Accuracy", label="KwAcc"),
-    Metric("keyword_acc_strict", "mean", axes=("know",), needs="keywords", score=keyword_acc_strict,
+    Metric("keyword_acc_strict", "mean", axes=("know",), needs="keywords", score=_plain(keyword_acc_strict),
            title="Keyword Accuracy (strict)", label="KwStrict"),
-    Metric("meteor", "corpus", axes=_BOTH, paper_axes=("ling",), score=meteor, needs_pool=True,
+    Metric("meteor", "corpus", axes=_BOTH, paper_axes=("ling",), score=meteor,
            from_sums=meteor_from_stats, from_sums_batch=meteor_from_sums, pool=pool_rows, title="METEOR", label="METEOR"),
-    Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=bleu, from_sums=bleu_from_stats,
+    Metric("bleu", "corpus", axes=_BOTH, paper_axes=("ling",), score=_plain(bleu), from_sums=bleu_from_stats,
            from_sums_batch=bleu_from_sums, title="BLEU-4", label="BLEU-4"),
-    Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=rouge_l, title="ROUGE-L", label="ROUGE-L"),
-    Metric("cider", "mean", axes=_BOTH, score=cider, corpus_dependent=True, title="CIDEr-D", label="CIDEr-D"),
-    Metric("chrf++", "corpus", axes=_BOTH, score=chrf, from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums,
+    Metric("rouge_l", "mean", axes=_BOTH, paper_axes=("ling",), score=_plain(rouge_l), title="ROUGE-L", label="ROUGE-L"),
+    Metric("cider", "mean", axes=_BOTH, score=_plain(cider), corpus_dependent=True, title="CIDEr-D", label="CIDEr-D"),
+    Metric("chrf++", "corpus", axes=_BOTH, score=_plain(chrf), from_sums=chrf_from_stats, from_sums_batch=chrf_from_sums,
            title="chrF++", label="chrF++"),
-    Metric("fidelity", "mean", axes=_BOTH, needs="output", score=fidelity, title="language fidelity",
+    Metric("fidelity", "mean", axes=_BOTH, needs="output", score=_plain(fidelity), title="language fidelity",
            label="fidelity"),
 )
 REGISTRY: dict[str, Metric] = {m.name: Metric(**{**m.__dict__, "order": i}) for i, m in enumerate(_REGISTERED)}
@@ -236,23 +241,19 @@ def metrics_for(axis: str) -> tuple[str, ...]:
     return tuple(m.name for m in REGISTRY.values() if m.applies_to(axis))
 
 
-def score_corpus(corpus: Corpus, metrics: Sequence[str], pool: MeteorPool | None = None) -> dict[str, MetricResult]:
-    """Each requested metric over the corpus; a JVM-backed metric uses `pool`, or a private one closed afterwards."""
+def score_corpus(corpus: Corpus, metrics: Sequence[str], session: ScoringSession | None = None) -> dict[str, MetricResult]:
+    """Each requested metric over the corpus, its result carrying the metric's aggregate (`result.value`).
+
+    Resources a scorer asks for (METEOR's JVMs) come from `session`, or from a private one closed afterwards."""
     unknown = [m for m in metrics if m not in REGISTRY]
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    if session is None:
+        with ScoringSession() as own:
+            return score_corpus(corpus, metrics, own)
     out: dict[str, MetricResult] = {}
     for name in metrics:
         metric = REGISTRY[name]
         assert metric.score is not None
-        if not metric.needs_pool:
-            out[name] = metric.score(corpus)
-        elif pool is None:
-            with MeteorPool() as own:
-                out[name] = metric.score(corpus, own)
-        else:
-            out[name] = metric.score(corpus, pool)
+        out[name] = dataclasses.replace(metric.score(corpus, session), aggregate=metric)
     return out
-
-
-install_aggregate(lambda name, stats: get_metric(name).aggregate(stats))

@@ -4,8 +4,8 @@
 retried failure, a rerun of `score`) change few or no predictions. A row is reused when its key is
 unchanged, and the key covers everything the row depends on:
 
-- the **metric's code and libraries**: the source of every module of `mella_bench.metrics` and
-  `mella_bench.langs`, the package version, the installed version of each of mella-bench's
+- the **metric's code and libraries**: the source of every module of `mella_bench.metrics` (language
+  text in `metrics/text/` included) and of the language profiles in `mella_bench.langs`, the package version, the installed version of each of mella-bench's
   dependencies and the Java binary (METEOR's jar runs on it) — any edit or upgrade makes every key new;
 - the **metric**, the task's **language and axis**;
 - the **item**: id, references, keywords, and the **prediction** text;
@@ -22,7 +22,7 @@ sufficient statistics, so their task value is always aggregated afresh. Summarie
 cached. Results equal a fresh `score` byte for byte (tests/metrics/test_reuse.py).
 
 The cache lives in the run directory (`score-cache.json`, rewritten with only the entries the last
-`score` used); its file I/O is `mella_bench.cachefile`. A missing, corrupt, older-format or
+`score` used); its file I/O is `mella_bench.store.cachefile`. A missing, corrupt, older-format or
 other-code cache is ignored (everything is scored), never an error.
 """
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from mella_bench.cachefile import read_cache, write_cache
+from mella_bench.store.cachefile import read_cache, write_cache
 from mella_bench.metrics.base import Corpus, MetricResult, nrefs_field
 
 CACHE_FILE = "score-cache.json"
@@ -85,15 +85,21 @@ def _java_identity() -> str:
     return f"{real}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def code_sources() -> list[Path]:
+    """Every module a score depends on: the metrics package (its language text included) and the profiles."""
+    from mella_bench import langs
+
+    package = Path(__file__).resolve().parent
+    return sorted(package.rglob("*.py")) + sorted(Path(langs.__file__).resolve().parent.rglob("*.py"))
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """Hash of the scoring code and of the libraries it runs on (see the module docstring)."""
-    from mella_bench import __version__, langs
+    from mella_bench import __version__
 
-    package = Path(__file__).resolve().parent
-    sources = sorted(package.glob("*.py")) + [Path(langs.__file__).resolve()]
     h = hashlib.sha256()
-    for path in sources:
+    for path in code_sources():
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return _digest(__version__, h.hexdigest(), _dependency_versions(), _java_identity(), sys.version_info[:2])
 

@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
-from mella_bench.data import Dataset, Item, load
-from mella_bench.limits import Limits
-from mella_bench.metrics.base import Corpus, MetricResult
+from mella_bench.data.dataset import Dataset, Item, load
+from mella_bench.data.limits import Limits
+from mella_bench.metrics.base import Corpus, MetricResult, ScoringSession
 from mella_bench.metrics.meteor import MeteorPool, MeteorUnavailable
 from mella_bench.metrics.registry import REGISTRY, get_metric, score_corpus
 from mella_bench.metrics.reuse import (CACHE_FILE, Plan, ScoreCache, combine, item_digest, load_cache, plan,
@@ -168,13 +168,13 @@ class AutomaticMetrics:
     def __call__(self, ctx: ScoringContext) -> Iterable[MetricRows]:
         from mella_bench.progress import track
 
-        with MeteorPool() as pool:
+        with ScoringSession() as session:
             parts = [_task_parts(task) for task in ctx.tasks]
             plans = [self._plans(task, parts[i]) for i, task in enumerate(ctx.tasks)]
-            pool.prefetch([c for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics
+            session.get(MeteorPool).prefetch([c for i, task in enumerate(ctx.tasks) if "meteor" in task.metrics
                            for c in [_to_score(parts[i].corpus, plans[i].get("meteor"))] if c is not None])
             for i in track(range(len(ctx.tasks)), len(ctx.tasks), self.desc, "task", self.progress):
-                yield from self._task(ctx.tasks[i], parts[i], plans[i], pool)
+                yield from self._task(ctx.tasks[i], parts[i], plans[i], session)
 
     def _plans(self, task: TaskData, parts: _TaskParts) -> dict[str, Plan]:
         """Per metric, what must be scored (nothing is reused without a cache)."""
@@ -192,24 +192,24 @@ class AutomaticMetrics:
                                smaller)
         return out
 
-    def _result(self, metric: str, corpus: Corpus, p: Plan | None, pool: MeteorPool) -> MetricResult:
+    def _result(self, metric: str, corpus: Corpus, p: Plan | None, session: ScoringSession) -> MetricResult:
         if p is None or self.cache is None:
-            return score_corpus(corpus, [metric], pool)[metric]
-        result = score_corpus(p.corpus, [metric], pool)[metric] if p.corpus is not None else None
+            return score_corpus(corpus, [metric], session)[metric]
+        result = score_corpus(p.corpus, [metric], session)[metric] if p.corpus is not None else None
         if result is not None and p.corpus is not corpus and result.details:  # details describe the whole task
             p = Plan(p.keys, tuple(range(len(corpus.hyps))), corpus)
-            result = score_corpus(corpus, [metric], pool)[metric]
+            result = score_corpus(corpus, [metric], session)[metric]
         return combine(self.cache, p, corpus, metric, result)
 
     def _task(self, task: TaskData, parts: _TaskParts, plans: Mapping[str, Plan],
-              pool: MeteorPool) -> Iterable[MetricRows]:
+              session: ScoringSession) -> Iterable[MetricRows]:
         by_id, corpus, ok, failed = parts.by_id, parts.corpus, parts.ok, parts.failed
         unknown = [p for p in task.predictions.values() if p.item_id not in by_id]
         oversized = [p for p in task.predictions.values() if p.item_id in by_id and by_id[p.item_id].over_limit]
         metrics = [m for m in task.metrics if m in REGISTRY]
         for metric in metrics:
             try:
-                result = self._result(metric, corpus, plans.get(metric), pool)
+                result = self._result(metric, corpus, plans.get(metric), session)
             except MeteorUnavailable as exc:
                 yield MetricRows(task.name, metric, tuple(_failed_rows(task, metric, ok + failed, f"not computed: {exc}")),
                                  {"unavailable": "java"})

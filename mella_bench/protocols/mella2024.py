@@ -41,6 +41,7 @@ setting, so the flag changes no number and is recorded in the signature for prov
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import importlib.util
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
+from mella_bench.langs import ENGLISH
 from mella_bench.metrics.rouge import lcs_length
 
 NAME = "mella-2024"
@@ -255,7 +257,7 @@ class _MeteorJvm:
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
             [_java(), "-Duser.country=US", "-Duser.language=en", "-Xmx2G", "-jar", str(meteor_jar()),
-             "-", "-", "-stdio", "-l", "en", "-norm"],
+             "-", "-", "-stdio", "-l", ENGLISH, "-norm"],  # the authors' English settings, for every language
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def _ask(self, lines: Sequence[str], replies: int) -> list[str]:
@@ -446,9 +448,26 @@ def code_version() -> str:
 
     h = hashlib.sha256()
     for module in (__name__, lcs_length.__module__):
-        h.update(Path(sys.modules[module].__file__ or "").read_bytes() + b"\0")
+        h.update(_code(Path(sys.modules[module].__file__ or "")) + b"\0")
     h.update(f"pycocoevalcap {importlib.metadata.version('pycocoevalcap')}|java {_java_version()}".encode())
     return h.hexdigest()[:32]
+
+
+class _NoImportsOrDocs(ast.NodeTransformer):
+    def visit_Import(self, node: ast.AST) -> None:
+        return None
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        return None if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str) else node
+
+
+def _code(path: Path) -> bytes:
+    """A module's code without its imports and docstrings: moving a module, or the modules it imports, does
+    not change the values it computes, so it must not void the committed item caches."""
+    tree = _NoImportsOrDocs().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return ast.dump(tree, annotate_fields=False).encode("utf-8")
 
 
 def item_key(pair: Pair, settings: Settings) -> str:
@@ -483,7 +502,7 @@ class ItemCache:
 
 
 def load_item_cache(run_dir: Path) -> ItemCache:
-    from mella_bench.cachefile import read_cache
+    from mella_bench.store.cachefile import read_cache
 
     body = read_cache(Path(run_dir) / CACHE_FILE, code_version())
     return ItemCache({k: ItemScore("", v["status"], v.get("values") or {}, v.get("reason"))
@@ -492,7 +511,7 @@ def load_item_cache(run_dir: Path) -> ItemCache:
 
 def save_item_cache(run_dir: Path, cache: ItemCache) -> None:
     """Keep the entries this computation used (sorted: a re-run writes the same bytes)."""
-    from mella_bench.cachefile import write_cache
+    from mella_bench.store.cachefile import write_cache
 
     write_cache(Path(run_dir) / CACHE_FILE, code_version(), {"items": {
         k: {"status": v.status, "values": dict(v.values), "reason": v.reason} for k, v in sorted(cache.used.items())}})

@@ -21,7 +21,7 @@ from mella_bench.store.jsonl import StoreError
 from mella_bench.store.records import Prediction
 
 if TYPE_CHECKING:
-    from mella_bench.data import Dataset, Item
+    from mella_bench.data.dataset import Dataset, Item
 
 REIDENTIFY_FLAG = "--reidentify"
 """The one flag name (score, judge, merge) that accepts changed data instead of refusing it."""
@@ -79,7 +79,7 @@ def task_change(task: str, recorded: str | None, dataset: "Dataset", items: Sequ
                 preds: Mapping[str, Prediction]) -> DataChange | None:
     """How the task's data differs from what was recorded at generation; None when it does not (or
     when nothing was recorded: headers from before data hashes cannot be checked)."""
-    from mella_bench.identity import data_hash, task_identities
+    from mella_bench.data.identity import data_hash, task_identities
 
     if not recorded:
         return None

@@ -115,7 +115,7 @@ class TaskEntry:
     metrics: tuple[str, ...]
     version: int = 1
     data_hash: str | None = None
-    """Content identity of the task's items (`mella_bench.identity.data_hash`) when generated: score,
+    """Content identity of the task's items (`mella_bench.data.identity.data_hash`) when generated: score,
     judge and merge refuse to go on when the data no longer has it (unless told to re-identify)."""
     prompt: str | None = None
     generation: Mapping[str, Any] | None = None

@@ -30,7 +30,7 @@ class Prediction:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     identity: str | None = None
-    """The item's content identity when it was answered (`mella_bench.identity.item_identity`), so a
+    """The item's content identity when it was answered (`mella_bench.data.identity.item_identity`), so a
     reader can name the items whose content changed since; None in records written before it was kept."""
 
     def to_json(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from mella_bench.cli import main
 from tests.browser.cdp import Browser, Page
 from tests.browser.checks import fonts_for, rtl_problems
-from tests.label_runs import judge_scores, scripted_runs
+from tests.support.label_runs import judge_scores, scripted_runs
 
 KEYS = {"Enter": 13, "Escape": 27, "ArrowRight": 39, "ArrowLeft": 37, "ArrowDown": 40, "ArrowUp": 38, "Backspace": 8}
 

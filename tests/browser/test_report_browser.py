@@ -137,8 +137,8 @@ def test_screenshot_of_the_viewer(page: Page, tmp_path: Path) -> None:
 
 
 def test_linked_images_load_from_a_relative_path(browser: Browser, example_runs: list[Path], tmp_path: Path) -> None:
-    from mella_bench.html_report import html_writer
-    from mella_bench.report import write_report
+    from mella_bench.reports.html_report import html_writer
+    from mella_bench.reports.leaderboard import write_report
 
     files = write_report(example_runs[:1], tmp_path / "report", resamples=0, plots=False, writers=[html_writer("link")])
     p = browser.page()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mella_bench.backends.tiny import CORPUS, build_once
+from mella_bench.inference.backends.tiny import CORPUS, build_once
 
 RECIPE_VERSION = 1
 VOCAB = 1024

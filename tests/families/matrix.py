@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mella_bench.backends.base import Request
-from mella_bench.tasks import GenerationConfig
+from mella_bench.inference.backends.base import Request
+from mella_bench.data.tasks import GenerationConfig
 from tests.conftest import SAMPLE
 from tests.families.builders import FAMILIES, FamilyRecipe, ensure_family, missing_modules
 
@@ -115,7 +115,7 @@ class Matrix:
         return out
 
     def _load(self, recipe: FamilyRecipe, state: dict[str, Any]) -> str | None:
-        from mella_bench.backends.hf import HFBackend
+        from mella_bench.inference.backends.hf import HFBackend
 
         path = ensure_family(recipe, self.root)
         backend = HFBackend(str(path), device="cpu", trust_remote_code=recipe.remote_code)
@@ -164,7 +164,7 @@ def check_ids(state: dict[str, Any]) -> str | None:
 
 
 def decode(data: bytes) -> Any:
-    from mella_bench.images import decode_rgb
+    from mella_bench.data.images import decode_rgb
 
     return decode_rgb(data)
 
@@ -190,7 +190,7 @@ def double_bos(tokenizer: Any, ids: list[int]) -> str | None:
 def check_ids_remote(backend: Any) -> str | None:
     """Remote InternVL2: the ids reaching the model in our batch are those `model.chat()` builds for the
     request alone, and the answer equals `model.chat()`'s."""
-    from mella_bench.backends.internvl_chat import prepare_question
+    from mella_bench.inference.backends.internvl_chat import prepare_question
 
     model, tok = backend.model, backend.tokenizer
     reqs = requests(3)

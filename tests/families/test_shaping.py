@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.backends.base import Request
-from mella_bench.tasks import GenerationConfig
+from mella_bench.inference.backends.base import Request
+from mella_bench.data.tasks import GenerationConfig
 from tests.conftest import SAMPLE
 from tests.families.builders import FAMILIES, ensure_family
 
@@ -33,7 +33,7 @@ def png(size: tuple[int, int], color: tuple[int, int, int] = (90, 140, 30)) -> b
 def test_length_sort_counts_image_tokens(family_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """LLaVA-NeXT expands a large image into many more tokens than a small one: a short prompt with a
     large image is the longer input and goes first, though its text is shorter."""
-    from mella_bench.backends.hf import HFBackend
+    from mella_bench.inference.backends.hf import HFBackend
 
     backend = HFBackend(str(ensure_family(recipe("llava_next"), family_root)), device="cpu", batch_size=1)
     long_text = next(iter(SAMPLE.values()))[0]  # a full sentence, against "Describe."
@@ -54,7 +54,7 @@ def test_length_sort_counts_image_tokens(family_root: Path, monkeypatch: pytest.
 
 
 def test_paligemma_is_prompt_only_and_gets_no_labels(family_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mella_bench.backends.hf import HFBackend
+    from mella_bench.inference.backends.hf import HFBackend
 
     backend = HFBackend(str(ensure_family(recipe("paligemma"), family_root)), device="cpu")
     assert not backend.processor.chat_template
@@ -73,7 +73,7 @@ def test_paligemma_is_prompt_only_and_gets_no_labels(family_root: Path, monkeypa
 def test_remote_internvl2_needs_trust_remote_code(family_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from transformers import AutoModel
 
-    from mella_bench.backends.hf import HFBackend
+    from mella_bench.inference.backends.hf import HFBackend
 
     path = ensure_family(recipe("internvl_chat"), family_root)
     monkeypatch.setattr(AutoModel, "from_pretrained", lambda *a, **kw: pytest.fail("model code was loaded"))
@@ -89,7 +89,7 @@ def test_remote_internvl2_needs_trust_remote_code(family_root: Path, monkeypatch
     ((90, 50), 4, (2, 1)),       # 1.8:1 is nearest 2:1 among grids of at most 4 tiles
 ])
 def test_tile_grid(size: tuple[int, int], max_tiles: int, grid: tuple[int, int]) -> None:
-    from mella_bench.backends.internvl_chat import tile_grid
+    from mella_bench.inference.backends.internvl_chat import tile_grid
 
     assert tile_grid(size[0], size[1], 1, max_tiles, 32) == grid
 
@@ -97,7 +97,7 @@ def test_tile_grid(size: tuple[int, int], max_tiles: int, grid: tuple[int, int])
 def test_tiles_add_a_thumbnail_and_normalise() -> None:
     from PIL import Image
 
-    from mella_bench.backends.internvl_chat import IMAGENET_MEAN, IMAGENET_STD, pixel_tensor, tiles
+    from mella_bench.inference.backends.internvl_chat import IMAGENET_MEAN, IMAGENET_STD, pixel_tensor, tiles
 
     image = Image.new("RGB", (64, 32), (255, 0, 0))
     crops = tiles(image, 32, 1, 4)
@@ -116,11 +116,11 @@ def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> 
     import subprocess
     import sys
 
-    from mella_bench.backends import BackendSpec
+    from mella_bench.inference.backends import BackendSpec
     from mella_bench.langs import LANG_CODES
     from mella_bench.store import load_header, load_predictions
-    from mella_bench.run import RunConfig, generate
-    from mella_bench.tasks import select_tasks
+    from mella_bench.inference.run import RunConfig, generate
+    from mella_bench.data.tasks import select_tasks
     from tests.conftest import write_dataset
 
     path = ensure_family(recipe("internvl_chat"), family_root)
@@ -148,7 +148,7 @@ def test_remote_internvl2_runs_end_to_end(family_root: Path, tmp_path: Path) -> 
 def test_remote_internvl2_loads_again_in_one_process(family_root: Path) -> None:
     """transformers 5 gives a remote-code model without GenerationMixin a generation config on its first
     load only; the backend must not depend on it (the end token comes from the model's own LLM)."""
-    from mella_bench.backends.hf import HFBackend
+    from mella_bench.inference.backends.hf import HFBackend
 
     path = ensure_family(recipe("internvl_chat"), family_root)
     backends = [HFBackend(str(path), device="cpu", trust_remote_code=True) for _ in range(2)]

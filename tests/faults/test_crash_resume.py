@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from mella_bench.cli import main
-from tests.fake_openai import FakeOpenAI, echo_responder
+from tests.support.fake_openai import FakeOpenAI, echo_responder
 from tests.faults.conftest import REPO, TASKS
 
 KILLS = 3

@@ -12,7 +12,7 @@ import pytest
 
 from mella_bench.cli import main
 from tests.conftest import png_bytes, write_dataset
-from tests.fake_openai import FakeOpenAI, judge_responder
+from tests.support.fake_openai import FakeOpenAI, judge_responder
 from tests.faults.conftest import TASKS
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mella_bench.cli import main
-from tests.fake_openai import FakeOpenAI, Reply
+from tests.support.fake_openai import FakeOpenAI, Reply
 from tests.faults.conftest import REPO, TASKS
 
 ANSWER = "Bát phở bò tái nạm gầu với hành lá, rau thơm và chanh ớt trên bàn gỗ ở Hà Nội. " * 40

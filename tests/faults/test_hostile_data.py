@@ -11,7 +11,7 @@ import pytest
 
 from mella_bench.cli import main
 from tests.conftest import png_bytes
-from tests.fake_openai import FakeOpenAI, Reply
+from tests.support.fake_openai import FakeOpenAI, Reply
 from tests.faults.conftest import TASKS
 
 ESC_TEXT = "Phở bò Hà Nội \x1b]0;pwned\x07 \x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J\x9b31m kết thúc"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mella_bench.cli import main
-from tests.fake_openai import Call, FakeOpenAI, RawReply, Reply, fill_schema, request_schema
+from tests.support.fake_openai import Call, FakeOpenAI, RawReply, Reply, fill_schema, request_schema
 from tests.faults.conftest import TASKS
 
 SHAPES = [

@@ -17,10 +17,10 @@ import zlib
 
 import pytest
 
-from mella_bench.apiclient import ApiError, ChatClient, ChatReply, EndpointConfig
-from mella_bench.transport import MAX_BODY_BYTES
-from tests.fake_openai import FakeOpenAI, Fault
-from tests.raw_http import KEY_ENV, Scripted, completion, ok
+from mella_bench.endpoint.apiclient import ApiError, ChatClient, ChatReply, EndpointConfig
+from mella_bench.endpoint.transport import MAX_BODY_BYTES
+from tests.support.fake_openai import FakeOpenAI, Fault
+from tests.support.raw_http import KEY_ENV, Scripted, completion, ok
 
 KEY = "sk-http-faults-2b8e61d4a9"
 USER = [{"role": "user", "content": "hello"}]

@@ -11,7 +11,7 @@ import pytest
 
 from mella_bench.cli import main
 from mella_bench.redact import redact, redact_text
-from tests.fake_openai import FakeOpenAI, judge_responder
+from tests.support.fake_openai import FakeOpenAI, judge_responder
 from tests.faults.conftest import TASKS
 
 KEY = "sk-faultpass-Vb8Xq2Rt6Yw1"

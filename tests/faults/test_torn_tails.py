@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from mella_bench.cli import main
-from tests.fake_openai import Call, FakeOpenAI, Reply, fill_schema, request_schema
+from tests.support.fake_openai import Call, FakeOpenAI, Reply, fill_schema, request_schema
 from tests.faults.conftest import TASKS
 
 

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.vllm
 vllm = pytest.importorskip("vllm", reason="vLLM is not installed (GPU extra 'mella-bench[vllm]', or run "
                                           "benchmarks/vllm_cpu_smoke.sh for the CPU build in its own venv)")
 
-from mella_bench.backends.base import Request  # noqa: E402
-from mella_bench.tasks import GenerationConfig  # noqa: E402
+from mella_bench.inference.backends.base import Request  # noqa: E402
+from mella_bench.data.tasks import GenerationConfig  # noqa: E402
 from tests.conftest import png_bytes  # noqa: E402
 
 SENTENCES = ["Bát phở bò Hà Nội với hành.", "Pražský orloj na radnici.", "Матрёшки и самовар.",
@@ -83,7 +83,7 @@ def _report(label: str, results: list, seconds: float) -> None:
 
 
 def test_vllm_backend_engine_path(tiny_llama: Path) -> None:
-    from mella_bench.backends.vllm import VLLMBackend
+    from mella_bench.inference.backends.vllm import VLLMBackend
 
     be = VLLMBackend(str(tiny_llama), max_model_len=MAX_LEN)
     free = GenerationConfig(max_new_tokens=16, temperature=0.0)
@@ -116,7 +116,7 @@ def _free_port() -> int:
 
 
 def test_openai_backend_against_vllm_server(tiny_llama: Path, tmp_path: Path) -> None:
-    from mella_bench.backends.openai import OpenAIBackend
+    from mella_bench.inference.backends.openai import OpenAIBackend
 
     port = _free_port()
     log = (tmp_path / "server.log").open("w")

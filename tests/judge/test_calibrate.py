@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mella_bench.judge.calibrate import calibrate, format_calibration, variants
-from mella_bench.data import load
+from mella_bench.data.dataset import load
 from tests.conftest import SAMPLE, write_dataset
-from tests.fake_openai import Call, FakeOpenAI, candidate_text, judge_responder
+from tests.support.fake_openai import Call, FakeOpenAI, candidate_text, judge_responder
 from tests.judge.test_pointwise import jconfig
 
 LANGS = ("th", "ko", "vi")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mella_bench.judge.pairwise import bootstrap_ci, combine, format_pairwise, judge_pairwise, summarize, PairOutcome
-from tests.fake_openai import Call, FakeOpenAI, judge_responder
+from tests.support.fake_openai import Call, FakeOpenAI, judge_responder
 from tests.judge.conftest import make_run
 from tests.judge.test_pointwise import jconfig
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.apiclient import ApiError, EndpointConfig
+from mella_bench.endpoint.apiclient import ApiError, EndpointConfig
 from mella_bench.judge import JudgeConfig, judge_run, judge_score_rows, judge_summary
 from mella_bench.judge import rubric as rubric_mod
 from mella_bench.store import read_jsonl
-from tests.fake_openai import Call, FakeOpenAI, Fault, Reply, judge_responder
+from tests.support.fake_openai import Call, FakeOpenAI, Fault, Reply, judge_responder
 from tests.judge.conftest import KEY, KEY_ENV, make_run, set_prediction_text
 
 

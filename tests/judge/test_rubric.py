@@ -9,7 +9,7 @@ import pytest
 
 from mella_bench.judge.rubric import JUDGES_DIR, RUBRIC_IDS, get_rubric, load_rubric
 from mella_bench.langs import LANG_CODES
-from mella_bench.yamlio import ConfigError
+from mella_bench.data.yamlio import ConfigError
 
 
 @pytest.mark.parametrize("rid", RUBRIC_IDS)

@@ -37,7 +37,7 @@ from typing import Iterable, Iterator
 
 import regex
 
-from mella_bench.metrics.orthography import serbian_to_latin, vietnamese_syllable
+from mella_bench.metrics.text.orthography import serbian_to_latin, vietnamese_syllable
 
 HUNSPELL_DIR = Path("/usr/share/hunspell")
 DICTS: dict[str, tuple[str, ...]] = {  # lang -> dictionary base names (Serbian: both scripts)

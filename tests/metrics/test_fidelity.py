@@ -7,7 +7,7 @@ import pytest
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.base import Corpus
 from mella_bench.metrics.fidelity import detect, fidelity, script_of
-from tests.metrics.test_tokenize import to_latin
+from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import ENGLISH, SENTENCES
 
 
@@ -180,7 +180,7 @@ def test_half_english_answers_get_the_same_verdict_in_every_language():
 def test_word_lists_agree_with_wordfreqs_own_lookup():
     from wordfreq import zipf_frequency
 
-    from mella_bench.metrics.lexicon import zipf
+    from mella_bench.metrics.text.lexicon import zipf
     for lang, word in [("ru", "собор"), ("hu", "igen"), ("cs", "ano"), ("en", "bridge"), ("mk", "ова")]:
         assert abs(zipf(lang, word) - zipf_frequency(word, lang, "small")) < 0.011
     assert abs(zipf("sr", "Београд") - zipf_frequency("beograd", "sh", "small")) < 0.011  # Cyrillic looked up in Latin

@@ -25,7 +25,7 @@ import regex
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
 from tests.metrics.doc_blocks import doc_block
-from tests.shared_data import author_data
+from tests.support.shared_data import author_data
 
 LABELS = Path(__file__).parent / "data" / "keyword_realtext_labels.jsonl"
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {  # keyword -> loose letter searches for candidates

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.backends import resolve_spec
-from mella_bench.run import RunConfig, generate
-from mella_bench.tasks import select_tasks
+from mella_bench.inference.backends import resolve_spec
+from mella_bench.inference.run import RunConfig, generate
+from mella_bench.data.tasks import select_tasks
 from tests.conftest import write_dataset
 
 RESOURCES = {"ko": {"kiwipiepy"}, "th": {"pythainlp"}, "ru": {"pymorphy3"}, "cs": {"simplemma", "snowballstemmer"},

@@ -17,6 +17,7 @@ from pycocoevalcap.meteor.meteor import Meteor
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus
+from mella_bench.metrics.base import ScoringSession
 from mella_bench.metrics.meteor import (SETTINGS, MeteorPool, function_word_file, command, jar_path, java_path,
                                         meteor)
 from tests.metrics.test_ngram import perturbed
@@ -27,9 +28,14 @@ DISTINCT = {"cs": SETTINGS["cs"], "hu": SETTINGS["hu"], "ru": SETTINGS["ru"], "v
 
 
 @pytest.fixture(scope="module")
-def pool():
-    with MeteorPool() as p:
-        yield p
+def session():
+    with ScoringSession() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def pool(session):
+    return session.get(MeteorPool)
 
 
 def _corpus(lang: str) -> Corpus:
@@ -40,11 +46,11 @@ def _corpus(lang: str) -> Corpus:
 
 
 @pytest.mark.parametrize("lang", LANG_CODES)
-def test_identical_hypothesis_scores_100_per_item_and_corpus(pool, lang):
+def test_identical_hypothesis_scores_100_per_item_and_corpus(session, lang):
     corpus = Corpus(lang, SENTENCES[lang], tuple((s,) for s in SENTENCES[lang]))
-    result = meteor(corpus, pool)
+    result = meteor(corpus, session)
     assert result.values == (100.0, 100.0)
-    assert result.value == pytest.approx(100.0)
+    assert aggregate("meteor", result.stats) == pytest.approx(100.0)
 
 
 def test_one_jvm_per_setting_reused(pool):
@@ -66,9 +72,9 @@ def test_settings_are_the_jar_defaults_for_that_language(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", sorted(DISTINCT))
-def test_equals_pycocoevalcap_meteor_class_with_the_same_settings(pool, tmp_path, lang):
+def test_equals_pycocoevalcap_meteor_class_with_the_same_settings(session, tmp_path, lang):
     corpus = _corpus(lang)
-    ours = meteor(corpus, pool)
+    ours = meteor(corpus, session)
     coco = Meteor.__new__(Meteor)  # pycocoevalcap's protocol code, our command line
     coco.meteor_p = subprocess.Popen(command(SETTINGS[lang], function_word_file(SETTINGS[lang], tmp_path)),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -84,10 +90,10 @@ def test_equals_pycocoevalcap_meteor_class_with_the_same_settings(pool, tmp_path
 
 
 @pytest.mark.parametrize("lang", sorted(DISTINCT))
-def test_equals_the_jar_run_directly_on_files(pool, tmp_path, lang):
+def test_equals_the_jar_run_directly_on_files(session, tmp_path, lang):
     a, b = SENTENCES[lang]
     corpus = Corpus(lang, (perturbed(a, 1), perturbed(b, 2), a), ((a,), (b,), (a,)))
-    ours = meteor(corpus, pool)
+    ours = meteor(corpus, session)
     hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
     hyp.write_text("\n".join(corpus.hyp_tokens) + "\n", encoding="utf-8")
     ref.write_text("\n".join(r[0] for r in corpus.ref_tokens) + "\n", encoding="utf-8")
@@ -97,12 +103,12 @@ def test_equals_the_jar_run_directly_on_files(pool, tmp_path, lang):
     segments = [float(x) for x in re.findall(r"Segment \d+ score:\s+(\S+)", out)]
     final = float(re.search(r"Final score:\s+(\S+)", out).group(1))
     assert [v / 100 for v in ours.values] == pytest.approx(segments, abs=1e-12)
-    assert ours.value / 100 == pytest.approx(final, abs=1e-12)
+    assert aggregate("meteor", ours.stats) / 100 == pytest.approx(final, abs=1e-12)
 
 
 @pytest.mark.parametrize("lang", sorted(DISTINCT))
-def test_python_aggregate_equals_the_jar_eval_on_any_subset(pool, lang):
-    result = meteor(_corpus(lang), pool)
+def test_python_aggregate_equals_the_jar_eval_on_any_subset(session, pool, lang):
+    result = meteor(_corpus(lang), session)
     for pick in ([0, 1, 2, 3, 4], [0, 2], [1, 3, 4], [2]):
         rows = [result.stats[i] for i in pick]
         segments, pooled = pool.get(lang).eval(rows)
@@ -121,28 +127,28 @@ def test_czech_function_words_are_used_and_english_ones_are_not(pool):
     ("hu", "A gulyást bográcsban főzik.", "A gulyás bográcsban fő."),
     ("ru", "Чай наливают из самовара.", "Чай наливали из самовар."),
 ])
-def test_stemmer_matches_inflected_forms(pool, lang, hyp, ref):
-    stats = meteor(Corpus(lang, (hyp,), ((ref,),)), pool).stats[0]
+def test_stemmer_matches_inflected_forms(session, lang, hyp, ref):
+    stats = meteor(Corpus(lang, (hyp,), ((ref,),)), session).stats[0]
     assert stats[8] >= 1  # stage 2 (stem), test content-word matches
-    exact_only = meteor(Corpus("vi", (hyp,), ((ref,),)), pool).stats[0]
+    exact_only = meteor(Corpus("vi", (hyp,), ((ref,),)), session).stats[0]
     assert exact_only[8] == 0
 
 
-def test_empty_hypothesis_scores_zero(pool):
-    result = meteor(Corpus("th", ("",), ((SENTENCES["th"][0],),)), pool)
+def test_empty_hypothesis_scores_zero(session):
+    result = meteor(Corpus("th", ("",), ((SENTENCES["th"][0],),)), session)
     assert result.values == (0.0,)
-    assert result.value == 0.0
+    assert aggregate("meteor", result.stats) == 0.0
 
 
-def test_rows_of_different_settings_cannot_be_pooled(pool):
-    cs = meteor(_corpus("cs"), pool).stats
-    vi = meteor(_corpus("vi"), pool).stats
+def test_rows_of_different_settings_cannot_be_pooled(session):
+    cs = meteor(_corpus("cs"), session).stats
+    vi = meteor(_corpus("vi"), session).stats
     with pytest.raises(ValueError, match="different settings"):
         aggregate("meteor", [cs[0], vi[0]])
 
 
-def test_signature_names_settings_and_tokenizer(pool):
-    sig = meteor(_corpus("ru"), pool).signature
+def test_signature_names_settings_and_tokenizer(session):
+    sig = meteor(_corpus("ru"), session).signature
     assert "tok:mella-ru-words+yo|lang:ru|mod:exact+stem|w:1_0.5|p:0.75_1.4_0.7_0.5|fw:russian|norm:none" in sig
 
 

@@ -10,10 +10,20 @@ from sacrebleu.metrics import BLEU, CHRF
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus
-from mella_bench.metrics.ngram import bleu, chrf
-from mella_bench.metrics.orthography import arabic_fold, vietnamese_fold
-from tests.metrics.test_tokenize import to_latin
+from mella_bench.metrics.base import MetricResult
+from mella_bench.metrics.registry import score_corpus
+from mella_bench.metrics.text.orthography import arabic_fold, vietnamese_fold
+from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import SENTENCES
+
+
+def bleu(corpus: Corpus) -> MetricResult:
+    """BLEU through the registry, whose result knows its aggregate (`.value`)."""
+    return score_corpus(corpus, ["bleu"])["bleu"]
+
+
+def chrf(corpus: Corpus) -> MetricResult:
+    return score_corpus(corpus, ["chrf++"])["chrf++"]
 
 
 def perturbed(text: str, seed: int) -> str:

@@ -9,9 +9,8 @@ from sacrebleu.metrics import BLEU, CHRF
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.base import Corpus
-from mella_bench.metrics.ngram import bleu, chrf
 from mella_bench.metrics.ngramstats import bleu_statistics, chrf_statistics, chrf_words
-from tests.metrics.test_ngram import perturbed
+from tests.metrics.test_ngram import bleu, chrf, perturbed
 from tests.metrics.texts import INFLECTED, SENTENCES
 
 

@@ -13,7 +13,8 @@ import pytest
 from mella_bench.langs import AXES
 from mella_bench.metrics import aggregate, profiles
 from mella_bench.metrics.base import Corpus
-from mella_bench.metrics.meteor import N_JAR_STATS, SETTINGS, MeteorPool, meteor_from_stats
+from mella_bench.metrics.base import ScoringSession
+from mella_bench.metrics.meteor import N_JAR_STATS, SETTINGS, meteor_from_stats
 from mella_bench.metrics.ngram import bleu, bleu_from_stats, chrf, chrf_from_stats
 from mella_bench.metrics.registry import (METRICS, REGISTRY, get_metric, paper_metrics, primary_metric,
                                           resample_counts, sort_metrics)
@@ -195,8 +196,8 @@ def test_bootstrap_ci_of_a_registry_metric_equals_the_loop_ci():
 def test_vectorised_meteor_on_real_jar_statistics():
     corpus = vi_corpus(60, 0.4, 9)
     hu = Corpus("hu", corpus.hyps, corpus.refs)
-    with MeteorPool() as pool:
-        stats = np.array(get_metric("meteor").score(hu, pool).stats)
+    with ScoringSession() as session:
+        stats = np.array(get_metric("meteor").score(hu, session).stats)
     assert any(_old_is_perfect(r) for r in stats)
     idx = resample_indices(60, 200, 0, "mella_hu_ling")
     assert np.abs(get_metric("meteor").resampled(stats, idx) - old_resampled("meteor", stats, idx)).max() <= 1e-9

@@ -115,3 +115,10 @@ def test_item_keys_cover_prediction_references_keywords_and_id() -> None:
         other = list(base)
         other[i] = changed[0]
         assert reuse.item_digest(*other) != key
+
+
+def test_the_code_version_covers_language_text_and_every_language_profile():
+    """After the move into packages, tokenisation lives in metrics/text/ and each language in langs/<code>.py:
+    an edit to either must void the cache (a flat glob of metrics/*.py and langs/__init__.py missed them)."""
+    rel = {"/".join(p.parts[-2:]) for p in reuse.code_sources()}
+    assert {"text/tokenize.py", "text/wordmatch.py", "langs/ru.py", "langs/profile.py", "metrics/meteor.py"} <= rel

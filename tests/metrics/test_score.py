@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.backends import resolve_spec
+from mella_bench.inference.backends import resolve_spec
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.score import MetricRows, ScoreRow, format_table, score_run
 from mella_bench.store import PREDICTIONS, SCORES, SUMMARY, read_jsonl
-from mella_bench.run import RunConfig, generate
-from mella_bench.tasks import select_tasks
+from mella_bench.inference.run import RunConfig, generate
+from mella_bench.data.tasks import select_tasks
 from tests.conftest import write_dataset
 
 LANGS = ("th", "sr")  # one METEOR setting: a single JVM per score_run

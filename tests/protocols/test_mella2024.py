@@ -9,7 +9,7 @@ import importlib.util
 import pytest
 
 from mella_bench.protocols import mella2024 as m
-from tests.shared_data import author_data
+from tests.support.shared_data import author_data
 
 # Realistic answers written for this test (model-style English, plus the languages of the benchmark).
 ANSWERS = [
@@ -134,7 +134,7 @@ def _imported_cs_run(tmp_path, n: int) -> tuple:
     """(run directory, records) of the first `n` CS_ITEMS imported as the authors' files are."""
     import json
 
-    from mella_bench.imported import read_slvqa, write_imported_run
+    from mella_bench.interop.slvqa import read_slvqa, write_imported_run
 
     records = [{"question_id": f"/x/{i}.jpg", "question": "Popište obrázek.", "answer": a, "annotation": r}
                for i, (a, r) in enumerate(CS_ITEMS[:n])]

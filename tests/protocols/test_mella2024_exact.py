@@ -1,6 +1,6 @@
 """Exactness: every printed block of the MELLA authors' evaluator that has its prediction file in
 `shared/data/mella-author-2024` is reproduced to the last printed digit by importing the file
-(`mella_bench.imported`) and scoring it with `--protocol mella-2024`.
+(`mella_bench.interop.slvqa`) and scoring it with `--protocol mella-2024`.
 
 Settings per block as the data README establishes them: no 1,300-character cuts for the
 baselines of ar cs hu ko ru sr th and for the `ar_caption_80k` block; the cuts everywhere else;
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from mella_bench.imported import read_slvqa, write_imported_run
+from mella_bench.interop.slvqa import read_slvqa, write_imported_run
 from mella_bench.protocols import mella2024 as m
-from tests.shared_data import REPO_ROOT, author_data
+from tests.support.shared_data import REPO_ROOT, author_data
 
 DATA = author_data()
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600),
@@ -145,7 +145,7 @@ def test_the_committed_item_caches_hold_what_the_protocol_computes(computed):
     item caches (cache.mella-2024.json) instead of recomputing them; this is the one place CI recomputes
     them all. Every item a committed table needs must be in its run's cache (else the check is slow:
     run `mella-bench tables`) with exactly the values computed here from the released files."""
-    from mella_bench import tables as T
+    from mella_bench.reports import tables as T
 
     _, fresh = computed
     cfg = T.load_config(REPO_ROOT / "results" / "tables.yaml")

@@ -1,0 +1,7 @@
+"""`python -m mella_bench.cli`."""
+
+import sys
+
+from mella_bench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Items, tasks and datasets: loading, validation, identity, images and input limits."""

@@ -1,0 +1,1 @@
+"""The client for OpenAI-compatible HTTP endpoints (judge and `openai` backend)."""

@@ -1,0 +1,11 @@
+"""Hungarian: how text in it is handled (each field is documented on `Language`)."""
+
+from __future__ import annotations
+
+from mella_bench.langs.profile import KeywordRules, Language, MeteorRules
+
+PROFILE = Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
+                   keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
+                                         stem_rule="hungarian-vowels", keyword_form_stem=True),
+                   neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu",
+                   meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5)))

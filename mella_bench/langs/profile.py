@@ -1,0 +1,141 @@
+"""What the harness knows about a language: the `Language` record and its parts (keyword rules, METEOR
+settings). Every per-language behaviour is a field here, set in the language's own module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+Axis = Literal["know", "ling"]
+AXES: tuple[Axis, ...] = ("know", "ling")
+
+
+WordUnits = Literal["words", "thai-newmm", "korean-morphemes", "vietnamese-words"]
+
+
+@dataclass(frozen=True)
+class KeywordRules:
+    """How Keyword Accuracy finds a keyword in an answer of this language (docs/metrics-keywords.md)."""
+
+    units: WordUnits = "words"
+    """Word units: letters between separators; Thai newmm words; Korean kiwipiepy morphemes; Vietnamese
+    syllables grouped into words by underthesea (a keyword must start and end on a word boundary)."""
+    lemmatizer: Literal["", "pymorphy3", "simplemma"] = ""
+    lemma_lang: str = ""
+    """The lemmatiser's language code (simplemma: Serbian is `hbs`; pymorphy3: `ru`)."""
+    stemmer: str = ""
+    """Snowball algorithm name for the tolerant match ('' = no stemmer)."""
+    stem_rule: Literal["", "hungarian-vowels", "arabic-light"] = ""
+    """Extra stem keys: Hungarian vowel length and v-stems; Arabic proclitic readings and ta marbuta."""
+    proclitics: bool = False
+    """Arabic: an answer word may carry attached proclitics (و ف, ب ك ل, ال) even in the strict match."""
+    keep_final_alef_maqsura: bool = False
+    """Arabic: a word-final ى stays distinct from ي in keyword matching (the spelling fold of the n-gram
+    metrics merges them, and with them مبنى "building" and مبني "built")."""
+    proper_noun_parses: bool = False
+    """pymorphy3: a capitalised keyword is read only by its proper-noun parses when it has any."""
+    compound_split_min_freq: int = 0
+    """Thai: also look inside compounds newmm keeps whole when they split into dictionary words seen at
+    least this often in the Thai National Corpus (0 = never)."""
+    keyword_form_stem: bool = False
+    """The keyword's own spelling also counts as its stem (hu adat, sr Erdogan: Snowball over-stems
+    dictionary forms as if they were inflected); the answer word's stem is compared with it."""
+    endings: tuple[str, ...] = ()
+    """Noun case endings (after the spelling fold): an answer word that is the keyword's base plus one
+    of them matches, where the lemmatiser does not know the word and Snowball cuts it elsewhere
+    (sr Pupićem, Kerijem, vatrozaštite; cs Humpolcům). Longest first is not needed: every split is tried."""
+    stem_vowels: str = ""
+    """A keyword ending in one of these letters has the word without it as its base (vatrozaštit-a)."""
+    fleeting_vowel: str = ""
+    """The vowel a keyword's last syllable loses when an ending follows (sr jogunac → joguncem,
+    cs Humpolec → Humpolcům): the keyword without it is also a base."""
+    derivations: str = ""
+    """A regular expression for derivational suffixes: an answer word that continues the letters it
+    shares with the keyword with one of them is another word, whatever its lemma or stem (cs -ová
+    surnames Pasternaková, possessives Zojinou/Borelovými, adjectives humpolecká/laťovkový)."""
+    feminine_marker: str = ""
+    """Arabic ة: a keyword ending in it is a feminine noun, and an answer word that has the keyword's
+    letters before it followed by another ending (مائدة "table": والمائدون "the swaying ones") is the
+    masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
+    of شجرة), keep the match."""
+    feminine_tails: tuple[str, ...] = ()
+
+
+LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)
+"""The METEOR 1.5 jar's alpha, beta, gamma, delta for `-l other` (what it prints for that setting)."""
+
+
+@dataclass(frozen=True)
+class MeteorRules:
+    """How the METEOR 1.5 jar is run for a language (`metrics/meteor.py`); the default, exact matching with
+    the jar's language-independent parameters, suits any language the jar has no resources for."""
+
+    jar_lang: str = "other"
+    """`-l` value: the jar knows `cz`, `hu`, `ru` (and English, never used here); `other` otherwise."""
+    modules: tuple[str, ...] = ("exact",)
+    """Matching modules (`-m`): `stem` only where the jar has a Snowball stemmer for the language."""
+    weights: tuple[float, ...] = (1.0,)
+    """One weight per module (`-w`)."""
+    params: tuple[float, float, float, float] = LANGUAGE_INDEPENDENT_METEOR
+    """alpha, beta, gamma, delta (`-p`): the jar's defaults for `jar_lang`."""
+    function_words: str | None = None
+    """Function-word list inside the jar (`function/<name>.words`); None = an empty list."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """One evaluation language and how text in it is handled."""
+
+    code: str
+    """ISO 639-1 code used in task names, item ids and tables."""
+    name: str
+    """English name (plot labels use this or the code: fonts for every script are not guaranteed)."""
+    native: str
+    """The language's own name for itself."""
+    scripts: tuple[str, ...]
+    """Unicode scripts the language is written in (fidelity's script rule reads them)."""
+    segmentation: str
+    """How n-gram metrics split words (see docs/metrics.md)."""
+    rtl: bool = False
+    """Written right to left (the HTML viewer sets `dir` from it)."""
+    keywords: KeywordRules = KeywordRules()
+    """Keyword Accuracy's word units and morphology."""
+    token_fold: Literal["", "lat", "yo"] = ""
+    """Character fold of metric tokens and keyword words after casefolding (`metrics/text/orthography.py`
+    `CHAR_FOLDS`; the name appears in tokenizer names): `lat` Serbian Cyrillic → Latin (chrF++ gets it
+    case-preserving too), `yo` Russian ё → е."""
+    spelling_fold: Literal["", "arnorm", "vinorm"] = ""
+    """Variant-spelling fold of metric tokens and chrF++ text (`orthography.SPELLING_FOLDS`): `arnorm`
+    Arabic harakat, alef, ى/ي, ة/ه; `vinorm` Vietnamese tone placement and i/y."""
+    meteor: MeteorRules = MeteorRules()
+    """How METEOR's jar runs for the language."""
+    accepted_as: tuple[str, ...] = ()
+    """Language-identifier verdicts that also count as this language (fidelity): Serbian in Latin script
+    is indistinguishable from Croatian and Bosnian for every detector measured."""
+    neighbours: tuple[str, ...] = ()
+    """Close languages a model may answer in instead; fidelity scores them 0 (docs/metrics.md):
+    they are detector candidates, their words (where a word list exists) count against this language
+    and a word with one of `neighbour_letters` is theirs."""
+    neighbour_letters: str = ""
+    """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
+    Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    script_unique: bool = False
+    """No other language the detector considers is written in this script (Hangul, Thai): text in it
+    is in the language whatever its length, so fidelity does not ask the detector."""
+    wordlist: str = ""
+    """The word-frequency list of the language's words (`metrics/text/lexicon.py`): `wordfreq:CODE` or
+    `pythainlp-tnc`. Fidelity checks short answers against it; `data validate` flags common keywords."""
+    wordlist_fold: str = ""
+    """How a word is spelt before the list is consulted: `serbian-latin` (the list is Latin-only),
+    `arabic-marks` (harakat and tatweel removed), or nothing."""
+    neighbour_forms: tuple[str, ...] = ()
+    """Neighbours whose simplemma dictionary of inflected forms also counts against the language in
+    fidelity's word vote (a form only that dictionary knows, which neither the language's own simplemma
+    dictionary, `keywords.lemma_lang`, nor its largest word list holds, is the neighbour's: Macedonian
+    датотеката, Slovene funkcij).
+    Serbian uses it: its word list (wordfreq's Latin Serbo-Croatian, Zipf >= 3) lacks most such forms.
+    Czech does not: measured, it took real Czech forms (vozič, klobučník) for Slovak."""
+    short_keyword_chars: int = 2
+    """A one-word keyword of at most this many characters (after normalisation) is very short and
+    `data validate` warns (hu tó lake); Korean writes a whole syllable per character, so only 1 (절)."""

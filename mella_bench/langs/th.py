@@ -1,0 +1,8 @@
+"""Thai: how text in it is handled (each field is documented on `Language`)."""
+
+from __future__ import annotations
+
+from mella_bench.langs.profile import KeywordRules, Language
+
+PROFILE = Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm"),
+                   script_unique=True, wordlist="pythainlp-tnc")

@@ -1,0 +1,720 @@
+"""Finding keywords in an answer on word boundaries, with per-language morphology.
+
+A keyword (one or more words) is *found* when its word sequence occurs on consecutive words of the
+answer, with no clause end (. ! ? ; … or a line break) between them; a keyword is never found inside
+a longer word (hu `tó` is not in `autó`, ar `مكة` is not in `سمكة`). Both sides are split the same
+way and every word is normalised by the language's `Tokenizer.normalize` (NFC, casefold, Serbian →
+Latin, Russian ё → е, the Arabic and Vietnamese spelling folds of `orthography.py`; in Arabic a final
+ى stays distinct).
+
+- strict: each keyword word equals the answer word. Arabic also accepts the answer word with its
+  proclitics (و ف + ب ك ل + the article ال, e.g. بالقاهرة for القاهرة).
+- tolerant: strict, or the two words share a key: a lemma or a stem. Which library and rule is data
+  (`langs.KeywordRules`); the keyword side is read as the dictionary form it is (its own spelling is a
+  lemma, pymorphy3 only by its own readings, hu/sr: its spelling stands for its stem).
+
+Thai and Korean are written without spaces between words (Korean: between a noun and its particles),
+so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiepy morphemes for
+Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
+units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
+grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
+cầu thủ). Korean, Thai and Vietnamese: tolerant = strict.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib.metadata
+import os
+from dataclasses import dataclass
+from typing import Callable, Iterable, Literal, NamedTuple, Sequence
+
+import regex
+
+from mella_bench.langs import LANGUAGES, KeywordRules
+from mella_bench.metrics.text.orthography import ARABIC_MARKS, arabic_fold, vietnamese_syllable
+from mella_bench.metrics.text.tokenize import get_tokenizer, newmm_words
+
+# letters, marks, digits and invisible format characters (removed later) make words; the Thai
+# abbreviation sign ฯ is a letter in Unicode but ends a word (กรุงเทพฯ), and ZWSP separates words.
+_WORD = regex.compile(r"[[\p{L}\p{M}\p{N}\p{Cf}]--[\u200b\u0e2f]]+", flags=regex.V1)
+
+
+class Word(NamedTuple):
+    """One word of an answer: its normalised form and where it is in the original text.
+
+    A NamedTuple (immutable and typed, like a frozen dataclass) because answers are split into
+    about a million of them per scored run, and a frozen dataclass's __init__ costs three
+    `object.__setattr__` calls each (measured: ~3 s of a 16,000-item `score`)."""
+
+    norm: str
+    start: int
+    end: int
+    brk: bool = False
+    """A clause ends between the previous word and this one (. ! ? ; … or a line break): a multi-word
+    keyword never spans it."""
+    lexical: bool = True
+    """Korean: the unit is a content morpheme (not a particle, ending, copula or suffix); a keyword is
+    never spelled by a run that includes a grammatical one (아무렇+지+도 is not 지도)."""
+    joined: bool = False
+    """Vietnamese: the syllable continues the previous one's word (cầu thủ): a keyword neither starts
+    nor ends inside a word."""
+    raw: str = ""
+    """The word as written (before normalisation): lemmatisers that need the real spelling read it."""
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    """Whether one keyword was found in one answer, and where (for highlighting)."""
+
+    keyword: str
+    found: bool
+    spans: tuple[tuple[int, int], ...]
+    """(start, end) character offsets into the answer of every occurrence."""
+
+
+# ---------------------------------------------------------------- morphology per language
+#
+# Which library and rule each language uses is data (`langs.KeywordRules`); the functions here are
+# the rules. A word gets *keys*: its own form, its lemmas, its stems. A keyword word and an answer word
+# are equal under the tolerant rule when they share a key; the keyword side is built from the keyword
+# as written (its case, its dictionary reading), the answer side from every reading of the answer word.
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def rules(lang: str) -> KeywordRules:
+    """The language's keyword rules (`langs.LANGUAGES[lang].keywords`)."""
+    return LANGUAGES[lang].keywords
+
+
+@functools.lru_cache(maxsize=None)
+def _pymorphy(lang: str):  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+@functools.lru_cache(maxsize=None)
+def _snowball(algorithm: str):  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(algorithm)
+
+
+_PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+
+
+@functools.lru_cache(maxsize=200_000)
+def _pymorphy_lemmas(word: str, lang: str) -> frozenset[str]:
+    """Every parse's lemma: an answer word may be read any way."""
+    return frozenset(p.normal_form.replace("ё", "е") for p in _pymorphy(lang).parse(word))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _pymorphy_keyword_lemmas(word: str, lang: str, capitalised: bool, proper_first: bool) -> frozenset[str]:
+    """The keyword's own readings: a capitalised keyword by its proper-noun parses when it has any
+    (Ростов, not рост), and then the parses whose lemma is the keyword itself, else its nominative
+    readings (Красная → красный), else all."""
+    parses = _pymorphy(lang).parse(word)
+    if capitalised and proper_first:
+        parses = [p for p in parses if _PROPER & p.tag.grammemes] or parses
+    own = [p for p in parses if p.normal_form.replace("ё", "е") == word] or \
+          [p for p in parses if "nomn" in p.tag.grammemes] or parses
+    return frozenset(p.normal_form.replace("ё", "е") for p in own)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _simplemma(word: str, lang: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang=lang).casefold()
+
+
+# Hungarian: the last syllable's vowel lengthens or shortens under suffixes (madár/madarak,
+# kenyér/kenyeret, víz/vizet), and a closed class of nouns has a v-stem (ló/lovak, tó/tavon,
+# kő/kövön). Stems are compared with the long vowel of a consonant-final last syllable shortened
+# (a word-final long vowel does not alternate: tó must not become "to") and the v-stem mapped to the noun.
+_HU_SHORT = str.maketrans("áéíóőúű", "aeioöuü")
+_HU_LAST_LONG = regex.compile(r"([áéíóőúű])([^aáeéiíoóöőuúüű]+)$")
+_HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv": "mű", "szav": "szó", "hav": "hó",
+               "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű"}
+
+
+def _hu_keys(stem: str) -> set[str]:
+    out = {_HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)}
+    if stem[-1:] in ("á", "é") and len(stem) >= 2:  # a final a/e lengthens before a suffix: fa/fák, kefe/kefék
+        out.add(stem[:-1] + stem[-1].translate(_HU_SHORT))
+    if stem in _HU_V_STEMS:
+        out.add(_HU_V_STEMS[stem])
+    return out
+
+
+# Arabic: proclitics written attached to the word. An answer word may carry a conjunction
+# (و ف), then a preposition (ب ك ل), then the article (ال; ل + ال is written لل).
+_AR_CONJ = ("", "و", "ف")
+_AR_PREP = ("", "ب", "ك", "ل")
+AR_PROCLITICS: tuple[str, ...] = tuple(sorted(
+    {c + p + a for c in _AR_CONJ for p in _AR_PREP for a in ("", "ال")}
+    | {c + "لل" for c in _AR_CONJ}, key=len, reverse=True))
+_AR_MIN_CORE = 2
+
+
+def arabic_cores(word: str) -> frozenset[str]:
+    """The word and every reading of it with proclitics removed (core of at least 2 letters)."""
+    return frozenset({word} | {word[len(p):] for p in AR_PROCLITICS
+                               if p and word.startswith(p) and len(word) - len(p) >= _AR_MIN_CORE})
+
+
+def _ar_keyword_core(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) - 2 >= _AR_MIN_CORE else word
+
+
+# ta marbuta is written ت before a suffix (نافورة → نافورتين, مكتبة → مكتبتنا); the Snowball stemmer
+# strips the suffix but keeps the ت, so the ة reading is tried too.
+_AR_T_SUFFIXES = ("تين", "تان", "تها", "تهم", "تنا", "تكم", "ته", "تك", "تي")
+# sound plurals and duals written without the article: Snowball reads a bare سيارات as a verb form
+# and leaves it, so the noun readings (ة for the feminine plural, nothing for the masculine and dual)
+# are offered to it too
+_AR_PLURALS = (("ات", "ة"), ("ات", ""), ("ون", ""), ("ين", ""), ("ان", ""))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ar_stems(word: str) -> frozenset[str]:
+    """Snowball Arabic stems of every proclitic reading; final ه/ي also read as ة/ى for the stemmer."""
+    out = set()
+    for core in arabic_cores(word):
+        variants = {core}
+        if core.endswith("ه"):
+            variants.add(core[:-1] + "ة")
+        for suffix in _AR_T_SUFFIXES:
+            if core.endswith(suffix) and len(core) - len(suffix) >= _AR_MIN_CORE:
+                variants.add(core[:-len(suffix)] + "ة")
+        for suffix, repl in _AR_PLURALS:
+            if core.endswith(suffix) and len(core) - len(suffix) >= 3:
+                variants.add(core[:-len(suffix)] + repl)
+        out.update(_ar_snowball(v) for v in variants)
+    return frozenset(s for s in out if len(s) >= _AR_MIN_CORE)
+
+
+def _ar_snowball(word: str) -> str:
+    stem = _ar_key(_snowball("arabic").stemWord(word))
+    return stem[:-1] + "ى" if word.endswith("ى") and stem.endswith("ي") else stem  # Snowball writes ى as ي
+
+
+def _ar_key(word: str) -> str:
+    """`arabic_fold`, keeping a final ى (see `KeywordRules.keep_final_alef_maqsura`)."""
+    folded = arabic_fold(word)
+    return folded[:-1] + "ى" if word.endswith("ى") else folded
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ar_lemmas(raw: str, lemma_lang: str) -> frozenset[str]:
+    """simplemma's Arabic lemmas (its dictionary has broken plurals and duals: أشجار → شجر,
+    المباني → مبنى) of the word and of its proclitic-free readings, folded like the words."""
+    word = ARABIC_MARKS.sub("", raw)
+    return frozenset(_ar_key(_simplemma(core, lemma_lang)) for core in arabic_cores(word) | {word})
+
+
+def _stems(lang: str, word: str) -> set[str]:
+    r = rules(lang)
+    if r.stem_rule == "arabic-light":
+        return set(_ar_stems(word))
+    stem = _snowball(r.stemmer).stemWord(word)
+    return _hu_keys(stem) if r.stem_rule == "hungarian-vowels" else {stem}
+
+
+def _lemmas(lang: str, norm: str, raw: str) -> set[str]:
+    r = rules(lang)
+    if r.lemmatizer == "pymorphy3":
+        return set(_pymorphy_lemmas(norm, r.lemma_lang))
+    if r.lemmatizer == "simplemma":
+        if r.stem_rule == "arabic-light":
+            return set(_ar_lemmas(raw, r.lemma_lang))
+        # simplemma's dictionary is case-sensitive: Szegeden → Szeged, szegeden → szeg "nail"
+        return {_simplemma(norm, r.lemma_lang), _simplemma(raw, r.lemma_lang)} if raw else {_simplemma(norm, r.lemma_lang)}
+    return set()
+
+
+@functools.lru_cache(maxsize=500_000)
+def _word_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Index keys of an answer word: itself, its Arabic proclitic-free cores, and under the tolerant
+    rule every lemma and stem of it (and its own form as a stem, where the keyword's form is one)."""
+    r = rules(lang)
+    keys = {("=", norm)}
+    if r.proclitics:
+        keys.update(("core", c) for c in arabic_cores(norm))
+    if tolerant:
+        keys.update((_lemma_space(r), x) for x in _lemmas(lang, norm, raw) | {norm})
+        if r.stemmer:
+            stems = _stems(lang, norm)
+            if r.keyword_form_stem:
+                stems |= _own_stem(lang, norm)
+            keys.update(("stem", x) for x in stems)
+        keys.update(("base", x) for x in _answer_bases(r, norm))
+    return frozenset(keys)
+
+
+MIN_BASE = 4
+"""Where `endings`: a base shorter than this is not compared (a short base plus a case ending spells
+too many other words)."""
+
+
+def _answer_bases(r: KeywordRules, norm: str) -> set[str]:
+    """The answer word with one of the language's case endings cut off (Pupićem → pupić)."""
+    return {norm[:-len(e)] for e in r.endings if norm.endswith(e) and len(norm) - len(e) >= MIN_BASE}
+
+
+def _keyword_bases(r: KeywordRules, norm: str) -> set[str]:
+    """What a case ending attaches to: the keyword itself, without its final stem vowel
+    (vatrozaštita → vatrozaštit), or without the fleeting vowel of its last syllable (jogunac → jogunc)."""
+    if not r.endings:
+        return set()
+    bases = {norm}
+    if norm[-1:] in r.stem_vowels:
+        bases.add(norm[:-1])
+    if r.fleeting_vowel and len(norm) >= 3 and norm[-2] == r.fleeting_vowel and norm[-1].isalpha() \
+            and norm[-1] not in VOWELS and norm[-3] not in VOWELS:
+        bases.add(norm[:-2] + norm[-1])
+    return {b for b in bases if len(b) >= MIN_BASE}
+
+
+VOWELS = frozenset("aeiouyáéíóúůýě")
+"""Latin vowel letters (Czech, Serbian after the fold to Latin): a fleeting vowel stands between consonants."""
+
+
+def _lemma_space(r: KeywordRules) -> str:
+    """Arabic lemmas and stems are compared with each other (simplemma gives أشجار → شجر, Snowball
+    شجرة → شجر); elsewhere a lemma is compared with lemmas only."""
+    return "stem" if r.stem_rule == "arabic-light" else "lemma"
+
+
+def _own_stem(lang: str, norm: str) -> set[str]:
+    return _hu_keys(norm) if rules(lang).stem_rule == "hungarian-vowels" else {norm}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tuple[str, str]]:
+    """Keys of one keyword word, read as the dictionary form it is: pymorphy3 only by its own
+    readings; its own spelling is its lemma (simplemma would lemmatise hu Szeged to szeg "nail");
+    where `keyword_form_stem`, its own spelling stands for its stem and Snowball's stem of it is
+    used only when the lemmatiser says the keyword is inflected."""
+    r = rules(lang)
+    keys = {("=", norm)}
+    if r.proclitics:
+        keys.add(("core", _ar_keyword_core(norm)))
+    if not tolerant:
+        return frozenset(keys)
+    lemmas = {norm}
+    if r.lemmatizer == "pymorphy3":
+        lemmas |= _pymorphy_keyword_lemmas(norm, r.lemma_lang, raw[:1].isupper(), r.proper_noun_parses)
+    elif r.lemmatizer == "simplemma" and r.stem_rule == "arabic-light":
+        lemmas |= _ar_lemmas(raw, r.lemma_lang)
+    keys.update((_lemma_space(r), x) for x in lemmas)
+    if r.stemmer:
+        stems = _stems(lang, norm)
+        if r.keyword_form_stem:
+            stems = {x for x in stems if len(x) >= len(norm) - KEYWORD_STEM_CUT} | _own_stem(lang, norm)
+        keys.update(("stem", x) for x in stems)
+    keys.update(("base", x) for x in _keyword_bases(r, norm))
+    return frozenset(keys)
+
+
+KEYWORD_STEM_CUT = 1
+"""Where `keyword_form_stem`: a Snowball stem of the keyword is used only when it drops at most this
+many letters (Praha → prah, kenyér → kenyer); a longer cut reads a dictionary form as inflected
+(hu adat → ad, Szeged → szeg)."""
+
+
+def morphology_signature(lang: str) -> dict[str, str]:
+    """`morph` (libraries with versions) and `rule` for the tolerant match of `lang`."""
+    r = rules(lang)
+    libs = []
+    if r.lemmatizer:
+        libs += ["pymorphy3", "pymorphy3-dicts-ru"] if r.lemmatizer == "pymorphy3" else ["simplemma"]
+    if r.stemmer:
+        libs.append("snowballstemmer")
+    if not libs:
+        return {"morph": "none", "rule": "exact"}
+    rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
+                                ("stem" + ("+keyword-form" if r.keyword_form_stem else "")) if r.stemmer else "") if x)
+    if r.stem_rule == "hungarian-vowels":
+        rule += "+last-vowel-length+v-stem"
+    if r.proclitics:
+        rule = "proclitics+" + rule
+    if r.endings:
+        rule += "|base+case-ending"
+    if r.derivations:
+        rule += "-derivations"
+    if r.feminine_marker:
+        rule += "+feminine-endings"
+    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
+
+
+# ---------------------------------------------------------------- splitting into words
+
+@functools.lru_cache(maxsize=1)
+def _kiwi():  # type: ignore[no-untyped-def]
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+def _thai_pieces(chunk: str) -> list[str]:
+    pieces = [p for p in newmm_words(chunk) if p]
+    return pieces if "".join(pieces) == chunk else [chunk]
+
+
+@functools.lru_cache(maxsize=1)
+def _thai_common_words(min_freq: int) -> frozenset[str]:
+    from pythainlp.corpus import thai_words, tnc
+
+    freq = dict(tnc.word_freqs())
+    return frozenset(w for w in thai_words() if len(w) >= 2 and freq.get(w, 0) >= min_freq)
+
+
+@functools.lru_cache(maxsize=100_000)
+def thai_compound_cuts(word: str, min_freq: int) -> tuple[int, ...]:
+    """Inner positions where `word` splits into common dictionary words (TNC frequency >= `min_freq`)
+    on both sides: newmm keeps dictionary compounds whole (ที่วัด, ชาร้อน)."""
+    common = _thai_common_words(min_freq)
+    n = len(word)
+    prefix = [True] + [False] * n  # prefix[i]: word[:i] is a sequence of common words
+    for i in range(1, n + 1):
+        prefix[i] = any(prefix[j] and word[j:i] in common for j in range(max(0, i - 30), i - 1))
+    suffix = [False] * n + [True]
+    for i in range(n - 1, -1, -1):
+        suffix[i] = any(suffix[j] and word[i:j] in common for j in range(i + 2, min(n, i + 30) + 1))
+    return tuple(i for i in range(1, n) if prefix[i] and suffix[i])
+
+
+def _split_thai_compounds(words: Sequence[Word], min_freq: int) -> list[Word]:
+    out: list[Word] = []
+    for w in words:
+        cuts = thai_compound_cuts(w.norm, min_freq) if len(w.norm) == w.end - w.start else ()
+        edges = [0, *cuts, len(w.norm)]
+        out.extend(w._replace(norm=w.norm[a:b], start=w.start + a, end=w.start + b, brk=w.brk and a == 0,
+                              raw=w.raw[a:b]) for a, b in zip(edges, edges[1:]))
+    return out
+
+
+_KO_GRAMMATICAL = ("J", "E", "VC")
+"""kiwipiepy tag prefixes of grammatical morphemes: particles, endings, copula (a derivational suffix
+such as 쟁이 in 떼쟁이 belongs to the word)."""
+
+
+def _korean_units(text: str) -> tuple[list[int], set[int]]:
+    """Sorted morpheme boundaries of `text` and the start offsets of grammatical morphemes."""
+    cuts: set[int] = set()
+    grammatical: set[int] = set()
+    for token in _kiwi().tokenize(text):
+        cuts.update((token.start, token.start + token.len))
+        if token.tag.startswith(_KO_GRAMMATICAL):
+            grammatical.add(token.start)
+    return sorted(cuts), grammatical
+
+
+def _vi_canonical(m: regex.Match) -> str:
+    """A syllable in its canonical spelling, its case kept: the segmenter knows bánh mì, not bánh mỳ."""
+    word = m.group(0)
+    canon = vietnamese_syllable(word.lower())
+    if word[:1].isupper():
+        canon = canon[:1].upper() + canon[1:]
+    return canon if len(canon) == len(word) else word
+
+
+def vietnamese_words(text: str) -> list[list[str]]:
+    """underthesea's words of `text`, each as its syllables (letters only), punctuation left out."""
+    from underthesea import word_tokenize
+
+    out = []
+    for token in word_tokenize(_WORD.sub(_vi_canonical, text)):
+        syllables = _WORD.findall(token)
+        if syllables:
+            out.append(syllables)
+    return out
+
+
+_CLAUSE_END = regex.compile(r"[.!?;…。؟؛\n]")
+"""Punctuation that ends a sentence or clause: a multi-word keyword never spans it."""
+
+
+@functools.lru_cache(maxsize=200_000)
+def _normalized(lang: str, piece: str) -> str:
+    """`Tokenizer.normalize` of one word, cached: an answer's words recur across answers (Zipf)."""
+    return get_tokenizer(lang).normalize(piece)
+
+
+def split_words(lang: str, text: str) -> list[Word]:
+    """The words of `text` (normalised) with their character offsets into `text`."""
+    return list(answer_words(lang, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def answer_words(lang: str, text: str) -> tuple[Word, ...]:
+    """`split_words`, cached per (language, text): both Keyword Accuracy variants split each answer,
+    and Korean morpheme analysis (kiwipiepy), Thai and Vietnamese segmentation dominate their cost."""
+    return tuple(_split_words(lang, text))
+
+
+def _split_words(lang: str, text: str) -> list[Word]:
+    units = rules(lang).units
+    keep_maqsura = rules(lang).keep_final_alef_maqsura
+    cuts, grammatical = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set())
+    words: list[Word] = []
+    prev_end = 0
+    for m in _WORD.finditer(text):
+        start, chunk = m.start(), m.group(0)
+        brk = bool(words) and bool(_CLAUSE_END.search(text, prev_end, start))
+        prev_end = m.end()
+        if units == "thai-newmm":
+            pieces = _thai_pieces(chunk)
+        elif cuts is not None:
+            inner = cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, m.end())]
+            edges = [0, *(c - start for c in inner), len(chunk)]
+            pieces = [chunk[a:b] for a, b in zip(edges, edges[1:])]
+        else:
+            pieces = [chunk]
+        for piece in pieces:
+            norm = _normalized(lang, piece)
+            if keep_maqsura and norm[-1:] == "ي" and ARABIC_MARKS.sub("", piece)[-1:] == "ى":
+                norm = norm[:-1] + "ى"  # مبنى "building" is not مبني "built"
+            if norm:
+                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece))
+                brk = False
+            start += len(piece)
+    if units == "vietnamese-words" and words:
+        words = _join_vietnamese(text, words)
+    return words
+
+
+def _join_vietnamese(text: str, words: list[Word]) -> list[Word]:
+    """Mark the syllables that continue an underthesea word (`joined`); left as they are when the
+    segmenter's syllables cannot be lined up with ours."""
+    groups = vietnamese_words(text)
+    if sum(len(g) for g in groups) != len(words):
+        return words
+    out, i = [], 0
+    for group in groups:
+        for k in range(len(group)):
+            out.append(words[i]._replace(joined=k > 0 and not words[i].brk))
+            i += 1
+    return out
+
+
+# ---------------------------------------------------------------- matching
+
+def spaceless(lang: str) -> bool:
+    """Matched as a run of segmenter units with the keyword's spaces removed (Thai, Korean)."""
+    return rules(lang).units in ("thai-newmm", "korean-morphemes")
+
+
+def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
+          keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
+          derived: Callable[[Word, Word], bool] = lambda kw, w: False) -> Iterable[tuple[int, int]]:
+    """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
+    break between them that the keyword does not have, starting and ending on whole words;
+    `starts` (ascending) limits the positions tried to those whose word can equal the first one;
+    `derived(keyword word, answer word)` rejects a pair that shares a key but is another word."""
+    n = len(kw_words)
+    for i in (range(len(words) - n + 1) if starts is None else starts):
+        if i + n > len(words) or not _on_word_boundaries(words, i, n):
+            continue
+        if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
+            continue
+        if all(kw_keys[j] & keys(words[i + j]) and not derived(kw_words[j], words[i + j])
+               for j in range(n)):
+            yield words[i].start, words[i + n - 1].end
+
+
+@functools.lru_cache(maxsize=None)
+def _derivation_pattern(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern)
+
+
+def derived_word(lang: str, keyword_word: str, word: str) -> bool:
+    """`word` continues the keyword (all its letters but at most the last) with one of the language's
+    derivational suffixes (`KeywordRules.derivations`): another word, not a form of the keyword
+    (Pasternak → Pasternaková, Zoja → Zojinou). A keyword that is itself derived keeps its own forms
+    (Karlův → Karlově: only "karl" is shared)."""
+    pattern = rules(lang).derivations
+    if not pattern or word == keyword_word:
+        return False
+    shared = len(os.path.commonprefix([keyword_word, word]))
+    if shared < len(keyword_word) - 1:
+        return False
+    return bool(_derivation_pattern(pattern).match(word[shared:]))
+
+
+def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
+    """The keyword ends in the language's `feminine_marker` and `word_raw` has the letters before it
+    followed by an ending that is not one of the feminine noun's own (`feminine_tails`)."""
+    r = rules(lang)
+    if not r.feminine_marker or not keyword_raw.endswith(r.feminine_marker) or len(keyword_raw) < 4:
+        return False
+    base = keyword_raw[:-len(r.feminine_marker)]
+    at = word_raw.find(base)
+    if at < 0:
+        return False
+    tail = word_raw[at + len(base):]
+    return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
+
+
+def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
+    """A pair that shares a key but is another word: a derivation or the other gender."""
+    return derived_word(lang, kw.norm, word.norm) or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm)
+
+
+def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
+    """Vietnamese: a one-syllable keyword is a whole word (cầu is not in cầu thủ); a longer one starts
+    or ends on a word boundary (hoa mai in "hoa | mai vàng", kỳ nghỉ in "kỳ | nghỉ hè": the segmenter
+    may attach its last or first syllable to a neighbour)."""
+    starts = not words[i].joined
+    ends = i + n == len(words) or not words[i + n].joined
+    return (starts and ends) if n == 1 else (starts or ends)
+
+
+class WordIndex:
+    """An answer's words indexed by the keys a keyword word can share with them.
+
+    Equality under both rules is "the two words share a key" (the word itself, an Arabic proclitic-free
+    core, a lemma, a stem), so the positions a keyword can start at are a union of index entries
+    instead of a scan of every position. Built once per answer and reused by all its keywords; the
+    run check still compares every keyword word, so the index only skips positions that cannot match
+    (tests compare both paths on the labelled set).
+    """
+
+    def __init__(self, lang: str, words: Sequence[Word], tolerant: bool):
+        self.lang, self.tolerant = lang, tolerant
+        self._index: dict[tuple[str, str], list[int]] = {}
+        for i, w in enumerate(words):
+            for key in _word_keys(lang, w.norm, w.raw, tolerant):
+                self._index.setdefault(key, []).append(i)
+
+    def starts(self, kw_keys: frozenset) -> list[int]:
+        """Ascending positions whose word shares a key with a keyword word's `kw_keys`."""
+        found: set[int] = set()
+        for key in kw_keys:
+            found.update(self._index.get(key, ()))
+        return sorted(found)
+
+
+def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
+    for i in range(len(words)):
+        acc = ""
+        for j in range(i, len(words)):
+            if not words[j].lexical or (j > i and words[j].brk):
+                break
+            acc += words[j].norm
+            if acc == keyword:
+                yield words[i].start, words[j].end
+            if len(acc) >= len(keyword) or not keyword.startswith(acc):
+                break
+
+
+@functools.lru_cache(maxsize=100_000)
+def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
+    return tuple(w._replace(joined=False) for w in _split_words(lang, keyword))
+
+
+def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, tolerant: bool,
+                 index: WordIndex | None = None) -> KeywordMatch:
+    """Where `keyword` occurs among already split answer words (`index`: their `WordIndex`, when
+    several keywords are looked up in one answer; it must be built from the same words and rule)."""
+    kw_words = _keyword_words(lang, keyword)
+    if not kw_words:
+        return KeywordMatch(keyword, False, ())
+    if spaceless(lang):
+        keyword_letters = "".join(w.norm for w in kw_words)
+        spans = tuple(_spaceless_runs(keyword_letters, answer_words))
+        min_freq = rules(lang).compound_split_min_freq
+        if not spans and tolerant and min_freq:
+            spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, min_freq)))
+    else:
+        kw_keys = [_keyword_keys(lang, w.norm, w.raw, tolerant) for w in kw_words]
+        starts = index.starts(kw_keys[0]) if index is not None else None
+        spans = tuple(_runs(kw_words, kw_keys, answer_words,
+                            lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
+                            (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False)))
+    return KeywordMatch(keyword, bool(spans), spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def answer_index(lang: str, text: str, tolerant: bool) -> WordIndex:
+    """The `WordIndex` of an answer's words, cached like `answer_words`."""
+    return WordIndex(lang, answer_words(lang, text), tolerant)
+
+
+def match_keywords(lang: str, answer: str, keywords: Sequence[str], *, tolerant: bool = True) -> tuple[KeywordMatch, ...]:
+    """For one answer: each keyword, whether it was found, and the character spans of every occurrence.
+
+    The same matcher Keyword Accuracy uses (`tolerant=True`: `keyword_acc`; False: `keyword_acc_strict`),
+    so a viewer that highlights `spans` shows exactly what was counted.
+    """
+    words = answer_words(lang, answer)
+    index = None if spaceless(lang) else answer_index(lang, answer, tolerant)
+    return tuple(find_keyword(lang, k, words, tolerant=tolerant, index=index) for k in keywords)
+
+
+def usable(lang: str, keyword: str) -> bool:
+    """A keyword with at least one word (pure punctuation is not a keyword)."""
+    return bool(_keyword_words(lang, keyword))
+
+
+def segmenter_signature(lang: str) -> str:
+    """Word units used for matching in `lang`."""
+    units = rules(lang).units
+    if units == "thai-newmm":
+        return f"pythainlp{_version('pythainlp')}-newmm"
+    if units == "korean-morphemes":
+        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs"
+    if units == "vietnamese-words":
+        return f"underthesea{_version('underthesea')}-words"
+    return "words"
+
+
+# ---------------------------------------------------------------- dictionary look-up for other checks
+
+WordStatus = Literal["known", "unknown", "no-dictionary"]
+
+
+def dictionary_status(lang: str, word: str) -> WordStatus:
+    """Whether `word` is in the dictionary behind the language's keyword rules: simplemma's or
+    pymorphy3's lexicon, pythainlp's Thai word list, underthesea's Viet74K list; Korean has none here.
+
+    For checks outside matching (a short answer that is a real word of the language, a keyword that is
+    a common word); it loads the same libraries Keyword Accuracy does."""
+    r = rules(lang)
+    norm = _normalized(lang, word.strip())
+    if not norm:
+        return "unknown"
+    if r.lemmatizer == "pymorphy3":
+        return "known" if _pymorphy(r.lemma_lang).word_is_known(norm) else "unknown"
+    if r.lemmatizer == "simplemma":
+        import simplemma
+
+        return "known" if simplemma.is_known(word.strip().casefold(), lang=r.lemma_lang) else "unknown"
+    if r.units == "thai-newmm":
+        from pythainlp.corpus import thai_words
+
+        return "known" if norm in thai_words() else "unknown"
+    if r.units == "vietnamese-words":
+        return "known" if norm in _viet_lexicon(lang) else "unknown"
+    return "no-dictionary"
+
+
+@functools.lru_cache(maxsize=1)
+def _viet_lexicon(lang: str) -> frozenset[str]:
+    from pathlib import Path
+
+    import underthesea
+
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    return frozenset(get_tokenizer(lang).normalize(line.strip()) for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip())

@@ -1,0 +1,1 @@
+"""Everything read from run directories for people: leaderboards, HTML, paper tables, figures, ablation."""
