@@ -244,4 +244,14 @@ def _merged_header(base: RunHeader, shards: list[_Shard], n: int, n_err: int) ->
                                         "status": s.header.status, "created": s.header.created, "git": s.header.git,
                                         "versions": dict(s.header.versions), "command": list(s.header.command)}
                                        for s in shards))
-    return replace(new, judge=base.judge, reidentified=base.reidentified)
+    return replace(new, judge=base.judge, reidentified=base.reidentified, batch_fallbacks=_merged_fallbacks(shards))
+
+
+def _merged_fallbacks(shards: list[_Shard]) -> dict[str, Any] | None:
+    """The shards' batch fallbacks added up (first reason: the lowest shard's), so a merged run that fell
+    back to one-by-one says so like an unsharded one; None when no shard fell back."""
+    found = [s.header.batch_fallbacks for s in sorted(shards, key=lambda s: s.index) if s.header.batch_fallbacks]
+    if not found:
+        return None
+    return {"batches": sum(int(f.get("batches", 0)) for f in found), "items": sum(int(f.get("items", 0)) for f in found),
+            "first_reason": next((f["first_reason"] for f in found if f.get("first_reason")), None)}

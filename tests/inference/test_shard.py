@@ -168,3 +168,21 @@ def test_shards_are_not_scored_unless_asked_and_merge_scores_once(runs: dict[str
     assert main(["run", "--model", "reference:thick", "--langs", "cs", "--data", str(data), "--output",
                  str(tmp_path / "x"), "--score", "--quiet"]) == 2
     assert "--score applies to a --shard" in capsys.readouterr().err
+
+
+def test_merge_adds_up_the_shards_batch_fallbacks(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A shard whose batches fell back to one-by-one (hf, out of memory) must not become a silent merged run."""
+    from dataclasses import replace
+
+    from mella_bench.store import RunDir
+
+    shards = [_copy_run(runs[f"s{i}"], tmp_path / f"s{i}") for i in range(3)]
+    for i, fb in ((0, {"batches": 2, "items": 16, "first_reason": "CUDA out of memory"}),
+                  (2, {"batches": 1, "items": 5, "first_reason": "RuntimeError: shape"})):
+        store = RunDir(shards[i])
+        store.write_header(replace(store.header(), batch_fallbacks=fb))
+    merge(shards, tmp_path / "merged")
+    assert load_header(tmp_path / "merged")["batch_fallbacks"] == {
+        "batches": 3, "items": 21, "first_reason": "CUDA out of memory"}
+    merge([runs[f"s{i}"] for i in range(3)], tmp_path / "clean")
+    assert load_header(tmp_path / "clean").get("batch_fallbacks") is None  # no shard fell back: nothing recorded
