@@ -299,17 +299,20 @@ def agreement_run(run_dirs: Sequence[Path], label_paths: Sequence[Path], out: Pa
     """Compute and write agreement.json (default: in the first run) and agreement.png beside it."""
     from mella_bench.store import RunDir, write_json
 
+    from mella_bench.reports.figures import agreement_plot
+
     doc = compute_agreement(run_dirs, label_paths, resamples, seed, min_items)
-    if out is None:  # inside the run: written under its lock, like every file of a run directory
-        path = Path(run_dirs[0]) / AGREEMENT_JSON
-        RunDir(path.parent).write_document(AGREEMENT_JSON, doc)
+    if out is None:  # inside the run: the JSON and its plot written under the run's lock, like every run file
+        store = RunDir(Path(run_dirs[0]))
+        path = store.path / AGREEMENT_JSON
+        with store.session():
+            store.write_document(AGREEMENT_JSON, doc)
+            files = agreement_plot(doc, path.with_suffix(".png")) if plot else None
     else:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json(path, doc)
-    from mella_bench.reports.figures import agreement_plot
-
-    files = agreement_plot(doc, path.with_suffix(".png")) if plot else None
+        files = agreement_plot(doc, path.with_suffix(".png")) if plot else None
     return doc, path, files.png if files else None
 
 

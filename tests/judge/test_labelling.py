@@ -292,3 +292,30 @@ def test_plan_round_trips_through_json(runs: list[Path], tmp_path: Path) -> None
     assert again.to_json() == rnd.plan.to_json() and isinstance(again, Plan)
     assert sum(s.sampled for s in again.strata) == len(again.units)
     assert all(s.weight == s.population / s.sampled for s in again.strata if s.sampled)
+
+
+def test_agreement_plot_inside_a_run_is_written_under_the_runs_lock(tmp_path: Path, monkeypatch) -> None:
+    """agreement.json and agreement.png are run files: another mella-bench process must find the run
+    locked while either is written (the plot used to be written after the lock was let go)."""
+    import subprocess
+    import sys
+
+    from mella_bench.judge import agreement_report
+    from mella_bench.reports import figures
+
+    run = tmp_path / "run"
+    run.mkdir()
+    probe = ("import sys; from pathlib import Path; from mella_bench.store import RunDir, RunDirBusy\n"
+             "try:\n    RunDir(Path(sys.argv[1])).write_text('probe.txt', 'x')\nexcept RunDirBusy:\n    print('busy')\n"
+             "else:\n    print('free')\n")
+    seen = []
+
+    def plot(doc, png):
+        seen.append(subprocess.run([sys.executable, "-c", probe, str(run)], capture_output=True, text=True,
+                                   check=True).stdout.strip())
+        return None
+
+    monkeypatch.setattr(agreement_report, "compute_agreement", lambda *a: {"rows": []})
+    monkeypatch.setattr(figures, "agreement_plot", plot)
+    agreement_report.agreement_run([run], [])
+    assert seen == ["busy"] and (run / agreement_report.AGREEMENT_JSON).is_file()
