@@ -42,3 +42,12 @@ def test_scoring_one_language_loads_only_its_resources(tmp_path: Path, lang: str
     others = set().union(*RESOURCES.values()) - RESOURCES[lang]
     assert RESOURCES[lang] <= loaded  # the run's own language did need them (the probe sees imports)
     assert not loaded & others, f"scoring a {lang} run loaded {sorted(loaded & others)}"
+
+
+def test_the_vietnamese_word_list_is_read_without_importing_underthesea() -> None:
+    """`data validate`'s common-word check reads Viet74K from underthesea's folder; importing the package
+    would load torch (its translation module) for a word list."""
+    code = ("import sys; from mella_bench.metrics.text.wordmatch import dictionary_status\n"
+            "print(dictionary_status('vi', 'cầu'), dictionary_status('vi', 'qzxw'), 'underthesea' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["known", "unknown", "False"]
