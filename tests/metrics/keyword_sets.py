@@ -348,6 +348,8 @@ def _korean_predicate(kw: str, forms: set[str]) -> bool:
 def _noun_like(lang: str, name: str, kw: str, entries: list[Entry], forms: set[str]) -> bool:
     if lang == "ko" and _korean_predicate(kw, forms):
         return False
+    if lang == "ar" and not kw.endswith("ة") and (kw + "ة") in forms:
+        return False  # an adjective or participle: Ayaspell gives it the feminine (طويل → طويلة)
     if lang in NOUN_EVIDENCE:
         return any(_nfc(p.format(kw)) in forms for p in NOUN_EVIDENCE[lang])
     if lang == "hu":
@@ -433,6 +435,8 @@ def _arabic_inflection(kw: str, form: str) -> bool:
     tail = ARABIC_HARAKAT.sub("", form[at + len(base):])
     if regex.match(r"[ءئؤ]?ي(?:ي|ت|ة|ه|ا|ًا|اً|ات|ان|ين|ون)", tail):
         return False
+    if tail == "ي" and prefix.endswith("ال"):
+        return False  # the article and "my" never go together: كالأيدزي is the nisba adjective
     return bool(_AR_NOUN_TAIL.fullmatch(tail))
 
 
