@@ -62,6 +62,10 @@ class Word(NamedTuple):
     nor ends inside a word."""
     raw: str = ""
     """The word as written (before normalisation): lemmatisers that need the real spelling read it."""
+    compound: str = ""
+    """Korean: `KO_CONTINUES` for a morpheme that continues a noun before it into another word (a noun
+    of a compound, a derivational suffix: 토마토+케첩, 차별+적), `KO_PREFIX` for a derivational prefix
+    (비+경제적); '' otherwise."""
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,10 @@ def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[t
     if r.noun_suffixes:
         base, kind = _ar_keyword_shape(raw or norm)
         keys.add(("noun:" + kind, base))
+        if kind == "other" and base.endswith("ي"):
+            keys.add(("noun:maqsura", base[:-1]))  # الشاى for شاي
+        if kind == "maqsura":
+            keys.add(("noun:other", base + "ي"))  # المستشفي for مستشفى
         keys.update(("noun:other", plural) for plural in arabic_broken_plurals(raw or norm))
     lemmas = {norm}
     if r.lemmatizer == "pymorphy3":
@@ -416,15 +424,27 @@ _KO_GRAMMATICAL = ("J", "E", "VC")
 such as 쟁이 in 떼쟁이 belongs to the word)."""
 
 
-def _korean_units(text: str) -> tuple[list[int], set[int]]:
-    """Sorted morpheme boundaries of `text` and the start offsets of grammatical morphemes."""
+KO_CONTINUES, KO_PREFIX = "continues", "prefix"
+_KO_CONTINUING_TAGS = ("NNG", "NNP", "XSN", "XR")
+_KO_KEEPS_NOUN = frozenset({"들", "님"})
+"""Suffixes after which the noun is still the keyword: the plural 들 and the honorific 님 (학생들, 선생님)."""
+
+
+def _korean_units(text: str) -> tuple[list[int], set[int], dict[int, str]]:
+    """Sorted morpheme boundaries of `text`, the start offsets of grammatical morphemes, and the
+    `Word.compound` mark of morphemes by start offset."""
     cuts: set[int] = set()
     grammatical: set[int] = set()
+    marks: dict[int, str] = {}
     for token in _kiwi().tokenize(text):
         cuts.update((token.start, token.start + token.len))
         if token.tag.startswith(_KO_GRAMMATICAL):
             grammatical.add(token.start)
-    return sorted(cuts), grammatical
+        elif token.tag.startswith(_KO_CONTINUING_TAGS) and token.form not in _KO_KEEPS_NOUN:
+            marks[token.start] = KO_CONTINUES
+        elif token.tag == "XPN":
+            marks[token.start] = KO_PREFIX
+    return sorted(cuts), grammatical, marks
 
 
 def _vi_canonical(m: regex.Match) -> str:
@@ -473,7 +493,7 @@ def answer_words(lang: str, text: str) -> tuple[Word, ...]:
 def _split_words(lang: str, text: str) -> list[Word]:
     units = rules(lang).units
     keep_maqsura = rules(lang).keep_final_alef_maqsura
-    cuts, grammatical = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set())
+    cuts, grammatical, marks = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set(), {})
     words: list[Word] = []
     prev_end = 0
     for m in _WORD.finditer(text):
@@ -493,7 +513,8 @@ def _split_words(lang: str, text: str) -> list[Word]:
             if keep_maqsura and norm[-1:] == "ي" and ARABIC_MARKS.sub("", piece)[-1:] == "ى":
                 norm = norm[:-1] + "ى"  # مبنى "building" is not مبني "built"
             if norm:
-                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece))
+                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece,
+                                  marks.get(start, "")))
                 brk = False
             start += len(piece)
     if units == "vietnamese-words" and words:
@@ -661,6 +682,10 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
     for plural in arabic_broken_plurals(keyword_raw):
         if any(c.startswith(plural) and _AR_TAILS["other"].fullmatch(c[len(plural):]) for c in cores):
             return False
+    if kind == "other" and base.endswith("ي") and base[:-1] + "ى" in cores:
+        return False  # a final ي written ى (الشاى for شاي)
+    if kind == "maqsura" and base + "ي" in cores - {word}:
+        return False  # a final ى written ي after a proclitic (المستشفي); a bare مبني is "built"
     spelt_on_base = False
     for core in cores:
         if not core.startswith(base):
@@ -672,7 +697,10 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
             return True
         if _AR_TAILS[kind].fullmatch(tail):
             return False
-    return spelt_on_base or not any(lemma in keyword_stems for lemma in _ar_lemmas(word_raw, "ar"))
+    # a broken plural changes the letters inside the word (أشجار → شجر); a lemma spelt inside it is
+    # simplemma cutting letters off another word (المبيت → بيت)
+    return spelt_on_base or not any(lemma in keyword_stems and not any(lemma in c for c in cores)
+                                    for lemma in _ar_lemmas(word_raw, "ar"))
 
 
 def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
@@ -719,6 +747,16 @@ class WordIndex:
         return sorted(found)
 
 
+def _inside_a_compound(words: Sequence[Word], i: int, j: int) -> bool:
+    """Korean: the run i..j is the first part of a longer noun (토마토 in 토마토케첩, 차별 in 차별적) or
+    follows a derivational prefix (경제적 in 비경제적) in the same eojeol: another word. A compound
+    whose last noun is the keyword is still that thing (의붓자식 is a child: head-final)."""
+    after = words[j + 1] if j + 1 < len(words) else None
+    before = words[i - 1] if i > 0 else None
+    return bool((after is not None and after.start == words[j].end and after.compound == KO_CONTINUES)
+                or (before is not None and before.end == words[i].start and before.compound == KO_PREFIX))
+
+
 def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
     for i in range(len(words)):
         acc = ""
@@ -726,7 +764,7 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
             if not words[j].lexical or (j > i and words[j].brk):
                 break
             acc += words[j].norm
-            if acc == keyword:
+            if acc == keyword and not _inside_a_compound(words, i, j):
                 yield words[i].start, words[j].end
             if len(acc) >= len(keyword) or not keyword.startswith(acc):
                 break
