@@ -268,5 +268,5 @@ def test_issue19_round2_rules_are_tolerant_only_and_in_the_signature():
     assert match_keywords("cs", "Pasternaková", ["Pasternaková"], tolerant=True)[0].found is True
     assert morphology_signature("sr")["rule"].endswith("|base+case-ending")
     assert morphology_signature("cs")["rule"].endswith("|base+case-ending-derivations")
-    assert morphology_signature("ar")["rule"].endswith("+feminine-endings")
+    assert "+feminine-endings" in morphology_signature("ar")["rule"]
     assert "base" not in morphology_signature("ru")["rule"]

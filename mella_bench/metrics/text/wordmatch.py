@@ -369,6 +369,12 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "-derivations"
     if r.feminine_marker:
         rule += "+feminine-endings"
+    if r.noun_suffixes:
+        rule += "+noun-suffixes+broken-plurals"
+    if r.adjective_tails:
+        rule += "+adjective-endings"
+    if r.keyword_letters_not_suffix:
+        rule += "+keyword-letters-" + "-".join(r.keyword_letters_not_suffix)
     return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
 
 
@@ -825,7 +831,7 @@ def segmenter_signature(lang: str) -> str:
     if units == "thai-newmm":
         return f"pythainlp{_version('pythainlp')}-newmm"
     if units == "korean-morphemes":
-        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs"
+        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs-compound-heads"
     if units == "vietnamese-words":
         return f"underthesea{_version('underthesea')}-words"
     return "words"
