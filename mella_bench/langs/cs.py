@@ -7,8 +7,11 @@ from mella_bench.langs.profile import KeywordRules, Language, MeteorRules
 PROFILE = Language("cs", "Czech", "čeština", ("Latin",), "unicode-words",
                    keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="cs", stemmer="czech",
                                          endings=("a", "e", "ě", "i", "u", "y", "o", "ou", "em", "ům", "ech",
-                                                  "ách", "ám", "ami", "ovi", "ové", "ů", "ích", "ím", "mi"),
-                                         stem_vowels="aoe", fleeting_vowel="e",
+                                                  "ách", "ám", "ami", "ovi", "ové", "ů", "ích", "ím", "mi", "ho", "mu", "m"),
+                                         stem_vowels="aoe", fleeting_vowel="e", keyword_letters_not_suffix=("ov", "in"),
+                                         adjective_tails=(("o", ("ou", "ý", "á", "é", "ého", "ému", "ém", "ým", "ých", "ými", "ýma")),
+                                                          ("a", ("ý", "á", "é", "ého", "ému", "ém", "ým", "ých", "ými", "ýma")),
+                                                          ("", ("ou", "ý", "á", "ého", "ému", "ém", "ým", "ých", "ými", "ýma"))),
                                          derivations=r"(?:ov|in)(?:ý|á|ého|ému|ém|ým|ých|ými|ou|ýma|a|o|y|u|ě)?$"
                                                      r"|[sc]?k(?:ý|á|é|ého|ému|ém|ým|ých|ými|ou|ýma)$"),
                    neighbours=("sk", "pl"), neighbour_letters="äľĺŕôłąęśźżćńöüőűß",

@@ -6,6 +6,7 @@ from mella_bench.langs.profile import KeywordRules, Language, MeteorRules
 
 PROFILE = Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                    keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
-                                         stem_rule="hungarian-vowels", keyword_form_stem=True),
+                                         stem_rule="hungarian-vowels", keyword_form_stem=True,
+                                         derivations=r"(?:s[áé]g|t[ae]l[ae]n|tlan|tlen)"),
                    neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu",
                    meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5)))

@@ -60,6 +60,21 @@ class KeywordRules:
     masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
     of شجرة), keep the match."""
     feminine_tails: tuple[str, ...] = ()
+    noun_suffixes: bool = False
+    """Arabic: an answer word that shares only a stem or a lemma-less reading with the keyword must be
+    the keyword's base followed by the suffixes a noun takes (number, dual, pronouns; ة written ت before
+    them, ى written ا), or a broken plural simplemma's dictionary leads back to the keyword. A nisba
+    adjective (تاريخ → تاريخية, مصر → المصري), the feminine word of a masculine keyword (مكان → مكانة),
+    the bare masculine of a feminine one (تبولة → التبول) and suffix chains no noun has are other words."""
+    keyword_letters_not_suffix: tuple[str, ...] = ()
+    """Endings the stemmer strips as suffixes that, ending a keyword, are its own letters: a keyword stem
+    that only cuts one of them is not used (Snowball cuts cs ostrov to ostr, as if -ov were possessive,
+    and with it ostré); the keyword's forms still match by its base and case endings (ostrově, ostrovy)."""
+    adjective_tails: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(the keyword's final letter, '' for a consonant; adjective endings that are none of that noun's
+    own): the keyword's base (less that final vowel) plus one of them is the adjective made from the
+    noun (cs Německo → německou, most → mostový is a `derivations` case), not a form of it. A keyword
+    ending in another vowel (the -á/-ý of surnames, which decline like adjectives) has none."""
 
 
 LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)

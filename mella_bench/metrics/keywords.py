@@ -5,14 +5,17 @@ Matching is on words, never on substrings (`wordmatch.py`): a keyword is found w
 sequence occurs on consecutive words of the output, within one clause, after the language's
 normalisation (NFC, casefold, Serbian → Latin, ё → е, Arabic and Vietnamese spelling folds). Thai
 words are pythainlp newmm units, Korean words kiwipiepy content morphemes (so particles such as
-경복궁**에서** come off) and Vietnamese words underthesea's (so cầu is not in cầu thủ).
+경복궁**에서** come off, and 토마토 is not in the compound 토마토케첩) and Vietnamese words underthesea's
+(so cầu is not in cầu thủ).
 
 - `keyword_acc_strict`: every keyword word equals an output word (Arabic: up to attached
   proclitics و ف ب ك ل ال).
 - `keyword_acc`: strict, or every keyword word shares a lemma or stem with the output word, per
   language (`langs.KeywordRules`: pymorphy3 for Russian, simplemma + Snowball for Czech, Hungarian,
-  Serbian and Arabic); the keyword is read as the dictionary form it is. Korean, Thai and Vietnamese:
-  same as strict.
+  Serbian and Arabic); the keyword is read as the dictionary form it is, and a word made from it
+  (cs německou, hu játékosság, ar nisba تاريخية or the other gender مكانة) is another word; an Arabic
+  word must be the keyword's base plus noun suffixes or one of its broken plurals. Korean, Thai and
+  Vietnamese: same as strict.
 A keyword without any word (pure punctuation) is ignored; an item with no usable keyword is an
 input error. Recall and false-positive rate per language on a labelled set are in
 docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).

@@ -348,6 +348,8 @@ def _korean_predicate(kw: str, forms: set[str]) -> bool:
 def _noun_like(lang: str, name: str, kw: str, entries: list[Entry], forms: set[str]) -> bool:
     if lang == "ko" and _korean_predicate(kw, forms):
         return False
+    if lang == "ar" and not kw.endswith("ة") and (kw + "ة") in forms:
+        return False  # an adjective or participle: Ayaspell gives it the feminine (طويل → طويلة)
     if lang in NOUN_EVIDENCE:
         return any(_nfc(p.format(kw)) in forms for p in NOUN_EVIDENCE[lang])
     if lang == "hu":
@@ -433,6 +435,8 @@ def _arabic_inflection(kw: str, form: str) -> bool:
     tail = ARABIC_HARAKAT.sub("", form[at + len(base):])
     if regex.match(r"[ءئؤ]?ي(?:ي|ت|ة|ه|ا|ًا|اً|ات|ان|ين|ون)", tail):
         return False
+    if tail == "ي" and prefix.endswith("ال"):
+        return False  # the article and "my" never go together: كالأيدزي is the nisba adjective
     return bool(_AR_NOUN_TAIL.fullmatch(tail))
 
 
@@ -660,6 +664,61 @@ def vietnamese_cases(n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]
     return cases, related
 
 
+VLSP_FILE = ("pipeline", "pos_tag", "models", "pos_crf_vlsp2013_20230303", "test_output.txt")
+"""VLSP 2013 POS test sentences as underthesea ships them: one gold-segmented word per line (its
+syllables space-separated), the gold tag next to it, a blank line between sentences."""
+VI_SENTENCE_KEYWORDS = 120
+
+
+def _vlsp_sentences() -> list[list[str]]:
+    import underthesea
+
+    path = Path(underthesea.__file__).parent.joinpath(*VLSP_FILE)
+    sentences, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.split("\t")[0].strip()
+        if not word:
+            if current:
+                sentences.append(current)
+            current = []
+        else:
+            current.append(_nfc(word))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def vietnamese_sentence_cases(n_keywords: int = VI_SENTENCE_KEYWORDS) -> list[Case]:
+    """Real sentences with gold word segmentation (VLSP 2013 test, shipped with underthesea): a keyword
+    is a one-syllable word of them; its **positives** are sentences where it is a word of its own, its
+    **negatives** sentences where it is only a syllable of a longer gold word (cầu in cầu thủ). The
+    segmenter's CRF was trained on the VLSP training part, not on these sentences."""
+    sentences = _vlsp_sentences()
+    alone: dict[str, list[int]] = {}
+    inside: dict[str, list[int]] = {}
+    for k, sent in enumerate(sentences):
+        lowered = [w.lower() for w in sent]
+        singles = {w for w in lowered if " " not in w}
+        for w in lowered:
+            if " " in w:
+                for syl in set(w.split(" ")):
+                    if syl not in singles:
+                        inside.setdefault(syl, []).append(k)
+        for w in singles:
+            alone.setdefault(w, []).append(k)
+    usable = sorted(w for w in set(alone) & set(inside)
+                    if _LETTERS.match(w) and len(alone[w]) >= 1 and len(inside[w]) >= 1)
+    cases = []
+    for kw in _pick(usable, "vi", "sentence-keyword", k=n_keywords):
+        split = split_of("vi", kw)
+        for k in _pick([str(i) for i in sorted(set(alone[kw]))], "vi", kw, "sentence-pos", k=1):
+            cases.append(Case("vi", split, kw, " ".join(sentences[int(k)]), True, "sentence"))
+        for k in _pick([str(i) for i in sorted(set(inside[kw]))], "vi", kw, "sentence-neg", k=1):
+            entry = next(w for w in sentences[int(k)] if " " in w and kw in w.lower().split(" "))
+            cases.append(Case("vi", split, kw, " ".join(sentences[int(k)]), False, "neg-sentence", entry))
+    return cases
+
+
 @functools.lru_cache(maxsize=None)
 def build(lang: str) -> Cases:
     """Every case of one language (both splits), built from the installed sources."""
@@ -667,7 +726,7 @@ def build(lang: str) -> Cases:
         return Cases(lang, tuple(thai_cases(KEYWORDS_DEFAULT)), ())
     if lang == "vi":
         vi_cases, related = vietnamese_cases(KEYWORDS_DEFAULT)
-        return Cases(lang, tuple(vi_cases), (), tuple(related))
+        return Cases(lang, tuple(vi_cases + vietnamese_sentence_cases()), (), tuple(related))
     cases, homographs, related = [], [], []
     for name in DICTS[lang]:
         c, h, r = dictionary_cases(lang, name, KEYWORDS_PER_DICT.get(lang, KEYWORDS_DEFAULT))

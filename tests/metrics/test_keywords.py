@@ -241,10 +241,45 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("ar", "وضعت الأم الطعام على المائدة.", "مائدة", True),
     ("ar", "في الشارع سيارات كثيرة.", "سيارة", True),
     ("ar", "جلست امرأتان على المقعد.", "امرأة", True),
-    # the collective (no ending) stays a form of the noun of unity
-    ("ar", "في الحديقة شجر كثير.", "شجرة", True),
+    # round 3: the bare masculine of a feminine keyword is another word (تبولة "tabbouleh", التبول
+    # "urination"); the collective شجر goes with it (dictionaries and treebanks give it its own lemma)
+    ("ar", "يعاني المريض من التبول المتكرر.", "تبولة", False),
+    ("ar", "في الحديقة شجر كثير.", "شجرة", False),
+    ("ar", "قدم المطعم التبولة مع الخبز.", "تبولة", True),
 ])
 def test_issue19_words_and_readings(lang, text, keyword, found):
+    assert match_keywords(lang, text, [keyword])[0].found is found
+
+
+@pytest.mark.parametrize("lang,text,keyword,found", [
+    # round 3, Arabic: a nisba adjective, the other gender and suffix chains are other words
+    ("ar", "زرنا مباني تاريخية قديمة في المدينة.", "تاريخ", False),
+    ("ar", "تناولنا الطعام المصري التقليدي.", "مصر", False),
+    ("ar", "للمسجد مكانة كبيرة عند الناس.", "مكان", False),
+    ("ar", "ارتدت النساء القفاطين الملونة.", "قفطان", True),
+    ("ar", "في الحي مساجد كثيرة.", "مسجد", True),
+    ("ar", "ساهم في إنمائه أهل القرية.", "إنماء", True),
+    ("ar", "في الصورة سيارات ومبان عالية.", "سيارة", True),
+    ("ar", "المبيت في الفندق غالٍ جداً.", "بيت", False),
+    ("ar", "شربنا الشاى بالنعناع.", "شاي", True),
+    # Czech: the adjective of a noun keyword, Snowball's ostrov/ostré, names declined like adjectives
+    ("cs", "Mluvil německou řečí s přízvukem.", "Německo", False),
+    ("cs", "Loni jsme jeli do Německa.", "Německo", True),
+    ("cs", "Na stole leží ostré nože.", "ostrov", False),
+    ("cs", "Na ostrově stojí maják.", "ostrov", True),
+    ("cs", "Promítali film Humphreyho Bogarta.", "Humphrey Bogart", True),
+    ("cs", "Natočili film s Humphreym Bogartem.", "Humphrey Bogart", True),
+    # Hungarian: -ság/-ség make another word
+    ("hu", "A játékosság fontos a tanításban.", "játékos", False),
+    ("hu", "A játékosok a pályán vannak.", "játékos", True),
+    # Korean: a noun that another noun or a derivational suffix continues is part of another word
+    ("ko", "감자튀김에 토마토케첩을 뿌렸다.", "토마토", False),
+    ("ko", "그것은 차별적인 발언이었다.", "차별", False),
+    ("ko", "시장기가 돌아서 밥을 먹었다.", "시장", False),
+    ("ko", "학생들이 운동장에서 논다.", "학생", True),
+    ("ko", "바구니에 토마토가 가득하다.", "토마토", True),
+])
+def test_issue19_round3_other_words(lang, text, keyword, found):
     assert match_keywords(lang, text, [keyword])[0].found is found
 
 
@@ -264,6 +299,6 @@ def test_issue19_round2_rules_are_tolerant_only_and_in_the_signature():
     assert match_keywords("sr", "Razgovarali smo sa Pupićem.", ["Pupić"], tolerant=False)[0].found is False
     assert match_keywords("cs", "Pasternaková", ["Pasternaková"], tolerant=True)[0].found is True
     assert morphology_signature("sr")["rule"].endswith("|base+case-ending")
-    assert morphology_signature("cs")["rule"].endswith("|base+case-ending-derivations")
-    assert morphology_signature("ar")["rule"].endswith("+feminine-endings")
+    assert "|base+case-ending-derivations" in morphology_signature("cs")["rule"]
+    assert "+feminine-endings" in morphology_signature("ar")["rule"]
     assert "base" not in morphology_signature("ru")["rule"]

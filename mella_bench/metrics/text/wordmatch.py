@@ -62,6 +62,10 @@ class Word(NamedTuple):
     nor ends inside a word."""
     raw: str = ""
     """The word as written (before normalisation): lemmatisers that need the real spelling read it."""
+    compound: str = ""
+    """Korean: `KO_CONTINUES` for a morpheme that continues a noun before it into another word (a noun
+    of a compound, a derivational suffix: 토마토+케첩, 차별+적), `KO_PREFIX` for a derivational prefix
+    (비+경제적); '' otherwise."""
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,8 @@ def _word_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[tupl
     keys = {("=", norm)}
     if r.proclitics:
         keys.update(("core", c) for c in arabic_cores(norm))
+    if tolerant and r.noun_suffixes:
+        keys.update(("noun:" + kind, base) for base, kind in arabic_noun_bases(raw or norm))
     if tolerant:
         keys.update((_lemma_space(r), x) for x in _lemmas(lang, norm, raw) | {norm})
         if r.stemmer:
@@ -276,9 +282,9 @@ def _keyword_bases(r: KeywordRules, norm: str) -> set[str]:
     (vatrozaštita → vatrozaštit), or without the fleeting vowel of its last syllable (jogunac → jogunc)."""
     if not r.endings:
         return set()
-    bases = {norm}
-    if norm[-1:] in r.stem_vowels:
-        bases.add(norm[:-1])
+    # a keyword ending in its stem vowel takes endings in place of it: Německo → Německa, never
+    # Německo + u (německou is the adjective)
+    bases = {norm[:-1]} if norm[-1:] in r.stem_vowels else {norm}
     if r.fleeting_vowel and len(norm) >= 3 and norm[-2] == r.fleeting_vowel and norm[-1].isalpha() \
             and norm[-1] not in VOWELS and norm[-3] not in VOWELS:
         bases.add(norm[:-2] + norm[-1])
@@ -311,6 +317,14 @@ def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[t
         keys.add(("core", _ar_keyword_core(norm)))
     if not tolerant:
         return frozenset(keys)
+    if r.noun_suffixes:
+        base, kind = _ar_keyword_shape(raw or norm)
+        keys.add(("noun:" + kind, base))
+        if kind == "other" and base.endswith("ي"):
+            keys.add(("noun:maqsura", base[:-1]))  # الشاى for شاي
+        if kind == "maqsura":
+            keys.add(("noun:other", base + "ي"))  # المستشفي for مستشفى
+        keys.update(("noun:other", plural) for plural in arabic_broken_plurals(raw or norm))
     lemmas = {norm}
     if r.lemmatizer == "pymorphy3":
         lemmas |= _pymorphy_keyword_lemmas(norm, r.lemma_lang, raw[:1].isupper(), r.proper_noun_parses)
@@ -321,6 +335,7 @@ def _keyword_keys(lang: str, norm: str, raw: str, tolerant: bool) -> frozenset[t
         stems = _stems(lang, norm)
         if r.keyword_form_stem:
             stems = {x for x in stems if len(x) >= len(norm) - KEYWORD_STEM_CUT} | _own_stem(lang, norm)
+        stems -= {norm[:-len(t)] for t in r.keyword_letters_not_suffix if norm.endswith(t)}
         keys.update(("stem", x) for x in stems)
     keys.update(("base", x) for x in _keyword_bases(r, norm))
     return frozenset(keys)
@@ -354,6 +369,12 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "-derivations"
     if r.feminine_marker:
         rule += "+feminine-endings"
+    if r.noun_suffixes:
+        rule += "+noun-suffixes+broken-plurals"
+    if r.adjective_tails:
+        rule += "+adjective-endings"
+    if r.keyword_letters_not_suffix:
+        rule += "+keyword-letters-" + "-".join(r.keyword_letters_not_suffix)
     return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
 
 
@@ -409,15 +430,27 @@ _KO_GRAMMATICAL = ("J", "E", "VC")
 such as 쟁이 in 떼쟁이 belongs to the word)."""
 
 
-def _korean_units(text: str) -> tuple[list[int], set[int]]:
-    """Sorted morpheme boundaries of `text` and the start offsets of grammatical morphemes."""
+KO_CONTINUES, KO_PREFIX = "continues", "prefix"
+_KO_CONTINUING_TAGS = ("NNG", "NNP", "XSN", "XR")
+_KO_KEEPS_NOUN = frozenset({"들", "님"})
+"""Suffixes after which the noun is still the keyword: the plural 들 and the honorific 님 (학생들, 선생님)."""
+
+
+def _korean_units(text: str) -> tuple[list[int], set[int], dict[int, str]]:
+    """Sorted morpheme boundaries of `text`, the start offsets of grammatical morphemes, and the
+    `Word.compound` mark of morphemes by start offset."""
     cuts: set[int] = set()
     grammatical: set[int] = set()
+    marks: dict[int, str] = {}
     for token in _kiwi().tokenize(text):
         cuts.update((token.start, token.start + token.len))
         if token.tag.startswith(_KO_GRAMMATICAL):
             grammatical.add(token.start)
-    return sorted(cuts), grammatical
+        elif token.tag.startswith(_KO_CONTINUING_TAGS) and token.form not in _KO_KEEPS_NOUN:
+            marks[token.start] = KO_CONTINUES
+        elif token.tag == "XPN":
+            marks[token.start] = KO_PREFIX
+    return sorted(cuts), grammatical, marks
 
 
 def _vi_canonical(m: regex.Match) -> str:
@@ -466,7 +499,7 @@ def answer_words(lang: str, text: str) -> tuple[Word, ...]:
 def _split_words(lang: str, text: str) -> list[Word]:
     units = rules(lang).units
     keep_maqsura = rules(lang).keep_final_alef_maqsura
-    cuts, grammatical = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set())
+    cuts, grammatical, marks = _korean_units(text) if units == "korean-morphemes" and text.strip() else (None, set(), {})
     words: list[Word] = []
     prev_end = 0
     for m in _WORD.finditer(text):
@@ -486,7 +519,8 @@ def _split_words(lang: str, text: str) -> list[Word]:
             if keep_maqsura and norm[-1:] == "ي" and ARABIC_MARKS.sub("", piece)[-1:] == "ى":
                 norm = norm[:-1] + "ى"  # مبنى "building" is not مبني "built"
             if norm:
-                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece))
+                words.append(Word(norm, start, start + len(piece), brk, start not in grammatical, False, piece,
+                                  marks.get(start, "")))
                 brk = False
             start += len(piece)
     if units == "vietnamese-words" and words:
@@ -566,9 +600,123 @@ def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
     return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
 
 
+def adjective_of(lang: str, keyword_word: str, word: str) -> bool:
+    """`word` is the keyword's base plus an adjective ending that none of the keyword's own forms has
+    (`KeywordRules.adjective_tails`): Německo → německou, ostrov → ostrovní is a `derivations` case."""
+    r = rules(lang)
+    if not r.adjective_tails or not keyword_word:
+        return False
+    final = keyword_word[-1] if keyword_word[-1] in VOWELS else ""
+    tails = dict(r.adjective_tails).get(final, ())
+    base = keyword_word[:-1] if final else keyword_word
+    return len(base) >= 3 and word.startswith(base) and word[len(base):] in tails
+
+
+_AR_PRONOUNS = "(?:ه|ها|هم|هن|هما|ك|كم|كن|كما|ي|نا)"
+_AR_TAILS = {
+    # the keyword's base is the keyword less its ة / ى; what may follow it in a form of the noun
+    "feminine": regex.compile(rf"(?:ة|ه|ات{_AR_PRONOUNS}?|ت(?:ان|ين|ا|ي)?{_AR_PRONOUNS}?)"),
+    "maqsura": regex.compile(rf"(?:ى|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|ان|ين|ون|يات|ات)"),
+    "hamza": regex.compile(rf"[ءئؤأا](?:|ا|{_AR_PRONOUNS}|ان|ين|ون|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|و{_AR_PRONOUNS}|ات{_AR_PRONOUNS}?)"),
+    "other": regex.compile(rf"(?:|ا|{_AR_PRONOUNS}|ان|ين|ون|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|و{_AR_PRONOUNS}|ات{_AR_PRONOUNS}?)"),
+}
+_AR_MAX_TAIL = 6
+_AR_NISBA = regex.compile(r"(?:ية|يه|يات|يون|يين|يتان|يتين|يت" + _AR_PRONOUNS + ")")
+_AR_PLAIN = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+
+
+def _ar_plain(raw: str) -> str:
+    """Marks removed and hamza seats of alef unified; ة and ى kept (they tell the noun's ending)."""
+    return ARABIC_MARKS.sub("", raw).translate(_AR_PLAIN)
+
+
+def _ar_keyword_shape(keyword_raw: str) -> tuple[str, str]:
+    """(base, kind): the keyword less its article and its final ة / ى, and which tails it takes."""
+    kw = _ar_keyword_core(_ar_plain(keyword_raw))
+    if ARABIC_MARKS.sub("", keyword_raw).endswith(("ء", "أ")) and len(kw) > 3:
+        return kw[:-1], "hamza"  # the hamza's seat follows the vowel after it: إنماء → بإنمائه
+    if kw.endswith("ة"):
+        return kw[:-1], "feminine"
+    if kw.endswith("ى"):
+        return kw[:-1], "maqsura"
+    return kw, "other"
+
+
+_AR_LONG = "اوي"
+
+
+def arabic_broken_plurals(keyword_raw: str) -> frozenset[str]:
+    """Broken plurals of the two quadriliteral patterns whose shape follows from the singular alone:
+    four consonants → فعالل (مسجد → مساجد, مدرسة → مدارس), four consonants with a long vowel before the
+    last → فعاليل (قفطان → قفاطين, مفتاح → مفاتيح). simplemma's dictionary has the triliteral ones."""
+    kw = _ar_keyword_core(_ar_plain(keyword_raw))
+    k = kw[:-1] if kw.endswith("ة") else kw
+    if len(k) == 4 and not any(ch in _AR_LONG + "ىء" for ch in k[1:]):
+        return frozenset({k[0] + k[1] + "ا" + k[2] + k[3]})
+    if len(k) == 5 and k[3] in _AR_LONG and not any(ch in _AR_LONG + "ىء" for ch in k[1:3] + k[4]):
+        return frozenset({k[0] + k[1] + "ا" + k[2] + "ي" + k[4]})
+    return frozenset()
+
+
+@functools.lru_cache(maxsize=200_000)
+def arabic_noun_bases(word_raw: str) -> frozenset[tuple[str, str]]:
+    """Every (base, kind) of which a proclitic reading of the word is a noun form (`_AR_TAILS`): the
+    keys a keyword's `_ar_keyword_shape` meets (إشداداتكما → إشداد + ات + كما), where Snowball cuts
+    the word elsewhere."""
+    out = set()
+    for core in arabic_cores(_ar_plain(word_raw)):
+        for cut in range(0, min(_AR_MAX_TAIL, len(core) - _AR_MIN_CORE) + 1):
+            tail = core[len(core) - cut:]
+            for kind, pattern in _AR_TAILS.items():
+                if pattern.fullmatch(tail):
+                    out.add((core[:len(core) - cut], kind))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=200_000)
+def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[str]) -> bool:
+    """`noun_suffixes`: the word is not a form of the keyword although they share a key. A form is the
+    keyword's base plus noun suffixes after proclitics (`_AR_TAILS`), or a word whose simplemma lemma is
+    one of the keyword's own keys (`keyword_stems`: broken plurals أشجار → شجر); a nisba ending, the
+    other gender and any other tail make another word."""
+    base, kind = _ar_keyword_shape(keyword_raw)
+    if len(base) < _AR_MIN_CORE:
+        return False
+    word = _ar_plain(word_raw)
+    cores = arabic_cores(word)
+    with_article = {c for c in cores if ("ال" + c) in {word[i:] for i in range(len(word))}}
+    for plural in arabic_broken_plurals(keyword_raw):
+        if any(c.startswith(plural) and _AR_TAILS["other"].fullmatch(c[len(plural):]) for c in cores):
+            return False
+    if kind == "other" and base.endswith("ي") and base[:-1] + "ى" in cores:
+        return False  # a final ي written ى (الشاى for شاي)
+    if kind == "maqsura" and base + "ي" in cores - {word}:
+        return False  # a final ى written ي after a proclitic (المستشفي); a bare مبني is "built"
+    spelt_on_base = False
+    for core in cores:
+        if not core.startswith(base):
+            continue
+        spelt_on_base = True
+        tail = core[len(base):]
+        if kind != "maqsura" and not base.endswith("ي") and (
+                _AR_NISBA.fullmatch(tail) or (tail == "ي" and core in with_article)):
+            return True
+        if _AR_TAILS[kind].fullmatch(tail):
+            return False
+    # a broken plural changes the letters inside the word (أشجار → شجر); a lemma spelt inside it is
+    # simplemma cutting letters off another word (المبيت → بيت)
+    return spelt_on_base or not any(lemma in keyword_stems and not any(lemma in c for c in cores)
+                                    for lemma in _ar_lemmas(word_raw, "ar"))
+
+
 def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
-    """A pair that shares a key but is another word: a derivation or the other gender."""
-    return derived_word(lang, kw.norm, word.norm) or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm)
+    """A pair that shares a key but is another word: a derivation, an adjective made from the keyword,
+    or the other gender."""
+    if rules(lang).noun_suffixes:
+        stems = frozenset(x for space, x in _keyword_keys(lang, kw.norm, kw.raw, True) if space == "stem")
+        return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems)
+    return (derived_word(lang, kw.norm, word.norm) or adjective_of(lang, kw.norm, word.norm)
+            or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm))
 
 
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
@@ -605,6 +753,16 @@ class WordIndex:
         return sorted(found)
 
 
+def _inside_a_compound(words: Sequence[Word], i: int, j: int) -> bool:
+    """Korean: the run i..j is the first part of a longer noun (토마토 in 토마토케첩, 차별 in 차별적) or
+    follows a derivational prefix (경제적 in 비경제적) in the same eojeol: another word. A compound
+    whose last noun is the keyword is still that thing (의붓자식 is a child: head-final)."""
+    after = words[j + 1] if j + 1 < len(words) else None
+    before = words[i - 1] if i > 0 else None
+    return bool((after is not None and after.start == words[j].end and after.compound == KO_CONTINUES)
+                or (before is not None and before.end == words[i].start and before.compound == KO_PREFIX))
+
+
 def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
     for i in range(len(words)):
         acc = ""
@@ -612,7 +770,7 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
             if not words[j].lexical or (j > i and words[j].brk):
                 break
             acc += words[j].norm
-            if acc == keyword:
+            if acc == keyword and not _inside_a_compound(words, i, j):
                 yield words[i].start, words[j].end
             if len(acc) >= len(keyword) or not keyword.startswith(acc):
                 break
@@ -673,7 +831,7 @@ def segmenter_signature(lang: str) -> str:
     if units == "thai-newmm":
         return f"pythainlp{_version('pythainlp')}-newmm"
     if units == "korean-morphemes":
-        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs"
+        return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs-compound-heads"
     if units == "vietnamese-words":
         return f"underthesea{_version('underthesea')}-words"
     return "words"
