@@ -288,6 +288,7 @@ def _keyword_bases(r: KeywordRules, norm: str) -> set[str]:
     if r.fleeting_vowel and len(norm) >= 3 and norm[-2] == r.fleeting_vowel and norm[-1].isalpha() \
             and norm[-1] not in VOWELS and norm[-3] not in VOWELS:
         bases.add(norm[:-2] + norm[-1])
+    bases |= {b[:-len(a)] + alt for b in bases for a, alt in r.alternations if b.endswith(a)}
     return {b for b in bases if len(b) >= MIN_BASE}
 
 
@@ -364,7 +365,7 @@ def morphology_signature(lang: str) -> dict[str, str]:
     if r.proclitics:
         rule = "proclitics+" + rule
     if r.endings:
-        rule += "|base+case-ending"
+        rule += "|base+case-ending" + ("+alternations" if r.alternations else "")
     if r.derivations:
         rule += "-derivations"
     if r.feminine_marker:
