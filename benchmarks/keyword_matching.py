@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mella_bench.langs import LANG_CODES  # noqa: E402
-from mella_bench.metrics import wordmatch  # noqa: E402
+from mella_bench.metrics.text import wordmatch  # noqa: E402
 from mella_bench.metrics.keywords import match_keywords  # noqa: E402
 from tests.metrics.test_keyword_realtext import KEYWORDS  # noqa: E402
 from tests.support.shared_data import author_data  # noqa: E402

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mella_bench import agreement as A  # noqa: E402
+from mella_bench.judge import agreement as A  # noqa: E402
 
 JUDGE_SD, HUMAN_SD = 0.7, 0.5
 

@@ -66,6 +66,10 @@ class KeywordRules:
     them, ى written ا), or a broken plural simplemma's dictionary leads back to the keyword. A nisba
     adjective (تاريخ → تاريخية, مصر → المصري), the feminine word of a masculine keyword (مكان → مكانة),
     the bare masculine of a feminine one (تبولة → التبول) and suffix chains no noun has are other words."""
+    alternations: tuple[tuple[str, str], ...] = ()
+    """(final letters of a base, what they become before some endings): the base also takes case endings
+    in its alternated form (sr provodadžiluk → provodadžiluci, hrastovnjak → hrastovnjače; cs italistika
+    → italistice, Praha → Praze)."""
     keyword_letters_not_suffix: tuple[str, ...] = ()
     """Endings the stemmer strips as suffixes that, ending a keyword, are its own letters: a keyword stem
     that only cuts one of them is not used (Snowball cuts cs ostrov to ostr, as if -ov were possessive,

@@ -288,6 +288,7 @@ def _keyword_bases(r: KeywordRules, norm: str) -> set[str]:
     if r.fleeting_vowel and len(norm) >= 3 and norm[-2] == r.fleeting_vowel and norm[-1].isalpha() \
             and norm[-1] not in VOWELS and norm[-3] not in VOWELS:
         bases.add(norm[:-2] + norm[-1])
+    bases |= {b[:-len(a)] + alt for b in bases for a, alt in r.alternations if b.endswith(a)}
     return {b for b in bases if len(b) >= MIN_BASE}
 
 
@@ -364,7 +365,7 @@ def morphology_signature(lang: str) -> dict[str, str]:
     if r.proclitics:
         rule = "proclitics+" + rule
     if r.endings:
-        rule += "|base+case-ending"
+        rule += "|base+case-ending" + ("+alternations" if r.alternations else "")
     if r.derivations:
         rule += "-derivations"
     if r.feminine_marker:
@@ -674,7 +675,7 @@ def arabic_noun_bases(word_raw: str) -> frozenset[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[str]) -> bool:
+def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[str], lemma_lang: str) -> bool:
     """`noun_suffixes`: the word is not a form of the keyword although they share a key. A form is the
     keyword's base plus noun suffixes after proclitics (`_AR_TAILS`), or a word whose simplemma lemma is
     one of the keyword's own keys (`keyword_stems`: broken plurals أشجار → شجر); a nisba ending, the
@@ -706,15 +707,16 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
     # a broken plural changes the letters inside the word (أشجار → شجر); a lemma spelt inside it is
     # simplemma cutting letters off another word (المبيت → بيت)
     return spelt_on_base or not any(lemma in keyword_stems and not any(lemma in c for c in cores)
-                                    for lemma in _ar_lemmas(word_raw, "ar"))
+                                    for lemma in _ar_lemmas(word_raw, lemma_lang))
 
 
 def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
     """A pair that shares a key but is another word: a derivation, an adjective made from the keyword,
     or the other gender."""
-    if rules(lang).noun_suffixes:
+    r = rules(lang)
+    if r.noun_suffixes:
         stems = frozenset(x for space, x in _keyword_keys(lang, kw.norm, kw.raw, True) if space == "stem")
-        return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems)
+        return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems, r.lemma_lang)
     return (derived_word(lang, kw.norm, word.norm) or adjective_of(lang, kw.norm, word.norm)
             or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm))
 
