@@ -139,6 +139,11 @@ class Language:
     neighbour_letters: str = ""
     """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
     Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    neighbour_endings: str = ""
+    """A regular expression for word endings only a neighbour writes (Kazakh possessive and plural
+    -сы/-сі, -лары/-дары/-тары: Гватемала Республикасы; Macedonian and Bulgarian postfixed articles
+    -ите/-ата/-ото, -ът/-ят): a word that ends so and that neither the language's word list nor its
+    dictionary of forms holds counts like a word with a `neighbour_letters` letter."""
     script_unique: bool = False
     """No other language the detector considers is written in this script (Hangul, Thai): text in it
     is in the language whatever its length, so fidelity does not ask the detector."""
