@@ -74,11 +74,12 @@ class KeywordRules:
     """Endings the stemmer strips as suffixes that, ending a keyword, are its own letters: a keyword stem
     that only cuts one of them is not used (Snowball cuts cs ostrov to ostr, as if -ov were possessive,
     and with it ostré); the keyword's forms still match by its base and case endings (ostrově, ostrovy)."""
-    adjective_tails: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """(the keyword's final letter, '' for a consonant; adjective endings that are none of that noun's
-    own): the keyword's base (less that final vowel) plus one of them is the adjective made from the
-    noun (cs Německo → německou, most → mostový is a `derivations` case), not a form of it. A keyword
-    ending in another vowel (the -á/-ý of surnames, which decline like adjectives) has none."""
+    other_word_tails: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(the keyword's final letter, '' for a consonant; endings that none of that keyword's own forms
+    has): the keyword's base (less that final vowel) plus one of them is another word made from it.
+    For a noun these are adjective endings (cs Německo → německou; most → mostový is a `derivations`
+    case); for a keyword that declines like an adjective, noun endings and the adverb's -ě (the surname
+    Baková is not the town in Bakovům; dosloužení is not doslouženě)."""
 
 
 LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)
@@ -139,6 +140,11 @@ class Language:
     neighbour_letters: str = ""
     """Letters of this language's scripts that it never writes but a neighbour does (Belarusian ў,
     Kazakh қ, Macedonian ќ, Bulgarian ъ for Russian or Serbian ...): a word holding one is not in it."""
+    neighbour_endings: str = ""
+    """A regular expression for word endings only a neighbour writes (Kazakh possessive and plural
+    -сы/-сі, -лары/-дары/-тары: Гватемала Республикасы; Macedonian and Bulgarian postfixed articles
+    -ите/-ата/-ото, -ът/-ят): a word that ends so and that neither the language's word list nor its
+    dictionary of forms holds counts like a word with a `neighbour_letters` letter."""
     script_unique: bool = False
     """No other language the detector considers is written in this script (Hangul, Thai): text in it
     is in the language whatever its length, so fidelity does not ask the detector."""

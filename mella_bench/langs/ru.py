@@ -7,5 +7,6 @@ from mella_bench.langs.profile import KeywordRules, Language, MeteorRules
 PROFILE = Language("ru", "Russian", "русский", ("Cyrillic",), "unicode-words",
                    keywords=KeywordRules(lemmatizer="pymorphy3", lemma_lang="ru", proper_noun_parses=True),
                    neighbours=("uk", "be", "kk", "bg"), neighbour_letters="ўіїєґәғқңөұүһѓќѕјљњћђџ",
+                   neighbour_endings=r"(?:сы|сі|[лдт]ары|[лдт]ері)$",
                    wordlist="wordfreq:ru", token_fold="yo",
                    meteor=MeteorRules("ru", ("exact", "stem"), (1.0, 0.5), function_words="russian"))

@@ -13,6 +13,7 @@ PROFILE = Language("sr", "Serbian", "српски / srpski", ("Cyrillic", "Latin
                                          stem_vowels="aoe", fleeting_vowel="a",
                                          alternations=(("k", "c"), ("k", "č"), ("g", "z"), ("g", "ž"), ("h", "s"), ("h", "š"))),
                    accepted_as=("hr", "bs", "sh"), neighbours=("mk", "sl", "bg"),
+                   neighbour_endings=r"(?:ите|ата|ото|ът|ят)$",
                    neighbour_letters="ѓќѕъщюяыэёйіїєґўäöüßłąęśźżńřěůýáéíóúôľĺŕ",
                    wordlist="wordfreq:sh", wordlist_fold="serbian-latin", neighbour_forms=("mk", "sl", "bg"),
                    token_fold="lat")

@@ -158,12 +158,29 @@ def _english_kind(word: str, lang: str) -> str:
     return "shared" if in_english >= WORD_MIN_ZIPF else "own"
 
 
+def _neighbour_ending(word: str, language: Language) -> str:
+    """The `Language.neighbour_endings` ending of a word the language does not know, else ''."""
+    if not language.neighbour_endings:
+        return ""
+    m = _ending_pattern(language.neighbour_endings).search(word.casefold())
+    if not m or is_word(language.code, word) or is_form(language.code, word):
+        return ""
+    return m.group(0)
+
+
+@functools.lru_cache(maxsize=None)
+def _ending_pattern(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern)
+
+
 def _alien(words: tuple[str, ...], language: Language) -> str:
-    """The neighbour letters found in `words` (empty when few enough words hold one)."""
-    marked = [w for w in words if any(ch in language.neighbour_letters for ch in w.casefold())]
+    """The neighbour letters (or `-ending`s) found in `words` (empty when few enough words hold one)."""
+    letters = {w: "".join(ch for ch in w.casefold() if ch in language.neighbour_letters) for w in words}
+    endings = {w: _neighbour_ending(w, language) for w in words if not letters[w]}
+    marked = [w for w in words if letters[w] or endings.get(w)]
     if len(marked) < max(1.0, ALIEN_WORDS * len(words)):
         return ""
-    return "".join(sorted({ch for w in marked for ch in w.casefold() if ch in language.neighbour_letters}))
+    return "".join(sorted({ch for w in marked for ch in letters[w]} | {f"-{e}" for e in endings.values() if e}))
 
 
 def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, int]:
@@ -278,6 +295,7 @@ def fidelity(corpus: Corpus) -> MetricResult:
               "accept": "+".join(sorted(accept)), "script": f"own>={MIN_OWN_SCRIPT:g}"}
     if language.neighbours:
         fields["neighbours"] = "+".join(sorted(language.neighbours))
+        fields["alien"] = "letters+endings" if language.neighbour_endings else "letters"
     fields["short"] = "script" if language.script_unique else f"<={SHORT_WORDS}words"
     fields["words"] = lexicon_name()
     if language.neighbour_forms:

@@ -168,6 +168,23 @@ def test_belarusian_kazakh_and_macedonian_written_for_the_project_are_rejected()
     assert run("sr", ("На слици је стара црква у центру града.",)).values == (100.0,)
 
 
+@pytest.mark.parametrize("lang,text,accepted", [
+    # a Kazakh possessive or plural ending on a word Russian does not have
+    ("ru", "Италия Республикасы", False),
+    ("ru", "Арал аралдары", False),
+    ("ru", "Старинные часы", True),
+    ("ru", "Трассы и колбасы", True),
+    # Macedonian / Bulgarian postfixed articles on a word Serbian does not have
+    ("sr", "Островите и планините", False),
+    ("sr", "Stari most u Mostaru", True),
+    ("sr", "Планинска кућа", True),
+])
+def test_a_neighbours_ending_on_a_word_the_language_lacks_makes_it_the_neighbours(lang, text, accepted):
+    from mella_bench.metrics.fidelity import judge
+
+    assert judge(text, lang)[0] is accepted
+
+
 def test_half_english_answers_get_the_same_verdict_in_every_language():
     recs = [r for r in records() if r["set"] == "half-english"]
     assert {r["lang"] for r in recs} == set(LANG_CODES)

@@ -269,6 +269,8 @@ def test_issue19_words_and_readings(lang, text, keyword, found):
     ("cs", "Na ostrově stojí maják.", "ostrov", True),
     ("cs", "Promítali film Humphreyho Bogarta.", "Humphrey Bogart", True),
     ("cs", "Natočili film s Humphreym Bogartem.", "Humphrey Bogart", True),
+    ("cs", "Cestou k Bakovům jsme potkali sousedy.", "Baková", False),
+    ("cs", "Dárek jsme předali paní Bakové.", "Baková", True),
     # Hungarian: -ság/-ség make another word
     ("hu", "A játékosság fontos a tanításban.", "játékos", False),
     ("hu", "A játékosok a pályán vannak.", "játékos", True),

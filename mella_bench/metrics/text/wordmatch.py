@@ -372,8 +372,8 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "+feminine-endings"
     if r.noun_suffixes:
         rule += "+noun-suffixes+broken-plurals"
-    if r.adjective_tails:
-        rule += "+adjective-endings"
+    if r.other_word_tails:
+        rule += "+other-word-endings"
     if r.keyword_letters_not_suffix:
         rule += "+keyword-letters-" + "-".join(r.keyword_letters_not_suffix)
     return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
@@ -601,14 +601,14 @@ def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
     return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
 
 
-def adjective_of(lang: str, keyword_word: str, word: str) -> bool:
-    """`word` is the keyword's base plus an adjective ending that none of the keyword's own forms has
-    (`KeywordRules.adjective_tails`): Německo → německou, ostrov → ostrovní is a `derivations` case."""
+def other_word_ending(lang: str, keyword_word: str, word: str) -> bool:
+    """`word` is the keyword's base plus an ending that none of the keyword's own forms has
+    (`KeywordRules.other_word_tails`): Německo → německou, Baková → Bakovům."""
     r = rules(lang)
-    if not r.adjective_tails or not keyword_word:
+    if not r.other_word_tails or not keyword_word:
         return False
     final = keyword_word[-1] if keyword_word[-1] in VOWELS else ""
-    tails = dict(r.adjective_tails).get(final, ())
+    tails = dict(r.other_word_tails).get(final, ())
     base = keyword_word[:-1] if final else keyword_word
     return len(base) >= 3 and word.startswith(base) and word[len(base):] in tails
 
@@ -717,7 +717,7 @@ def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
     if r.noun_suffixes:
         stems = frozenset(x for space, x in _keyword_keys(lang, kw.norm, kw.raw, True) if space == "stem")
         return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems, r.lemma_lang)
-    return (derived_word(lang, kw.norm, word.norm) or adjective_of(lang, kw.norm, word.norm)
+    return (derived_word(lang, kw.norm, word.norm) or other_word_ending(lang, kw.norm, word.norm)
             or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm))
 
 
