@@ -54,12 +54,6 @@ class KeywordRules:
     """A regular expression for derivational suffixes: an answer word that continues the letters it
     shares with the keyword with one of them is another word, whatever its lemma or stem (cs -ová
     surnames Pasternaková, possessives Zojinou/Borelovými, adjectives humpolecká/laťovkový)."""
-    feminine_marker: str = ""
-    """Arabic ة: a keyword ending in it is a feminine noun, and an answer word that has the keyword's
-    letters before it followed by another ending (مائدة "table": والمائدون "the swaying ones") is the
-    masculine word of the same root. Its own endings (`feminine_tails`), or none (شجر, the collective
-    of شجرة), keep the match."""
-    feminine_tails: tuple[str, ...] = ()
     noun_suffixes: bool = False
     """Arabic: an answer word that shares only a stem or a lemma-less reading with the keyword must be
     the keyword's base followed by the suffixes a noun takes (number, dual, pronouns; ة written ت before

@@ -706,8 +706,7 @@ def vietnamese_sentence_cases(n_keywords: int = VI_SENTENCE_KEYWORDS) -> list[Ca
                         inside.setdefault(syl, []).append(k)
         for w in singles:
             alone.setdefault(w, []).append(k)
-    usable = sorted(w for w in set(alone) & set(inside)
-                    if _LETTERS.match(w) and len(alone[w]) >= 1 and len(inside[w]) >= 1)
+    usable = sorted(w for w in set(alone) & set(inside) if _LETTERS.match(w))
     cases = []
     for kw in _pick(usable, "vi", "sentence-keyword", k=n_keywords):
         split = split_of("vi", kw)

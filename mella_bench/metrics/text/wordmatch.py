@@ -368,8 +368,6 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "|base+case-ending" + ("+alternations" if r.alternations else "")
     if r.derivations:
         rule += "-derivations"
-    if r.feminine_marker:
-        rule += "+feminine-endings"
     if r.noun_suffixes:
         rule += "+noun-suffixes+broken-plurals"
     if r.other_word_tails:
@@ -587,20 +585,6 @@ def derived_word(lang: str, keyword_word: str, word: str) -> bool:
     return bool(_derivation_pattern(pattern).match(word[shared:]))
 
 
-def other_gender(lang: str, keyword_raw: str, word_raw: str) -> bool:
-    """The keyword ends in the language's `feminine_marker` and `word_raw` has the letters before it
-    followed by an ending that is not one of the feminine noun's own (`feminine_tails`)."""
-    r = rules(lang)
-    if not r.feminine_marker or not keyword_raw.endswith(r.feminine_marker) or len(keyword_raw) < 4:
-        return False
-    base = keyword_raw[:-len(r.feminine_marker)]
-    at = word_raw.find(base)
-    if at < 0:
-        return False
-    tail = word_raw[at + len(base):]
-    return bool(tail) and tail != "ه" and not tail.startswith(tuple(t for t in r.feminine_tails if t != "ه"))
-
-
 def other_word_ending(lang: str, keyword_word: str, word: str) -> bool:
     """`word` is the keyword's base plus an ending that none of the keyword's own forms has
     (`KeywordRules.other_word_tails`): Německo → německou, Baková → Bakovům."""
@@ -614,12 +598,15 @@ def other_word_ending(lang: str, keyword_word: str, word: str) -> bool:
 
 
 _AR_PRONOUNS = "(?:ه|ها|هم|هن|هما|ك|كم|كن|كما|ي|نا)"
+_AR_MASCULINE = rf"(?:|ا|{_AR_PRONOUNS}|ان|ين|ون|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|و{_AR_PRONOUNS}|ات{_AR_PRONOUNS}?)"
+"""After a keyword without ة / ى: tanwin alef, a pronoun, dual and sound plurals (their construct forms
+with a pronoun), the plural in -ات."""
 _AR_TAILS = {
-    # the keyword's base is the keyword less its ة / ى; what may follow it in a form of the noun
+    # the keyword's base is the keyword less its ة / ى / final hamza; what may follow it in a form of the noun
     "feminine": regex.compile(rf"(?:ة|ه|ات{_AR_PRONOUNS}?|ت(?:ان|ين|ا|ي)?{_AR_PRONOUNS}?)"),
     "maqsura": regex.compile(rf"(?:ى|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|ان|ين|ون|يات|ات)"),
-    "hamza": regex.compile(rf"[ءئؤأا](?:|ا|{_AR_PRONOUNS}|ان|ين|ون|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|و{_AR_PRONOUNS}|ات{_AR_PRONOUNS}?)"),
-    "other": regex.compile(rf"(?:|ا|{_AR_PRONOUNS}|ان|ين|ون|ا{_AR_PRONOUNS}|ي{_AR_PRONOUNS}|و{_AR_PRONOUNS}|ات{_AR_PRONOUNS}?)"),
+    "hamza": regex.compile(rf"[ءئؤأا]{_AR_MASCULINE}"),
+    "other": regex.compile(_AR_MASCULINE),
 }
 _AR_MAX_TAIL = 6
 _AR_NISBA = regex.compile(r"(?:ية|يه|يات|يون|يين|يتان|يتين|يت" + _AR_PRONOUNS + ")")
@@ -685,7 +672,6 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
         return False
     word = _ar_plain(word_raw)
     cores = arabic_cores(word)
-    with_article = {c for c in cores if ("ال" + c) in {word[i:] for i in range(len(word))}}
     for plural in arabic_broken_plurals(keyword_raw):
         if any(c.startswith(plural) and _AR_TAILS["other"].fullmatch(c[len(plural):]) for c in cores):
             return False
@@ -700,7 +686,7 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
         spelt_on_base = True
         tail = core[len(base):]
         if kind != "maqsura" and not base.endswith("ي") and (
-                _AR_NISBA.fullmatch(tail) or (tail == "ي" and core in with_article)):
+                _AR_NISBA.fullmatch(tail) or (tail == "ي" and word.endswith("ال" + core))):
             return True
         if _AR_TAILS[kind].fullmatch(tail):
             return False
@@ -711,14 +697,13 @@ def arabic_other_word(keyword_raw: str, word_raw: str, keyword_stems: frozenset[
 
 
 def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
-    """A pair that shares a key but is another word: a derivation, an adjective made from the keyword,
-    or the other gender."""
+    """A pair that shares a key but is another word: Arabic, anything but the keyword's noun forms
+    (`arabic_other_word`); elsewhere a derivation or an ending none of the keyword's forms has."""
     r = rules(lang)
     if r.noun_suffixes:
         stems = frozenset(x for space, x in _keyword_keys(lang, kw.norm, kw.raw, True) if space == "stem")
         return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems, r.lemma_lang)
-    return (derived_word(lang, kw.norm, word.norm) or other_word_ending(lang, kw.norm, word.norm)
-            or other_gender(lang, kw.raw or kw.norm, word.raw or word.norm))
+    return derived_word(lang, kw.norm, word.norm) or other_word_ending(lang, kw.norm, word.norm)
 
 
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
