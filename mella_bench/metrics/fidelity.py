@@ -162,25 +162,23 @@ def _neighbour_ending(word: str, language: Language) -> str:
     """The `Language.neighbour_endings` ending of a word the language does not know, else ''."""
     if not language.neighbour_endings:
         return ""
-    m = _ending_pattern(language.neighbour_endings).search(word.casefold())
+    m = regex.search(language.neighbour_endings, word.casefold())  # regex caches the compiled pattern
     if not m or is_word(language.code, word) or is_form(language.code, word):
         return ""
     return m.group(0)
 
 
-@functools.lru_cache(maxsize=None)
-def _ending_pattern(pattern: str) -> regex.Pattern:
-    return regex.compile(pattern)
-
-
 def _alien(words: tuple[str, ...], language: Language) -> str:
-    """The neighbour letters (or `-ending`s) found in `words` (empty when few enough words hold one)."""
+    """The neighbour letters and `-ending`s found in `words`, e.g. "йщ" or "-сы" (empty when few enough
+    words hold one)."""
     letters = {w: "".join(ch for ch in w.casefold() if ch in language.neighbour_letters) for w in words}
     endings = {w: _neighbour_ending(w, language) for w in words if not letters[w]}
     marked = [w for w in words if letters[w] or endings.get(w)]
     if len(marked) < max(1.0, ALIEN_WORDS * len(words)):
         return ""
-    return "".join(sorted({ch for w in marked for ch in letters[w]} | {f"-{e}" for e in endings.values() if e}))
+    found = ["".join(sorted({ch for w in marked for ch in letters[w]}))]
+    found += sorted({f"-{e}" for w in marked if (e := endings.get(w))})
+    return " ".join(x for x in found if x)
 
 
 def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, int]:
