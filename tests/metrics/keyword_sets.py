@@ -15,6 +15,9 @@ Sources (installed, never copied into the repository; `tools/install-hunspell.sh
 - Vietnamese: `underthesea`'s Viet74K word list (Apache-2.0) in two frames; negatives are listed words
   whose syllables contain the keyword's (cầu thủ for cầu). Note: Viet74K ships with the segmenter the
   matcher uses, so the Vietnamese numbers are an upper bound.
+- Vietnamese, real sentences: the VLSP 2013 POS test file underthesea ships (gold word segmentation),
+  `vietnamese_sentence_cases`: a one-syllable word alone (positive) or only inside a longer gold word
+  (negative).
 
 Every choice is a hash of the language, the keyword and a purpose, so the sets are the same on every
 machine with the same dictionary versions (`SOURCES` records them). A keyword's cases all go to one
