@@ -49,8 +49,12 @@ DICTS: dict[str, tuple[str, ...]] = {  # lang -> dictionary base names (Serbian:
 }
 DEBIAN_PACKAGES = ("hunspell", "hunspell-ar", "hunspell-cs", "hunspell-hu", "hunspell-ko", "hunspell-ru",
                    "hunspell-sr", "hunspell-th")
-KEYWORDS_PER_DICT = {"sr": 110}  # per dictionary; two Serbian dictionaries
-KEYWORDS_DEFAULT = 220
+KEYWORDS = {"ar": 400, "cs": 500, "hu": 660, "ko": 330, "ru": 700, "sr": 500, "th": 800, "vi": 600}
+"""Keywords per language (Serbian: half from each dictionary), sized so that each split holds about 100 to
+250 negatives: one case is then under a point of the false-positive rate. Hungarian yields one negative per
+five keywords and its affix expansion is the slowest (about 100 s for 660 keywords). Raising a number adds
+keywords and keeps every earlier one (they are taken in the order of a hash); a dictionary keyword's
+negatives can change a little, since one pattern finds the entries that contain any chosen keyword."""
 FORMS_PER_KEYWORD = 2
 TH_FRAMES = ("ภาพนี้มี{}", "{}อยู่ในภาพ")
 VI_FRAMES = ("Bức ảnh cho thấy {} ở giữa.", "Ở đây có {} và nhiều người.")
@@ -68,9 +72,17 @@ class Case:
     text: str
     positive: bool
     kind: str
-    """form | neg-prefix | neg-contains (dictionaries); frame | neg-compound (th, vi)."""
+    """form | neg-prefix | neg-contains (dictionaries); frame | neg-compound (th, vi); sentence |
+    neg-sentence (vi, VLSP)."""
     entry: str = ""
     """Negatives: the other dictionary entry the word is a form of (the compound, th and vi)."""
+
+    @property
+    def source(self) -> str:
+        """`dictionary`, `frame` (th, vi word lists in fixed frames) or `sentence` (vi, VLSP)."""
+        if self.kind.endswith("sentence"):
+            return "sentence"
+        return "frame" if self.kind in ("frame", "neg-compound") else "dictionary"
 
 
 @dataclass(frozen=True)
@@ -385,7 +397,8 @@ def _keyword_ok(word: str, lang: str) -> bool:
     return 2 <= n <= 6 if lang == "ko" else 3 <= n <= 14
 
 
-def _pick(items: Iterable[str], *key: str, k: int = 1) -> list[str]:
+def _pick(items: Iterable[str], *key: str, k: int | None = 1) -> list[str]:
+    """The first `k` items (all: None) in the order of a hash: a larger `k` keeps the smaller one's picks."""
     return sorted(items, key=lambda x: _h(*key, x))[:k]
 
 
@@ -670,7 +683,8 @@ def vietnamese_cases(n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]
 VLSP_FILE = ("pipeline", "pos_tag", "models", "pos_crf_vlsp2013_20230303", "test_output.txt")
 """VLSP 2013 POS test sentences as underthesea ships them: one gold-segmented word per line (its
 syllables space-separated), the gold tag next to it, a blank line between sentences."""
-VI_SENTENCE_KEYWORDS = 120
+VI_SENTENCE_KEYWORDS: int | None = None
+"""How many VLSP keywords to use; None: every usable one (546 with underthesea 9.5.0)."""
 
 
 def _vlsp_sentences() -> list[list[str]]:
@@ -691,7 +705,7 @@ def _vlsp_sentences() -> list[list[str]]:
     return sentences
 
 
-def vietnamese_sentence_cases(n_keywords: int = VI_SENTENCE_KEYWORDS) -> list[Case]:
+def vietnamese_sentence_cases(n_keywords: int | None = VI_SENTENCE_KEYWORDS) -> list[Case]:
     """Real sentences with gold word segmentation (VLSP 2013 test, shipped with underthesea): a keyword
     is a one-syllable word of them; its **positives** are sentences where it is a word of its own, its
     **negatives** sentences where it is only a syllable of a longer gold word (cầu in cầu thủ). The
@@ -725,13 +739,13 @@ def vietnamese_sentence_cases(n_keywords: int = VI_SENTENCE_KEYWORDS) -> list[Ca
 def build(lang: str) -> Cases:
     """Every case of one language (both splits), built from the installed sources."""
     if lang == "th":
-        return Cases(lang, tuple(thai_cases(KEYWORDS_DEFAULT)), ())
+        return Cases(lang, tuple(thai_cases(KEYWORDS[lang])), ())
     if lang == "vi":
-        vi_cases, related = vietnamese_cases(KEYWORDS_DEFAULT)
+        vi_cases, related = vietnamese_cases(KEYWORDS[lang])
         return Cases(lang, tuple(vi_cases + vietnamese_sentence_cases()), (), tuple(related))
     cases, homographs, related = [], [], []
     for name in DICTS[lang]:
-        c, h, r = dictionary_cases(lang, name, KEYWORDS_PER_DICT.get(lang, KEYWORDS_DEFAULT))
+        c, h, r = dictionary_cases(lang, name, KEYWORDS[lang] // len(DICTS[lang]))
         cases += c
         homographs += h
         related += r

@@ -10,6 +10,7 @@ the tests fail, naming what is missing, except outside CI where they skip with t
 from __future__ import annotations
 
 import functools
+import math
 import os
 
 import pytest
@@ -21,12 +22,12 @@ from tests.metrics.doc_blocks import doc_block
 from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
-    "ar": (90, 18), "cs": (92, 9), "hu": (95, 5), "ko": (90, 13),
-    "ru": (93, 11), "sr": (87, 9), "th": (94, 5), "vi": (95, 34),
+    "ar": (87, 7), "cs": (91, 7), "hu": (92, 7), "ko": (87, 6),
+    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 21),
 }
 """Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
 per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese
-negatives are lexicalised compounds the segmenter does not join (cà tím, phấn hoa, gần đây)."""
+frame negatives are word-list compounds the segmenter does not join (cà tím, phấn hoa, buổi sáng)."""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -40,16 +41,33 @@ def _sources():
 
 
 @functools.lru_cache(maxsize=None)
-def counts(lang: str, split: str) -> tuple[int, int, int, int]:
-    """(positives found, positives, negatives found, negatives), tolerant rule."""
+def counts(lang: str, split: str, source: str = "") -> tuple[int, int, int, int]:
+    """(positives found, positives, negatives found, negatives), tolerant rule; `source` keeps only the
+    cases of one kind of source (Vietnamese: `frame` or `sentence`)."""
     tp = pos = fp = neg = 0
     for case in keyword_sets.cases(lang, split):
+        if source and case.source != source:
+            continue
         found = match_keywords(lang, case.text, [case.keyword])[0].found
         if case.positive:
             pos, tp = pos + 1, tp + found
         else:
             neg, fp = neg + 1, fp + found
     return tp, pos, fp, neg
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k/n: how far a rate measured on n cases can be from the
+    rate on unlimited data (a 37-negative split cannot tell 5 % from 10 %)."""
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _interval(c: tuple[int, int, int, int]) -> str:
+    lo, hi = wilson(c[2], c[3])
+    return f"{100 * lo:.1f}–{100 * hi:.1f}"
 
 
 def _cell(c: tuple[int, int, int, int]) -> str:
@@ -59,26 +77,58 @@ def _cell(c: tuple[int, int, int, int]) -> str:
 
 def table() -> str:
     """Per language: tolerant recall / false-positive rate (positives+negatives) on dev, test and the
-    hand-written set."""
-    lines = ["| lang | dev | test | hand-written |", "| --- | ---: | ---: | ---: |"]
+    hand-written set; the 95 % interval of the test split's false-positive rate."""
+    lines = ["| lang | dev | test | test false positives, 95 % interval | hand-written |",
+             "| --- | ---: | ---: | ---: | ---: |"]
     total = {k: [0, 0, 0, 0] for k in ("dev", "test", "hand")}
     for lang in LANG_CODES:
         row = {"dev": counts(lang, "dev"), "test": counts(lang, "test"), "hand": hand_counts(lang, True)}
         for k, c in row.items():
             total[k] = [a + b for a, b in zip(total[k], c)]
-        lines.append(f"| {lang} | {_cell(row['dev'])} | {_cell(row['test'])} | {_cell(row['hand'])} |")
-    lines.append(f"| all | {_cell(tuple(total['dev']))} | {_cell(tuple(total['test']))} | {_cell(tuple(total['hand']))} |")
+        lines.append(f"| {lang} | {_cell(row['dev'])} | {_cell(row['test'])} | {_interval(row['test'])} | "
+                     f"{_cell(row['hand'])} |")
+    all_test = tuple(total["test"])
+    lines.append(f"| all | {_cell(tuple(total['dev']))} | {_cell(all_test)} | {_interval(all_test)} | "
+                 f"{_cell(tuple(total['hand']))} |")
     return "\n".join(lines)
+
+
+def vietnamese_by_source() -> str:
+    """The Vietnamese row split by source: word-list frames and the VLSP gold-segmented sentences."""
+    def cell(c: tuple[int, int, int, int]) -> str:
+        return f"{c[0]}/{c[1]} positives found, {c[2]}/{c[3]} negatives found ({100 * c[2] / c[3]:.1f} %)"
+
+    parts = [f"{name} {split} {cell(counts('vi', split, source))}"
+             for name, source in (("frame cases", "frame"), ("VLSP sentences", "sentence"))
+             for split in ("dev", "test")]
+    return "Vietnamese by source: " + "; ".join(parts) + "."
 
 
 @pytest.mark.parametrize("lang", LANG_CODES)
 def test_each_language_has_dev_and_test_cases_from_its_sources(lang):
     for split in ("dev", "test"):
         cases = keyword_sets.cases(lang, split)
-        assert sum(c.positive for c in cases) >= 80, (lang, split)
-        assert sum(not c.positive for c in cases) >= 10, (lang, split)
+        assert sum(c.positive for c in cases) >= 150, (lang, split)
+        assert sum(not c.positive for c in cases) >= 60, (lang, split)
     dev_keywords = {c.keyword for c in keyword_sets.cases(lang, "dev")}
     assert not dev_keywords & {c.keyword for c in keyword_sets.cases(lang, "test")}
+
+
+def test_wilson_interval_agrees_with_scipy():
+    from scipy.stats import binomtest
+
+    for k, n in ((0, 31), (4, 37), (30, 570), (12, 12)):
+        ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        lo, hi = wilson(k, n)
+        assert abs(lo - ref.low) < 1e-6 and abs(hi - ref.high) < 1e-6, (k, n)
+
+
+def test_a_larger_set_keeps_every_keyword_of_a_smaller_one():
+    """Sizes can grow without losing earlier cases: picks are the first k in the order of a hash."""
+    words = [f"w{i}" for i in range(50)]
+    assert keyword_sets._pick(words, "x", k=30)[:10] == keyword_sets._pick(words, "x", k=10)
+    small = keyword_sets.thai_cases(100)
+    assert set(small) <= set(keyword_sets.thai_cases(200))
 
 
 def test_the_sets_are_deterministic():
@@ -117,7 +167,10 @@ def test_doc_table_is_the_computed_one():
     block = doc_block("keyword-sets")
     assert block is not None, "docs/metrics-keywords.md lacks the keyword-sets markers"
     assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_sets):\n" + table()
+    assert doc_block("keyword-sets-vi") == vietnamese_by_source(), vietnamese_by_source()
 
 
 if __name__ == "__main__":
     print(table())
+    print()
+    print(vietnamese_by_source())
