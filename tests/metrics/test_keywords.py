@@ -278,6 +278,11 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("sr", "U selu su živeli poznati provodadžiluci i svatovi.", "provodadžiluk", True),
     ("sr", "Šetali smo kroz hrastovnjak, a zatim pored drugog hrastovnjaka.", "hrastovnjak", True),
     ("cs", "Studovala na katedře italistiky a o italistice píše knihy.", "italistika", True),
+    # Hungarian: a final a/e lengthens before a suffix, also in the lemma simplemma gives (fák → fá)
+    ("hu", "A templom előtt magas fák állnak.", "fa", True),
+    ("hu", "A kertben gyümölcsfák és bokrok nőnek.", "fa", False),
+    ("hu", "Az asztalon égő fáklya világított.", "fa", False),
+    ("hu", "A lányok régi kefék között keresgéltek.", "kefe", True),
 ])
 def test_issue19_words_and_readings(lang, text, keyword, found):
     assert match_keywords(lang, text, [keyword])[0].found is found

@@ -160,6 +160,12 @@ def _hu_keys(stem: str) -> set[str]:
     return out
 
 
+def _hu_lemma_keys(lemmas: set[str]) -> set[str]:
+    """simplemma gives some plurals the lengthened stem they are built on (fák → fá, not fa): a lemma
+    ending in á/é is also read with the keyword's short final vowel, as `_hu_keys` reads a stem."""
+    return lemmas | {x[:-1] + x[-1].translate(_HU_SHORT) for x in lemmas if x[-1:] in ("á", "é") and len(x) >= 2}
+
+
 # Arabic: proclitics written attached to the word. An answer word may carry a conjunction
 # (و ف), then a preposition (ب ك ل), then the article (ال; ل + ال is written لل).
 _AR_CONJ = ("", "و", "ف")
@@ -242,7 +248,8 @@ def _lemmas(lang: str, norm: str, raw: str) -> set[str]:
         if r.stem_rule == "arabic-light":
             return set(_ar_lemmas(raw, r.lemma_lang))
         # simplemma's dictionary is case-sensitive: Szegeden → Szeged, szegeden → szeg "nail"
-        return {_simplemma(norm, r.lemma_lang), _simplemma(raw, r.lemma_lang)} if raw else {_simplemma(norm, r.lemma_lang)}
+        lemmas = {_simplemma(norm, r.lemma_lang), _simplemma(raw, r.lemma_lang)} if raw else {_simplemma(norm, r.lemma_lang)}
+        return _hu_lemma_keys(lemmas) if r.stem_rule == "hungarian-vowels" else lemmas
     return set()
 
 
@@ -361,7 +368,7 @@ def morphology_signature(lang: str) -> dict[str, str]:
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
                                 ("stem" + ("+keyword-form" if r.keyword_form_stem else "")) if r.stemmer else "") if x)
     if r.stem_rule == "hungarian-vowels":
-        rule += "+last-vowel-length+v-stem"
+        rule += "+last-vowel-length+lemma-final-vowel+v-stem"
     if r.proclitics:
         rule = "proclitics+" + rule
     if r.endings:
