@@ -50,8 +50,9 @@ DICTS: dict[str, tuple[str, ...]] = {  # lang -> dictionary base names (Serbian:
 DEBIAN_PACKAGES = ("hunspell", "hunspell-ar", "hunspell-cs", "hunspell-hu", "hunspell-ko", "hunspell-ru",
                    "hunspell-sr", "hunspell-th")
 KEYWORDS = {"ar": 400, "cs": 500, "hu": 660, "ko": 330, "ru": 700, "sr": 500, "th": 800, "vi": 600}
-"""Keywords per language (Serbian: half from each dictionary), sized so that each split holds about 100 to
-250 negatives: one case is then under a point of the false-positive rate. Hungarian yields one negative per
+"""Keywords per language (Serbian: half from each dictionary), sized so that each split holds 63 to 181
+negatives (Vietnamese, with its sentence cases, about 400): one case is then at most 1.6 points of the
+false-positive rate. Hungarian yields one negative per
 five keywords and its affix expansion is the slowest (about 100 s for 660 keywords). Raising a number adds
 keywords and keeps every earlier one (they are taken in the order of a hash); a dictionary keyword's
 negatives can change a little, since one pattern finds the entries that contain any chosen keyword."""
