@@ -52,10 +52,10 @@ DEBIAN_PACKAGES = ("hunspell", "hunspell-ar", "hunspell-cs", "hunspell-hu", "hun
 KEYWORDS = {"ar": 400, "cs": 500, "hu": 660, "ko": 330, "ru": 700, "sr": 500, "th": 800, "vi": 600}
 """Keywords per language (Serbian: half from each dictionary), sized so that each split holds 63 to 181
 negatives (Vietnamese, with its sentence cases, about 400): one case is then at most 1.6 points of the
-false-positive rate. Hungarian yields one negative per
-five keywords and its affix expansion is the slowest (about 100 s for 660 keywords). Raising a number adds
-keywords and keeps every earlier one (they are taken in the order of a hash); a dictionary keyword's
-negatives can change a little, since one pattern finds the entries that contain any chosen keyword."""
+false-positive rate. Hungarian yields one negative per five keywords and its affix expansion is the
+slowest (about 100 s for 660 keywords). Raising a number adds keywords and keeps every earlier one (they
+are taken in the order of a hash); a dictionary keyword's negatives can change a little, since one
+pattern finds the entries that contain any chosen keyword."""
 FORMS_PER_KEYWORD = 2
 TH_FRAMES = ("ภาพนี้มี{}", "{}อยู่ในภาพ")
 VI_FRAMES = ("Bức ảnh cho thấy {} ở giữa.", "Ở đây có {} và nhiều người.")
@@ -684,8 +684,6 @@ def vietnamese_cases(n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]
 VLSP_FILE = ("pipeline", "pos_tag", "models", "pos_crf_vlsp2013_20230303", "test_output.txt")
 """VLSP 2013 POS test sentences as underthesea ships them: one gold-segmented word per line (its
 syllables space-separated), the gold tag next to it, a blank line between sentences."""
-VI_SENTENCE_KEYWORDS: int | None = None
-"""How many VLSP keywords to use; None: every usable one (546 with underthesea 9.5.0)."""
 
 
 def _vlsp_sentences() -> list[list[str]]:
@@ -706,11 +704,12 @@ def _vlsp_sentences() -> list[list[str]]:
     return sentences
 
 
-def vietnamese_sentence_cases(n_keywords: int | None = VI_SENTENCE_KEYWORDS) -> list[Case]:
+def vietnamese_sentence_cases(n_keywords: int | None = None) -> list[Case]:
     """Real sentences with gold word segmentation (VLSP 2013 test, shipped with underthesea): a keyword
     is a one-syllable word of them; its **positives** are sentences where it is a word of its own, its
     **negatives** sentences where it is only a syllable of a longer gold word (cầu in cầu thủ). The
-    segmenter's CRF was trained on the VLSP training part, not on these sentences."""
+    segmenter's CRF was trained on the VLSP training part, not on these sentences. `n_keywords`: how many
+    keywords (None: every usable one, 546 with underthesea 9.5.0)."""
     sentences = _vlsp_sentences()
     alone: dict[str, list[int]] = {}
     inside: dict[str, list[int]] = {}

@@ -41,14 +41,19 @@ def _sources():
 
 
 @functools.lru_cache(maxsize=None)
+def outcomes(lang: str, split: str) -> tuple[tuple[keyword_sets.Case, bool], ...]:
+    """Every case of the split with whether the tolerant rule finds its keyword (matched once)."""
+    return tuple((case, match_keywords(lang, case.text, [case.keyword])[0].found)
+                 for case in keyword_sets.cases(lang, split))
+
+
 def counts(lang: str, split: str, source: str = "") -> tuple[int, int, int, int]:
     """(positives found, positives, negatives found, negatives), tolerant rule; `source` keeps only the
     cases of one kind of source (Vietnamese: `frame` or `sentence`)."""
     tp = pos = fp = neg = 0
-    for case in keyword_sets.cases(lang, split):
+    for case, found in outcomes(lang, split):
         if source and case.source != source:
             continue
-        found = match_keywords(lang, case.text, [case.keyword])[0].found
         if case.positive:
             pos, tp = pos + 1, tp + found
         else:

@@ -151,10 +151,14 @@ _HU_V_STEMS = {"lov": "ló", "tav": "tó", "köv": "kő", "füv": "fű", "műv":
                "lev": "lé", "csöv": "cső", "töv": "tő", "nyüv": "nyű"}
 
 
+def _hu_short_final(word: str) -> set[str]:
+    """A final a/e lengthens before a suffix (fa/fák, kefe/kefék): a word ending in á/é also reads as
+    ending in a/e."""
+    return {word[:-1] + word[-1].translate(_HU_SHORT)} if word[-1:] in ("á", "é") and len(word) >= 2 else set()
+
+
 def _hu_keys(stem: str) -> set[str]:
-    out = {_HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)}
-    if stem[-1:] in ("á", "é") and len(stem) >= 2:  # a final a/e lengthens before a suffix: fa/fák, kefe/kefék
-        out.add(stem[:-1] + stem[-1].translate(_HU_SHORT))
+    out = {_HU_LAST_LONG.sub(lambda m: m.group(1).translate(_HU_SHORT) + m.group(2), stem)} | _hu_short_final(stem)
     if stem in _HU_V_STEMS:
         out.add(_HU_V_STEMS[stem])
     return out
@@ -162,8 +166,9 @@ def _hu_keys(stem: str) -> set[str]:
 
 def _hu_lemma_keys(lemmas: set[str]) -> set[str]:
     """simplemma gives some plurals the lengthened stem they are built on (fák → fá, not fa): a lemma
-    ending in á/é is also read with the keyword's short final vowel, as `_hu_keys` reads a stem."""
-    return lemmas | {x[:-1] + x[-1].translate(_HU_SHORT) for x in lemmas if x[-1:] in ("á", "é") and len(x) >= 2}
+    also reads with its final vowel short, as a stem does (`_hu_keys`); only that vowel, since a long
+    vowel inside a lemma is the word's own (kár "damage" is not kar "arm")."""
+    return lemmas.union(*(_hu_short_final(x) for x in lemmas))
 
 
 # Arabic: proclitics written attached to the word. An answer word may carry a conjunction
