@@ -14,7 +14,10 @@ Sources (installed, never copied into the repository; `tools/install-hunspell.sh
   frames.
 - Vietnamese: `underthesea`'s Viet74K word list (Apache-2.0) in two frames; negatives are listed words
   whose syllables contain the keyword's (cầu thủ for cầu). Note: Viet74K ships with the segmenter the
-  matcher uses, so the Vietnamese numbers are an upper bound.
+  matcher uses, so the Vietnamese numbers are an upper bound. Every such compound is labelled by hand
+  (`data/vi_compound_senses.jsonl`): one in which the keyword keeps its own sense (buổi sáng for buổi,
+  phở tái for phở) is left out of the negatives and listed (`Cases.sense_kept`); one in which it does
+  not (cầu thủ, cà tím) stays a negative.
 - Vietnamese, real sentences: the VLSP 2013 POS test file underthesea ships (gold word segmentation),
   `vietnamese_sentence_cases`: a one-syllable word alone (positive) or only inside a longer gold word
   (negative).
@@ -30,6 +33,7 @@ import bisect
 import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -95,6 +99,9 @@ class Cases:
     related: tuple[tuple[str, str], ...] = ()
     """(keyword, entry) pairs left out of the negatives: the entry is derived from the keyword and still
     names what it names (`related_entry`: ko 점령되다 for 점령, hu fügefa for fa; vi tim tím for tím)."""
+    sense_kept: tuple[Case, ...] = ()
+    """Vietnamese frame cases left out of the negatives: the compound keeps the keyword's own sense by its
+    hand label (`vi_compound_senses`); kept to report the figure with them counted as negatives."""
 
 
 def _h(*parts: str) -> str:
@@ -654,6 +661,26 @@ def vi_reduplicative(kw: str, compound: str) -> bool:
     return (onset_a == onset_b and onset_a != "") or a[len(onset_a):] == b[len(onset_b):]
 
 
+VI_SENSES = Path(__file__).parent / "data" / "vi_compound_senses.jsonl"
+"""Hand labels of the Vietnamese frame compounds: does the keyword keep its own sense in the compound?"""
+
+
+@functools.lru_cache(maxsize=None)
+def vi_compound_senses() -> dict[tuple[str, str], str]:
+    """(keyword, compound) → `kept` or `lost`, labelled for the project by meaning, without the matcher's
+    verdict: `kept` when a reader would say the compound says the keyword (buổi sáng 'morning' for buổi,
+    gần đây 'near here' for gần, chuột cống 'sewer rat' for cống), `lost` when the keyword's syllable is
+    another morpheme or its sense is gone (cầu thủ 'player' for cầu 'bridge', cà tím 'eggplant' for
+    tím 'purple', dơi muỗi 'pipistrelle' for muỗi 'mosquito'); an unsure case is `lost`."""
+    out: dict[tuple[str, str], str] = {}
+    for n, line in enumerate(VI_SENSES.read_text(encoding="utf-8").splitlines(), 1):
+        rec = json.loads(line)
+        if rec["sense"] not in ("kept", "lost"):
+            raise ValueError(f"{VI_SENSES}:{n}: sense must be kept or lost, not {rec['sense']!r}")
+        out[(rec["keyword"], rec["compound"])] = rec["sense"]
+    return out
+
+
 def vietnamese_cases(n_keywords: int) -> tuple[list[Case], list[tuple[str, str]]]:
     words = _viet74k()
     lexicalised = {_vi_canonical(w) for w in _viet74k(VI_NEGATIVE_LIST)}
@@ -742,7 +769,11 @@ def build(lang: str) -> Cases:
         return Cases(lang, tuple(thai_cases(KEYWORDS[lang])), ())
     if lang == "vi":
         vi_cases, related = vietnamese_cases(KEYWORDS[lang])
-        return Cases(lang, tuple(vi_cases + vietnamese_sentence_cases()), (), tuple(related))
+        senses = vi_compound_senses()
+        kept = [c for c in vi_cases if c.kind == "neg-compound" and senses.get((c.keyword, c.entry)) == "kept"]
+        left_out = set(kept)
+        counted = [c for c in vi_cases if c not in left_out] + vietnamese_sentence_cases()
+        return Cases(lang, tuple(counted), (), tuple(related), tuple(kept))
     cases, homographs, related = [], [], []
     for name in DICTS[lang]:
         c, h, r = dictionary_cases(lang, name, KEYWORDS[lang] // len(DICTS[lang]))

@@ -23,11 +23,11 @@ from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
     "ar": (87, 7), "cs": (91, 7), "hu": (92, 7), "ko": (87, 6),
-    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 21),
+    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 14),
 }
 """Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
 per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese
-frame negatives are word-list compounds the segmenter does not join (cà tím, phấn hoa, buổi sáng)."""
+frame negatives are word-list compounds the segmenter does not join (cà tím, quáng gà, dơi muỗi)."""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -98,14 +98,30 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def vietnamese_by_source() -> str:
-    """The Vietnamese row split by source: word-list frames and the VLSP gold-segmented sentences."""
-    def cell(c: tuple[int, int, int, int]) -> str:
-        return f"{c[0]}/{c[1]} positives found, {c[2]}/{c[3]} negatives found ({100 * c[2] / c[3]:.1f} %)"
+@functools.lru_cache(maxsize=None)
+def sense_kept_found(split: str) -> tuple[int, int]:
+    """(found, cases) for the Vietnamese frame compounds left out because they keep the keyword's sense."""
+    kept = [c for c in keyword_sets.build("vi").sense_kept if c.split == split]
+    return sum(match_keywords("vi", c.text, [c.keyword])[0].found for c in kept), len(kept)
 
-    parts = [f"{name} {split} {cell(counts('vi', split, source))}"
-             for name, source in (("frame cases", "frame"), ("VLSP sentences", "sentence"))
-             for split in ("dev", "test")]
+
+def vietnamese_by_source() -> str:
+    """The Vietnamese row split by source: word-list frames and the VLSP gold-segmented sentences; for
+    the frames also the compounds left out as keeping the keyword's sense, and the rate with them
+    counted as negatives (as before the hand labels)."""
+    def pct(k: int, n: int) -> str:
+        return f"{k}/{n} ({100 * k / n:.1f} %)"
+
+    parts = []
+    for split in ("dev", "test"):
+        tp, pos, fp, neg = counts("vi", split, "frame")
+        kept_found, kept = sense_kept_found(split)
+        parts.append(f"frame cases {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found; "
+                     f"{pct(kept_found, kept)} of the compounds that keep the keyword's sense (left out); "
+                     f"all compounds as negatives {pct(fp + kept_found, neg + kept)}")
+    for split in ("dev", "test"):
+        tp, pos, fp, neg = counts("vi", split, "sentence")
+        parts.append(f"VLSP sentences {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
     return "Vietnamese by source: " + "; ".join(parts) + "."
 
 
@@ -158,6 +174,18 @@ def test_entries_left_out_as_related_are_only_those_that_keep_the_keywords_refer
     assert keyword_sets.vi_reduplicative("tím", "tim tím")
     assert not keyword_sets.vi_reduplicative("cầu", "cầu thủ")
     assert not keyword_sets.vi_reduplicative("tím", "cà tím")
+
+
+def test_every_vietnamese_frame_compound_has_a_sense_label():
+    """The hand labels cover exactly the compounds the sets pick: a new underthesea list or a larger set
+    shows up here instead of silently counting an unlabelled compound as a negative."""
+    picked = {(c.keyword, c.entry) for c in keyword_sets.build("vi").cases if c.kind == "neg-compound"}
+    picked |= {(c.keyword, c.entry) for c in keyword_sets.build("vi").sense_kept}
+    labelled = set(keyword_sets.vi_compound_senses())
+    assert picked - labelled == set(), f"label these in {keyword_sets.VI_SENSES}: {sorted(picked - labelled)}"
+    assert labelled - picked == set(), f"no longer picked, remove from {keyword_sets.VI_SENSES}: {sorted(labelled - picked)}"
+    left_out = {(c.keyword, c.entry) for c in keyword_sets.build("vi").sense_kept}
+    assert ("buổi", "buổi sáng") in left_out and ("tím", "cà tím") not in left_out
 
 
 @pytest.mark.parametrize("lang", LANG_CODES)
