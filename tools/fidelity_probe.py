@@ -1,0 +1,72 @@
+"""Language fidelity on text no rule was tuned on: a probe for docs/metrics.md ("A fresh probe").
+
+The evaluation sets (`tools/extract_fidelity_sets.py`) take their neighbour sentences from the GLib
+and GTK 2 catalogues. This probe takes them from every *other* gettext catalogue installed under
+/usr/share/locale (coreutils, apt, PackageKit, GTK 3, Linux-PAM, ...; iso-codes left out), with the
+same cleaning and the same filters (at least 5 words, 90 % in the neighbour's script, texts that the
+target's Hunspell dictionary accepts word for word left out), orders them by CRC-32 and judges the
+first `PER` per language: Belarusian, Kazakh and Ukrainian as Russian; Macedonian, Slovene and
+Bulgarian as Serbian; and Russian and Serbian (both scripts) messages as themselves. What it prints
+depends on which Debian packages are installed; nothing from it is committed.
+
+    python tools/fidelity_probe.py          # needs hunspell, hunspell-ru, hunspell-sr
+"""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import extract_fidelity_sets as sets  # noqa: E402
+
+from mella_bench.metrics.fidelity import judge  # noqa: E402
+
+PER = 300
+USED_BY_THE_SETS = ("glib20", "gtk20")
+
+
+def messages(locale: str) -> set[str]:
+    """Cleaned messages of every catalogue of `locale` the evaluation sets do not use."""
+    out: set[str] = set()
+    for mo in sorted((sets.LOCALE / locale / "LC_MESSAGES").glob("*.mo")):
+        if mo.stem in USED_BY_THE_SETS or mo.stem.startswith("iso_"):
+            continue
+        try:
+            catalogue = sets.catalogue(locale, mo.stem)
+        except (OSError, UnicodeDecodeError):
+            continue
+        out |= {sets.clean(m) for m in catalogue.values() if "Project-Id" not in m}
+    return out
+
+
+def sentences(locale: str, script: str) -> set[str]:
+    return {t for t in messages(locale) if len(sets.words(t)) >= 5 and sets.script_share(t, script) >= 0.9}
+
+
+def first(texts: set[str]) -> list[str]:
+    return sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))[:PER]
+
+
+def main() -> int:
+    for lang, (target, _) in sets.NEIGHBOURS.items():
+        pool = sentences(lang, "LATIN" if lang == "sl" else "CYRILLIC")
+        texts = first(pool - sets.also_valid_in(target, pool))
+        accepted = [t for t in texts if judge(t, target)[0]]
+        print(f"{lang} judged as {target}: {len(accepted)}/{len(texts)} accepted")
+        for t in accepted:
+            print(f"    {t!r}: {judge(t, target)[1]}")
+    for locale, lang, script in (("ru", "ru", "CYRILLIC"), ("sr", "sr", "CYRILLIC"), ("sr@latin", "sr", "LATIN")):
+        texts = first(sentences(locale, script))
+        rejected = [t for t in texts if not judge(t, lang)[0]]
+        print(f"{locale} judged as {lang}: {len(texts) - len(rejected)}/{len(texts)} accepted")
+        for t in rejected:
+            print(f"    {t!r}: {judge(t, lang)[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
