@@ -666,18 +666,20 @@ VI_SENSES = Path(__file__).parent / "data" / "vi_compound_senses.jsonl"
 
 
 @functools.lru_cache(maxsize=None)
-def vi_compound_senses() -> dict[tuple[str, str], str]:
+def vi_compound_senses(labeller: str = "sense") -> dict[tuple[str, str], str]:
     """(keyword, compound) → `kept` or `lost`, labelled for the project by meaning, without the matcher's
     verdict: `kept` when a reader would say the compound says the keyword (buổi sáng 'morning' for buổi,
     gần đây 'near here' for gần, chuột cống 'sewer rat' for cống), `lost` when the keyword's syllable is
     another morpheme or its sense is gone (cầu thủ 'player' for cầu 'bridge', cà tím 'eggplant' for
-    tím 'purple', dơi muỗi 'pipistrelle' for muỗi 'mosquito'); an unsure case is `lost`."""
+    tím 'purple', dơi muỗi 'pipistrelle' for muỗi 'mosquito'); an unsure case is `lost`.
+    `labeller`: `sense` (the first labels, which decide the sets) or `second` (a second labeller's,
+    written without seeing the first or the matcher's verdict; reported beside them)."""
     out: dict[tuple[str, str], str] = {}
     for n, line in enumerate(VI_SENSES.read_text(encoding="utf-8").splitlines(), 1):
         rec = json.loads(line)
-        if rec["sense"] not in ("kept", "lost"):
-            raise ValueError(f"{VI_SENSES}:{n}: sense must be kept or lost, not {rec['sense']!r}")
-        out[(rec["keyword"], rec["compound"])] = rec["sense"]
+        if rec.get(labeller) not in ("kept", "lost"):
+            raise ValueError(f"{VI_SENSES}:{n}: {labeller} must be kept or lost, not {rec.get(labeller)!r}")
+        out[(rec["keyword"], rec["compound"])] = rec[labeller]
     return out
 
 

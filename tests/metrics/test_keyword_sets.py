@@ -99,10 +99,69 @@ def table() -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def sense_kept_outcomes(split: str) -> tuple[tuple[keyword_sets.Case, bool], ...]:
+    """The Vietnamese frame compounds left out because they keep the keyword's sense, with whether the
+    tolerant rule finds the keyword in them."""
+    return tuple((c, match_keywords("vi", c.text, [c.keyword])[0].found)
+                 for c in keyword_sets.build("vi").sense_kept if c.split == split)
+
+
 def sense_kept_found(split: str) -> tuple[int, int]:
     """(found, cases) for the Vietnamese frame compounds left out because they keep the keyword's sense."""
-    kept = [c for c in keyword_sets.build("vi").sense_kept if c.split == split]
-    return sum(match_keywords("vi", c.text, [c.keyword])[0].found for c in kept), len(kept)
+    kept = sense_kept_outcomes(split)
+    return sum(found for _, found in kept), len(kept)
+
+
+def compound_outcomes(split: str) -> dict[tuple[str, str], bool]:
+    """Every labelled Vietnamese frame compound of the split (kept or lost) → found by the tolerant rule."""
+    both = [*((c, f) for c, f in outcomes("vi", split) if c.kind == "neg-compound"), *sense_kept_outcomes(split)]
+    return {(c.keyword, c.entry): found for c, found in both}
+
+
+def labeller_agreement() -> tuple[dict[tuple[str, str], int], float]:
+    """Counts of (first label, second label) pairs and Cohen's κ between the two labellers (the
+    project's own κ, `judge.agreement`; two categories, so the quadratic weights are plain κ)."""
+    from mella_bench.judge.agreement import weighted_kappa
+
+    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
+    keys = sorted(first)
+    table: dict[tuple[str, str], int] = {}
+    for k in keys:
+        table[(first[k], second[k])] = table.get((first[k], second[k]), 0) + 1
+    kappa = weighted_kappa([first[k] == "kept" for k in keys], [second[k] == "kept" for k in keys], (0, 1))
+    return table, kappa
+
+
+def vietnamese_by_labeller() -> str:
+    """Vietnamese test false positives when the first labeller, the second, either or both decide which
+    frame compounds are negatives, and the whole test split with the second labeller's labels."""
+    table, kappa = labeller_agreement()
+    n = sum(table.values())
+    same = table.get(("kept", "kept"), 0) + table.get(("lost", "lost"), 0)
+    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
+    found = compound_outcomes("test")
+    _, _, s_fp, s_neg = counts("vi", "test", "sentence")
+
+    def rate(negative) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        neg = [k for k in found if negative(k)]
+        return s_fp + sum(found[k] for k in neg), s_neg + len(neg)
+
+    def pct(c: tuple[int, int]) -> str:
+        return f"{100 * c[0] / c[1]:.1f} % ({c[0]}/{c[1]})"
+
+    by_first = rate(lambda k: first[k] == "lost")
+    by_second = rate(lambda k: second[k] == "lost")
+    by_either = rate(lambda k: "lost" in (first[k], second[k]))
+    by_both = rate(lambda k: first[k] == second[k] == "lost")
+    others = [counts(lang, "test") for lang in LANG_CODES if lang != "vi"]
+    all_second = (sum(c[2] for c in others) + by_second[0], sum(c[3] for c in others) + by_second[1])
+    return (f"Labellers of the {n} Vietnamese frame compounds: the same label on {same} ({100 * same / n:.1f} %, "
+            f"Cohen's κ {kappa:.2f}; kept by both {table.get(('kept', 'kept'), 0)}, lost by both "
+            f"{table.get(('lost', 'lost'), 0)}, kept by the first only {table.get(('kept', 'lost'), 0)}, by the "
+            f"second only {table.get(('lost', 'kept'), 0)}). Vietnamese test false positives (frame and VLSP "
+            f"negatives) with the first labeller's labels {pct(by_first)}, the second's {pct(by_second)}; the "
+            f"compounds either calls lost {pct(by_either)}, only those both call lost {pct(by_both)}; the whole "
+            f"test split with the second's labels {pct(all_second)}.")
 
 
 def vietnamese_by_source() -> str:
@@ -188,6 +247,18 @@ def test_every_vietnamese_frame_compound_has_a_sense_label():
     assert ("buổi", "buổi sáng") in left_out and ("tím", "cà tím") not in left_out
 
 
+def test_the_labellers_kappa_agrees_with_scikit_learn():
+    from sklearn.metrics import cohen_kappa_score
+
+    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
+    assert set(first) == set(second)
+    keys = sorted(first)
+    expected = cohen_kappa_score([first[k] for k in keys], [second[k] for k in keys])
+    table, kappa = labeller_agreement()
+    assert sum(table.values()) == len(keys)
+    assert math.isclose(kappa, expected, abs_tol=1e-12)
+
+
 @pytest.mark.parametrize("lang", LANG_CODES)
 def test_dev_split_stays_within_the_regression_guards(lang):
     tp, pos, fp, neg = counts(lang, "dev")
@@ -201,9 +272,12 @@ def test_doc_table_is_the_computed_one():
     assert block is not None, "docs/metrics-keywords.md lacks the keyword-sets markers"
     assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_sets):\n" + table()
     assert doc_block("keyword-sets-vi") == vietnamese_by_source(), vietnamese_by_source()
+    assert doc_block("keyword-sets-labellers") == vietnamese_by_labeller(), vietnamese_by_labeller()
 
 
 if __name__ == "__main__":
     print(table())
     print()
     print(vietnamese_by_source())
+    print()
+    print(vietnamese_by_labeller())
