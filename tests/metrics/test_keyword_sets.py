@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from typing import Callable
 
 import pytest
 
@@ -125,24 +126,24 @@ def labeller_agreement() -> tuple[dict[tuple[str, str], int], float]:
 
     first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
     keys = sorted(first)
-    table: dict[tuple[str, str], int] = {}
+    pairs: dict[tuple[str, str], int] = {}
     for k in keys:
-        table[(first[k], second[k])] = table.get((first[k], second[k]), 0) + 1
+        pairs[(first[k], second[k])] = pairs.get((first[k], second[k]), 0) + 1
     kappa = weighted_kappa([first[k] == "kept" for k in keys], [second[k] == "kept" for k in keys], (0, 1))
-    return table, kappa
+    return pairs, kappa
 
 
 def vietnamese_by_labeller() -> str:
     """Vietnamese test false positives when the first labeller, the second, either or both decide which
     frame compounds are negatives, and the whole test split with the second labeller's labels."""
-    table, kappa = labeller_agreement()
-    n = sum(table.values())
-    same = table.get(("kept", "kept"), 0) + table.get(("lost", "lost"), 0)
+    pairs, kappa = labeller_agreement()
+    n = sum(pairs.values())
+    same = pairs.get(("kept", "kept"), 0) + pairs.get(("lost", "lost"), 0)
     first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
     found = compound_outcomes("test")
     _, _, s_fp, s_neg = counts("vi", "test", "sentence")
 
-    def rate(negative) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    def rate(negative: Callable[[tuple[str, str]], bool]) -> tuple[int, int]:
         neg = [k for k in found if negative(k)]
         return s_fp + sum(found[k] for k in neg), s_neg + len(neg)
 
@@ -156,9 +157,9 @@ def vietnamese_by_labeller() -> str:
     others = [counts(lang, "test") for lang in LANG_CODES if lang != "vi"]
     all_second = (sum(c[2] for c in others) + by_second[0], sum(c[3] for c in others) + by_second[1])
     return (f"Labellers of the {n} Vietnamese frame compounds: the same label on {same} ({100 * same / n:.1f} %, "
-            f"Cohen's κ {kappa:.2f}; kept by both {table.get(('kept', 'kept'), 0)}, lost by both "
-            f"{table.get(('lost', 'lost'), 0)}, kept by the first only {table.get(('kept', 'lost'), 0)}, by the "
-            f"second only {table.get(('lost', 'kept'), 0)}). Vietnamese test false positives (frame and VLSP "
+            f"Cohen's κ {kappa:.2f}; kept by both {pairs.get(('kept', 'kept'), 0)}, lost by both "
+            f"{pairs.get(('lost', 'lost'), 0)}, kept by the first only {pairs.get(('kept', 'lost'), 0)}, by the "
+            f"second only {pairs.get(('lost', 'kept'), 0)}). Vietnamese test false positives (frame and VLSP "
             f"negatives) with the first labeller's labels {pct(by_first)}, the second's {pct(by_second)}; the "
             f"compounds either calls lost {pct(by_either)}, only those both call lost {pct(by_both)}; the whole "
             f"test split with the second's labels {pct(all_second)}.")
@@ -247,6 +248,20 @@ def test_every_vietnamese_frame_compound_has_a_sense_label():
     assert ("buổi", "buổi sáng") in left_out and ("tím", "cà tím") not in left_out
 
 
+def test_a_bad_sense_label_names_its_file_and_line(tmp_path, monkeypatch):
+    bad = tmp_path / "senses.jsonl"
+    bad.write_text('{"keyword": "cầu", "compound": "cầu thủ", "sense": "lost", "second": "lost"}\n'
+                   '{"keyword": "tím", "compound": "cà tím", "sense": "maybe", "second": "lost"}\n', encoding="utf-8")
+    monkeypatch.setattr(keyword_sets, "VI_SENSES", bad)
+    keyword_sets.vi_compound_senses.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"senses\.jsonl:2: sense must be kept or lost, not 'maybe'"):
+            keyword_sets.vi_compound_senses()
+        assert keyword_sets.vi_compound_senses("second") == {("cầu", "cầu thủ"): "lost", ("tím", "cà tím"): "lost"}
+    finally:
+        keyword_sets.vi_compound_senses.cache_clear()
+
+
 def test_the_labellers_kappa_agrees_with_scikit_learn():
     from sklearn.metrics import cohen_kappa_score
 
@@ -254,8 +269,8 @@ def test_the_labellers_kappa_agrees_with_scikit_learn():
     assert set(first) == set(second)
     keys = sorted(first)
     expected = cohen_kappa_score([first[k] for k in keys], [second[k] for k in keys])
-    table, kappa = labeller_agreement()
-    assert sum(table.values()) == len(keys)
+    pairs, kappa = labeller_agreement()
+    assert sum(pairs.values()) == len(keys)
     assert math.isclose(kappa, expected, abs_tol=1e-12)
 
 
