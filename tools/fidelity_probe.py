@@ -51,20 +51,21 @@ def first(texts: set[str]) -> list[str]:
     return sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))[:PER]
 
 
+def report(label: str, texts: list[str], lang: str, show: bool) -> None:
+    """Print how many of `texts` are accepted as `lang`, then those whose verdict is `show` (each judged once)."""
+    verdicts = [(t, *judge(t, lang)) for t in texts]
+    print(f"{label} judged as {lang}: {sum(ok for _, ok, _ in verdicts)}/{len(texts)} accepted")
+    for t, ok, note in verdicts:
+        if ok == show:
+            print(f"    {t!r}: {note}")
+
+
 def main() -> int:
     for lang, (target, _) in sets.NEIGHBOURS.items():
         pool = sentences(lang, "LATIN" if lang == "sl" else "CYRILLIC")
-        texts = first(pool - sets.also_valid_in(target, pool))
-        accepted = [t for t in texts if judge(t, target)[0]]
-        print(f"{lang} judged as {target}: {len(accepted)}/{len(texts)} accepted")
-        for t in accepted:
-            print(f"    {t!r}: {judge(t, target)[1]}")
+        report(lang, first(pool - sets.also_valid_in(target, pool)), target, show=True)
     for locale, lang, script in (("ru", "ru", "CYRILLIC"), ("sr", "sr", "CYRILLIC"), ("sr@latin", "sr", "LATIN")):
-        texts = first(sentences(locale, script))
-        rejected = [t for t in texts if not judge(t, lang)[0]]
-        print(f"{locale} judged as {lang}: {len(texts) - len(rejected)}/{len(texts)} accepted")
-        for t in rejected:
-            print(f"    {t!r}: {judge(t, lang)[1]}")
+        report(locale, first(sentences(locale, script)), lang, show=False)
     return 0
 
 
