@@ -185,6 +185,42 @@ def test_a_neighbours_ending_on_a_word_the_language_lacks_makes_it_the_neighbour
     assert judge(text, lang)[0] is accepted
 
 
+@pytest.mark.parametrize("lang,text,accepted", [
+    # written for the project: every word is in both lists; Slovene že, v, ki and Ukrainian до are far
+    # more common in the neighbour's list (these were accepted before the shared-word vote)
+    ("sr", "Program je že v teku.", False),
+    ("sr", "Muzej je v centru mesta.", False),
+    ("sr", "Festival je v mestu.", False),
+    ("sr", "Vlak je že na postaji.", False),
+    ("sr", "Kip stoji v parku, ki je blizu reke.", False),
+    ("ru", "Ось дорога до моря.", False),
+    # the same in Serbian and Russian: u, već, kao are far more common in Serbian than in Slovene
+    ("sr", "Program je već počeo.", True),
+    ("sr", "Muzej je u centru grada.", True),
+    ("sr", "Festival je u gradu.", True),
+    ("sr", "Voz je već na stanici.", True),
+    ("sr", "Kip stoji u parku, kao i fontana.", True),
+    ("sr", "Воз је већ на станици.", True),
+    ("ru", "Вот дорога к морю.", True),
+    # no word is far more common on either side: still a tie, given to the language (a documented limit)
+    ("sr", "Ples je del tradicije.", True),
+])
+def test_a_word_both_lists_hold_votes_where_it_is_far_more_common(lang, text, accepted):
+    from mella_bench.metrics.fidelity import judge
+
+    assert judge(text, lang)[0] is accepted
+
+
+def test_the_shared_word_vote_is_symmetric_and_named_in_the_signature():
+    from mella_bench.metrics.fidelity import word_vote
+
+    assert word_vote(("že", "v"), "sr", "sl") == (0, 2)
+    assert word_vote(("već", "u", "kao"), "sr", "sl") == (3, 0)  # već only Serbian's; u, kao shared
+    assert word_vote(("je", "na", "iz"), "sr", "sl") == (0, 0)  # about as common in both
+    assert "vote:only>=10x+both>=100x" in run("sr", (SENTENCES["sr"][0],)).signature
+    assert "vote:" not in run("ko", (SENTENCES["ko"][0],)).signature  # no neighbours, no vote
+
+
 def test_half_english_answers_get_the_same_verdict_in_every_language():
     recs = [r for r in records() if r["set"] == "half-english"]
     assert {r["lang"] for r in recs} == set(LANG_CODES)

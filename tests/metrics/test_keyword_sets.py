@@ -24,7 +24,7 @@ from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
     "ar": (87, 7), "cs": (91, 7), "hu": (92, 7), "ko": (87, 6),
-    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 14),
+    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 13),
 }
 """Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
 per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese
@@ -119,27 +119,28 @@ def compound_outcomes(split: str) -> dict[tuple[str, str], bool]:
     return {(c.keyword, c.entry): found for c, found in both}
 
 
-def labeller_agreement() -> tuple[dict[tuple[str, str], int], float]:
-    """Counts of (first label, second label) pairs and Cohen's κ between the two labellers (the
-    project's own κ, `judge.agreement`; two categories, so the quadratic weights are plain κ)."""
+def labeller_kappas() -> dict[tuple[str, str], float]:
+    """Cohen's κ of each pair of Vietnamese labellers (the project's own κ, `judge.agreement`; two
+    categories, so the quadratic weights are plain κ)."""
     from mella_bench.judge.agreement import weighted_kappa
 
-    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
-    keys = sorted(first)
-    pairs: dict[tuple[str, str], int] = {}
-    for k in keys:
-        pairs[(first[k], second[k])] = pairs.get((first[k], second[k]), 0) + 1
-    kappa = weighted_kappa([first[k] == "kept" for k in keys], [second[k] == "kept" for k in keys], (0, 1))
-    return pairs, kappa
+    labels = {name: keyword_sets.vi_compound_senses(name) for name in keyword_sets.VI_LABELLERS}
+    keys = sorted(labels["sense"])
+    return {(a, b): weighted_kappa([labels[a][k] == "kept" for k in keys], [labels[b][k] == "kept" for k in keys], (0, 1))
+            for i, a in enumerate(keyword_sets.VI_LABELLERS) for b in keyword_sets.VI_LABELLERS[i + 1:]}
 
 
 def vietnamese_by_labeller() -> str:
-    """Vietnamese test false positives when the first labeller, the second, either or both decide which
-    frame compounds are negatives, and the whole test split with the second labeller's labels."""
-    pairs, kappa = labeller_agreement()
-    n = sum(pairs.values())
-    same = pairs.get(("kept", "kept"), 0) + pairs.get(("lost", "lost"), 0)
-    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
+    """How much the Vietnamese figure depends on who labels the frame compounds: each labeller's counts,
+    their pairwise κ, and the Vietnamese test false positives under each labeller, the majority (the
+    table), the strictest reading (a compound any labeller calls lost is a negative) and the most lenient
+    (only those all call lost); the whole test split under the first labeller's labels (round 5's table)."""
+    names = keyword_sets.VI_LABELLERS
+    labels = {name: keyword_sets.vi_compound_senses(name) for name in (*names, "majority")}
+    keys = sorted(labels["sense"])
+    kept = {name: sum(labels[name][k] == "kept" for k in keys) for name in labels}
+    unanimous = sum(len({labels[name][k] for name in names}) == 1 for k in keys)
+    kappa = labeller_kappas()
     found = compound_outcomes("test")
     _, _, s_fp, s_neg = counts("vi", "test", "sentence")
 
@@ -150,19 +151,20 @@ def vietnamese_by_labeller() -> str:
     def pct(c: tuple[int, int]) -> str:
         return f"{100 * c[0] / c[1]:.1f} % ({c[0]}/{c[1]})"
 
-    by_first = rate(lambda k: first[k] == "lost")
-    by_second = rate(lambda k: second[k] == "lost")
-    by_either = rate(lambda k: "lost" in (first[k], second[k]))
-    by_both = rate(lambda k: first[k] == second[k] == "lost")
+    by = {name: rate(lambda k, name=name: labels[name][k] == "lost") for name in labels}
+    by_any = rate(lambda k: any(labels[name][k] == "lost" for name in names))
+    by_all = rate(lambda k: all(labels[name][k] == "lost" for name in names))
     others = [counts(lang, "test") for lang in LANG_CODES if lang != "vi"]
-    all_second = (sum(c[2] for c in others) + by_second[0], sum(c[3] for c in others) + by_second[1])
-    return (f"Labellers of the {n} Vietnamese frame compounds: the same label on {same} ({100 * same / n:.1f} %, "
-            f"Cohen's κ {kappa:.2f}; kept by both {pairs.get(('kept', 'kept'), 0)}, lost by both "
-            f"{pairs.get(('lost', 'lost'), 0)}, kept by the first only {pairs.get(('kept', 'lost'), 0)}, by the "
-            f"second only {pairs.get(('lost', 'kept'), 0)}). Vietnamese test false positives (frame and VLSP "
-            f"negatives) with the first labeller's labels {pct(by_first)}, the second's {pct(by_second)}; the "
-            f"compounds either calls lost {pct(by_either)}, only those both call lost {pct(by_both)}; the whole "
-            f"test split with the second's labels {pct(all_second)}.")
+    all_first = (sum(c[2] for c in others) + by["sense"][0], sum(c[3] for c in others) + by["sense"][1])
+    return (f"Three labellers of the {len(keys)} Vietnamese frame compounds: kept by the first {kept['sense']}, "
+            f"the second {kept['second']}, the third {kept['third']}, the majority {kept['majority']}; all three "
+            f"agree on {unanimous} ({100 * unanimous / len(keys):.1f} %); Cohen's κ first–second "
+            f"{kappa[('sense', 'second')]:.2f}, first–third {kappa[('sense', 'third')]:.2f}, second–third "
+            f"{kappa[('second', 'third')]:.2f}. Vietnamese test false positives (frame and VLSP negatives) with "
+            f"the majority's labels {pct(by['majority'])} (the table), the first labeller's {pct(by['sense'])}, "
+            f"the second's {pct(by['second'])}, the third's {pct(by['third'])}; the compounds any labeller calls "
+            f"lost {pct(by_any)}, only those all three call lost {pct(by_all)}; the whole test split with the "
+            f"first labeller's labels {pct(all_first)}.")
 
 
 def vietnamese_by_source() -> str:
@@ -248,30 +250,37 @@ def test_every_vietnamese_frame_compound_has_a_sense_label():
     assert ("buổi", "buổi sáng") in left_out and ("tím", "cà tím") not in left_out
 
 
-def test_a_bad_sense_label_names_its_file_and_line(tmp_path, monkeypatch):
+def test_a_bad_sense_label_names_its_file_and_line_and_the_majority_decides(tmp_path, monkeypatch):
     bad = tmp_path / "senses.jsonl"
-    bad.write_text('{"keyword": "cầu", "compound": "cầu thủ", "sense": "lost", "second": "lost"}\n'
-                   '{"keyword": "tím", "compound": "cà tím", "sense": "maybe", "second": "lost"}\n', encoding="utf-8")
+    bad.write_text('{"keyword": "cầu", "compound": "cầu thủ", "sense": "lost", "second": "kept", "third": "lost"}\n'
+                   '{"keyword": "tím", "compound": "cà tím", "sense": "maybe", "second": "lost", "third": "kept"}\n'
+                   '{"keyword": "buổi", "compound": "buổi sáng", "sense": "lost", "second": "kept", "third": "kept"}\n',
+                   encoding="utf-8")
     monkeypatch.setattr(keyword_sets, "VI_SENSES", bad)
     keyword_sets.vi_compound_senses.cache_clear()
     try:
         with pytest.raises(ValueError, match=r"senses\.jsonl:2: sense must be kept or lost, not 'maybe'"):
             keyword_sets.vi_compound_senses()
-        assert keyword_sets.vi_compound_senses("second") == {("cầu", "cầu thủ"): "lost", ("tím", "cà tím"): "lost"}
+        bad.write_text(bad.read_text(encoding="utf-8").replace('"maybe"', '"lost"'), encoding="utf-8")
+        keyword_sets.vi_compound_senses.cache_clear()
+        assert keyword_sets.vi_compound_senses() == {("cầu", "cầu thủ"): "lost", ("tím", "cà tím"): "lost",
+                                                     ("buổi", "buổi sáng"): "kept"}
+        assert keyword_sets.vi_compound_senses("second")[("cầu", "cầu thủ")] == "kept"
     finally:
         keyword_sets.vi_compound_senses.cache_clear()
 
 
-def test_the_labellers_kappa_agrees_with_scikit_learn():
+def test_the_labellers_kappas_agree_with_scikit_learn():
     from sklearn.metrics import cohen_kappa_score
 
-    first, second = keyword_sets.vi_compound_senses(), keyword_sets.vi_compound_senses("second")
-    assert set(first) == set(second)
-    keys = sorted(first)
-    expected = cohen_kappa_score([first[k] for k in keys], [second[k] for k in keys])
-    pairs, kappa = labeller_agreement()
-    assert sum(pairs.values()) == len(keys)
-    assert math.isclose(kappa, expected, abs_tol=1e-12)
+    labels = {name: keyword_sets.vi_compound_senses(name) for name in keyword_sets.VI_LABELLERS}
+    keys = sorted(labels["sense"])
+    assert all(set(labels[name]) == set(keys) for name in labels)
+    kappas = labeller_kappas()
+    assert len(kappas) == 3
+    for (a, b), kappa in kappas.items():
+        expected = cohen_kappa_score([labels[a][k] for k in keys], [labels[b][k] for k in keys])
+        assert math.isclose(kappa, expected, abs_tol=1e-12), (a, b)
 
 
 @pytest.mark.parametrize("lang", LANG_CODES)
