@@ -187,12 +187,12 @@ def _alien(words: tuple[str, ...], language: Language) -> str:
 
 
 def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, int]:
-    """(words of `lang`, words of `neighbour`) by their word lists: a word only one list holds is that
-    side's, and a word both hold is the side's where it is `SHARED_MARGIN` more common. A neighbour's
-    word the language's list lacks counts only if it is `NEIGHBOUR_MARGIN` more common there than in
-    the language's largest list (فلافل is in the Persian list and, rarer, in the Arabic one). For a neighbour in
-    `Language.neighbour_forms`, a word neither list holds is the neighbour's when only its dictionary
-    of inflected forms knows it."""
+    """(words of `lang`, words of `neighbour`) by their word lists. A word both lists hold is the side's
+    where it is `SHARED_MARGIN` more common, else neither's. A word only the language's list holds is
+    the language's. A word only the neighbour's list holds is the neighbour's if it is
+    `NEIGHBOUR_MARGIN` more common there than in the language's largest list (فلافل is in the Persian
+    list and, rarer, in the Arabic one). For a neighbour in `Language.neighbour_forms`, a word neither
+    list holds is the neighbour's when only its dictionary of inflected forms knows it."""
     forms = neighbour in LANGUAGES[lang].neighbour_forms
     ours = theirs = 0
     for w in words:
@@ -201,10 +201,12 @@ def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, i
             lead = zipf(lang, w) - zipf(neighbour, w)
             ours += lead >= SHARED_MARGIN
             theirs += -lead >= SHARED_MARGIN
-            continue
-        ours += mine and not its
-        theirs += its and not mine and zipf(neighbour, w) - max(rare_zipf(lang, w), RARE_FLOOR) >= NEIGHBOUR_MARGIN
-        theirs += forms and not mine and not its and _only_neighbours_form(w, lang, neighbour)
+        elif mine:
+            ours += 1
+        elif its:
+            theirs += zipf(neighbour, w) - max(rare_zipf(lang, w), RARE_FLOOR) >= NEIGHBOUR_MARGIN
+        elif forms:
+            theirs += _only_neighbours_form(w, lang, neighbour)
     return ours, theirs
 
 
