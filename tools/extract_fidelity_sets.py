@@ -84,21 +84,36 @@ def also_valid_in(target: str, texts: set[str]) -> set[str]:
     return {t for t in texts if not any(w in unknown for w in words(t))}
 
 
+def neighbour_script(lang: str) -> str:
+    """The script a neighbour's catalogues are written in (Slovene: Latin; be kk uk mk bg: Cyrillic)."""
+    return "LATIN" if lang == "sl" else "CYRILLIC"
+
+
+def is_sentence(text: str, script: str) -> bool:
+    """A message long enough for the detector (at least 5 words), at least 90 % in `script`."""
+    return len(words(text)) >= 5 and script_share(text, script) >= 0.9
+
+
+def crc_order(texts: set[str]) -> list[str]:
+    """`texts` in CRC-32 order: a fixed order that no rule chose."""
+    return sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))
+
+
 def pick(texts: set[str]) -> list[tuple[str, str]]:
-    chosen = sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))[:PER]
+    chosen = crc_order(texts)[:PER]
     return [(t, "dev" if i % 2 == 0 else "test") for i, t in enumerate(chosen)]
 
 
 def records() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for lang, (target, target_locales) in NEIGHBOURS.items():
-        script = "LATIN" if lang == "sl" else "CYRILLIC"
+        script = neighbour_script(lang)
         sentences: dict[str, str] = {}
         for domain in ("glib20", "gtk20"):
             source = package_of(lang, domain)
             for msg in catalogue(lang, domain).values():
                 text = clean(msg)
-                if len(words(text)) >= 5 and script_share(text, script) >= 0.9 and "Project-Id" not in msg:
+                if is_sentence(text, script) and "Project-Id" not in msg:
                     sentences.setdefault(text, source)
         ambiguous = also_valid_in(target, set(sentences))
         print(f"{lang} sentences: {len(ambiguous)} of {len(sentences)} also valid {target}, left out", file=sys.stderr)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,12 +45,12 @@ def messages(locale: str) -> set[str]:
 
 
 def sentences(locale: str, script: str) -> set[str]:
-    return {t for t in messages(locale) if len(sets.words(t)) >= 5 and sets.script_share(t, script) >= 0.9}
+    return {t for t in messages(locale) if sets.is_sentence(t, script)}
 
 
 def first(texts: set[str], skip: int = 0) -> list[str]:
     """`PER` texts in CRC-32 order, after the first `skip`: a fixed sample that no rule chose."""
-    return sorted(texts, key=lambda t: (zlib.crc32(t.encode()), t))[skip:skip + PER]
+    return sets.crc_order(texts)[skip:skip + PER]
 
 
 def report(label: str, texts: list[str], lang: str, show: bool) -> None:
@@ -69,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="judge the texts after the first N of each language (default 0)")
     skip = parser.parse_args(argv).skip
     for lang, (target, _) in sets.NEIGHBOURS.items():
-        pool = sentences(lang, "LATIN" if lang == "sl" else "CYRILLIC")
+        pool = sentences(lang, sets.neighbour_script(lang))
         report(lang, first(pool - sets.also_valid_in(target, pool), skip), target, show=True)
     for locale, lang, script in (("ru", "ru", "CYRILLIC"), ("sr", "sr", "CYRILLIC"), ("sr@latin", "sr", "LATIN")):
         report(locale, first(sentences(locale, script), skip), lang, show=False)
