@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the sources of the independent Keyword Accuracy cases (tests/metrics/keyword_sets.py) from
-# Debian's packages: the hunspell binary and the dictionaries of ar cs hu ko ru sr th. Idempotent:
+# Install Debian's Hunspell dictionaries: those of ar cs hu ko ru sr th (with the hunspell binary) are the
+# sources of the independent Keyword Accuracy cases (tests/metrics/keyword_sets.py); those of ru sr uk be
+# kk bg sl are read by fidelity's word vote (mella_bench/metrics/text/spelling.py). Idempotent:
 # installs only what is missing. Needs root (or sudo) and access to the Debian mirror.
 # Used by `make test` and .ci/run; see docs/metrics-keywords.md ("Independent cases").
 set -euo pipefail
 
-pkgs=(hunspell hunspell-ar hunspell-cs hunspell-hu hunspell-ko hunspell-ru hunspell-sr hunspell-th)
+pkgs=(hunspell hunspell-ar hunspell-cs hunspell-hu hunspell-ko hunspell-ru hunspell-sr hunspell-th
+      hunspell-uk hunspell-be hunspell-kk hunspell-bg hunspell-sl)
 need=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
