@@ -44,6 +44,7 @@ import importlib.metadata
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 import regex
 
@@ -51,6 +52,7 @@ from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, SPELLING_D
 from mella_bench.metrics.base import Corpus, MetricResult
 from mella_bench.metrics.text.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
                                          rare_zipf, zipf)
+from mella_bench.metrics.text import spelling
 from mella_bench.metrics.text.spelling import spelling_name, spells
 from mella_bench.metrics.text.wordmatch import dictionary_name, dictionary_status
 
@@ -269,6 +271,16 @@ def judge(text: str, lang: str) -> tuple[bool, str]:
     return False, f"detected:{found}"
 
 
+def prefetch(texts: Iterable[str], lang: str) -> None:
+    """Ask the spelling dictionaries of `lang` and its neighbours about every word of `texts` at once:
+    one call of the hunspell binary per dictionary instead of one per new word, for judging many texts."""
+    codes = [c for c in (lang, *LANGUAGES[lang].neighbours) if c in SPELLING_DICTIONARIES]
+    if codes:
+        words = {w for t in texts for w in words_of(t, lang).own}
+        for code in codes:
+            spelling.prefetch(code, words)
+
+
 @functools.lru_cache(maxsize=1)
 def _identifier(candidates: tuple[str, ...] = CANDIDATES):  # type: ignore[no-untyped-def]
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -309,6 +321,7 @@ def fidelity(corpus: Corpus) -> MetricResult:
     accept = accepted_verdicts(corpus.lang)
     values, notes = [], []
     scripts: Counter[str] = Counter()
+    prefetch(corpus.hyps, corpus.lang)
     for hyp in corpus.hyps:
         ok, note = judge(hyp, corpus.lang)
         values.append(100.0 if ok else 0.0)
