@@ -31,10 +31,11 @@ SPELLING_DICTIONARIES: dict[str, tuple[SpellingDictionary, ...]] = {
     "kk": (SpellingDictionary("kk_KZ", "Cyrillic", "hunspell-kk"),),
     "bg": (SpellingDictionary("bg_BG", "Cyrillic", "hunspell-bg"),),
     "sl": (SpellingDictionary("sl_SI", "Latin", "hunspell-sl"),),
+    "mk": (SpellingDictionary("mk_MK", "Cyrillic", "npm:dictionary-mk@2.0.0"),),
 }
-"""Hunspell dictionaries fidelity's word vote reads (Russian, Serbian and the neighbours Debian has one
-for; Macedonian has none): a word only a neighbour's dictionary spells is the neighbour's (Belarusian
-Гандурас, Slovene Ekvatorialna)."""
+"""Hunspell dictionaries fidelity's word vote reads (Russian, Serbian and their neighbours; Debian has
+none for Macedonian, whose comes from the npm registry): a word only a neighbour's dictionary spells is
+the neighbour's (Belarusian Гандурас, Slovene Ekvatorialna, Macedonian Маурициус)."""
 
 
 def parse_langs(spec: str) -> tuple[str, ...]:

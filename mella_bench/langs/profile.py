@@ -108,7 +108,8 @@ class SpellingDictionary:
     dictionaries are in 8-bit encodings, and one accepts any word it cannot encode (sl_SI took
     Калемегдан)."""
     package: str
-    """The Debian package that installs it (`tools/install-hunspell.sh`)."""
+    """Where it comes from: a Debian package, or `npm:NAME@VERSION` for one Debian lacks (both installed
+    by `tools/install-hunspell.sh`)."""
 
 
 @dataclass(frozen=True)

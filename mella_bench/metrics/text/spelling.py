@@ -5,9 +5,11 @@ spells (Гандурас, Дзяржава) is Belarusian, one Russian's diction
 dictionaries each language reads is data (`mella_bench.langs.SPELLING_DICTIONARIES`).
 
 Source: Debian's Hunspell dictionaries (hunspell-ru, -sr, -uk, -be, -kk, -bg, -sl; GPL/LGPL/MPL and
-CC-BY-SA, see /usr/share/doc/hunspell-*/copyright) and the `hunspell` binary, installed by
-`tools/install-hunspell.sh`, never copied into the repository. Dictionaries are looked for in
-`$MELLA_BENCH_HUNSPELL` (directories separated by `os.pathsep`), else /usr/share/hunspell. A dictionary
+CC-BY-SA, see /usr/share/doc/hunspell-*/copyright), Macedonian's from the npm registry (dictionary-mk
+2.0.0, GPL-3.0, from dimztimz/hunspell-mk; its licence is installed beside it) and the `hunspell`
+binary, installed by `tools/install-hunspell.sh`, never copied into the repository. Dictionaries are
+looked for in `$MELLA_BENCH_HUNSPELL` (directories separated by `os.pathsep`), else in /usr/share/hunspell
+and `user_dir()` ($XDG_DATA_HOME/mella-bench/hunspell, where the npm one goes). A dictionary
 that is not installed (or everything, without the binary) is left out, and `spelling_name` says which
 were read, so a number computed without them carries a different signature.
 
@@ -32,15 +34,23 @@ from typing import Iterable
 
 from mella_bench.langs import SPELLING_DICTIONARIES, SpellingDictionary
 
-DEFAULT_DIRS = ("/usr/share/hunspell",)
+SYSTEM_DIR = Path("/usr/share/hunspell")
 ENV = "MELLA_BENCH_HUNSPELL"
 _ACCEPTED: dict[tuple[str, str], bool] = {}
 """(dictionary path stem, word) → accepted: every answer the binary gave in this process."""
 
 
+def user_dir() -> Path:
+    """Where `tools/install-hunspell.sh` puts the dictionaries Debian does not package."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mella-bench" / "hunspell"
+
+
 def search_dirs() -> tuple[Path, ...]:
     configured = os.environ.get(ENV, "")
-    return tuple(Path(d) for d in (configured.split(os.pathsep) if configured else DEFAULT_DIRS) if d)
+    if configured:
+        return tuple(Path(d) for d in configured.split(os.pathsep) if d)
+    return SYSTEM_DIR, user_dir()
 
 
 def _files(name: str, dirs: tuple[Path, ...]) -> Path | None:
@@ -52,7 +62,8 @@ def _files(name: str, dirs: tuple[Path, ...]) -> Path | None:
     return None
 
 
-def _found(code: str) -> list[tuple[SpellingDictionary, Path]]:
+def located(code: str) -> list[tuple[SpellingDictionary, Path]]:
+    """(dictionary, path stem) of each of `code`'s dictionaries found (none without the binary)."""
     if shutil.which("hunspell") is None:
         return []
     dirs = search_dirs()
@@ -61,7 +72,7 @@ def _found(code: str) -> list[tuple[SpellingDictionary, Path]]:
 
 def installed(code: str) -> tuple[SpellingDictionary, ...]:
     """The dictionaries of language `code` that can be read on this machine (files and binary found)."""
-    return tuple(d for d, _ in _found(code))
+    return tuple(d for d, _ in located(code))
 
 
 def _askable(word: str, d: SpellingDictionary, stem: Path) -> bool:
@@ -93,7 +104,7 @@ def prefetch(code: str, words: Iterable[str]) -> None:
     """Ask each of `code`'s dictionaries about every word of `words` not asked yet, in one call of the
     binary per dictionary, so that `spells` then answers from memory."""
     words = {unicodedata.normalize("NFC", w) for w in words}
-    for d, stem in _found(code):
+    for d, stem in located(code):
         todo = sorted(w for w in words if (str(stem), w) not in _ACCEPTED and _askable(w, d, stem))
         if todo:
             accepted = _run_hunspell(stem, todo)
@@ -110,7 +121,7 @@ def spells(code: str, word: str) -> bool:
     """Does one of `code`'s dictionaries (in the word's script) accept `word`? False when none is
     installed. A word not prefetched costs one call of the binary per dictionary."""
     word = unicodedata.normalize("NFC", word)
-    for d, stem in _found(code):
+    for d, stem in located(code):
         if not _askable(word, d, stem):
             continue
         if (str(stem), word) not in _ACCEPTED:
@@ -123,7 +134,7 @@ def spells(code: str, word: str) -> bool:
 def spelling_name(codes: tuple[str, ...]) -> str:
     """For signatures: the binary's version, the dictionaries of `codes` that were found, and a hash of
     their files (`hunspell1.7.1:be_BY+ru_RU@1a2b3c4d`), or `none`."""
-    found = sorted({(d.name, stem) for c in codes for d, stem in _found(c)})
+    found = sorted({(d.name, stem) for c in codes for d, stem in located(c)})
     if not found:
         return "none"
     digest = hashlib.sha256()

@@ -38,9 +38,9 @@ def in_script(word: str, script: str) -> bool:
     return all(unicodedata.name(ch).startswith(script.upper()) for ch in word)
 
 
-def pipe_verdicts(name: str, words: list[str]) -> dict[str, bool]:
+def pipe_verdicts(stem: Path, words: list[str]) -> dict[str, bool]:
     """hunspell's ispell pipe: one answer line per word (`*`, `+`, `-`: correct; `&`, `#`: not)."""
-    out = subprocess.run(["hunspell", "-a", "-d", f"/usr/share/hunspell/{name}", "-i", "utf-8"],
+    out = subprocess.run(["hunspell", "-a", "-d", str(stem), "-i", "utf-8"],
                          input="".join(f"^{w}\n" for w in words), capture_output=True, text=True, check=True)
     answers = [line for line in out.stdout.splitlines()[1:] if line]
     assert len(answers) == len(words)
@@ -49,10 +49,10 @@ def pipe_verdicts(name: str, words: list[str]) -> dict[str, bool]:
 
 @pytest.mark.parametrize("code", sorted(SPELLING_DICTIONARIES))
 def test_batched_answers_agree_with_the_pipe_word_by_word(dictionaries, code):
-    for d in SPELLING_DICTIONARIES[code]:
+    for d, stem in spelling.located(code):
         words = [w for w in real_words(code) if in_script(w, d.script)]
         spelling.prefetch(code, words)
-        expected = pipe_verdicts(d.name, words)
+        expected = pipe_verdicts(stem, words)
         assert 0.2 * len(words) < sum(expected.values()) < 0.8 * len(words)
         assert [w for w in words if expected[w] != spelling.spells(code, w)] == []
 
@@ -64,11 +64,12 @@ def test_each_dictionary_knows_its_language_and_not_its_neighbours_spelling(dict
     assert spelling.spells("kk", "Қазақстан") and spelling.spells("bg", "църква")
     assert spelling.spells("sl", "Ekvatorialna") and not spelling.spells("sr", "Ekvatorialna")
     assert spelling.spells("sr", "Калемегдан") and spelling.spells("sr", "Kalemegdan")  # both scripts
+    assert spelling.spells("mk", "Маурициус") and not spelling.spells("sr", "Маурициус")  # sr: Маурицијус
 
 
 def test_a_dictionary_is_not_asked_about_words_outside_its_script_and_encoding(dictionaries):
     # sl_SI is in ISO-8859-2: the binary accepts a Cyrillic word it cannot encode
-    assert pipe_verdicts("sl_SI", ["Калемегдан"]) == {"Калемегдан": True}
+    assert pipe_verdicts(spelling.SYSTEM_DIR / "sl_SI", ["Калемегдан"]) == {"Калемегдан": True}
     assert not spelling.spells("sl", "Калемегдан")
     assert not spelling.spells("sl", "Phở") and not spelling.spells("uk", "Ekvatorialna")
 
@@ -78,14 +79,14 @@ def test_without_dictionaries_nothing_is_spelled_and_the_signature_says_none(mon
     assert spelling.installed("be") == ()
     assert not spelling.spells("be", "Дзяржава")
     assert spelling.spelling_name(("ru", "be")) == "none"
-    monkeypatch.setenv(spelling.ENV, "/usr/share/hunspell")
+    monkeypatch.setenv(spelling.ENV, str(spelling.SYSTEM_DIR))
     monkeypatch.setenv("PATH", str(tmp_path))  # no hunspell binary
     assert spelling.installed("be") == () and spelling.spelling_name(("be",)) == "none"
 
 
 def test_the_signature_names_the_dictionaries_found_and_hashes_their_files(dictionaries, monkeypatch, tmp_path):
     for suffix in (".aff", ".dic"):
-        shutil.copy(f"/usr/share/hunspell/be_BY{suffix}", tmp_path / f"be_BY{suffix}")
+        shutil.copy(spelling.SYSTEM_DIR / f"be_BY{suffix}", tmp_path / f"be_BY{suffix}")
     monkeypatch.setenv(spelling.ENV, str(tmp_path))
     assert [d.name for d in spelling.installed("be")] == ["be_BY"] and spelling.installed("ru") == ()
     before = spelling.spelling_name(("ru", "be"))
@@ -100,3 +101,9 @@ def test_the_signature_names_the_dictionaries_found_and_hashes_their_files(dicti
     assert spelling.spells("be", "Мелабенч")
     after = spelling.spelling_name(("ru", "be"))
     assert after.split("@")[0] == before.split("@")[0] and after != before
+
+
+def test_by_default_the_system_and_the_user_directories_are_searched(monkeypatch, tmp_path):
+    monkeypatch.delenv(spelling.ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert spelling.search_dirs() == (spelling.SYSTEM_DIR, tmp_path / "mella-bench" / "hunspell")
