@@ -41,7 +41,7 @@ demo: $(DEMO_STAMP)
 ## with the reason (and fail in CI).
 test: $(STAMP)
 	tools/install-browser.sh || echo "warning: could not install chromium/fonts; the browser tests will skip (see docs/reports.md)"
-	tools/install-hunspell.sh || echo "warning: could not install the Hunspell dictionaries; the keyword-set tests will skip (see docs/metrics-keywords.md)"
+	tools/install-hunspell.sh || echo "warning: could not install the Hunspell dictionaries; the keyword-set and spelling-dictionary tests will skip (see docs/metrics-keywords.md, docs/metrics.md)"
 	$(BIN)/python -m pytest -q -ra --ignore=tests/families
 	$(MAKE) test-families
 

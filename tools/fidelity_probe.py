@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import extract_fidelity_sets as sets  # noqa: E402
 
-from mella_bench.metrics.fidelity import judge  # noqa: E402
+from mella_bench.metrics.fidelity import judge, prefetch  # noqa: E402
 
 PER = 300
 USED_BY_THE_SETS = ("glib20", "gtk20")
@@ -55,6 +55,7 @@ def first(texts: set[str], skip: int = 0) -> list[str]:
 
 def report(label: str, texts: list[str], lang: str, show: bool) -> None:
     """Print how many of `texts` are accepted as `lang`, then those whose verdict is `show` (each judged once)."""
+    prefetch(texts, lang)
     verdicts = [(t, *judge(t, lang)) for t in texts]
     print(f"{label} judged as {lang}: {sum(ok for _, ok, _ in verdicts)}/{len(texts)} accepted")
     for t, ok, note in verdicts:

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Install the sources of the independent Keyword Accuracy cases (tests/metrics/keyword_sets.py) from
-# Debian's packages: the hunspell binary and the dictionaries of ar cs hu ko ru sr th. Idempotent:
-# installs only what is missing. Needs root (or sudo) and access to the Debian mirror.
+# Install Debian's Hunspell dictionaries: those of ar cs hu ko ru sr th (with the hunspell binary) are the
+# sources of the independent Keyword Accuracy cases (tests/metrics/keyword_sets.py); those of ru sr uk be
+# kk bg sl, and Macedonian's from the npm registry (Debian has none: dictionary-mk, GPL-3.0, fetched and
+# checked by tools/fetch_npm_dictionary.py), are read by fidelity's word vote
+# (mella_bench/metrics/text/spelling.py). Idempotent:
+# installs only what is missing. Needs root (or sudo) and access to the Debian mirror and the npm registry.
 # Used by `make test` and .ci/run; see docs/metrics-keywords.md ("Independent cases").
 set -euo pipefail
 
-pkgs=(hunspell hunspell-ar hunspell-cs hunspell-hu hunspell-ko hunspell-ru hunspell-sr hunspell-th)
+pkgs=(hunspell hunspell-ar hunspell-cs hunspell-hu hunspell-ko hunspell-ru hunspell-sr hunspell-th
+      hunspell-uk hunspell-be hunspell-kk hunspell-bg hunspell-sl)
 need=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -eq 0 ]; then
-    echo "install-hunspell: dictionaries already installed"
-    exit 0
+    echo "install-hunspell: Debian's dictionaries already installed"
+else
+    "$(dirname "$0")/apt-install.sh" install-hunspell "${need[@]}"
 fi
-"$(dirname "$0")/apt-install.sh" install-hunspell "${need[@]}"
+
+python3 "$(dirname "$0")/fetch_npm_dictionary.py" dictionary-mk 2.0.0 mk_MK \
+    sha512-fZmbMsQqVKFJn71JCW6J6uwoNfEurHy5P/JYLQa73KNuDH8f/3fEVpizzg9Tdb40jG1a59dEHpKDyhHyTbVNDQ==

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mella_bench.langs import ar, cs, hu, ko, ru, sr, th, vi
 from mella_bench.langs.profile import (AXES, Axis, KeywordRules, Language, LANGUAGE_INDEPENDENT_METEOR,
-                                       MeteorRules, WordUnits)
+                                       MeteorRules, SpellingDictionary, WordUnits)
 
 PROFILES: tuple[Language, ...] = (ar.PROFILE, cs.PROFILE, hu.PROFILE, ko.PROFILE, ru.PROFILE, sr.PROFILE,
                                   th.PROFILE, vi.PROFILE)
@@ -21,6 +21,21 @@ ENGLISH = "en"
 DETECTOR_FALLBACKS: tuple[str, ...] = (ENGLISH, "zh", "ja", "fr", "de", "es", "it", "pt", "nl", "tr", "ro",
                                        "id", "ms", "lo", "km")
 """Languages outside the evaluation set that a model may answer in, besides each language's neighbours."""
+
+SPELLING_DICTIONARIES: dict[str, tuple[SpellingDictionary, ...]] = {
+    "ru": (SpellingDictionary("ru_RU", "Cyrillic", "hunspell-ru"),),
+    "sr": (SpellingDictionary("sr_RS", "Cyrillic", "hunspell-sr"),
+           SpellingDictionary("sr_Latn_RS", "Latin", "hunspell-sr")),
+    "uk": (SpellingDictionary("uk_UA", "Cyrillic", "hunspell-uk"),),
+    "be": (SpellingDictionary("be_BY", "Cyrillic", "hunspell-be"),),
+    "kk": (SpellingDictionary("kk_KZ", "Cyrillic", "hunspell-kk"),),
+    "bg": (SpellingDictionary("bg_BG", "Cyrillic", "hunspell-bg"),),
+    "sl": (SpellingDictionary("sl_SI", "Latin", "hunspell-sl"),),
+    "mk": (SpellingDictionary("mk_MK", "Cyrillic", "npm:dictionary-mk@2.0.0"),),
+}
+"""Hunspell dictionaries fidelity's word vote reads (Russian, Serbian and their neighbours; Debian has
+none for Macedonian, whose comes from the npm registry): a word only a neighbour's dictionary spells is
+the neighbour's (Belarusian Гандурас, Slovene Ekvatorialna, Macedonian Маурициус)."""
 
 
 def parse_langs(spec: str) -> tuple[str, ...]:

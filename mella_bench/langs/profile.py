@@ -98,6 +98,21 @@ class MeteorRules:
 
 
 @dataclass(frozen=True)
+class SpellingDictionary:
+    """One Hunspell dictionary a language's words are checked against (`metrics/text/spelling.py`)."""
+
+    name: str
+    """File stem under the Hunspell directory: `ru_RU` for ru_RU.aff and ru_RU.dic."""
+    script: str
+    """The script the dictionary is written in. Words in another script are not looked up: several
+    dictionaries are in 8-bit encodings, and one accepts any word it cannot encode (sl_SI took
+    Калемегдан)."""
+    package: str
+    """Where it comes from: a Debian package, or `npm:NAME@VERSION` for one Debian lacks (both installed
+    by `tools/install-hunspell.sh`)."""
+
+
+@dataclass(frozen=True)
 class Language:
     """One evaluation language and how text in it is handled."""
 

@@ -18,7 +18,10 @@ choice is a field of the language's entry in `mella_bench.langs`:
    their words belong to a neighbour (`Language.neighbours`, by its word list, and for the
    neighbours in `Language.neighbour_forms` by its dictionary of inflected forms) than to the
    language itself; a word both lists hold belongs to the side where it is `SHARED_MARGIN` more
-   common (Slovene že, Serbian u), else to neither.
+   common (Slovene že, Serbian u), else to neither. Where the neighbour has a Hunspell dictionary
+   (`langs.SPELLING_DICTIONARIES`, `metrics/text/spelling.py`), a word no list holds that only it
+   spells is the neighbour's (Belarusian Гандурас), and a word of the language's list that it also
+   spells belongs to neither (Кувейт).
 5. Longer answers: py3langid restricted to `CANDIDATES` (the eight languages, the verdicts each
    accepts, their neighbours, and the languages models fall back to). Accepted when the verdict is the
    language or one of `Language.accepted_as` (Serbian: hr, bs, sh; Serbian in Latin script is
@@ -41,13 +44,17 @@ import importlib.metadata
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 import regex
 
-from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, Language
+from mella_bench.langs import DETECTOR_FALLBACKS, ENGLISH, LANGUAGES, SPELLING_DICTIONARIES, Language
 from mella_bench.metrics.base import Corpus, MetricResult
 from mella_bench.metrics.text.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
                                          rare_zipf, zipf)
+from mella_bench.metrics.text import spelling
+from mella_bench.metrics.text.spelling import spelling_name, spells
+from mella_bench.metrics.text.wordmatch import dictionary_name, dictionary_status
 
 
 def _candidates() -> tuple[str, ...]:
@@ -186,13 +193,14 @@ def _alien(words: tuple[str, ...], language: Language) -> str:
     return " ".join(x for x in found if x)
 
 
-def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, int]:
+def word_vote(words: tuple[str, ...], lang: str, neighbour: str, *, short: bool = False) -> tuple[int, int]:
     """(words of `lang`, words of `neighbour`) by their word lists. A word both lists hold is the side's
     where it is `SHARED_MARGIN` more common, else neither's. A word only the language's list holds is
-    the language's. A word only the neighbour's list holds is the neighbour's if it is
-    `NEIGHBOUR_MARGIN` more common there than in the language's largest list (فلافل is in the Persian
-    list and, rarer, in the Arabic one). For a neighbour in `Language.neighbour_forms`, a word neither
-    list holds is the neighbour's when only its dictionary of inflected forms knows it."""
+    the language's; in a `short` answer, where no detector weighs the rest, it is neither's when the
+    neighbour's spelling dictionary also accepts it (Кувейт is Belarusian too). A word only the
+    neighbour's list holds is the neighbour's if it is `NEIGHBOUR_MARGIN` more common there than in the
+    language's largest list (فلافل is in the Persian list and, rarer, in the Arabic one). A word neither
+    list holds is the neighbour's when only the neighbour knows it (`_only_neighbours`)."""
     forms = neighbour in LANGUAGES[lang].neighbour_forms
     ours = theirs = 0
     for w in words:
@@ -202,24 +210,34 @@ def word_vote(words: tuple[str, ...], lang: str, neighbour: str) -> tuple[int, i
             ours += lead >= SHARED_MARGIN
             theirs += -lead >= SHARED_MARGIN
         elif mine:
-            ours += 1
+            ours += not (short and spells(neighbour, w))
         elif its:
             theirs += zipf(neighbour, w) - max(rare_zipf(lang, w), RARE_FLOOR) >= NEIGHBOUR_MARGIN
-        elif forms:
-            theirs += _only_neighbours_form(w, lang, neighbour)
+        else:
+            theirs += _only_neighbours(w, lang, neighbour, forms)
     return ours, theirs
 
 
-def _only_neighbours_form(word: str, lang: str, neighbour: str) -> bool:
-    """`word` is a form of the neighbour's dictionary, and neither the language's dictionary of forms
-    nor its largest word list holds it (Macedonian датотеката "the file": Serbian has only datoteka)."""
-    return is_form(neighbour, word) and not is_form(lang, word) and not rare_zipf(lang, word)
+def _knows(lang: str, word: str) -> bool:
+    """The language's largest word list, its dictionaries of forms or its spelling dictionary hold `word`."""
+    return bool(rare_zipf(lang, word) or is_form(lang, word) or dictionary_status(lang, word) == "known"
+                or spells(lang, word))
+
+
+def _only_neighbours(word: str, lang: str, neighbour: str, forms: bool) -> bool:
+    """The neighbour knows `word` (its dictionary of inflected forms, where `forms`, or its spelling
+    dictionary holds it) and the language does not (not its largest word list, its dictionaries of forms
+    or its spelling dictionary): Macedonian датотеката "the file" (Serbian has only datoteka),
+    Belarusian Гандурас (Russian Гондурас)."""
+    if not ((forms and is_form(neighbour, word)) or spells(neighbour, word)):
+        return False
+    return not _knows(lang, word)
 
 
 def _losing_to(words: tuple[str, ...], lang: str) -> str | None:
     """The first neighbour with more words of its own in `words` than `lang` has."""
     for n in LANGUAGES[lang].neighbours:
-        ours, theirs = word_vote(words, lang, n)
+        ours, theirs = word_vote(words, lang, n, short=len(words) <= SHORT_WORDS)
         if theirs > ours:
             return f"{n} {theirs}>{ours}"
     return None
@@ -251,6 +269,16 @@ def judge(text: str, lang: str) -> tuple[bool, str]:
         if theirs == 0:
             return True, f"detected:{found}->{lang}(words {ours}>{theirs})"
     return False, f"detected:{found}"
+
+
+def prefetch(texts: Iterable[str], lang: str) -> None:
+    """Ask the spelling dictionaries of `lang` and its neighbours about every word of `texts` at once:
+    one call of the hunspell binary per dictionary instead of one per new word, for judging many texts."""
+    codes = [c for c in (lang, *LANGUAGES[lang].neighbours) if c in SPELLING_DICTIONARIES]
+    if codes:
+        words = {w for t in texts for w in words_of(t, lang).own}
+        for code in codes:
+            spelling.prefetch(code, words)
 
 
 @functools.lru_cache(maxsize=1)
@@ -293,6 +321,7 @@ def fidelity(corpus: Corpus) -> MetricResult:
     accept = accepted_verdicts(corpus.lang)
     values, notes = [], []
     scripts: Counter[str] = Counter()
+    prefetch(corpus.hyps, corpus.lang)
     for hyp in corpus.hyps:
         ok, note = judge(hyp, corpus.lang)
         values.append(100.0 if ok else 0.0)
@@ -312,5 +341,8 @@ def fidelity(corpus: Corpus) -> MetricResult:
     fields["words"] = lexicon_name()
     if language.neighbour_forms:
         fields["forms"] = f"{forms_name()}:" + "+".join(language.neighbour_forms)
+    if any(c in SPELLING_DICTIONARIES for c in (corpus.lang, *language.neighbours)):
+        fields["own"] = dictionary_name(corpus.lang)
+        fields["spell"] = spelling_name((corpus.lang, *language.neighbours))
     details = {"script": dict(scripts)} if scripts else {}
     return MetricResult("fidelity", tuple(values), tuple((v,) for v in values), fields, tuple(notes), details)

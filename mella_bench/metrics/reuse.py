@@ -6,7 +6,9 @@ unchanged, and the key covers everything the row depends on:
 
 - the **metric's code and libraries**: the source of every module of `mella_bench.metrics` (language
   text in `metrics/text/` included) and of the language profiles in `mella_bench.langs`, the package version, the installed version of each of mella-bench's
-  dependencies and the Java binary (METEOR's jar runs on it) — any edit or upgrade makes every key new;
+  dependencies, the Java binary (METEOR's jar runs on it) and the Hunspell dictionaries fidelity reads
+  (`metrics/text/spelling.py`: which were found, and a hash of their files) — any edit, upgrade or
+  newly installed dictionary makes every key new;
 - the **metric**, the task's **language and axis**;
 - the **item**: id, references, keywords, and the **prediction** text;
 - for metrics whose per-item values depend on the rest of the task (`Metric.corpus_dependent`:
@@ -101,7 +103,15 @@ def code_version() -> str:
     h = hashlib.sha256()
     for path in code_sources():
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return _digest(__version__, h.hexdigest(), _dependency_versions(), _java_identity(), sys.version_info[:2])
+    return _digest(__version__, h.hexdigest(), _dependency_versions(), _java_identity(), _spelling_identity(),
+                   sys.version_info[:2])
+
+
+def _spelling_identity() -> str:
+    from mella_bench.langs import SPELLING_DICTIONARIES
+    from mella_bench.metrics.text.spelling import spelling_name
+
+    return spelling_name(tuple(SPELLING_DICTIONARIES))
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,13 @@ def records(split: str | None = None) -> list[dict[str, str]]:
 
 def outcomes(split: str | None = None) -> dict[tuple[str, str], list[tuple[dict[str, str], bool, str]]]:
     """(set, language of the text) → [(record, accepted as its target, note)]."""
-    from mella_bench.metrics.fidelity import judge
+    from mella_bench.metrics.fidelity import judge, prefetch
 
     out: dict[tuple[str, str], list[tuple[dict[str, str], bool, str]]] = defaultdict(list)
-    for rec in records(split):
+    recs = records(split)
+    for target in {rec["target"] for rec in recs}:
+        prefetch([rec["text"] for rec in recs if rec["target"] == target], target)
+    for rec in recs:
         ok, note = judge(rec["text"], rec["target"])
         out[(rec["set"], rec["lang"])].append((rec, ok, note))
     return out

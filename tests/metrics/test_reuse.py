@@ -122,3 +122,20 @@ def test_the_code_version_covers_language_text_and_every_language_profile():
     an edit to either must void the cache (a flat glob of metrics/*.py and langs/__init__.py missed them)."""
     rel = {"/".join(p.parts[-2:]) for p in reuse.code_sources()}
     assert {"text/tokenize.py", "text/wordmatch.py", "langs/ru.py", "langs/profile.py", "metrics/meteor.py"} <= rel
+
+
+def test_the_code_version_covers_the_hunspell_dictionaries_found(monkeypatch, tmp_path):
+    """Fidelity's word vote reads Debian's Hunspell dictionaries: installing or removing one must void the
+    cache, as a library upgrade does."""
+    from mella_bench.metrics.text.spelling import ENV
+
+    monkeypatch.setenv(ENV, str(tmp_path))  # a directory without dictionaries
+    reuse.code_version.cache_clear()
+    without = reuse.code_version()
+    (tmp_path / "be_BY.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    (tmp_path / "be_BY.dic").write_text("1\nМелабенч\n", encoding="utf-8")
+    reuse.code_version.cache_clear()
+    try:
+        assert reuse.code_version() != without
+    finally:
+        reuse.code_version.cache_clear()

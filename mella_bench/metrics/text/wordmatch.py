@@ -866,6 +866,20 @@ def dictionary_status(lang: str, word: str) -> WordStatus:
     return "no-dictionary"
 
 
+def dictionary_name(lang: str) -> str:
+    """For signatures: the library (with its version) whose dictionary `dictionary_status` reads."""
+    r = rules(lang)
+    if r.lemmatizer == "pymorphy3":
+        return f"pymorphy3{_version('pymorphy3')}+pymorphy3-dicts-ru{_version('pymorphy3-dicts-ru')}"
+    if r.lemmatizer == "simplemma":
+        return f"simplemma{_version('simplemma')}:{r.lemma_lang}"
+    if r.units == "thai-newmm":
+        return f"pythainlp{_version('pythainlp')}"
+    if r.units == "vietnamese-words":
+        return f"underthesea{_version('underthesea')}"
+    return "none"
+
+
 @functools.lru_cache(maxsize=1)
 def _viet_lexicon(lang: str) -> frozenset[str]:
     import importlib.util
