@@ -9,7 +9,7 @@ first `PER` per language: Belarusian, Kazakh and Ukrainian as Russian; Macedonia
 Bulgarian as Serbian; and Russian and Serbian (both scripts) messages as themselves. What it prints
 depends on which Debian packages are installed; nothing from it is committed.
 
-    python tools/fidelity_probe.py              # needs hunspell, hunspell-ru, hunspell-sr
+    python tools/fidelity_probe.py              # needs what tools/install-hunspell.sh installs
     python tools/fidelity_probe.py --skip 300   # the next 300 per language (a second, unused sample)
 """
 

@@ -53,7 +53,6 @@ from mella_bench.metrics.base import Corpus, MetricResult
 from mella_bench.metrics.text.lexicon import (WORD_MIN_ZIPF, forms_name, has_wordlist, is_form, is_word, lexicon_name,
                                          rare_zipf, zipf)
 from mella_bench.metrics.text import spelling
-from mella_bench.metrics.text.spelling import spelling_name, spells
 from mella_bench.metrics.text.wordmatch import dictionary_name, dictionary_status
 
 
@@ -210,7 +209,7 @@ def word_vote(words: tuple[str, ...], lang: str, neighbour: str, *, short: bool 
             ours += lead >= SHARED_MARGIN
             theirs += -lead >= SHARED_MARGIN
         elif mine:
-            ours += not (short and spells(neighbour, w))
+            ours += not (short and spelling.spells(neighbour, w))
         elif its:
             theirs += zipf(neighbour, w) - max(rare_zipf(lang, w), RARE_FLOOR) >= NEIGHBOUR_MARGIN
         else:
@@ -221,7 +220,7 @@ def word_vote(words: tuple[str, ...], lang: str, neighbour: str, *, short: bool 
 def _knows(lang: str, word: str) -> bool:
     """The language's largest word list, its dictionaries of forms or its spelling dictionary hold `word`."""
     return bool(rare_zipf(lang, word) or is_form(lang, word) or dictionary_status(lang, word) == "known"
-                or spells(lang, word))
+                or spelling.spells(lang, word))
 
 
 def _only_neighbours(word: str, lang: str, neighbour: str, forms: bool) -> bool:
@@ -229,7 +228,7 @@ def _only_neighbours(word: str, lang: str, neighbour: str, forms: bool) -> bool:
     dictionary holds it) and the language does not (not its largest word list, its dictionaries of forms
     or its spelling dictionary): Macedonian датотеката "the file" (Serbian has only datoteka),
     Belarusian Гандурас (Russian Гондурас)."""
-    if not ((forms and is_form(neighbour, word)) or spells(neighbour, word)):
+    if not ((forms and is_form(neighbour, word)) or spelling.spells(neighbour, word)):
         return False
     return not _knows(lang, word)
 
@@ -343,6 +342,6 @@ def fidelity(corpus: Corpus) -> MetricResult:
         fields["forms"] = f"{forms_name()}:" + "+".join(language.neighbour_forms)
     if any(c in SPELLING_DICTIONARIES for c in (corpus.lang, *language.neighbours)):
         fields["own"] = dictionary_name(corpus.lang)
-        fields["spell"] = spelling_name((corpus.lang, *language.neighbours))
+        fields["spell"] = spelling.spelling_name((corpus.lang, *language.neighbours))
     details = {"script": dict(scripts)} if scripts else {}
     return MetricResult("fidelity", tuple(values), tuple((v,) for v in values), fields, tuple(notes), details)

@@ -129,11 +129,15 @@ def test_the_code_version_covers_the_hunspell_dictionaries_found(monkeypatch, tm
     cache, as a library upgrade does."""
     from mella_bench.metrics.text.spelling import ENV
 
-    monkeypatch.setenv(ENV, str(tmp_path))  # a directory without dictionaries
+    empty, with_one = tmp_path / "empty", tmp_path / "with-one"
+    empty.mkdir()
+    with_one.mkdir()
+    (with_one / "be_BY.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    (with_one / "be_BY.dic").write_text("1\nМелабенч\n", encoding="utf-8")
+    monkeypatch.setenv(ENV, str(empty))  # a directory without dictionaries
     reuse.code_version.cache_clear()
     without = reuse.code_version()
-    (tmp_path / "be_BY.aff").write_text("SET UTF-8\n", encoding="utf-8")
-    (tmp_path / "be_BY.dic").write_text("1\nМелабенч\n", encoding="utf-8")
+    monkeypatch.setenv(ENV, str(with_one))
     reuse.code_version.cache_clear()
     try:
         assert reuse.code_version() != without

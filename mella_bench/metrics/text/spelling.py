@@ -62,12 +62,17 @@ def _files(name: str, dirs: tuple[Path, ...]) -> Path | None:
     return None
 
 
-def located(code: str) -> list[tuple[SpellingDictionary, Path]]:
-    """(dictionary, path stem) of each of `code`'s dictionaries found (none without the binary)."""
-    if shutil.which("hunspell") is None:
-        return []
-    dirs = search_dirs()
-    return [(d, stem) for d in SPELLING_DICTIONARIES.get(code, ()) if (stem := _files(d.name, dirs)) is not None]
+def located(code: str) -> tuple[tuple[SpellingDictionary, Path], ...]:
+    """(dictionary, path stem) of each of `code`'s dictionaries found (none without the binary).
+    Resolved once per search directories and PATH: `spells` asks for every word of every answer."""
+    return _located(code, search_dirs(), os.environ.get("PATH", ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _located(code: str, dirs: tuple[Path, ...], path: str) -> tuple[tuple[SpellingDictionary, Path], ...]:
+    if shutil.which("hunspell", path=path) is None:
+        return ()
+    return tuple((d, stem) for d in SPELLING_DICTIONARIES.get(code, ()) if (stem := _files(d.name, dirs)) is not None)
 
 
 def installed(code: str) -> tuple[SpellingDictionary, ...]:
