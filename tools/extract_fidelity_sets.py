@@ -7,7 +7,11 @@ catalogues (LGPL-2.1+ like the programs they belong to):
   placeholders removed, at least 5 words;
 - `neighbour-short`: country names of `iso-codes` (iso_3166-1.mo) in those languages that are not also
   a country name in the language they neighbour (a name spelt alike in both, such as Канада, is in
-  both languages and is left out);
+  both languages and is left out); a name that is, letter for letter, a country name in a language the
+  target accepts as itself (`Language.accepted_as`: Serbian accepts Croatian and Bosnian, which iso-codes
+  also translates) keeps its place in the set but carries `also_in` (sl "Sierra Leone" is the Bosnian
+  name too): it is a correct answer under that policy, so `tests/metrics/fidelity_sets.py` lists it
+  instead of counting it (the field was added without changing which names are picked);
 - `country`: country names of `iso-codes` in the eight evaluation languages (real short answers to
   "which country is this?").
 
@@ -31,6 +35,10 @@ import sys
 import unicodedata
 import zlib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mella_bench.langs import LANGUAGES  # noqa: E402
 
 LOCALE = Path("/usr/share/locale")
 PER = 40
@@ -104,6 +112,20 @@ def pick(texts: set[str]) -> list[tuple[str, str]]:
     return [(t, "dev" if i % 2 == 0 else "test") for i, t in enumerate(chosen)]
 
 
+def accepted_locales(target: str) -> tuple[str, ...]:
+    """The languages `target` accepts as itself (`Language.accepted_as`) that iso-codes translates."""
+    return tuple(c for c in LANGUAGES[target].accepted_as if (LOCALE / c / "LC_MESSAGES" / "iso_3166-1.mo").is_file())
+
+
+def names_in(locales: tuple[str, ...]) -> dict[str, list[str]]:
+    """casefolded country name → the locales among `locales` that use it."""
+    out: dict[str, list[str]] = {}
+    for loc in locales:
+        for v in catalogue(loc, "iso_3166-1").values():
+            out.setdefault(clean(v).casefold(), []).append(loc)
+    return out
+
+
 def records() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for lang, (target, target_locales) in NEIGHBOURS.items():
@@ -126,9 +148,13 @@ def records() -> list[dict[str, object]]:
         ambiguous = also_valid_in(target, names)
         print(f"{lang} names: {len(ambiguous)} of {len(names)} also valid {target}, left out", file=sys.stderr)
         source = package_of(lang, "iso_3166-1")
+        also = names_in(accepted_locales(target))
         for text, split in pick(names - ambiguous):
-            out.append({"set": "neighbour-short", "lang": lang, "target": target, "text": text,
-                        "split": split, "source": source})
+            rec: dict[str, object] = {"set": "neighbour-short", "lang": lang, "target": target, "text": text,
+                                      "split": split, "source": source}
+            if text.casefold() in also:
+                rec["also_in"] = ",".join(sorted(set(also[text.casefold()])))
+            out.append(rec)
     for lang, locales in EVALUATION.items():
         names_src: dict[str, str] = {}
         for loc in locales:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 KEYWORDS_DOC = Path(__file__).parents[2] / "docs" / "metrics-keywords.md"
+METRICS_DOC = Path(__file__).parents[2] / "docs" / "metrics.md"
 
 
 def doc_block(name: str, doc: Path = KEYWORDS_DOC) -> str | None:
