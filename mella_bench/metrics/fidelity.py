@@ -40,6 +40,7 @@ detector: 89/90 of the real sentences, but 25 s to build and +770 MB memory, so 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import unicodedata
 from collections import Counter
@@ -192,6 +193,14 @@ def _alien(words: tuple[str, ...], language: Language) -> str:
     return " ".join(x for x in found if x)
 
 
+def alien_name(language: Language) -> str:
+    """For signatures: which neighbour marks step 2 reads and a hash of them (`letters+endings@1a2b3c4d`), so
+    that editing a profile's `neighbour_letters` or `neighbour_endings` changes the signature too."""
+    kinds = "letters+endings" if language.neighbour_endings else "letters"
+    data = f"{language.neighbour_letters}\0{language.neighbour_endings}".encode()
+    return f"{kinds}@{hashlib.sha256(data).hexdigest()[:8]}"
+
+
 def word_vote(words: tuple[str, ...], lang: str, neighbour: str, *, short: bool = False) -> tuple[int, int]:
     """(words of `lang`, words of `neighbour`) by their word lists. A word both lists hold is the side's
     where it is `SHARED_MARGIN` more common, else neither's. A word only the language's list holds is
@@ -334,7 +343,7 @@ def fidelity(corpus: Corpus) -> MetricResult:
               "accept": "+".join(sorted(accept)), "script": f"own>={MIN_OWN_SCRIPT:g}"}
     if language.neighbours:
         fields["neighbours"] = "+".join(sorted(language.neighbours))
-        fields["alien"] = "letters+endings" if language.neighbour_endings else "letters"
+        fields["alien"] = alien_name(language)
         fields["vote"] = f"only>={10 ** NEIGHBOUR_MARGIN:g}x+both>={10 ** SHARED_MARGIN:g}x"
     fields["short"] = "script" if language.script_unique else f"<={SHORT_WORDS}words"
     fields["words"] = lexicon_name()

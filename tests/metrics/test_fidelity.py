@@ -305,3 +305,18 @@ def test_without_the_dictionaries_the_vote_uses_lists_alone_and_the_signature_sa
     result = run("ru", ("Купалле", "Хохлома"))
     assert result.values == (100.0, 100.0)  # nothing else tells Купалле from Russian
     assert "spell:none" in result.signature
+
+
+def test_the_signature_changes_with_the_neighbour_letters_and_endings(monkeypatch):
+    import dataclasses
+
+    from mella_bench import langs
+
+    before = run("sr", (SENTENCES["sr"][0],)).signature_fields["alien"]
+    assert before.startswith("letters+endings@")
+    assert run("cs", (SENTENCES["cs"][0],)).signature_fields["alien"].startswith("letters@")  # no endings
+    serbian = langs.LANGUAGES["sr"]
+    edited = dataclasses.replace(serbian, neighbour_letters=serbian.neighbour_letters + "ӂ")
+    monkeypatch.setitem(langs.LANGUAGES, "sr", edited)
+    after = run("sr", (SENTENCES["sr"][0],)).signature_fields["alien"]
+    assert after.startswith("letters+endings@") and after != before
