@@ -142,7 +142,7 @@ def records() -> list[dict[str, object]]:
         for text, split in pick(set(sentences) - ambiguous):
             out.append({"set": "neighbour-sentence", "lang": lang, "target": target, "text": text,
                         "split": split, "source": sentences[text]})
-        theirs = {clean(v).casefold() for loc in target_locales for v in catalogue(loc, "iso_3166-1").values()}
+        theirs = names_in(target_locales)
         names = {clean(v) for v in catalogue(lang, "iso_3166-1").values() if clean(v).casefold() not in theirs}
         names = {n for n in names if 1 <= len(words(n)) <= 4 and script_share(n, script) >= 0.9}
         ambiguous = also_valid_in(target, names)

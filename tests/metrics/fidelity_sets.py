@@ -85,7 +85,8 @@ def doc_table() -> str:
         got = cells[(label, lang, target)]
         shown = [f"{sum(got[s])}/{len(got[s])}" if got[s] else "–" for s in ("dev", "test")]
         rows.append(f"| {label} | {lang} → {target} | {shown[0]} | {shown[1]} |")
-    left = "; ".join(f"{s}: {', '.join(homographs(s))}" for s in ("dev", "test") if homographs(s))
+    listed = {s: homographs(s) for s in ("dev", "test")}
+    left = "; ".join(f"{s}: {', '.join(names)}" for s, names in listed.items() if names)
     rows += ["", f"Left out as names of a language the target accepts (`also_in`): {left or 'none'}."]
     return "\n".join(rows)
 
