@@ -4,7 +4,8 @@ Each answer goes through these steps (docs/metrics.md, "Language fidelity"); eve
 choice is a field of the language's entry in `mella_bench.langs`:
 1. Words and scripts. A word is foreign when most of its letters are outside the language's scripts
    (`Language.scripts`), or, in a language written in Latin script, when it is an English word
-   (`lexicon.py`: in the English list and not in the language's own). An answer whose foreign words
+   (`lexicon.py`: 10 times as common in English as in the language; one 10 times as common in the
+   language is the language's, and one between the two counts for neither). An answer whose foreign words
    hold at least half of its letters (`MIN_OWN_SCRIPT`) is not in the language: a half-English answer
    is judged the same way in every language, by the share of its letters in English words.
 2. Neighbour letters: a word with a letter the language never writes but a neighbour does
