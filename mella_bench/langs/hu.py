@@ -7,6 +7,6 @@ from mella_bench.langs.profile import KeywordRules, Language, MeteorRules
 PROFILE = Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                    keywords=KeywordRules(lemmatizer="simplemma", lemma_lang="hu", stemmer="hungarian",
                                          stem_rule="hungarian-vowels", keyword_form_stem=True,
-                                         derivations=r"(?:s[áé]g|t[ae]l[ae]n|tlan|tlen)"),
+                                         derivations=r"(?:s[áé]g|t[ae]l[ae]n|tlan|tlen|i(?:[ae]k(?:[ae]t)?|t)?$)"),
                    neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu",
                    meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5)))

@@ -4,7 +4,8 @@ Each answer goes through these steps (docs/metrics.md, "Language fidelity"); eve
 choice is a field of the language's entry in `mella_bench.langs`:
 1. Words and scripts. A word is foreign when most of its letters are outside the language's scripts
    (`Language.scripts`), or, in a language written in Latin script, when it is an English word
-   (`lexicon.py`: in the English list and not in the language's own). An answer whose foreign words
+   (`lexicon.py`: 10 times as common in English as in the language; one 10 times as common in the
+   language is the language's, and one between the two counts for neither). An answer whose foreign words
    hold at least half of its letters (`MIN_OWN_SCRIPT`) is not in the language: a half-English answer
    is judged the same way in every language, by the share of its letters in English words.
 2. Neighbour letters: a word with a letter the language never writes but a neighbour does
@@ -76,7 +77,8 @@ Ukrainian sign stays Russian; one such word in a short answer is enough)."""
 ENGLISH_MARGIN = 1.0
 """A Latin-script word is English when its Zipf frequency in English exceeds its frequency in the
 language by this much (10 times as common; the language's list stops at Zipf 3, so a word it lacks
-must be common in English, Zipf >= 4: rarer ones are mostly names, spelt alike in both)."""
+must be common in English, Zipf >= 4: rarer ones are mostly names, spelt alike in both), and the
+language's own when the language leads by as much; between the two it is shared."""
 NEIGHBOUR_MARGIN = 1.0
 RARE_FLOOR = 2.0
 """A neighbour's word must be 10 times as common there as in the language (a word the language's
@@ -123,7 +125,8 @@ class Words:
     english: tuple[str, ...]
     """The foreign words that are foreign only because they are English."""
     shared: tuple[str, ...] = ()
-    """Own words that are as common in English (hotel, park, no): they count for neither side."""
+    """Own words about as common in English (within `ENGLISH_MARGIN`: hotel, park, to): they count for
+    neither side."""
 
     @property
     def own_share(self) -> float:
@@ -160,14 +163,18 @@ def words_of(text: str, lang: str) -> Words:
 
 
 def _english_kind(word: str, lang: str) -> str:
-    """`english` (at least `ENGLISH_MARGIN` more common in English), `shared` (an English word about as
-    common in `lang`) or `own`, for a word of a Latin-script language."""
+    """`english` (at least `ENGLISH_MARGIN` more common in English), `own` (not an English word, or at
+    least `ENGLISH_MARGIN` more common in `lang`: Serbian je, da) or `shared` (about as common in both),
+    for a word of a Latin-script language. The margin works both ways: with it one way only, "Da, to je
+    most." had three shared words and one English one (most, "bridge") and was judged English."""
     if not all(_in_scripts(ch, ("LATIN",)) for ch in word if ch.isalpha()):
         return "own"
-    in_english = zipf(ENGLISH, word)
-    if in_english - max(zipf(lang, word), WORD_MIN_ZIPF) >= ENGLISH_MARGIN:
+    in_english, in_lang = zipf(ENGLISH, word), zipf(lang, word)
+    if in_english - max(in_lang, WORD_MIN_ZIPF) >= ENGLISH_MARGIN:
         return "english"
-    return "shared" if in_english >= WORD_MIN_ZIPF else "own"
+    if in_english < WORD_MIN_ZIPF or in_lang - in_english >= ENGLISH_MARGIN:
+        return "own"
+    return "shared"
 
 
 def _neighbour_ending(word: str, language: Language) -> str:
@@ -341,6 +348,8 @@ def fidelity(corpus: Corpus) -> MetricResult:
     language = LANGUAGES[corpus.lang]
     fields = {"detector": detector_name(), "candidates": len(CANDIDATES),
               "accept": "+".join(sorted(accept)), "script": f"own>={MIN_OWN_SCRIPT:g}"}
+    if "Latin" in language.scripts:
+        fields["english"] = f"{10 ** ENGLISH_MARGIN:g}x-both-ways"
     if language.neighbours:
         fields["neighbours"] = "+".join(sorted(language.neighbours))
         fields["alien"] = alien_name(language)

@@ -223,6 +223,23 @@ def test_the_shared_word_vote_is_symmetric_and_named_in_the_signature():
     assert "vote:" not in run("ko", (SENTENCES["ko"][0],)).signature  # no neighbours, no vote
 
 
+@pytest.mark.parametrize("lang,text,accepted", [
+    ("sr", "Da, to je most.", True),  # most "bridge": Zipf 6.0 in English, 4.8 in Serbian; da, je Serbian's
+    ("cs", "Ano, je to most.", True),
+    ("sr", "Ne, to nije most.", True),
+    ("sr", "This is the most famous bridge in Belgrade.", False),
+    ("cs", "Yes, it is a bridge.", False),
+    ("sr", "It is a park.", False),
+])
+def test_a_word_far_more_common_in_the_language_than_in_english_is_the_languages(lang, text, accepted):
+    assert bool(run(lang, (text,)).values[0]) is accepted
+
+
+def test_the_english_margin_is_named_in_the_signature_of_latin_script_languages():
+    assert "english:10x-both-ways" in run("cs", ("Ano.",)).signature
+    assert "english:" not in run("ru", ("Да.",)).signature
+
+
 def test_half_english_answers_get_the_same_verdict_in_every_language():
     recs = [r for r in records() if r["set"] == "half-english"]
     assert {r["lang"] for r in recs} == set(LANG_CODES)

@@ -268,6 +268,13 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     # Hungarian: -ság/-ség make another word
     ("hu", "A játékosság fontos a tanításban.", "játékos", False),
     ("hu", "A játékosok a pályán vannak.", "játékos", True),
+    # Hungarian: -i makes an adjective of a place or a noun (szegedi halászlé), -ig is a case ending
+    ("hu", "A szegedi halászlé nagyon csípős.", "Szeged", False),
+    ("hu", "A budapestiek szeretik a Duna-partot.", "Budapest", False),
+    ("hu", "A budai vár a domb tetején áll.", "Buda", False),
+    ("hu", "Szegeden töltöttük a hétvégét.", "Szeged", True),
+    ("hu", "Vonattal mentünk egészen Budapestig.", "Budapest", True),
+    ("hu", "A falu házai fehérre vannak meszelve.", "ház", True),
     # Korean: a noun that another noun or a derivational suffix continues is part of another word
     ("ko", "감자튀김에 토마토케첩을 뿌렸다.", "토마토", False),
     ("ko", "그것은 차별적인 발언이었다.", "차별", False),
@@ -307,3 +314,19 @@ def test_issue19_round2_rules_are_tolerant_only_and_in_the_signature():
     assert "|base+case-ending+alternations-derivations" in morphology_signature("cs")["rule"]
     assert "+noun-suffixes+broken-plurals" in morphology_signature("ar")["rule"]
     assert "base" not in morphology_signature("ru")["rule"]
+
+
+def test_keyword_signature_names_a_hash_of_the_profile_rules(monkeypatch):
+    """Editing a profile's suffixes changes the signature, not only the verdicts."""
+    import dataclasses
+
+    from mella_bench.langs import LANGUAGES
+    from mella_bench.metrics.text.wordmatch import morphology_signature
+
+    before = morphology_signature("hu")
+    hu = LANGUAGES["hu"]
+    edited = dataclasses.replace(hu, keywords=dataclasses.replace(hu.keywords, derivations=r"(?:s[áé]g)"))
+    monkeypatch.setitem(LANGUAGES, "hu", edited)
+    after = morphology_signature("hu")
+    assert after["rule"] == before["rule"] and after["rules"] != before["rules"]
+    assert len({morphology_signature(code)["rules"] for code in ("ar", "cs", "ru", "sr")}) == 4

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import importlib.metadata
 import os
 from dataclasses import dataclass
@@ -360,8 +361,16 @@ many letters (Praha → prah, kenyér → kenyer); a longer cut reads a dictiona
 (hu adat → ad, Szeged → szeg)."""
 
 
+def rules_hash(lang: str) -> str:
+    """A hash of the language's `KeywordRules` (its endings, derivational suffixes, alternations ...): the
+    `rule` field names which kinds of rule apply, this says which letters, so that editing a profile's
+    rules changes the signature too."""
+    return hashlib.sha256(repr(rules(lang)).encode()).hexdigest()[:8]
+
+
 def morphology_signature(lang: str) -> dict[str, str]:
-    """`morph` (libraries with versions) and `rule` for the tolerant match of `lang`."""
+    """`morph` (libraries with versions), `rule` for the tolerant match of `lang` and `rules` (a hash of the
+    profile's rules)."""
     r = rules(lang)
     libs = []
     if r.lemmatizer:
@@ -369,7 +378,7 @@ def morphology_signature(lang: str) -> dict[str, str]:
     if r.stemmer:
         libs.append("snowballstemmer")
     if not libs:
-        return {"morph": "none", "rule": "exact"}
+        return {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
                                 ("stem" + ("+keyword-form" if r.keyword_form_stem else "")) if r.stemmer else "") if x)
     if r.stem_rule == "hungarian-vowels":
@@ -386,7 +395,7 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "+other-word-endings"
     if r.keyword_letters_not_suffix:
         rule += "+keyword-letters-" + "-".join(r.keyword_letters_not_suffix)
-    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule}
+    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule, "rules": rules_hash(lang)}
 
 
 # ---------------------------------------------------------------- splitting into words
