@@ -275,6 +275,10 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("hu", "Szegeden töltöttük a hétvégét.", "Szeged", True),
     ("hu", "Vonattal mentünk egészen Budapestig.", "Budapest", True),
     ("hu", "A falu házai fehérre vannak meszelve.", "ház", True),
+    # Hungarian: case endings on the keyword, a final a/e lengthened before them (tere → terén)
+    ("hu", "Esténként sokan sétálnak a Hősök terén.", "Hősök tere", True),
+    ("hu", "A Hősök teréről busszal mentünk tovább.", "Hősök tere", True),
+    ("hu", "Egészen a sarki trafikig sétáltunk.", "trafik", True),
     # Korean: a noun that another noun or a derivational suffix continues is part of another word
     ("ko", "감자튀김에 토마토케첩을 뿌렸다.", "토마토", False),
     ("ko", "그것은 차별적인 발언이었다.", "차별", False),
