@@ -44,10 +44,13 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
-KNOWN_DEMO_WARNINGS = ("manifest.jsonl:77: field 'keywords': keyword 'สามล้อ' occurs in none of this item's references",)
-"""Thai สามล้อ is inside the compound รถสามล้อเครื่อง, which newmm keeps whole; Keyword Accuracy no
-longer splits compounds (issue 19: it accepted ส้ม in ส้มตำ). Renaming the demo keyword changes the
-item's content hash and so every committed run: left for a change that regenerates the runs."""
+KNOWN_DEMO_WARNINGS = ("manifest.jsonl:27: field 'keywords': keyword 'Kalocsa' occurs in none of this item's references",
+                       "manifest.jsonl:77: field 'keywords': keyword 'สามล้อ' occurs in none of this item's references")
+"""Hungarian Kalocsa: the reference says only *kalocsai* (the adjective, "of Kalocsa"), which since
+round 9 of issue 19 is another word, as Czech *německou* is not Německo. Thai สามล้อ is inside the
+compound รถสามล้อเครื่อง, which newmm keeps whole; Keyword Accuracy no longer splits compounds (issue
+19: it accepted ส้ม in ส้มตำ). Renaming a demo keyword changes the item's content hash and so every
+committed run: left for a change that regenerates the runs."""
 
 
 def test_very_short_is_read_from_the_language_entry():
@@ -66,11 +69,12 @@ def test_the_demo_set_validates_with_only_the_known_keyword_warnings():
                     for w in ds.warnings)
     assert warned == [(3, "مصر", "is a common word of the language (frequency rank 127 in wordfreq)"),
                       (26, "budapesti", "is a common word of the language (frequency rank 401 in wordfreq)"),
+                      (27, "Kalocsa", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
                       (37, "서울", "is a common word of the language (frequency rank 187 in wordfreq)"),
                       (77, "สามล้อ", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
                       (85, "phở", "is a single syllable"),
                       (90, "phin", "is a single syllable")]
-    assert any(KNOWN_DEMO_WARNINGS[0] in str(w) for w in ds.warnings)
+    assert all(any(known in str(w) for w in ds.warnings) for known in KNOWN_DEMO_WARNINGS)
 
 
 def test_one_syllable_vietnamese_keyword_is_a_warning_with_file_and_line(tmp_path):
