@@ -27,7 +27,7 @@ from mella_bench.langs import LANG_CODES
 DATA = Path(__file__).parent / "data"
 
 
-def _load(name: str) -> list[dict]:
+def load(name: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -36,7 +36,7 @@ def keyword_outcomes() -> list[tuple[dict, bool]]:
     from mella_bench.metrics.text.wordmatch import match_keywords
 
     return [(c, match_keywords(c["lang"], c["text"], [c["keyword"]], tolerant=True)[0].found)
-            for c in _load("keywords_fresh.jsonl")]
+            for c in load("keywords_fresh.jsonl")]
 
 
 def _pct(n: int, d: int) -> str:
@@ -70,7 +70,7 @@ def fidelity_outcomes() -> list[tuple[dict, bool, str]]:
     """(case, accepted as its target, the rule's note)."""
     from mella_bench.metrics.fidelity import judge, prefetch
 
-    cases = _load("fidelity_fresh.jsonl")
+    cases = load("fidelity_fresh.jsonl")
     for target in sorted({c["target"] for c in cases}):
         prefetch([c["text"] for c in cases if c["target"] == target], target)
     return [(c, *judge(c["text"], c["target"])) for c in cases]

@@ -13,7 +13,7 @@ import json
 
 from mella_bench.langs import LANGUAGES
 from tests.metrics import fidelity_sets
-from tests.metrics.doc_blocks import METRICS_DOC, doc_block
+from tests.metrics.doc_blocks import METRICS_DOC, assert_doc_block
 from tests.support.spelling import require_dictionaries
 
 
@@ -24,10 +24,7 @@ def _real() -> list[dict[str, str]]:
 
 def test_doc_table_is_the_computed_one():
     require_dictionaries()
-    block = doc_block("fidelity-sets", METRICS_DOC)
-    assert block is not None, "docs/metrics.md lacks the fidelity-sets markers"
-    computed = fidelity_sets.doc_table()
-    assert block == computed, "update docs/metrics.md (python -m tests.metrics.fidelity_sets doc):\n" + computed
+    assert_doc_block("fidelity-sets", fidelity_sets.doc_table(), "python -m tests.metrics.fidelity_sets doc", METRICS_DOC)
 
 
 def test_names_of_a_language_the_target_accepts_are_listed_not_counted():

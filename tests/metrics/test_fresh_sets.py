@@ -11,12 +11,12 @@ from collections import Counter
 
 from mella_bench.langs import LANG_CODES
 from tests.metrics import fresh_sets
-from tests.metrics.doc_blocks import KEYWORDS_DOC, METRICS_DOC, doc_block
+from tests.metrics.doc_blocks import METRICS_DOC, assert_doc_block
 from tests.support.spelling import require_dictionaries
 
 
 def test_the_keyword_cases_are_well_formed_and_balanced():
-    cases = fresh_sets._load("keywords_fresh.jsonl")
+    cases = fresh_sets.load("keywords_fresh.jsonl")
     assert all(set(c) == {"lang", "keyword", "text", "found", "why"} for c in cases)
     counts = Counter((c["lang"], c["found"]) for c in cases)
     assert counts == {(lang, found): n for lang in LANG_CODES for found, n in ((True, 22), (False, 18))}
@@ -24,7 +24,7 @@ def test_the_keyword_cases_are_well_formed_and_balanced():
 
 
 def test_the_fidelity_cases_are_well_formed():
-    cases = fresh_sets._load("fidelity_fresh.jsonl")
+    cases = fresh_sets.load("fidelity_fresh.jsonl")
     assert all(set(c) == {"set", "lang", "target", "text", "expect"} for c in cases)
     assert all(c["expect"] == "reject" for c in cases if c["set"].startswith("neighbour"))
     assert all(c["lang"] == c["target"] for c in cases if not c["set"].startswith("neighbour"))
@@ -33,15 +33,9 @@ def test_the_fidelity_cases_are_well_formed():
 
 
 def test_keyword_doc_table_is_the_computed_one():
-    block = doc_block("keyword-fresh", KEYWORDS_DOC)
-    assert block is not None, "docs/metrics-keywords.md lacks the keyword-fresh markers"
-    computed = fresh_sets.keyword_table()
-    assert block == computed, "update docs/metrics-keywords.md (python -m tests.metrics.fresh_sets):\n" + computed
+    assert_doc_block("keyword-fresh", fresh_sets.keyword_table(), "python -m tests.metrics.fresh_sets")
 
 
 def test_fidelity_doc_table_is_the_computed_one():
     require_dictionaries()
-    block = doc_block("fidelity-fresh", METRICS_DOC)
-    assert block is not None, "docs/metrics.md lacks the fidelity-fresh markers"
-    computed = fresh_sets.fidelity_table()
-    assert block == computed, "update docs/metrics.md (python -m tests.metrics.fresh_sets):\n" + computed
+    assert_doc_block("fidelity-fresh", fresh_sets.fidelity_table(), "python -m tests.metrics.fresh_sets", METRICS_DOC)

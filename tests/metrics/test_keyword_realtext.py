@@ -24,7 +24,7 @@ import regex
 
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
-from tests.metrics.doc_blocks import doc_block
+from tests.metrics.doc_blocks import assert_doc_block
 from tests.support.shared_data import author_data
 
 LABELS = Path(__file__).parent / "data" / "keyword_realtext_labels.jsonl"
@@ -134,9 +134,7 @@ def test_real_text_precision_meets_the_target(lang):
 
 
 def test_doc_table_is_the_computed_one():
-    block = doc_block("keyword-realtext")
-    assert block is not None, "docs/metrics-keywords.md lacks the keyword-realtext markers"
-    assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_realtext):\n" + table()
+    assert_doc_block("keyword-realtext", table(), "python -m tests.metrics.test_keyword_realtext")
 
 
 if __name__ == "__main__":

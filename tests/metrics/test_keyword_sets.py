@@ -19,7 +19,7 @@ import pytest
 from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
 from tests.metrics import keyword_sets
-from tests.metrics.doc_blocks import doc_block
+from tests.metrics.doc_blocks import assert_doc_block, doc_block
 from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
@@ -292,9 +292,7 @@ def test_dev_split_stays_within_the_regression_guards(lang):
 
 
 def test_doc_table_is_the_computed_one():
-    block = doc_block("keyword-sets")
-    assert block is not None, "docs/metrics-keywords.md lacks the keyword-sets markers"
-    assert block == table(), "update docs/metrics-keywords.md (python -m tests.metrics.test_keyword_sets):\n" + table()
+    assert_doc_block("keyword-sets", table(), "python -m tests.metrics.test_keyword_sets")
     assert doc_block("keyword-sets-vi") == vietnamese_by_source(), vietnamese_by_source()
     assert doc_block("keyword-sets-labellers") == vietnamese_by_labeller(), vietnamese_by_labeller()
 
