@@ -27,7 +27,7 @@ from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
 from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, prefetch, rules,
                                            segmenter_signature, usable)
 
-__all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]
+__all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "prefetch", "KeywordMatch"]
 
 
 def _score(corpus: Corpus, metric: str) -> MetricResult:
