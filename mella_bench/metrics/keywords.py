@@ -24,8 +24,8 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, prefetch, rules,
-                                           segmenter_signature, usable)
+from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, multiword_signature,
+                                           prefetch, rules, segmenter_signature, usable)
 
 __all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "prefetch", "KeywordMatch"]
 
@@ -49,7 +49,7 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         fields["match"] = "words+morph"
     else:
         fields["match"] = "words-exact+proclitics" if rules(lang).proclitics else "words-exact"
-    fields.update({"multiword": "adjacent-in-order", "avg": "items"})
+    fields.update({"multiword": multiword_signature(), "avg": "items"})
     return MetricResult(metric, tuple(values), tuple((v,) for v in values), fields)
 
 

@@ -362,6 +362,12 @@ many letters (Praha → prah, kenyér → kenyer); a longer cut reads a dictiona
 (hu adat → ad, Szeged → szeg)."""
 
 
+def multiword_signature() -> str:
+    """For signatures: a multi-word keyword needs its words adjacent, in order and within one clause; the
+    hash names the punctuation that ends a clause (`_CLAUSE_END`), so changing that set changes it."""
+    return f"adjacent-in-order+within-clause@{hashlib.sha256(_CLAUSE_END.pattern.encode()).hexdigest()[:8]}"
+
+
 def rules_hash(lang: str) -> str:
     """A hash of the language's `KeywordRules` (its endings, derivational suffixes, alternations ...): the
     `rule` field names which kinds of rule apply, this says which letters, so that editing a profile's
