@@ -16,7 +16,7 @@ SAMPLE = {
     # lang: (reference, keywords, thin)
     "ar": ("طبق كسكس مغربي مع الخضار في طاجين فخاري.", ["كسكس", "طاجين"], "طبق طعام على طاولة."),
     "cs": ("Pražský orloj na Staroměstské radnici v Praze.", ["orloj", "Praha"], "Stará věž s hodinami."),
-    "hu": ("Gulyásleves bográcsban a Balaton partján.", ["gulyás", "bogrács"], "Leves egy fazékban."),
+    "hu": ("Gulyás bográcsban a Balaton partján.", ["gulyás", "bogrács"], "Leves egy fazékban."),
     "ko": ("경복궁 근정전 앞에서 한복을 입은 사람들.", ["경복궁", "한복"], "오래된 건물 앞의 사람들."),
     "ru": ("Матрёшки и самовар на ярмарке в Суздале.", ["матрёшка", "самовар"], "Игрушки на столе."),
     "sr": ("Ћевапи са кајмаком и лепињом у Београду.", ["ћевапи", "кајмак"], "Месо на тањиру."),

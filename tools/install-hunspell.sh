@@ -3,7 +3,8 @@
 # sources of the independent Keyword Accuracy cases (tests/metrics/keyword_sets.py); those of ru sr uk be
 # kk bg sl, and Macedonian's from the npm registry (Debian has none: dictionary-mk, GPL-3.0, fetched and
 # checked by tools/fetch_npm_dictionary.py), are read by fidelity's word vote
-# (mella_bench/metrics/text/spelling.py). Idempotent:
+# (mella_bench/metrics/text/spelling.py); Hungarian's is also read by Keyword Accuracy for stems
+# (KeywordRules.stem_dictionary). Idempotent:
 # installs only what is missing. Needs root (or sudo) and access to the Debian mirror and the npm registry.
 # Used by `make test` and .ci/run; see docs/metrics-keywords.md ("Independent cases").
 set -euo pipefail

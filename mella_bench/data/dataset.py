@@ -783,11 +783,14 @@ def validate_records(records: list[tuple[Any, int]], label: str, limits: Limits 
 
 
 def _keyword_warnings(located: list[tuple[Item, int]], label: str) -> tuple[Problem, ...]:
-    from mella_bench.data.keyword_audit import keyword_warnings  # lazy: pulls in the morphology libraries
+    from mella_bench.data.keyword_audit import keyword_warnings, prefetch  # lazy: pulls in the morphology libraries
 
+    know = [(item, line) for item, line in located if item.axis == "know" and item.keywords]
+    for lang in sorted({item.lang for item, _ in know}):
+        prefetch(lang, [r for item, _ in know if item.lang == lang for r in item.references],
+                 [k for item, _ in know if item.lang == lang for k in item.keywords])
     return tuple(Problem(label, line, "keywords", msg)
-                 for item, line in located if item.axis == "know" and item.keywords
-                 for _, msg in keyword_warnings(item.lang, item.keywords, item.references))
+                 for item, line in know for _, msg in keyword_warnings(item.lang, item.keywords, item.references))
 
 
 def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Dataset:

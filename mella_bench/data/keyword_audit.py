@@ -27,6 +27,14 @@ COMMON_RANK = 1000
 """A keyword among this many most frequent words of its language is a common word."""
 
 
+def prefetch(lang: str, references: Sequence[str], keywords: Sequence[str]) -> None:
+    """Prepare `keyword_warnings` for a whole dataset of one language (Hungarian asks its Hunspell
+    dictionary for stems once instead of once per new word)."""
+    from mella_bench.metrics.text.wordmatch import prefetch as prefetch_words
+
+    prefetch_words(lang, references, keywords)
+
+
 def keyword_warnings(lang: str, keywords: Sequence[str], references: Sequence[str]) -> list[tuple[str, str]]:
     """(keyword, message) for each problem found with one item's keywords."""
     from mella_bench.metrics.text.wordmatch import find_keyword, split_words

@@ -11,6 +11,7 @@ PROFILE = Language("hu", "Hungarian", "magyar", ("Latin",), "unicode-words",
                                                   "be", "ba", "hez", "höz", "hoz", "nél", "nál", "től", "tól",
                                                   "vel", "val", "ért", "ig", "ként", "nak", "nek", "ul", "ül"),
                                          alternations=(("a", "á"), ("e", "é")),
-                                         derivations=r"(?:s[áé]g|t[ae]l[ae]n|tlan|tlen|i(?:[ae]k(?:[ae]t)?|t)?$)"),
+                                         derivations=r"(?:s[áé]g|t[ae]l[ae]n|tlan|tlen|i(?:[ae]k(?:[ae]t)?|t)?$)",
+                                         stem_dictionary="hu_HU"),
                    neighbour_letters="čšžřěůňťďłąęćśźżäâăîșțß", wordlist="wordfreq:hu",
                    meteor=MeteorRules("hu", ("exact", "stem"), (1.0, 0.5)))

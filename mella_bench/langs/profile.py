@@ -74,6 +74,12 @@ class KeywordRules:
     For a noun these are adjective endings (cs Německo → německou; most → mostový is a `derivations`
     case); for a keyword that declines like an adjective, noun endings and the adverb's -ě (the surname
     Baková is not the town in Bakovům; dosloužení is not doslouženě)."""
+    stem_dictionary: str = ""
+    """A Hunspell dictionary (`hu_HU`) whose stems veto a tolerant match: when it knows both the keyword
+    word and the answer word, and no stem of the answer word is the keyword or one of the keyword's
+    stems, the two are other words that Snowball or the lemmatiser only spell alike (hu egerek → egér
+    "mouse", not the town Eger; térdig → térd "knee", not tér; színei → szín, not szint). A dictionary
+    that is not installed turns the veto off, and the signature says so."""
 
 
 LANGUAGE_INDEPENDENT_METEOR = (0.75, 1.4, 0.7, 0.5)

@@ -24,10 +24,10 @@ docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).
 from __future__ import annotations
 
 from mella_bench.metrics.base import Corpus, MetricInputError, MetricResult
-from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, rules,
-                                           segmenter_signature, usable)
+from mella_bench.metrics.text.wordmatch import (KeywordMatch, match_keywords, morphology_signature, multiword_signature,
+                                           prefetch, rules, segmenter_signature, usable)
 
-__all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "KeywordMatch"]
+__all__ = ["keyword_acc", "keyword_acc_strict", "match_keywords", "prefetch", "KeywordMatch"]
 
 
 def _score(corpus: Corpus, metric: str) -> MetricResult:
@@ -35,6 +35,8 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         raise MetricInputError(f"{metric} needs keywords for every item")
     lang, tolerant = corpus.lang, metric == "keyword_acc"
     values = []
+    if tolerant:
+        prefetch(lang, corpus.hyps, (k for kws in corpus.keywords for k in kws))
     for i, (hyp, kws) in enumerate(zip(corpus.hyps, corpus.keywords)):
         good = [k for k in kws if usable(lang, k)]
         if not good:
@@ -47,7 +49,7 @@ def _score(corpus: Corpus, metric: str) -> MetricResult:
         fields["match"] = "words+morph"
     else:
         fields["match"] = "words-exact+proclitics" if rules(lang).proclitics else "words-exact"
-    fields.update({"multiword": "adjacent-in-order", "avg": "items"})
+    fields.update({"multiword": multiword_signature(), "avg": "items"})
     return MetricResult(metric, tuple(values), tuple((v,) for v in values), fields)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from mella_bench.data.dataset import Dataset, Item, load_or_reason
-from mella_bench.reports.keyword_hits import KeywordHit, keyword_hits
+from mella_bench.reports.keyword_hits import KeywordHit, keyword_hits, prefetch_hits
 from mella_bench.store import (JUDGE_HEADER_KEY, JUDGMENTS, SCORES, current_predictions, load_header, read_jsonl,
                                  task_data_source)
 
@@ -160,6 +160,8 @@ def _task_samples(header: Mapping[str, Any], task: str, info: Mapping[str, Any],
              if isinstance(ds, Dataset) else [])
     by_id = {it.id: it for it in items}
     ids = list(by_id) + sorted(i for i in preds if i not in by_id)
+    prefetch_hits(info["lang"], [p.text for p in preds.values() if p.text and p.status == "ok"],
+                  [k for it in items for k in (it.keywords or ())])
     for item_id in ids if only is None else [i for i in ids if i == only]:
         it = by_id.get(item_id)
         p = preds.get(item_id)

@@ -44,9 +44,13 @@ def test_ling_items_and_good_keywords_give_no_warning():
     assert keyword_warnings("ko", ["절"], ["가을은 독서의 계절이다."])[0][1].startswith("keyword '절' occurs in none")
 
 
-KNOWN_DEMO_WARNINGS = ("manifest.jsonl:27: field 'keywords': keyword 'Kalocsa' occurs in none of this item's references",
+KNOWN_DEMO_WARNINGS = ("manifest.jsonl:25: field 'keywords': keyword 'gulyás' occurs in none of this item's references",
+                       "manifest.jsonl:27: field 'keywords': keyword 'Kalocsa' occurs in none of this item's references",
                        "manifest.jsonl:77: field 'keywords': keyword 'สามล้อ' occurs in none of this item's references")
-"""Hungarian Kalocsa: the reference says only *kalocsai* (the adjective, "of Kalocsa"), which since
+"""Hungarian gulyás: the references say *gulyásleves* (head leves), which since round 10 of issue 19 is
+another word (Hunspell stems it apart from gulyás), as *adatbázis* is not adat, and *Bográcsgulyás*, a
+compound the keyword ends, which a whole-word match never found.
+Hungarian Kalocsa: the reference says only *kalocsai* (the adjective, "of Kalocsa"), which since
 round 9 of issue 19 is another word, as Czech *německou* is not Německo. Thai สามล้อ is inside the
 compound รถสามล้อเครื่อง, which newmm keeps whole; Keyword Accuracy no longer splits compounds (issue
 19: it accepted ส้ม in ส้มตำ). Renaming a demo keyword changes the item's content hash and so every
@@ -68,6 +72,7 @@ def test_the_demo_set_validates_with_only_the_known_keyword_warnings():
     warned = sorted((w.line, w.message.split("'")[1], w.message.split("'")[2].split(";")[0].strip())
                     for w in ds.warnings)
     assert warned == [(3, "مصر", "is a common word of the language (frequency rank 127 in wordfreq)"),
+                      (25, "gulyás", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
                       (26, "budapesti", "is a common word of the language (frequency rank 401 in wordfreq)"),
                       (27, "Kalocsa", "occurs in none of this item"),  # KNOWN_DEMO_WARNINGS
                       (37, "서울", "is a common word of the language (frequency rank 187 in wordfreq)"),

@@ -1,5 +1,6 @@
 """The blind fresh sets (tests/metrics/fresh_sets.py): well-formed, and the tables in docs/ between the
-`keyword-fresh` and `fidelity-fresh` markers are what the code gives on them.
+`keyword-fresh` / `keyword-fresh10` and `fidelity-fresh` / `fidelity-fresh10` markers are what the code
+gives on them.
 
 The fidelity verdicts read the Hunspell dictionaries (tools/install-hunspell.sh): without them that
 test skips with the reason, except in CI, where it fails.
@@ -9,33 +10,39 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from mella_bench.langs import LANG_CODES
 from tests.metrics import fresh_sets
 from tests.metrics.doc_blocks import METRICS_DOC, assert_doc_block
 from tests.support.spelling import require_dictionaries
 
 
-def test_the_keyword_cases_are_well_formed_and_balanced():
-    cases = fresh_sets.load("keywords_fresh.jsonl")
+@pytest.mark.parametrize(("round_", "positives", "negatives"), [("9", 22, 18), ("10", 25, 25)])
+def test_the_keyword_cases_are_well_formed_and_balanced(round_, positives, negatives):
+    cases = fresh_sets.load(fresh_sets.ROUNDS[round_][0])
     assert all(set(c) == {"lang", "keyword", "text", "found", "why"} for c in cases)
     counts = Counter((c["lang"], c["found"]) for c in cases)
-    assert counts == {(lang, found): n for lang in LANG_CODES for found, n in ((True, 22), (False, 18))}
+    assert counts == {(lang, found): n for lang in LANG_CODES for found, n in ((True, positives), (False, negatives))}
     assert max(Counter((c["lang"], c["keyword"]) for c in cases).values()) <= 2
 
 
-def test_the_fidelity_cases_are_well_formed():
-    cases = fresh_sets.load("fidelity_fresh.jsonl")
+@pytest.mark.parametrize(("round_", "short"), [("9", 20), ("10", 25)])
+def test_the_fidelity_cases_are_well_formed(round_, short):
+    cases = fresh_sets.load(fresh_sets.ROUNDS[round_][1])
     assert all(set(c) == {"set", "lang", "target", "text", "expect"} for c in cases)
     assert all(c["expect"] == "reject" for c in cases if c["set"].startswith("neighbour"))
     assert all(c["lang"] == c["target"] for c in cases if not c["set"].startswith("neighbour"))
-    short = Counter(c["lang"] for c in cases if c["set"] == "short")
-    assert short == {lang: 20 for lang in LANG_CODES}
+    assert Counter(c["lang"] for c in cases if c["set"] == "short") == {lang: short for lang in LANG_CODES}
 
 
-def test_keyword_doc_table_is_the_computed_one():
-    assert_doc_block("keyword-fresh", fresh_sets.keyword_table(), "python -m tests.metrics.fresh_sets")
+@pytest.mark.parametrize(("round_", "block"), [("9", "keyword-fresh"), ("10", "keyword-fresh10")])
+def test_keyword_doc_table_is_the_computed_one(round_, block):
+    assert_doc_block(block, fresh_sets.keyword_table(round_), f"python -m tests.metrics.fresh_sets {round_}")
 
 
-def test_fidelity_doc_table_is_the_computed_one():
+@pytest.mark.parametrize(("round_", "block"), [("9", "fidelity-fresh"), ("10", "fidelity-fresh10")])
+def test_fidelity_doc_table_is_the_computed_one(round_, block):
     require_dictionaries()
-    assert_doc_block("fidelity-fresh", fresh_sets.fidelity_table(), "python -m tests.metrics.fresh_sets", METRICS_DOC)
+    assert_doc_block(block, fresh_sets.fidelity_table(round_), f"python -m tests.metrics.fresh_sets {round_}",
+                     METRICS_DOC)

@@ -334,3 +334,47 @@ def test_keyword_signature_names_a_hash_of_the_profile_rules(monkeypatch):
     after = morphology_signature("hu")
     assert after["rule"] == before["rule"] and after["rules"] != before["rules"]
     assert len({morphology_signature(code)["rules"] for code in ("ar", "cs", "ru", "sr")}) == 4
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # forms of another noun that Snowball or simplemma give the keyword's stem: Hunspell stems them apart
+    ("Egy macska két egeret figyel a pajta sarkában.", "Eger", False),  # egér, mouse
+    ("A halászok térdig állnak a vízben.", "tér", False),  # térd, knee
+    ("A zászló színei élénkek a napfényben.", "szint", False),  # szín, colour
+    ("A parkban padok állnak a fák alatt.", "part", False),  # park
+    ("Az asztalon egy rézüst áll a pálinkafőzde sarkában.", "pálinka", False),  # a compound headed by főzde
+    # the keyword's own forms stay found, the town and the square among them
+    ("Egerben, a vár alatt sétálnak a turisták.", "Eger", True),
+    ("A Hősök terén zászlók lengenek.", "Hősök tere", True),
+    ("Szegeden a Tisza partján halászlét főznek.", "Szeged", True),
+    ("Szegeden a Tisza partján halászlét főznek.", "part", True),
+    ("Lovak legelnek a pusztán a gémeskút mellett.", "ló", True),
+    ("A piacon friss pálinkát kóstolnak a vendégek.", "pálinka", True),
+])
+def test_hungarian_stem_veto_tells_other_words_from_the_keywords_forms(text, keyword, found):
+    from tests.support.spelling import require_stem_dictionary
+
+    require_stem_dictionary()
+    assert match_keywords("hu", text, [keyword])[0].found is found
+
+
+def test_without_the_hungarian_dictionary_the_veto_is_off_and_the_signature_says_so(monkeypatch, tmp_path):
+    from mella_bench.metrics.text import spelling
+    from mella_bench.metrics.text.wordmatch import morphology_signature
+
+    monkeypatch.setenv(spelling.ENV, str(tmp_path))
+    assert morphology_signature("hu")["stems"] == "none"
+    assert match_keywords("hu", "Egy macska két egeret figyel a pajta sarkában.", ["Eger"])[0].found is True
+    assert "stems" not in morphology_signature("cs")
+
+
+@pytest.mark.parametrize("lang, text, keyword", [
+    ("vi", "Chiếc phà vừa cập bến, thành phố phía xa đã lên đèn.", "Bến Thành"),
+    ("cs", "Na mapě je Staré: Město leží níž.", "Staré Město"),
+    ("ru", "Мы видели Красную (площадь ремонтировали) башню.", "Красная площадь"),
+    ("hu", "Szeged, paprikafüzér és fokhagyma a piacon.", "szegedi paprika"),
+])
+def test_a_multiword_keyword_never_spans_a_comma_colon_or_bracket(lang, text, keyword):
+    assert match_keywords(lang, text, [keyword])[0].found is False
+    assert match_keywords(lang, text.replace(",", "").replace(":", "").replace("(", "").replace(")", ""),
+                          [keyword])[0].found is (lang != "hu")  # paprikafüzér is still not paprika

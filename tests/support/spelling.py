@@ -23,3 +23,14 @@ def require_dictionaries() -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def require_stem_dictionary(name: str = "hu_HU") -> None:
+    """Keyword Accuracy's Hungarian stem veto reads Debian's hunspell-hu (`KeywordRules.stem_dictionary`)."""
+    from mella_bench.metrics.text.spelling import dictionary
+
+    if dictionary(name) is None:
+        message = f"needs the Hunspell dictionary {name} and the hunspell binary: run tools/install-hunspell.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

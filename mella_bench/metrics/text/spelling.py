@@ -17,6 +17,10 @@ The binary runs once per dictionary for a batch of words (`prefetch`; `hunspell 
 it accepts) and the answers are kept in memory: a dictionary loads in under 0.3 s and 45 MB in its own
 process. spylls, a pure-Python reader, agreed word for word but held 1.3 GB after loading all seven
 (uk_UA and sr alone 700 MB), so it was not used.
+
+Keyword Accuracy asks a dictionary for stems (`stems`, `hunspell -s`, batched by `prefetch_stems` the
+same way): where a language's `KeywordRules.stem_dictionary` names one (Hungarian: Debian's
+`hunspell-hu`), a tolerant match between words it stems apart is vetoed (`wordmatch.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ SYSTEM_DIR = Path("/usr/share/hunspell")
 ENV = "MELLA_BENCH_HUNSPELL"
 _ACCEPTED: dict[tuple[str, str], bool] = {}
 """(dictionary path stem, word) → accepted: every answer the binary gave in this process."""
+_STEMS: dict[tuple[str, str], frozenset[str]] = {}
+"""(dictionary path stem, word) → the stems `hunspell -s` gave it, casefolded (empty: an unknown word)."""
 
 
 def user_dir() -> Path:
@@ -136,12 +142,78 @@ def spells(code: str, word: str) -> bool:
     return False
 
 
+def dictionary(name: str) -> Path | None:
+    """The path stem of the Hunspell dictionary `name` (`hu_HU`) when it and the binary are installed."""
+    return _dictionary(name, search_dirs(), os.environ.get("PATH", ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _dictionary(name: str, dirs: tuple[Path, ...], path: str) -> Path | None:
+    return None if shutil.which("hunspell", path=path) is None else _files(name, dirs)
+
+
+def _encodable(word: str, stem: Path) -> bool:
+    try:
+        word.encode(_encoding(stem))
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def prefetch_stems(name: str, words: Iterable[str]) -> None:
+    """Ask dictionary `name` for the stems of every word of `words` not asked yet, in one call of the
+    binary, so that `stems` then answers from memory. Nothing happens when it is not installed."""
+    stem = dictionary(name)
+    if stem is None:
+        return
+    words = {unicodedata.normalize("NFC", w) for w in words}
+    todo = sorted(w for w in words if w and (str(stem), w) not in _STEMS and _encodable(w, stem) and w.isalpha())
+    if todo:
+        found = _run_stems(stem, todo)
+        _STEMS.update(((str(stem), w), frozenset(found.get(w, ()))) for w in todo)
+
+
+def _run_stems(stem: Path, words: list[str]) -> dict[str, set[str]]:
+    """`hunspell -s` prints "word stem" once per stem of a known word, the word alone for an unknown one."""
+    out = subprocess.run(["hunspell", "-d", str(stem), "-s", "-i", "utf-8"], input="\n".join(words) + "\n",
+                         capture_output=True, text=True, encoding="utf-8", errors="replace", check=True).stdout
+    found: dict[str, set[str]] = {}
+    for line in out.splitlines():
+        word, _, root = line.partition(" ")
+        if root.strip():
+            found.setdefault(word, set()).add(root.strip().casefold())
+    return found
+
+
+def stems(name: str, word: str) -> frozenset[str]:
+    """The stems dictionary `name` gives `word`, casefolded; empty when it does not know the word (or a
+    letter of it) or is not installed. A word not prefetched costs one call of the binary."""
+    stem = dictionary(name)
+    if stem is None:
+        return frozenset()
+    word = unicodedata.normalize("NFC", word)
+    if (str(stem), word) not in _STEMS:
+        prefetch_stems(name, (word,))
+    return _STEMS.get((str(stem), word), frozenset())
+
+
+def stems_name(name: str) -> str:
+    """For signatures: `hunspell1.7.1:hu_HU@1a2b3c4d` (binary version, dictionary, hash of its files), or
+    `none` when dictionary `name` is not installed."""
+    stem = dictionary(name)
+    return "none" if stem is None else _name(((name, stem),))
+
+
 def spelling_name(codes: tuple[str, ...]) -> str:
     """For signatures: the binary's version, the dictionaries of `codes` that were found, and a hash of
     their files (`hunspell1.7.1:be_BY+ru_RU@1a2b3c4d`), or `none`."""
     found = sorted({(d.name, stem) for c in codes for d, stem in located(c)})
     if not found:
         return "none"
+    return _name(tuple(found))
+
+
+def _name(found: tuple[tuple[str, Path], ...]) -> str:
     digest = hashlib.sha256()
     for name, stem in found:
         digest.update(name.encode())

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 import regex
 
 from mella_bench.langs import LANGUAGES, KeywordRules
+from mella_bench.metrics.text import spelling
 from mella_bench.metrics.text.orthography import ARABIC_MARKS, arabic_fold, vietnamese_syllable
 from mella_bench.metrics.text.tokenize import get_tokenizer, newmm_words
 
@@ -361,6 +362,12 @@ many letters (Praha → prah, kenyér → kenyer); a longer cut reads a dictiona
 (hu adat → ad, Szeged → szeg)."""
 
 
+def multiword_signature() -> str:
+    """For signatures: a multi-word keyword needs its words adjacent, in order and within one clause; the
+    hash names the punctuation that ends a clause (`_CLAUSE_END`), so changing that set changes it."""
+    return f"adjacent-in-order+within-clause@{hashlib.sha256(_CLAUSE_END.pattern.encode()).hexdigest()[:8]}"
+
+
 def rules_hash(lang: str) -> str:
     """A hash of the language's `KeywordRules` (its endings, derivational suffixes, alternations ...): the
     `rule` field names which kinds of rule apply, this says which letters, so that editing a profile's
@@ -395,7 +402,11 @@ def morphology_signature(lang: str) -> dict[str, str]:
         rule += "+other-word-endings"
     if r.keyword_letters_not_suffix:
         rule += "+keyword-letters-" + "-".join(r.keyword_letters_not_suffix)
-    return {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule, "rules": rules_hash(lang)}
+    fields = {"morph": "+".join(f"{lib}{_version(lib)}" for lib in libs), "rule": rule, "rules": rules_hash(lang)}
+    if r.stem_dictionary:
+        fields["rule"] += "-stemmed-apart"
+        fields["stems"] = spelling.stems_name(r.stem_dictionary)
+    return fields
 
 
 # ---------------------------------------------------------------- splitting into words
@@ -494,8 +505,10 @@ def vietnamese_words(text: str) -> list[list[str]]:
     return out
 
 
-_CLAUSE_END = regex.compile(r"[.!?;…。؟؛\n]")
-"""Punctuation that ends a sentence or clause: a multi-word keyword never spans it."""
+_CLAUSE_END = regex.compile(r"[.!?;:,…。؟؛،、，：()\[\]–—\n]")
+"""Punctuation that ends a sentence, a clause or a list item, or opens or closes an aside: a multi-word
+keyword never spans it unless it has it there itself ("cập bến, thành phố" is not Bến Thành, "mùa đông,
+hồ Tây" not Đông Hồ). Not the hyphen, which joins the parts of a name (Saint-Denis)."""
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -724,7 +737,30 @@ def _not_the_keyword(lang: str, kw: Word, word: Word) -> bool:
     if r.noun_suffixes:
         stems = frozenset(x for space, x in _keyword_keys(lang, kw.norm, kw.raw, True) if space == "stem")
         return arabic_other_word(kw.raw or kw.norm, word.raw or word.norm, stems, r.lemma_lang)
-    return derived_word(lang, kw.norm, word.norm) or other_word_ending(lang, kw.norm, word.norm)
+    return (derived_word(lang, kw.norm, word.norm) or other_word_ending(lang, kw.norm, word.norm)
+            or stemmed_apart(lang, kw.raw or kw.norm, word.raw or word.norm))
+
+
+def stemmed_apart(lang: str, keyword_word: str, word: str) -> bool:
+    """Where `KeywordRules.stem_dictionary`: the dictionary knows both words and no stem it gives `word`
+    is `keyword_word` or one of that word's stems, so they only look alike to Snowball or the lemmatiser
+    (hu egerek → egér, not Eger; térdig → térd, not tér). Spelling as written: the dictionary knows
+    Szeged, not szeged."""
+    name = rules(lang).stem_dictionary
+    if not name or keyword_word.casefold() == word.casefold():
+        return False
+    theirs = spelling.stems(name, word)
+    ours = spelling.stems(name, keyword_word)
+    return bool(theirs and ours) and not (ours | {keyword_word.casefold()}) & theirs
+
+
+def prefetch(lang: str, texts: Iterable[str], keywords: Iterable[str] = ()) -> None:
+    """Ask the language's `stem_dictionary` about every word of `texts` and `keywords` in one call of the
+    binary (scoring a corpus: one call instead of one per new word); nothing to do elsewhere."""
+    name = rules(lang).stem_dictionary
+    if name:
+        words = {w.raw or w.norm for t in (*texts, *keywords) for w in answer_words(lang, t)}
+        spelling.prefetch_stems(name, words)
 
 
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:

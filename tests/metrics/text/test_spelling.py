@@ -15,7 +15,7 @@ import regex
 from mella_bench.langs import SPELLING_DICTIONARIES
 from mella_bench.metrics.text import spelling
 from tests.metrics.texts import SENTENCES
-from tests.support.spelling import require_dictionaries
+from tests.support.spelling import require_dictionaries, require_stem_dictionary
 
 REAL = Path(__file__).parents[1] / "data" / "fidelity_real.jsonl"
 
@@ -107,3 +107,39 @@ def test_by_default_the_system_and_the_user_directories_are_searched(monkeypatch
     monkeypatch.delenv(spelling.ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert spelling.search_dirs() == (spelling.SYSTEM_DIR, tmp_path / "mella-bench" / "hunspell")
+
+
+def stems_one_by_one(stem: Path, word: str) -> frozenset[str]:
+    """`hunspell -s` asked about one word alone: the reference the batched call must agree with."""
+    out = subprocess.run(["hunspell", "-d", str(stem), "-s", "-i", "utf-8"], input=word + "\n",
+                         capture_output=True, text=True, check=True).stdout
+    return frozenset(line.split(" ", 1)[1].casefold() for line in out.splitlines() if " " in line)
+
+
+HUNGARIAN = ("Egy macska két egeret figyel a pajta sarkában.", "Egerben, a vár alatt sétálnak a turisták.",
+             "A halászok térdig állnak a vízben.", "A Hősök terén zászlók lengenek.",
+             "Szegeden a Tisza partján halászlét főznek.", "A zászló színei élénkek a napfényben.")
+
+
+def test_batched_stems_agree_with_one_word_calls_on_hungarian_sentences():
+    require_stem_dictionary()
+    words = sorted({w for t in HUNGARIAN for w in regex.findall(r"\p{L}+", t)}) + ["Xqzvöpp"]
+    spelling.prefetch_stems("hu_HU", words)
+    stem = spelling.dictionary("hu_HU")
+    assert stem is not None
+    for w in words:
+        assert spelling.stems("hu_HU", w) == stems_one_by_one(stem, w), w
+    assert spelling.stems("hu_HU", "egeret") == {"egér"} and spelling.stems("hu_HU", "térdig") == {"térd"}
+    assert {"szeged", "szeg"} <= spelling.stems("hu_HU", "Szegeden")
+    assert spelling.stems("hu_HU", "Xqzvöpp") == frozenset()  # unknown: no stem, so no veto
+
+
+def test_without_the_stem_dictionary_there_are_no_stems_and_the_signature_says_none(monkeypatch, tmp_path):
+    monkeypatch.setenv(spelling.ENV, str(tmp_path))
+    assert spelling.dictionary("hu_HU") is None
+    assert spelling.stems("hu_HU", "egeret") == frozenset() and spelling.stems_name("hu_HU") == "none"
+
+
+def test_the_stem_signature_names_the_dictionary_and_hashes_its_files():
+    require_stem_dictionary()
+    assert regex.fullmatch(r"hunspell[0-9.]+:hu_HU@[0-9a-f]{8}", spelling.stems_name("hu_HU"))
