@@ -7,7 +7,8 @@ unchanged, and the key covers everything the row depends on:
 - the **metric's code and libraries**: the source of every module of `mella_bench.metrics` (language
   text in `metrics/text/` included) and of the language profiles in `mella_bench.langs`, the package version, the installed version of each of mella-bench's
   dependencies, the Java binary (METEOR's jar runs on it) and the Hunspell dictionaries fidelity reads
-  (`metrics/text/spelling.py`: which were found, and a hash of their files) — any edit, upgrade or
+  and Hungarian Keyword Accuracy stems with (`metrics/text/spelling.py`: which were found, and a hash of
+  their files) — any edit, upgrade or
   newly installed dictionary makes every key new;
 - the **metric**, the task's **language and axis**;
 - the **item**: id, references, keywords, and the **prediction** text;
@@ -108,10 +109,12 @@ def code_version() -> str:
 
 
 def _spelling_identity() -> str:
-    from mella_bench.langs import SPELLING_DICTIONARIES
-    from mella_bench.metrics.text.spelling import spelling_name
+    """The Hunspell dictionaries fidelity reads and those Keyword Accuracy stems with (Hungarian's)."""
+    from mella_bench.langs import LANGUAGES, SPELLING_DICTIONARIES
+    from mella_bench.metrics.text.spelling import spelling_name, stems_name
 
-    return spelling_name(tuple(SPELLING_DICTIONARIES))
+    stem_dictionaries = sorted({lang.keywords.stem_dictionary for lang in LANGUAGES.values()} - {""})
+    return "|".join([spelling_name(tuple(SPELLING_DICTIONARIES)), *map(stems_name, stem_dictionaries)])
 
 
 @dataclass(frozen=True)

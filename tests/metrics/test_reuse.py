@@ -143,3 +143,23 @@ def test_the_code_version_covers_the_hunspell_dictionaries_found(monkeypatch, tm
         assert reuse.code_version() != without
     finally:
         reuse.code_version.cache_clear()
+
+
+def test_the_code_version_covers_the_hungarian_stem_dictionary(monkeypatch, tmp_path):
+    """Hungarian Keyword Accuracy vetoes matches by hu_HU's stems: installing it must void the cache too."""
+    from mella_bench.metrics.text.spelling import ENV
+
+    empty, with_hu = tmp_path / "empty", tmp_path / "with-hu"
+    empty.mkdir()
+    with_hu.mkdir()
+    (with_hu / "hu_HU.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    (with_hu / "hu_HU.dic").write_text("1\nmellabencs\n", encoding="utf-8")
+    monkeypatch.setenv(ENV, str(empty))
+    reuse.code_version.cache_clear()
+    without = reuse.code_version()
+    monkeypatch.setenv(ENV, str(with_hu))
+    reuse.code_version.cache_clear()
+    try:
+        assert reuse.code_version() != without
+    finally:
+        reuse.code_version.cache_clear()
