@@ -39,9 +39,7 @@ class KeywordHit:
 def prefetch_hits(lang: str, answers: Sequence[str], keywords: Sequence[str]) -> None:
     """Prepare `keyword_hits` for many answers of one language at once (Hungarian asks its Hunspell
     dictionary for stems: one call for a page instead of one per new word)."""
-    prefetch = getattr(keyword_metric, "prefetch", None)
-    if prefetch is not None:
-        prefetch(lang, [unicodedata.normalize("NFC", a) for a in answers], keywords)
+    keyword_metric.prefetch(lang, [unicodedata.normalize("NFC", a) for a in answers], keywords)
 
 
 def keyword_hits(lang: str, keywords: Sequence[str], answer: str) -> tuple[KeywordHit, ...]:

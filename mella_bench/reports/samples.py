@@ -160,8 +160,9 @@ def _task_samples(header: Mapping[str, Any], task: str, info: Mapping[str, Any],
              if isinstance(ds, Dataset) else [])
     by_id = {it.id: it for it in items}
     ids = list(by_id) + sorted(i for i in preds if i not in by_id)
-    prefetch_hits(info["lang"], [p.text for p in preds.values() if p.text and p.status == "ok"],
-                  [k for it in items for k in (it.keywords or ())])
+    keywords = [k for it in items for k in (it.keywords or ())]
+    if keywords:  # only `know` items have keywords: the other tasks' answers need no hits
+        prefetch_hits(info["lang"], [p.text for p in preds.values() if p.text and p.status == "ok"], keywords)
     for item_id in ids if only is None else [i for i in ids if i == only]:
         it = by_id.get(item_id)
         p = preds.get(item_id)

@@ -90,13 +90,7 @@ def _askable(word: str, d: SpellingDictionary, stem: Path) -> bool:
     """Is `word` in the dictionary's script and encoding? Others are never asked: sl_SI, in ISO-8859-2,
     accepts a Cyrillic word it cannot encode (Калемегдан)."""
     prefix = d.script.upper()
-    if not all(unicodedata.name(ch, "").startswith(prefix) for ch in word if ch.isalpha()):
-        return False
-    try:
-        word.encode(_encoding(stem))
-    except UnicodeEncodeError:
-        return False
-    return True
+    return all(unicodedata.name(ch, "").startswith(prefix) for ch in word if ch.isalpha()) and _encodable(word, stem)
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,6 +147,7 @@ def _dictionary(name: str, dirs: tuple[Path, ...], path: str) -> Path | None:
 
 
 def _encodable(word: str, stem: Path) -> bool:
+    """Can `word` be written in the dictionary's encoding (its .aff `SET`)?"""
     try:
         word.encode(_encoding(stem))
     except UnicodeEncodeError:
