@@ -14,6 +14,10 @@ negatives; a compound whose head is the keyword, in Thai and Vietnamese, is a po
 - `data/fidelity_fresh10.jsonl`: 25 short correct answers per language, 15 short answers and 8
   sentences per neighbour of Russian and Serbian, 4 + 4 half-English answers in the other six languages.
   88 of its 386 texts also occur in earlier sets (common short answers: Praha, 서울, ใช่).
+Round 11 (`ROUNDS["11"]`), seven more helpers, the same policy, no example from any set, up to five cases
+per keyword; the Thai and Vietnamese writer aimed the negatives at homographs and compounds:
+- `data/keywords_fresh11.jsonl`: 50 per language (25 + 25); no text from an earlier set;
+- `data/fidelity_fresh11.jsonl`: the round-10 sizes; 60 of its 386 texts also occur in earlier sets.
 
 The labels are the writers', not corrected after the matcher was run. They were written by language
 models, not native speakers: a few are debatable (ko 부산하게 "busily" is a negative for the city 부산,
@@ -21,7 +25,7 @@ though 부산 is also a noun "bustle"; vi "sân đình" is a positive for đình
 dictionary sets leave out). These sets are not a test split once read: what each round's first reading
 prompted is said in docs/metrics-keywords.md and docs/metrics.md.
 
-    python -m tests.metrics.fresh_sets [9|10]     # both tables and the cases judged wrong
+    python -m tests.metrics.fresh_sets [9|10|11]     # both tables and the cases judged wrong
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from pathlib import Path
 from mella_bench.langs import LANG_CODES
 
 DATA = Path(__file__).parent / "data"
-ROUNDS = {"9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl")}
+ROUNDS = {"9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
+          "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl")}
 """Round → (keyword cases, fidelity cases)."""
 
 
