@@ -601,15 +601,20 @@ def spaceless(lang: str) -> bool:
 def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
           derived: Callable[[Word, Word], bool] = lambda kw, w: False,
-          min_start_p: float = 0.0) -> Iterable[tuple[int, int]]:
+          min_start_p: float = 0.0, capitals: bool = False) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words
-    (`_on_word_boundaries`); `starts` (ascending) limits the positions tried to those whose word can
-    equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but is
-    another word."""
+    (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
+    capitals, `_capitals_kept`); `starts` (ascending) limits the positions tried to those whose word
+    can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
+    is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
-        if i + n > len(words) or not _on_word_boundaries(words, i, n, min_start_p):
+        if i + n > len(words):
+            continue
+        if not _on_word_boundaries(words, i, n, min_start_p) and not (capitals and _heads_a_name(kw_words, words, i)):
+            continue
+        if capitals and not _capitals_kept(kw_words, words, i):
             continue
         if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
             continue
@@ -781,6 +786,35 @@ def prefetch(lang: str, texts: Iterable[str], keywords: Iterable[str] = ()) -> N
         spelling.prefetch_stems(name, words)
 
 
+def _capitalised(word: Word) -> bool:
+    return word.raw[:1].isupper()
+
+
+def _capitals_kept(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bool:
+    """A keyword of several syllables, each capitalised (a name: Hạ Long, Hội An), is found only where
+    each is capitalised too ("mùa hạ long lanh" is not Hạ Long)."""
+    if len(kw_words) < 2 or not all(_capitalised(w) for w in kw_words):
+        return True
+    return all(_capitalised(words[i + j]) for j in range(len(kw_words)))
+
+
+def _heads_a_name(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bool:
+    """A one-syllable keyword that the segmenter joins to a name after it heads that name (Vietnamese
+    is head-first: hội Lim is a hội, tranh Đông Hồ a tranh): the word starts at it, every later syllable of
+    the word is capitalised, and it is not itself a capital the keyword lacks (Hội An is not a hội)
+    unless it opens the answer."""
+    if len(kw_words) != 1 or words[i].joined or i + 1 >= len(words) or not words[i + 1].joined:
+        return False
+    if _capitalised(words[i]) and not _capitalised(kw_words[0]) and i > 0:
+        return False
+    k = i + 1
+    while k < len(words) and words[k].joined:
+        if not _capitalised(words[k]):
+            return False
+        k += 1
+    return True
+
+
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int, min_start_p: float = 0.0) -> bool:
     """Vietnamese: a one-syllable keyword is a whole word of the segmenter's best segmentation (cầu is not
     in cầu thủ). A longer one, with `min_start_p`, needs at least that probability (the CRF's marginal)
@@ -868,7 +902,7 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         spans = tuple(_runs(kw_words, kw_keys, answer_words,
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
                             (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False),
-                            rules(lang).word_start_min))
+                            rules(lang).word_start_min, rules(lang).capitals))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -903,7 +937,8 @@ def segmenter_signature(lang: str) -> str:
         return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs-compound-heads"
     if units == "vietnamese-words":
         start_min = rules(lang).word_start_min
-        return f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
+        return (f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
+                + ("+capitals" if rules(lang).capitals else ""))
     return "words"
 
 
