@@ -74,6 +74,15 @@ class KeywordRules:
     For a noun these are adjective endings (cs Německo → německou; most → mostový is a `derivations`
     case); for a keyword that declines like an adjective, noun endings and the adverb's -ě (the surname
     Baková is not the town in Bakovům; dosloužení is not doslouženě)."""
+    word_start_min: float = 0.0
+    """Vietnamese: a keyword of several syllables matches only where the segmenter's CRF gives at least
+    this probability that a word starts at its first syllable and at the syllable after its last (0:
+    it starts or ends on a boundary of the single best segmentation). Chosen on the dev sets (0.1)."""
+    capitals: bool = False
+    """Vietnamese: capitals mark names. A keyword of several syllables, each capitalised (Hạ Long), is
+    found only where each is capitalised; a one-syllable keyword that the segmenter joins to a
+    capitalised name after it heads that name (hội Lim, tranh Đông Hồ, Tết Nguyên Đán), unless it is a
+    capital the keyword lacks (Hội An is not a hội)."""
     stem_dictionary: str = ""
     """A Hunspell dictionary (`hu_HU`) whose stems veto a tolerant match: when it knows both the keyword
     word and the answer word, and no stem of the answer word is the keyword or one of the keyword's

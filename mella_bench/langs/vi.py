@@ -5,4 +5,5 @@ from __future__ import annotations
 from mella_bench.langs.profile import KeywordRules, Language
 
 PROFILE = Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
-                   keywords=KeywordRules(units="vietnamese-words"), wordlist="wordfreq:vi", spelling_fold="vinorm")
+                   keywords=KeywordRules(units="vietnamese-words", word_start_min=0.1,
+                                         capitals=True), wordlist="wordfreq:vi", spelling_fold="vinorm")

@@ -20,7 +20,9 @@ Sources (installed, never copied into the repository; `tools/install-hunspell.sh
   and listed (`Cases.sense_kept`); one in which it does not (cầu thủ, cà tím) stays a negative.
 - Vietnamese, real sentences: the VLSP 2013 POS test file underthesea ships (gold word segmentation),
   `vietnamese_sentence_cases`: a one-syllable word alone (positive) or only inside a longer gold word
-  (negative).
+  (negative); `vietnamese_phrase_cases` (round 11): a two-syllable gold word (positive) or its two
+  syllables next to each other across a gold word boundary, one side of it a longer word (negative:
+  "chợ | nổi tiếng" for chợ nổi).
 
 Every choice is a hash of the language, the keyword and a purpose, so the sets are the same on every
 machine with the same dictionary versions (`SOURCES` records them). A keyword's cases all go to one
@@ -78,15 +80,18 @@ class Case:
     positive: bool
     kind: str
     """form | neg-prefix | neg-contains (dictionaries); frame | neg-compound (th, vi); sentence |
-    neg-sentence (vi, VLSP)."""
+    neg-sentence, phrase | neg-phrase (vi, VLSP)."""
     entry: str = ""
     """Negatives: the other dictionary entry the word is a form of (the compound, th and vi)."""
 
     @property
     def source(self) -> str:
-        """`dictionary`, `frame` (th, vi word lists in fixed frames) or `sentence` (vi, VLSP)."""
+        """`dictionary`, `frame` (th, vi word lists in fixed frames), `sentence` or `phrase` (vi, VLSP:
+        one-syllable and two-syllable keywords)."""
         if self.kind.endswith("sentence"):
             return "sentence"
+        if self.kind.endswith("phrase"):
+            return "phrase"
         return "frame" if self.kind in ("frame", "neg-compound") else "dictionary"
 
 
@@ -771,6 +776,41 @@ def vietnamese_sentence_cases(n_keywords: int | None = None) -> list[Case]:
     return cases
 
 
+PHRASES_PER_KEYWORD = 3
+
+
+def vietnamese_phrase_cases() -> list[Case]:
+    """Two-syllable keywords in the same real sentences (round 11): a keyword is a two-syllable gold word
+    of them; its **positives** are sentences where it is a gold word, its **negatives** sentences where
+    its two syllables stand next to each other but across a gold word boundary, one side of which is a
+    longer word (chợ | nổi tiếng for chợ nổi, ít nhất | là for nhất là) and the keyword is not a gold
+    word anywhere in the sentence. Two one-syllable words side by side (tự | do) are left out: the gold
+    segmentation is least consistent there. Up to `PHRASES_PER_KEYWORD` of each per keyword; every
+    usable keyword (54 with underthesea 9.5.0)."""
+    sentences = _vlsp_sentences()
+    alone: dict[str, set[int]] = {}
+    across: dict[str, set[int]] = {}
+    for k, sent in enumerate(sentences):
+        lowered = [w.lower() for w in sent]
+        for w in lowered:
+            if len(w.split(" ")) == 2:
+                alone.setdefault(w, set()).add(k)
+        syllables = [(syl, i, len(w.split(" "))) for i, w in enumerate(lowered) for syl in w.split(" ")]
+        for (a, i, len_a), (b, j, len_b) in zip(syllables, syllables[1:]):
+            phrase = f"{a} {b}"
+            if i != j and (len_a > 1 or len_b > 1) and phrase not in lowered:
+                across.setdefault(phrase, set()).add(k)
+    usable = sorted(w for w in set(alone) & set(across) if all(_LETTERS.match(s) for s in w.split(" ")))
+    cases = []
+    for kw in usable:
+        split = split_of("vi", kw)
+        for k in _pick([str(i) for i in sorted(alone[kw])], "vi", kw, "phrase-pos", k=PHRASES_PER_KEYWORD):
+            cases.append(Case("vi", split, kw, " ".join(sentences[int(k)]), True, "phrase"))
+        for k in _pick([str(i) for i in sorted(across[kw])], "vi", kw, "phrase-neg", k=PHRASES_PER_KEYWORD):
+            cases.append(Case("vi", split, kw, " ".join(sentences[int(k)]), False, "neg-phrase"))
+    return cases
+
+
 @functools.lru_cache(maxsize=None)
 def build(lang: str) -> Cases:
     """Every case of one language (both splits), built from the installed sources."""
@@ -781,7 +821,7 @@ def build(lang: str) -> Cases:
         senses = vi_compound_senses()
         kept = [c for c in vi_cases if c.kind == "neg-compound" and senses.get((c.keyword, c.entry)) == "kept"]
         left_out = set(kept)
-        counted = [c for c in vi_cases if c not in left_out] + vietnamese_sentence_cases()
+        counted = [c for c in vi_cases if c not in left_out] + vietnamese_sentence_cases() + vietnamese_phrase_cases()
         return Cases(lang, tuple(counted), (), tuple(related), tuple(kept))
     cases, homographs, related = [], [], []
     for name in DICTS[lang]:

@@ -50,7 +50,7 @@ def outcomes(lang: str, split: str) -> tuple[tuple[keyword_sets.Case, bool], ...
 
 def counts(lang: str, split: str, source: str = "") -> tuple[int, int, int, int]:
     """(positives found, positives, negatives found, negatives), tolerant rule; `source` keeps only the
-    cases of one kind of source (Vietnamese: `frame` or `sentence`)."""
+    cases of one kind of source (Vietnamese: `frame`, `sentence` or `phrase`)."""
     tp = pos = fp = neg = 0
     for case, found in outcomes(lang, split):
         if source and case.source != source:
@@ -142,7 +142,8 @@ def vietnamese_by_labeller() -> str:
     unanimous = sum(len({labels[name][k] for name in names}) == 1 for k in keys)
     kappa = labeller_kappas()
     found = compound_outcomes("test")
-    _, _, s_fp, s_neg = counts("vi", "test", "sentence")
+    sentence, phrase = counts("vi", "test", "sentence"), counts("vi", "test", "phrase")
+    s_fp, s_neg = sentence[2] + phrase[2], sentence[3] + phrase[3]
 
     def rate(negative: Callable[[tuple[str, str]], bool]) -> tuple[int, int]:
         neg = [k for k in found if negative(k)]
@@ -184,6 +185,9 @@ def vietnamese_by_source() -> str:
     for split in ("dev", "test"):
         tp, pos, fp, neg = counts("vi", split, "sentence")
         parts.append(f"VLSP sentences {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
+    for split in ("dev", "test"):
+        tp, pos, fp, neg = counts("vi", split, "phrase")
+        parts.append(f"VLSP two-syllable phrases {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
     return "Vietnamese by source: " + "; ".join(parts) + "."
 
 

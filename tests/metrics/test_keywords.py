@@ -213,6 +213,21 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("vi", "Bức tượng nằm ở giữa quảng trường.", "tượng", True),
     ("vi", "Gia đình tôi rất đông người.", "đình", False),
     ("vi", "Anh ấy mua một ổ bánh mỳ pa-tê.", "bánh mì", True),
+    # round 11: a keyword of several syllables starts and ends where a word probably does (CRF marginal)
+    ("vi", "Người dân mong có một xã hội an toàn hơn cho con cái.", "Hội An", False),
+    ("vi", "Phố cổ Hội An lung linh đèn lồng về đêm.", "Hội An", True),
+    ("vi", "Đây là khu chợ nổi tiếng với các món ăn vặt.", "chợ nổi", False),
+    ("vi", "Ghe thuyền chở đầy trái cây tấp nập ở chợ nổi Cái Răng.", "chợ nổi", True),
+    ("vi", "Bà con miền Trung thu gom củi trước mùa bão.", "Trung thu", False),
+    ("vi", "Các em nhỏ rước đèn ông sao trong đêm Trung thu.", "Trung thu", True),
+    ("vi", "Tàu cập bến thành công sau chuyến đi dài.", "Bến Thành", False),
+    ("vi", "Du khách mua sắm ở chợ Bến Thành.", "Bến Thành", True),
+    ("vi", "Nghệ nhân biểu diễn múa rối nước trên ao làng.", "múa rối", True),
+    # round 11: capitals mark names (a name keeps them; a one-syllable keyword heads a name joined to it)
+    ("vi", "Ngôi trường sơn màu vàng nằm cạnh cánh đồng lúa.", "Trường Sơn", False),
+    ("vi", "Dãy Trường Sơn hùng vĩ trong sương sớm.", "Trường Sơn", True),
+    ("vi", "Du khách chen chân xem hội Gióng ở đền Sóc.", "hội", True),
+    ("vi", "Phố cổ Hội An về đêm rực rỡ đèn lồng.", "hội", False),
     # Thai: no split inside dictionary compounds
     ("th", "แม่ทำส้มตำให้กิน", "ส้ม", False),
     ("th", "เด็กนั่งบนม้านั่งในสวน", "ม้า", False),
@@ -370,7 +385,7 @@ def test_without_the_hungarian_dictionary_the_veto_is_off_and_the_signature_says
 
 
 @pytest.mark.parametrize("lang, text, keyword", [
-    ("vi", "Chiếc phà vừa cập bến, thành phố phía xa đã lên đèn.", "Bến Thành"),
+    ("vi", "Bà bán ô, mai bà lại đi chợ.", "ô mai"),
     ("cs", "Na mapě je Staré: Město leží níž.", "Staré Město"),
     ("ru", "Мы видели Красную (площадь ремонтировали) башню.", "Красная площадь"),
     ("ar", "زرنا البرج، خليفة صديقنا كان معنا.", "برج خليفة"),
@@ -378,3 +393,15 @@ def test_without_the_hungarian_dictionary_the_veto_is_off_and_the_signature_says
 def test_a_multiword_keyword_never_spans_a_comma_colon_or_bracket(lang, text, keyword):
     assert match_keywords(lang, text, [keyword])[0].found is False
     assert match_keywords(lang, regex.sub(r"[,:()،]", "", text), [keyword])[0].found is True
+
+
+def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
+    """The marginals agree with the CRF's best path where it is sure, and the signature names the rule."""
+    from mella_bench.metrics.text.wordmatch import segmenter_signature, vietnamese_syllables
+
+    syllables = vietnamese_syllables("Đây là khu chợ nổi tiếng, ở Cần Thơ.")
+    assert [joined for joined, _ in syllables] == [False, False, False, False, False, True, False, False, True]
+    assert all(0.0 <= p <= 1.0 for _, p in syllables)
+    assert syllables[5][1] < 0.1 < syllables[4][1]  # tiếng continues nổi; nổi starts a word
+    assert vietnamese_syllables("") == []
+    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals")

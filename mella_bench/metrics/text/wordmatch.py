@@ -68,6 +68,9 @@ class Word(NamedTuple):
     """Korean: `KO_CONTINUES` for a morpheme that continues a noun before it into another word (a noun
     of a compound, a derivational suffix: 토마토+케첩, 차별+적), `KO_PREFIX` for a derivational prefix
     (비+경제적); '' otherwise."""
+    start_p: float = 1.0
+    """Vietnamese: the segmenter's probability (its CRF's marginal) that a word starts at this syllable;
+    1.0 elsewhere and after a clause break."""
 
 
 @dataclass(frozen=True)
@@ -493,18 +496,6 @@ def _vi_canonical(m: regex.Match) -> str:
     return canon if len(canon) == len(word) else word
 
 
-def vietnamese_words(text: str) -> list[list[str]]:
-    """underthesea's words of `text`, each as its syllables (letters only), punctuation left out."""
-    from underthesea import word_tokenize
-
-    out = []
-    for token in word_tokenize(_WORD.sub(_vi_canonical, text)):
-        syllables = _WORD.findall(token)
-        if syllables:
-            out.append(syllables)
-    return out
-
-
 _CLAUSE_END = regex.compile(r"[.!?;:,…。؟؛،、，：()\[\]–—\n]")
 """Punctuation that ends a sentence, a clause or a list item, or opens or closes an aside: a multi-word
 keyword never spans it unless it has it there itself ("cập bến, thành phố" is not Bến Thành, "mùa đông,
@@ -561,18 +552,43 @@ def _split_words(lang: str, text: str) -> list[Word]:
     return words
 
 
-def _join_vietnamese(text: str, words: list[Word]) -> list[Word]:
-    """Mark the syllables that continue an underthesea word (`joined`); left as they are when the
-    segmenter's syllables cannot be lined up with ours."""
-    groups = vietnamese_words(text)
-    if sum(len(g) for g in groups) != len(words):
-        return words
-    out, i = [], 0
-    for group in groups:
-        for k in range(len(group)):
-            out.append(words[i]._replace(joined=k > 0 and not words[i].brk))
-            i += 1
+def vietnamese_syllables(text: str) -> list[tuple[bool, float]]:
+    """Per syllable of `text` (letters only, in order): whether underthesea's best segmentation (its CRF's
+    Viterbi path, what `word_tokenize` returns) continues the previous syllable's word into it, and the
+    probability that a word starts there (the CRF's marginal of its B-W tag, summed over every
+    segmentation it weighs). Read from the model `word_tokenize` loads (underthesea is pinned)."""
+    from underthesea import word_tokenize
+    from underthesea.pipeline.word_tokenize import regex_tokenize
+    import underthesea.pipeline.word_tokenize as pipeline
+
+    tokens = regex_tokenize.tokenize(_WORD.sub(_vi_canonical, text))
+    if not tokens:
+        return []
+    if pipeline.word_tokenize_model is None:
+        word_tokenize("a")  # loads the model
+    model = pipeline.word_tokenize_model
+    features = model.featurizer.process([[[t] for t in tokens]])[0]
+    tags, marginals = model.estimator.tag(features), model.estimator.marginals(features)
+    begin = model.estimator.labels().index("B-W")
+    out: list[tuple[bool, float]] = []
+    in_word = False
+    for n, (token, tag, probs) in enumerate(zip(tokens, tags, marginals)):
+        in_word = in_word and tag == "I-W" and n > 0
+        for k, _ in enumerate(_WORD.findall(token)):
+            out.append((in_word, probs[begin] if k == 0 else 0.0))
+            in_word = True
     return out
+
+
+def _join_vietnamese(text: str, words: list[Word]) -> list[Word]:
+    """Mark the syllables that continue an underthesea word (`joined`) and the probability that a word
+    starts at each (`start_p`); left as they are when the segmenter's syllables cannot be lined up
+    with ours."""
+    syllables = vietnamese_syllables(text)
+    if len(syllables) != len(words):
+        return words
+    return [w._replace(joined=joined and not w.brk, start_p=1.0 if w.brk or i == 0 else p)
+            for i, (w, (joined, p)) in enumerate(zip(words, syllables))]
 
 
 # ---------------------------------------------------------------- matching
@@ -584,14 +600,21 @@ def spaceless(lang: str) -> bool:
 
 def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
-          derived: Callable[[Word, Word], bool] = lambda kw, w: False) -> Iterable[tuple[int, int]]:
+          derived: Callable[[Word, Word], bool] = lambda kw, w: False,
+          min_start_p: float = 0.0, capitals: bool = False) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
-    break between them that the keyword does not have, starting and ending on whole words;
-    `starts` (ascending) limits the positions tried to those whose word can equal the first one;
-    `derived(keyword word, answer word)` rejects a pair that shares a key but is another word."""
+    break between them that the keyword does not have, starting and ending on whole words
+    (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
+    capitals, `_capitals_kept`); `starts` (ascending) limits the positions tried to those whose word
+    can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
+    is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
-        if i + n > len(words) or not _on_word_boundaries(words, i, n):
+        if i + n > len(words):
+            continue
+        if not _on_word_boundaries(words, i, n, min_start_p) and not (capitals and _heads_a_name(kw_words, words, i)):
+            continue
+        if capitals and not _capitals_kept(kw_words, words, i):
             continue
         if any(words[i + j].brk and not kw_words[j].brk for j in range(1, n)):
             continue
@@ -763,13 +786,48 @@ def prefetch(lang: str, texts: Iterable[str], keywords: Iterable[str] = ()) -> N
         spelling.prefetch_stems(name, words)
 
 
-def _on_word_boundaries(words: Sequence[Word], i: int, n: int) -> bool:
-    """Vietnamese: a one-syllable keyword is a whole word (cầu is not in cầu thủ); a longer one starts
-    or ends on a word boundary (hoa mai in "hoa | mai vàng", kỳ nghỉ in "kỳ | nghỉ hè": the segmenter
-    may attach its last or first syllable to a neighbour)."""
-    starts = not words[i].joined
-    ends = i + n == len(words) or not words[i + n].joined
-    return (starts and ends) if n == 1 else (starts or ends)
+def _capitalised(word: Word) -> bool:
+    return word.raw[:1].isupper()
+
+
+def _capitals_kept(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bool:
+    """A keyword of several syllables, each capitalised (a name: Hạ Long, Hội An), is found only where
+    each is capitalised too ("mùa hạ long lanh" is not Hạ Long)."""
+    if len(kw_words) < 2 or not all(_capitalised(w) for w in kw_words):
+        return True
+    return all(_capitalised(words[i + j]) for j in range(len(kw_words)))
+
+
+def _heads_a_name(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bool:
+    """A one-syllable keyword that the segmenter joins to a name after it heads that name (Vietnamese
+    is head-first: hội Lim is a hội, tranh Đông Hồ a tranh): the word starts at it, every later syllable of
+    the word is capitalised, and it is not itself a capital the keyword lacks (Hội An is not a hội)
+    unless it opens the answer."""
+    if len(kw_words) != 1 or words[i].joined or i + 1 >= len(words) or not words[i + 1].joined:
+        return False
+    if _capitalised(words[i]) and not _capitalised(kw_words[0]) and i > 0:
+        return False
+    k = i + 1
+    while k < len(words) and words[k].joined:
+        if not _capitalised(words[k]):
+            return False
+        k += 1
+    return True
+
+
+def _on_word_boundaries(words: Sequence[Word], i: int, n: int, min_start_p: float = 0.0) -> bool:
+    """Vietnamese: a one-syllable keyword is a whole word of the segmenter's best segmentation (cầu is not
+    in cầu thủ). A longer one, with `min_start_p`, needs at least that probability (the CRF's marginal)
+    that a word starts at its first syllable and at the syllable after it: "hoa mai vàng" keeps hoa mai
+    (a word starts at vàng with probability 0.74), "chợ nổi tiếng" and "xã hội an toàn" lose chợ nổi
+    and Hội An (nổi tiếng, an toàn are near-certain words: 0.00). "kỳ nghỉ hè" sits near the line (hè
+    0.08 to 0.18 by sentence). Without it, starting or ending on a best-segmentation boundary."""
+    if n == 1 or not min_start_p:
+        starts = not words[i].joined
+        ends = i + n == len(words) or not words[i + n].joined
+        return (starts and ends) if n == 1 else (starts or ends)
+    after = 1.0 if i + n == len(words) else words[i + n].start_p
+    return words[i].start_p >= min_start_p and after >= min_start_p
 
 
 class WordIndex:
@@ -843,7 +901,8 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         starts = index.starts(kw_keys[0]) if index is not None else None
         spans = tuple(_runs(kw_words, kw_keys, answer_words,
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
-                            (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False)))
+                            (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False),
+                            rules(lang).word_start_min, rules(lang).capitals))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -877,7 +936,9 @@ def segmenter_signature(lang: str) -> str:
     if units == "korean-morphemes":
         return f"kiwipiepy{_version('kiwipiepy')}-morphemes-lexical-runs-compound-heads"
     if units == "vietnamese-words":
-        return f"underthesea{_version('underthesea')}-words"
+        start_min = rules(lang).word_start_min
+        return (f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
+                + ("+capitals" if rules(lang).capitals else ""))
     return "words"
 
 
