@@ -43,9 +43,10 @@ from pathlib import Path
 from mella_bench.langs import LANG_CODES
 
 DATA = Path(__file__).parent / "data"
-ROUNDS = {"9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
-          "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", "")}
-"""Round → (keyword cases, fidelity cases; round 12 has none)."""
+ROUNDS: dict[str, tuple[str, str | None]] = {
+    "9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
+    "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None)}
+"""Round → (keyword cases, fidelity cases or None: round 12 has none)."""
 
 
 def load(name: str) -> list[dict]:
@@ -93,7 +94,10 @@ def fidelity_outcomes(round_: str = "9") -> list[tuple[dict, bool, str]]:
     """(case, accepted as its target, the rule's note)."""
     from mella_bench.metrics.fidelity import judge, prefetch
 
-    cases = load(ROUNDS[round_][1])
+    name = ROUNDS[round_][1]
+    if name is None:
+        raise ValueError(f"round {round_} has no fidelity cases")
+    cases = load(name)
     for target in sorted({c["target"] for c in cases}):
         prefetch([c["text"] for c in cases if c["target"] == target], target)
     return [(c, *judge(c["text"], c["target"])) for c in cases]
@@ -116,7 +120,7 @@ def fidelity_table(round_: str = "9") -> str:
 def wrong(round_: str = "9") -> list[str]:
     out = [f"keyword {c['lang']} {c['keyword']!r} in {c['text']!r}: labelled {c['found']}, found {found}"
            for c, found in keyword_outcomes(round_) if found != c["found"]]
-    if not ROUNDS[round_][1]:
+    if ROUNDS[round_][1] is None:
         return out
     out += [f"fidelity {c['set']} {c['lang']}→{c['target']} {c['text']!r}: {note}"
             for c, ok, note in fidelity_outcomes(round_) if ok != (c["expect"] == "accept")]
@@ -125,5 +129,5 @@ def wrong(round_: str = "9") -> list[str]:
 
 if __name__ == "__main__":
     chosen = sys.argv[1] if len(sys.argv) > 1 else "9"
-    fidelity = fidelity_table(chosen) if ROUNDS[chosen][1] else "(no fidelity cases this round)"
+    fidelity = "(no fidelity cases this round)" if ROUNDS[chosen][1] is None else fidelity_table(chosen)
     print(keyword_table(chosen), "", fidelity, "", *wrong(chosen), sep="\n")

@@ -182,12 +182,10 @@ def vietnamese_by_source() -> str:
         parts.append(f"frame cases {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found; "
                      f"{pct(kept_found, kept)} of the compounds that keep the keyword's sense (left out); "
                      f"all compounds as negatives {pct(fp + kept_found, neg + kept)}")
-    for split in ("dev", "test"):
-        tp, pos, fp, neg = counts("vi", split, "sentence")
-        parts.append(f"VLSP sentences {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
-    for split in ("dev", "test"):
-        tp, pos, fp, neg = counts("vi", split, "phrase")
-        parts.append(f"VLSP two-syllable phrases {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
+    for source, name in (("sentence", "VLSP sentences"), ("phrase", "VLSP two-syllable phrases")):
+        for split in ("dev", "test"):
+            tp, pos, fp, neg = counts("vi", split, source)
+            parts.append(f"{name} {split} {tp}/{pos} positives found, {pct(fp, neg)} negatives found")
     return "Vietnamese by source: " + "; ".join(parts) + "."
 
 
