@@ -40,6 +40,10 @@ class KeywordRules:
     """Thai: a word that begins with the keyword's letters and that this wordnet files as a kind of the
     keyword counts in the tolerant match (ปลาทู is a fish, ข้าวของ "belongings" is not rice;
     `metrics/text/kinds.py`)."""
+    verb_objects: bool = False
+    """Thai, with `kinds`: a unit that is a verb the wordnet knows only as a verb followed by the keyword,
+    a noun it knows, names the keyword (newmm keeps some verb–object phrases whole: ขี่ม้า "ride a horse",
+    เหวี่ยงแห "cast a net")."""
     compound_split_min_freq: int = 0
     """Thai: also look inside compounds newmm keeps whole when they split into dictionary words seen at
     least this often in the Thai National Corpus (0 = never). With `kinds`, only at the keyword's end,

@@ -90,19 +90,29 @@ def _thai_db() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _thai_senses() -> dict[str, frozenset[str]]:
-    """Thai word → its noun synsets in Thai WordNet."""
-    senses: dict[str, set[str]] = defaultdict(set)
+def _thai_synsets() -> dict[str, frozenset[str]]:
+    """Thai word → its synsets in Thai WordNet (every part of speech: `02512053-n`, `01955984-v`)."""
+    found: dict[str, set[str]] = defaultdict(set)
     with sqlite3.connect(f"file:{_thai_db()}?mode=ro", uri=True) as con:
         for synset, word in con.execute("SELECT synsetid, li FROM word_synset"):
-            if synset.endswith("-n"):
-                senses[word].add(synset)
-    return {w: frozenset(s) for w, s in senses.items()}
+            found[word].add(synset)
+    return {w: frozenset(s) for w, s in found.items()}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _thai_senses(word: str) -> frozenset[str]:
+    return frozenset(s for s in _thai_synsets().get(word, ()) if s.endswith("-n"))
 
 
 def senses(lexicon: KindsLexicon, word: str) -> frozenset[str]:
     """The noun synsets (`02512053-n`) the lexicon gives `word`; empty for a word it does not know."""
-    return _thai_senses().get(word, frozenset()) if lexicon == "thai-wordnet" else frozenset()
+    return _thai_senses(word) if lexicon == "thai-wordnet" else frozenset()
+
+
+def only_a_verb(lexicon: KindsLexicon, word: str) -> bool:
+    """Does the lexicon know `word`, and only as a verb (ขี่ "ride", เหวี่ยง "swing, cast")?"""
+    found = _thai_synsets().get(word, frozenset()) if lexicon == "thai-wordnet" else frozenset()
+    return bool(found) and all(s.endswith("-v") for s in found)
 
 
 def above(synset: str) -> frozenset[str]:

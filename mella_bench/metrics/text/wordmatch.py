@@ -884,22 +884,30 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
                 break
 
 
-def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, int]]:
-    """Thai: the words that begin with the keyword's letters and name a kind of it: the wordnet says so,
-    or (`compound_split_min_freq`) it knows neither the word nor that the keyword is anything but a
-    noun, and the rest of the word is common dictionary words (a compound headed by the keyword). Off
-    without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and กล้วยไม้."""
+def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Thai: the units that name the keyword although newmm keeps them whole (`kinds.py`):
+    - a unit that begins with the keyword and that the wordnet files as a kind of it (ปลาทู);
+    - with `compound_split_min_freq`, one that begins with a keyword the wordnet knows as a noun, that
+      the wordnet does not know, and whose rest is common dictionary words (ข้าวเหนียว, เรือหางยาว);
+    - with `verb_objects`, a verb the wordnet knows only as a verb followed by such a keyword (ขี่ม้า).
+    Off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and กล้วยไม้."""
     if not kinds.available():
-        return
+        return []
+    noun = kinds.is_noun(r.kinds, keyword)
+    spans = []
     for w in words:
-        if not (w.lexical and len(w.norm) > len(keyword) and w.norm.startswith(keyword)
-                and len(w.norm) == w.end - w.start):
+        if not (w.lexical and len(w.norm) > len(keyword) and len(w.norm) == w.end - w.start):
             continue
-        kind = kinds.kind_of(r.kinds, w.norm, keyword)
-        if kind is kinds.Kind.KIND or (
-                kind is kinds.Kind.UNKNOWN and r.compound_split_min_freq and kinds.is_noun(r.kinds, keyword)
-                and len(keyword) in thai_compound_cuts(w.norm, r.compound_split_min_freq)):
-            yield w.start, w.start + len(keyword)
+        if w.norm.startswith(keyword):
+            kind = kinds.kind_of(r.kinds, w.norm, keyword)
+            if kind is kinds.Kind.KIND or (
+                    kind is kinds.Kind.UNKNOWN and noun and r.compound_split_min_freq
+                    and len(keyword) in thai_compound_cuts(w.norm, r.compound_split_min_freq)):
+                spans.append((w.start, w.start + len(keyword)))
+        elif (r.verb_objects and noun and w.norm.endswith(keyword)
+              and kinds.only_a_verb(r.kinds, w.norm[:-len(keyword)])):
+            spans.append((w.end - len(keyword), w.end))
+    return spans
 
 
 @functools.lru_cache(maxsize=100_000)
