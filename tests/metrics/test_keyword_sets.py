@@ -25,7 +25,7 @@ from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
     "ar": (87, 7), "cs": (91, 7), "hu": (92, 7), "ko": (87, 6),
-    "ru": (93, 10), "sr": (88, 8), "th": (93, 13), "vi": (90, 13),
+    "ru": (93, 10), "sr": (88, 8), "th": (93, 14), "vi": (90, 13),
 }
 """Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
 per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese

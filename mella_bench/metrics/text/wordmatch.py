@@ -392,7 +392,8 @@ def morphology_signature(lang: str) -> dict[str, str]:
     if not libs:
         fields = {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
         if r.kinds:
-            fields["rule"] += "+kinds" + (f"+head-split-tnc{r.compound_split_min_freq}" if r.compound_split_min_freq else "")
+            fields["rule"] += ("+kinds" + (f"+head-split-tnc{r.compound_split_min_freq}" if r.compound_split_min_freq else "")
+                               + ("+verb-objects" if r.verb_objects else ""))
             fields["kinds"] = kinds.signature(r.kinds)
         return fields
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",

@@ -72,9 +72,19 @@ def test_kind_of(word, keyword, kind):
     ("เรือหางยาวหลายลำลอยลำอยู่ริมหาดทราย", "เรือ", True),
     # the bare keyword, as before
     ("ชาวนากำลังหว่านข้าวในแปลงนาหลังบ้าน", "ข้าว", True),
+    # a verb the wordnet knows only as a verb, then the keyword as its object, in one newmm unit
+    ("นักท่องเที่ยวขี่ม้าเลียบชายหาดตอนพระอาทิตย์ตก", "ม้า", True),
+    ("ชาวประมงยืนเหวี่ยงแหอยู่ริมฝั่งแม่น้ำ", "แห", True),
+    # a word that is also a noun before the keyword is not a verb phrase (สี "colour"; สีซอ "bow a fiddle")
+    ("ชายชรานั่งสีซออยู่หน้าบ้าน", "ซอ", False),
 ])
 def test_thai_compounds_headed_by_the_keyword(text, keyword, found):
     assert match_keywords("th", text, [keyword])[0].found is found
+
+
+def test_only_a_verb():
+    assert kinds.only_a_verb(LEX, "ขี่") and kinds.only_a_verb(LEX, "เหวี่ยง")
+    assert not kinds.only_a_verb(LEX, "สี") and not kinds.only_a_verb(LEX, "ไม่มีคำนี้")
 
 
 def test_strict_keeps_units_whole():
@@ -85,6 +95,8 @@ def test_strict_keeps_units_whole():
 def test_the_span_is_the_keyword_letters():
     text = "รถบรรทุกสีแดงจอดอยู่หน้าโกดัง"
     assert match_keywords("th", text, ["รถ"])[0].spans == ((0, 2),)
+    text = "เด็กขี่ม้า"
+    assert match_keywords("th", text, ["ม้า"])[0].spans == ((len("เด็กขี่"), len(text)),)
 
 
 def test_without_wordnet_the_rule_is_off_and_the_signature_says_so(monkeypatch, tmp_path):
