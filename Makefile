@@ -42,6 +42,7 @@ demo: $(DEMO_STAMP)
 test: $(STAMP)
 	tools/install-browser.sh || echo "warning: could not install chromium/fonts; the browser tests will skip (see docs/reports.md)"
 	tools/install-hunspell.sh || echo "warning: could not install the Hunspell dictionaries; the keyword-set and spelling-dictionary tests will skip (see docs/metrics-keywords.md, docs/metrics.md)"
+	tools/install-wordnet.sh || echo "warning: could not install WordNet; Thai Keyword Accuracy reads no compounds and its tests will skip (see docs/metrics-keywords.md)"
 	$(BIN)/python -m pytest -q -ra --ignore=tests/families
 	$(MAKE) test-families
 

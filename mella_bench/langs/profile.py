@@ -12,6 +12,7 @@ AXES: tuple[Axis, ...] = ("know", "ling")
 
 
 WordUnits = Literal["words", "thai-newmm", "korean-morphemes", "vietnamese-words"]
+KindsLexicon = Literal["", "thai-wordnet"]
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,19 @@ class KeywordRules:
     metrics merges them, and with them مبنى "building" and مبني "built")."""
     proper_noun_parses: bool = False
     """pymorphy3: a capitalised keyword is read only by its proper-noun parses when it has any."""
+    kinds: KindsLexicon = ""
+    """Thai: a word that begins with the keyword's letters and that this wordnet files as a kind of the
+    keyword counts in the tolerant match (ปลาทู is a fish, ข้าวของ "belongings" is not rice;
+    `metrics/text/kinds.py`)."""
+    verb_objects: bool = False
+    """Thai, with `kinds`: a unit that is a verb the wordnet knows only as a verb followed by the keyword,
+    a noun it knows, names the keyword (newmm keeps some verb–object phrases whole: ขี่ม้า "ride a horse",
+    เหวี่ยงแห "cast a net")."""
     compound_split_min_freq: int = 0
     """Thai: also look inside compounds newmm keeps whole when they split into dictionary words seen at
-    least this often in the Thai National Corpus (0 = never)."""
+    least this often in the Thai National Corpus (0 = never). With `kinds`, only at the keyword's end,
+    for a keyword the wordnet knows as a noun, in a compound it does not know: a compound headed by the
+    keyword (ข้าวเหนียว, เรือหางยาว; Thai puts the head first)."""
     keyword_form_stem: bool = False
     """The keyword's own spelling also counts as its stem (hu adat, sr Erdogan: Snowball over-stems
     dictionary forms as if they were inflected); the answer word's stem is compared with it."""

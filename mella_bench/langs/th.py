@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from mella_bench.langs.profile import KeywordRules, Language
 
-PROFILE = Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm", keywords=KeywordRules(units="thai-newmm"),
+PROFILE = Language("th", "Thai", "ไทย", ("Thai",), "pythainlp-newmm",
+                   keywords=KeywordRules(units="thai-newmm", kinds="thai-wordnet", compound_split_min_freq=200,
+                                         verb_objects=True),
                    script_unique=True, wordlist="pythainlp-tnc")

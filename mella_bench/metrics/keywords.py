@@ -14,8 +14,9 @@ words are pythainlp newmm units, Korean words kiwipiepy content morphemes (so pa
   language (`langs.KeywordRules`: pymorphy3 for Russian, simplemma + Snowball for Czech, Hungarian,
   Serbian and Arabic); the keyword is read as the dictionary form it is, and a word made from it
   (cs německou, hu játékosság, ar nisba تاريخية or the other gender مكانة) is another word; an Arabic
-  word must be the keyword's base plus noun suffixes or one of its broken plurals. Korean, Thai and
-  Vietnamese: same as strict.
+  word must be the keyword's base plus noun suffixes or one of its broken plurals. Korean and
+  Vietnamese: same as strict; Thai also accepts a unit that begins with the keyword and names a kind
+  of it (ปลาทู for ปลา; WordNet, `text/kinds.py`).
 A keyword without any word (pure punctuation) is ignored; an item with no usable keyword is an
 input error. Recall and false-positive rate per language on a labelled set are in
 docs/metrics-keywords.md (computed by tests/metrics/test_keyword_labelled.py).

@@ -8,8 +8,8 @@ unchanged, and the key covers everything the row depends on:
   text in `metrics/text/` included) and of the language profiles in `mella_bench.langs`, the package version, the installed version of each of mella-bench's
   dependencies, the Java binary (METEOR's jar runs on it) and the Hunspell dictionaries fidelity reads
   and Hungarian Keyword Accuracy stems with (`metrics/text/spelling.py`: which were found, and a hash of
-  their files) — any edit, upgrade or
-  newly installed dictionary makes every key new;
+  their files), and WordNet, which Thai Keyword Accuracy reads (`metrics/text/kinds.py`: found, and a
+  hash of data.noun) — any edit, upgrade or newly installed dictionary makes every key new;
 - the **metric**, the task's **language and axis**;
 - the **item**: id, references, keywords, and the **prediction** text;
 - for metrics whose per-item values depend on the rest of the task (`Metric.corpus_dependent`:
@@ -105,7 +105,7 @@ def code_version() -> str:
     for path in code_sources():
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return _digest(__version__, h.hexdigest(), _dependency_versions(), _java_identity(), _spelling_identity(),
-                   sys.version_info[:2])
+                   _lexicon_identity(), sys.version_info[:2])
 
 
 def _spelling_identity() -> str:
@@ -115,6 +115,14 @@ def _spelling_identity() -> str:
 
     stem_dictionaries = sorted({lang.keywords.stem_dictionary for lang in LANGUAGES.values()} - {""})
     return "|".join([spelling_name(tuple(SPELLING_DICTIONARIES)), *map(stems_name, stem_dictionaries)])
+
+
+def _lexicon_identity() -> str:
+    """The wordnets Keyword Accuracy reads for kinds (Thai's; `metrics/text/kinds.py`): found, and a hash."""
+    from mella_bench.langs import LANGUAGES
+    from mella_bench.metrics.text.kinds import signature
+
+    return "|".join(signature(lex) for lex in sorted({lang.keywords.kinds for lang in LANGUAGES.values()} - {""}))
 
 
 @dataclass(frozen=True)

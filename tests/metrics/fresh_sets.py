@@ -24,13 +24,24 @@ only, the policy put as "label as a careful native reader would" (one of the two
 the round-11 wording): `data/keywords_fresh12.jsonl`, 50 Thai and 100 Vietnamese cases, half positives;
 2 texts also occur in earlier sets.
 
+Round 13 (`ROUNDS["13"]`), two more helpers after round 12, Thai only, the round-12 policy with the
+compound rule spelt out (a compound headed by the keyword naming a kind of it, or a proper name headed
+by it naming an instance, is a positive), one writer asked for natural captions and one for half the
+positives in kind-of compounds or named instances: `data/keywords_fresh13.jsonl`, 100 Thai cases, half
+positives, 40 keywords (up to 3 cases per keyword per writer); no text from an earlier set.
+
+Round 14 (`ROUNDS["14"]`), two more helpers after round 13's kind-of rule, Thai only, the same policy,
+asked for captions of people doing things (at least a third of the positives the object right after a
+verb) and keywords beyond the obvious: `data/keywords_fresh14.jsonl`, 100 Thai cases, half positives,
+52 keywords (at most 2 cases per keyword per writer); no text from an earlier set.
+
 The labels are the writers', not corrected after the matcher was run. They were written by language
 models, not native speakers: a few are debatable (ko 부산하게 "busily" is a negative for the city 부산,
 though 부산 is also a noun "bustle"; vi "sân đình" is a positive for đình, a compound the Vietnamese
 dictionary sets leave out). These sets are not a test split once read: what each round's first reading
 prompted is said in docs/metrics-keywords.md and docs/metrics.md.
 
-    python -m tests.metrics.fresh_sets [9|10|11|12]     # both tables and the cases judged wrong
+    python -m tests.metrics.fresh_sets [9|10|11|12|13|14]     # both tables and the cases judged wrong
 """
 
 from __future__ import annotations
@@ -45,8 +56,9 @@ from mella_bench.langs import LANG_CODES
 DATA = Path(__file__).parent / "data"
 ROUNDS: dict[str, tuple[str, str | None]] = {
     "9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
-    "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None)}
-"""Round → (keyword cases, fidelity cases or None: round 12 has none)."""
+    "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None),
+    "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None)}
+"""Round → (keyword cases, fidelity cases or None: rounds 12 to 14 have none)."""
 
 
 def load(name: str) -> list[dict]:

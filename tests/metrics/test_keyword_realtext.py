@@ -26,6 +26,7 @@ from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
 from tests.metrics.doc_blocks import assert_doc_block
 from tests.support.shared_data import author_data
+from tests.support.wordnet import require_wordnet
 
 LABELS = Path(__file__).parent / "data" / "keyword_realtext_labels.jsonl"
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {  # keyword -> loose letter searches for candidates
@@ -52,6 +53,7 @@ _LETTERS = regex.compile(r"[\p{L}\p{M}]+")
 
 @pytest.fixture(autouse=True, scope="module")
 def _shared():
+    require_wordnet()  # Thai's tolerant rule reads WordNet (tools/install-wordnet.sh)
     if author_data() is None:
         pytest.skip("the MELLA authors' files (shared/data/mella-author-2024) are not beside the checkout")
 

@@ -20,11 +20,12 @@ from mella_bench.langs import LANG_CODES
 from mella_bench.metrics.keywords import match_keywords
 from tests.metrics import keyword_sets
 from tests.metrics.doc_blocks import assert_doc_block, doc_block
+from tests.support.wordnet import require_wordnet
 from tests.metrics.test_keyword_labelled import counts as hand_counts
 
 GUARDS = {  # lang: (dev recall at least, dev false positives at most), % — 5 points from the values in the doc
     "ar": (87, 7), "cs": (91, 7), "hu": (92, 7), "ko": (87, 6),
-    "ru": (93, 10), "sr": (88, 8), "th": (93, 7), "vi": (90, 13),
+    "ru": (93, 10), "sr": (88, 8), "th": (93, 14), "vi": (90, 13),
 }
 """Regression guards on the dev split, not the issue's targets (recall >= 95 %, false positives <= 10 %
 per language), which these sets do not meet everywhere: the doc reports them as they are. Vietnamese
@@ -33,6 +34,7 @@ frame negatives are word-list compounds the segmenter does not join (cà tím, q
 
 @pytest.fixture(autouse=True, scope="module")
 def _sources():
+    require_wordnet()  # Thai's tolerant rule reads WordNet (tools/install-wordnet.sh)
     missing = keyword_sets.missing_sources()
     if missing:
         message = f"keyword sets need {', '.join(missing)}: run tools/install-hunspell.sh"

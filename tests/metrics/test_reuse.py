@@ -145,3 +145,21 @@ def test_the_code_version_covers_the_hunspell_dictionaries_found(monkeypatch, tm
         assert reuse.code_version() != without
     finally:
         reuse.code_version.cache_clear()
+
+
+def test_the_code_version_covers_wordnet(monkeypatch, tmp_path):
+    """Thai Keyword Accuracy reads WordNet's data.noun for kinds (metrics/text/kinds.py): installing or
+    changing it must void the cache, as a dictionary does."""
+    from mella_bench.metrics.text.kinds import ENV
+
+    empty, with_one = tmp_path / "empty", tmp_path / "with-one"
+    empty.mkdir()
+    with_one.mkdir()
+    (with_one / "data.noun").write_text("00001740 03 n 01 entity 0 000 | that which exists\n", encoding="latin-1")
+    versions = []
+    for directory in (empty, with_one):
+        monkeypatch.setenv(ENV, str(directory))
+        reuse.code_version.cache_clear()
+        versions.append(reuse.code_version())
+    reuse.code_version.cache_clear()
+    assert versions[0] != versions[1]

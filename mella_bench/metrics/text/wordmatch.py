@@ -18,7 +18,9 @@ so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiep
 Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
 units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
 grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
-cầu thủ). Korean, Thai and Vietnamese: tolerant = strict.
+cầu thủ). Korean and Vietnamese: tolerant = strict. Thai tolerant also accepts a unit that begins
+with the keyword and names a kind of it (`KeywordRules.kinds`, `kinds.py`): ปลาทู for ปลา, not ข้าวของ
+for ข้าว.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 import regex
 
 from mella_bench.langs import LANGUAGES, KeywordRules
-from mella_bench.metrics.text import spelling
+from mella_bench.metrics.text import kinds, spelling
 from mella_bench.metrics.text.orthography import ARABIC_MARKS, arabic_fold, vietnamese_syllable
 from mella_bench.metrics.text.tokenize import get_tokenizer, newmm_words
 
@@ -388,7 +390,12 @@ def morphology_signature(lang: str) -> dict[str, str]:
     if r.stemmer:
         libs.append("snowballstemmer")
     if not libs:
-        return {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
+        fields = {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
+        if r.kinds:
+            fields["rule"] += ("+kinds" + (f"+head-split-tnc{r.compound_split_min_freq}" if r.compound_split_min_freq else "")
+                               + ("+verb-objects" if r.verb_objects else ""))
+            fields["kinds"] = kinds.signature(r.kinds)
+        return fields
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
                                 ("stem" + ("+keyword-form" if r.keyword_form_stem else "")) if r.stemmer else "") if x)
     if r.stem_rule == "hungarian-vowels":
@@ -878,6 +885,32 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
                 break
 
 
+def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Thai: the units that name the keyword although newmm keeps them whole (`kinds.py`):
+    - a unit that begins with the keyword and that the wordnet files as a kind of it (ปลาทู);
+    - with `compound_split_min_freq`, one that begins with a keyword the wordnet knows as a noun, that
+      the wordnet does not know, and whose rest is common dictionary words (ข้าวเหนียว, เรือหางยาว);
+    - with `verb_objects`, a verb the wordnet knows only as a verb followed by such a keyword (ขี่ม้า).
+    Off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and กล้วยไม้."""
+    if not kinds.available():
+        return []
+    noun = kinds.is_noun(r.kinds, keyword)
+    spans = []
+    for w in words:
+        if not (w.lexical and len(w.norm) > len(keyword) and len(w.norm) == w.end - w.start):
+            continue
+        if w.norm.startswith(keyword):
+            kind = kinds.kind_of(r.kinds, w.norm, keyword)
+            if kind is kinds.Kind.KIND or (
+                    kind is kinds.Kind.UNKNOWN and noun and r.compound_split_min_freq
+                    and len(keyword) in thai_compound_cuts(w.norm, r.compound_split_min_freq)):
+                spans.append((w.start, w.start + len(keyword)))
+        elif (r.verb_objects and noun and w.norm.endswith(keyword)
+              and kinds.only_a_verb(r.kinds, w.norm[:-len(keyword)])):
+            spans.append((w.end - len(keyword), w.end))
+    return spans
+
+
 @functools.lru_cache(maxsize=100_000)
 def _keyword_words(lang: str, keyword: str) -> tuple[Word, ...]:
     return tuple(w._replace(joined=False) for w in _split_words(lang, keyword))
@@ -893,9 +926,11 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
     if spaceless(lang):
         keyword_letters = "".join(w.norm for w in kw_words)
         spans = tuple(_spaceless_runs(keyword_letters, answer_words))
-        min_freq = rules(lang).compound_split_min_freq
-        if not spans and tolerant and min_freq:
-            spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, min_freq)))
+        r = rules(lang)
+        if not spans and tolerant and r.kinds:
+            spans = tuple(_kind_compounds(r, keyword_letters, answer_words))
+        elif not spans and tolerant and r.compound_split_min_freq:
+            spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, r.compound_split_min_freq)))
     else:
         kw_keys = [_keyword_keys(lang, w.norm, w.raw, tolerant) for w in kw_words]
         starts = index.starts(kw_keys[0]) if index is not None else None

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install Debian's Princeton WordNet 3.0: `wordnet-base` (the database, /usr/share/wordnet, WordNet 3.0
+# licence) is read by Thai Keyword Accuracy to tell a compound headed by the keyword from another word
+# (mella_bench/metrics/text/kinds.py, with pythainlp's Thai WordNet); `wordnet` (the `wn` browser) is
+# the independent reference its tests compare the hypernym reader with. Idempotent: installs only what is
+# missing. Needs root (or sudo) and access to the Debian mirror. Used by `make test` and .ci/run; see
+# docs/metrics-keywords.md ("Thai").
+set -euo pipefail
+
+pkgs=(wordnet-base wordnet)
+need=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -eq 0 ]; then
+    echo "install-wordnet: Debian's WordNet already installed"
+else
+    "$(dirname "$0")/apt-install.sh" install-wordnet "${need[@]}"
+fi
