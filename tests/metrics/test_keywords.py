@@ -314,6 +314,10 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("hu", "A lányok régi kefék között keresgéltek.", "kefe", True),
 ])
 def test_issue19_words_and_readings(lang, text, keyword, found):
+    if lang == "th":  # Thai's tolerant rules read WordNet (the ส้มตำ case is their known false positive)
+        from tests.support.wordnet import require_wordnet
+
+        require_wordnet()
     assert match_keywords(lang, text, [keyword])[0].found is found
 
 
