@@ -7,6 +7,7 @@ except in CI, which installs it and where they fail.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -39,7 +40,10 @@ def _wn_hypernyms(lemma: str, synset: str) -> set[str]:
                                   "ข้าวของ", "นกเงือก", "ชาเย็น", "อาคารสำนักงาน", "ไก่ชน"])
 def test_hypernyms_are_those_wn_prints(word):
     if shutil.which("wn") is None:
-        pytest.fail("the `wn` browser (Debian's wordnet) is missing: run tools/install-wordnet.sh")
+        message = "the `wn` browser (Debian's wordnet) is missing: run tools/install-wordnet.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     senses = kinds.senses(LEX, word)
     assert senses
     for synset in senses:
