@@ -11,15 +11,7 @@ set -euo pipefail
 
 pkgs=(hunspell hunspell-ar hunspell-cs hunspell-hu hunspell-ko hunspell-ru hunspell-sr hunspell-th
       hunspell-uk hunspell-be hunspell-kk hunspell-bg hunspell-sl)
-need=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -eq 0 ]; then
-    echo "install-hunspell: Debian's dictionaries already installed"
-else
-    "$(dirname "$0")/apt-install.sh" install-hunspell "${need[@]}"
-fi
+"$(dirname "$0")/apt-install.sh" install-hunspell "${pkgs[@]}"
 
 python3 "$(dirname "$0")/fetch_npm_dictionary.py" dictionary-mk 2.0.0 mk_MK \
     sha512-fZmbMsQqVKFJn71JCW6J6uwoNfEurHy5P/JYLQa73KNuDH8f/3fEVpizzg9Tdb40jG1a59dEHpKDyhHyTbVNDQ==

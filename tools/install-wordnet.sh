@@ -7,13 +7,4 @@
 # docs/metrics-keywords.md ("Thai").
 set -euo pipefail
 
-pkgs=(wordnet-base wordnet)
-need=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -eq 0 ]; then
-    echo "install-wordnet: Debian's WordNet already installed"
-else
-    "$(dirname "$0")/apt-install.sh" install-wordnet "${need[@]}"
-fi
+"$(dirname "$0")/apt-install.sh" install-wordnet wordnet-base wordnet

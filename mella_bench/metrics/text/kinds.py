@@ -37,6 +37,8 @@ SYSTEM_DIR = Path("/usr/share/wordnet")
 
 
 class Kind(enum.Enum):
+    """What a wordnet says of a word against a keyword: a kind of it, another thing, or it cannot say."""
+
     KIND = "kind"
     OTHER = "other"
     UNKNOWN = "unknown"
@@ -52,7 +54,15 @@ def available() -> bool:
 
 
 def _noun_file() -> Path | None:
-    path = wordnet_dir() / "data.noun"
+    """data.noun in `wordnet_dir()`; looked for once per directory (the matcher asks for every Thai
+    keyword of every answer), so a WordNet installed later is seen by the next process, as with the
+    Hunspell dictionaries."""
+    return _noun_file_in(wordnet_dir())
+
+
+@functools.lru_cache(maxsize=None)
+def _noun_file_in(directory: Path) -> Path | None:
+    path = directory / "data.noun"
     return path if path.is_file() else None
 
 
@@ -145,10 +155,14 @@ def _above(path: Path, synset: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-@functools.lru_cache(maxsize=100_000)
 def kind_of(lexicon: KindsLexicon, word: str, keyword: str) -> Kind:
     """Is `word` a kind of `keyword` (both in the lexicon's language, normalised as the matcher does)?"""
-    path = _noun_file()
+    return _kind_of(_noun_file(), lexicon, word, keyword)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _kind_of(path: Path | None, lexicon: KindsLexicon, word: str, keyword: str) -> Kind:
+    """`kind_of`, cached per data.noun found, so that the answer follows `$MELLA_BENCH_WORDNET`."""
     word_senses, keyword_senses = senses(lexicon, word), senses(lexicon, keyword)
     if path is None or not word_senses or not keyword_senses:
         return Kind.UNKNOWN

@@ -7,6 +7,7 @@ except in CI, which installs it and where they fail.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -39,7 +40,10 @@ def _wn_hypernyms(lemma: str, synset: str) -> set[str]:
                                   "ข้าวของ", "นกเงือก", "ชาเย็น", "อาคารสำนักงาน", "ไก่ชน"])
 def test_hypernyms_are_those_wn_prints(word):
     if shutil.which("wn") is None:
-        pytest.fail("the `wn` browser (Debian's wordnet) is missing: run tools/install-wordnet.sh")
+        message = "the `wn` browser (Debian's wordnet) is missing: run tools/install-wordnet.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     senses = kinds.senses(LEX, word)
     assert senses
     for synset in senses:
@@ -100,14 +104,12 @@ def test_the_span_is_the_keyword_letters():
 
 
 def test_without_wordnet_the_rule_is_off_and_the_signature_says_so(monkeypatch, tmp_path):
+    assert kinds.kind_of(LEX, "ปลาทู", "ปลา") is kinds.Kind.KIND  # asked once with WordNet: no stale answer after
     monkeypatch.setenv(kinds.ENV, str(tmp_path))
-    kinds.kind_of.cache_clear()
-    try:
-        assert not kinds.available()
-        assert kinds.kind_of(LEX, "ปลาทู", "ปลา") is kinds.Kind.UNKNOWN
-        assert match_keywords("th", "ข้าวเหนียวนึ่งใส่กระติ๊บวางคู่กับไก่ย่าง", ["ข้าว"])[0].found is False
-        assert morphology_signature("th")["kinds"] == "none"
-    finally:
-        kinds.kind_of.cache_clear()
+    assert not kinds.available()
+    assert kinds.kind_of(LEX, "ปลาทู", "ปลา") is kinds.Kind.UNKNOWN
+    assert match_keywords("th", "ข้าวเหนียวนึ่งใส่กระติ๊บวางคู่กับไก่ย่าง", ["ข้าว"])[0].found is False
+    assert morphology_signature("th")["kinds"] == "none"
     monkeypatch.delenv(kinds.ENV)
+    assert kinds.kind_of(LEX, "ปลาทู", "ปลา") is kinds.Kind.KIND
     assert morphology_signature("th")["kinds"].startswith("thai-wordnet@pythainlp")
