@@ -35,13 +35,19 @@ asked for captions of people doing things (at least a third of the positives the
 verb) and keywords beyond the obvious: `data/keywords_fresh14.jsonl`, 100 Thai cases, half positives,
 52 keywords (at most 2 cases per keyword per writer); no text from an earlier set.
 
+Round 15 (`ROUNDS["15"]`), two more helpers after round 14, Thai only, the same policy; one asked for at
+least 20 of 50 cases with the keyword right after another noun (compounds, names, brands, dishes, "baby
+elephant"), one for natural captions of Thailand mixing every way a keyword can appear:
+`data/keywords_fresh15.jsonl`, 100 Thai cases, half positives, 48 keywords (at most 3 and 2 cases per
+keyword per writer); no text from an earlier set.
+
 The labels are the writers', not corrected after the matcher was run. They were written by language
 models, not native speakers: a few are debatable (ko 부산하게 "busily" is a negative for the city 부산,
 though 부산 is also a noun "bustle"; vi "sân đình" is a positive for đình, a compound the Vietnamese
 dictionary sets leave out). These sets are not a test split once read: what each round's first reading
 prompted is said in docs/metrics-keywords.md and docs/metrics.md.
 
-    python -m tests.metrics.fresh_sets [9|10|11|12|13|14]     # both tables and the cases judged wrong
+    python -m tests.metrics.fresh_sets [9|10|11|12|13|14|15]     # both tables and the cases judged wrong
 """
 
 from __future__ import annotations
@@ -57,7 +63,8 @@ DATA = Path(__file__).parent / "data"
 ROUNDS: dict[str, tuple[str, str | None]] = {
     "9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
     "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None),
-    "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None)}
+    "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None),
+    "15": ("keywords_fresh15.jsonl", None)}
 """Round → (keyword cases, fidelity cases or None: rounds 12 to 14 have none)."""
 
 
