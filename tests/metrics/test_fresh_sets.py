@@ -39,6 +39,27 @@ def test_the_keyword_cases_are_well_formed_and_balanced(round_, expected, per_ke
     assert max(Counter((c["lang"], c["keyword"]) for c in cases).values()) <= per_keyword
 
 
+def test_every_negative_has_one_category_and_no_positive_has_one():
+    negatives = {f"{r}:{i}" for r in fresh_sets.ROUNDS
+                 for i, case in enumerate(fresh_sets.load(fresh_sets.ROUNDS[r][0])) if not case["found"]}
+    records = fresh_sets.load(fresh_sets.NEGATIVE_KINDS)
+    assert [rec["id"] for rec in records] == sorted(negatives, key=lambda i: (int(i.split(":")[0]), int(i.split(":")[1])))
+    assert all(set(rec) == {"id", "category", "note"} and rec["category"] in fresh_sets.CATEGORIES for rec in records)
+
+
+@pytest.mark.parametrize(("keyword", "category", "left_out"), [
+    ("วัด", "homograph", True), ("polka", "homograph", True), ("ช้าง", "name", False),
+    ("Staré Město", "homograph", False),  # its words apart in their own senses: counted
+])
+def test_only_one_word_homographs_are_left_out(keyword, category, left_out):
+    assert fresh_sets.true_homograph({"keyword": keyword}, category) is left_out
+
+
+def test_the_all_rounds_doc_table_is_the_computed_one():
+    require_wordnet()
+    assert_doc_block("keyword-fresh-all", fresh_sets.keyword_table_all(), "python -m tests.metrics.fresh_sets all")
+
+
 @pytest.mark.parametrize(("round_", "short"), [("9", 20), ("10", 25), ("11", 25)])
 def test_the_fidelity_cases_are_well_formed(round_, short):
     cases = fresh_sets.load(fresh_sets.ROUNDS[round_][1])
