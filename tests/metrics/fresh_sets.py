@@ -41,7 +41,14 @@ elephant"), one for natural captions of Thailand mixing every way a keyword can 
 `data/keywords_fresh15.jsonl`, 100 Thai cases, half positives, 48 keywords (at most 3 and 2 cases per
 keyword per writer); no text from an earlier set.
 
-After round 15, five more helpers labelled why the keyword's letters are in each negative of every
+Round 16 (`ROUNDS["16"]`), two more helpers, Vietnamese only, the same policy spelt out for Vietnamese
+(a phrase headed by the keyword, the keyword after a classifier or a noun of place or part: positives;
+the syllable inside another word, homographs: negatives); one asked for mainly one-syllable keywords in
+every position, one for natural captions mixing one- and several-syllable keywords:
+`data/keywords_fresh16.jsonl`, 100 Vietnamese cases, half positives, 56 keywords (at most 3 and 2 cases
+per keyword per writer); no text from an earlier set.
+
+After rounds 15 and 16, six more helpers labelled why the keyword's letters are in each negative of every
 round (`data/keywords_fresh_negatives.jsonl`, `negative_kinds`), so the tables can leave true
 homographs out, as the targets do.
 
@@ -51,7 +58,7 @@ though 부산 is also a noun "bustle"; vi "sân đình" is a positive for đình
 dictionary sets leave out). These sets are not a test split once read: what each round's first reading
 prompted is said in docs/metrics-keywords.md and docs/metrics.md.
 
-    python -m tests.metrics.fresh_sets [9|10|11|12|13|14|15]     # both tables and the cases judged wrong
+    python -m tests.metrics.fresh_sets [9|10|11|12|13|14|15|16]     # both tables and the cases judged wrong
     python -m tests.metrics.fresh_sets all     # every round's keyword cases at once, false positives by category
 """
 
@@ -69,8 +76,8 @@ ROUNDS: dict[str, tuple[str, str | None]] = {
     "9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
     "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None),
     "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None),
-    "15": ("keywords_fresh15.jsonl", None)}
-"""Round → (keyword cases, fidelity cases or None: rounds 12 to 15 have none)."""
+    "15": ("keywords_fresh15.jsonl", None), "16": ("keywords_fresh16.jsonl", None)}
+"""Round → (keyword cases, fidelity cases or None: rounds 12 to 16 have none)."""
 NEGATIVE_KINDS = "keywords_fresh_negatives.jsonl"
 """Why each negative's letters are there (`homograph`, `name`, `compound`, `inside`, `related`, `other`),
 by `id` = round:line (0-based) of its round's file; see `negative_kinds`."""
@@ -84,7 +91,7 @@ def load(name: str) -> list[dict]:
 def negative_kinds() -> dict[str, str]:
     """id (round:line) → category of every negative of the keyword rounds.
 
-    Labelled after round 15 by five helpers who saw each negative's text, keyword and writer's reason,
+    Labelled after rounds 15 and 16 by six helpers who saw each negative's text, keyword and writer's reason,
     and neither the matcher, its output nor any other file: `homograph` (a word of its own spelt like the
     keyword with another meaning: Thai วัด "to measure", Czech Polka "a Polish woman"), `name` (part of a
     proper name or brand of something else), `compound` (part of one compound naming something else),

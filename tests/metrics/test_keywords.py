@@ -413,8 +413,7 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert all(0.0 <= p <= 1.0 for _, p in syllables)
     assert syllables[5][1] < 0.1 < syllables[4][1]  # tiếng continues nổi; nổi starts a word
     assert vietnamese_syllables("") == []
-    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals")
-
+    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals+unlisted-joins-viet74k")
 
 
 def _clear_answer_caches() -> None:
