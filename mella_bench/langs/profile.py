@@ -94,6 +94,11 @@ class KeywordRules:
     found only where each is capitalised; a one-syllable keyword that the segmenter joins to a
     capitalised name after it heads that name (hội Lim, tranh Đông Hồ, Tết Nguyên Đán), unless it is a
     capital the keyword lacks (Hội An is not a hội)."""
+    unlisted_joins: bool = False
+    """Vietnamese: a one-syllable keyword that the segmenter joins into a word that underthesea's Viet74K
+    dictionary does not list is a word of its own there: the CRF joins phrases that often stand together
+    (đình làng, sân đình, ngôi đình), while the words the dictionary lists stay whole (gia đình, cầu thủ).
+    Not in a join holding a capitalised syllable after a sentence's first (a name: Đan Mạch)."""
     stem_dictionary: str = ""
     """A Hunspell dictionary (`hu_HU`) whose stems veto a tolerant match: when it knows both the keyword
     word and the answer word, and no stem of the answer word is the keyword or one of the keyword's

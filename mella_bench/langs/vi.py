@@ -6,4 +6,5 @@ from mella_bench.langs.profile import KeywordRules, Language
 
 PROFILE = Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
                    keywords=KeywordRules(units="vietnamese-words", word_start_min=0.1,
-                                         capitals=True), wordlist="wordfreq:vi", spelling_fold="vinorm")
+                                         capitals=True, unlisted_joins=True),
+                   wordlist="wordfreq:vi", spelling_fold="vinorm")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import regex
 
@@ -9,6 +11,7 @@ from mella_bench.langs import LANG_CODES
 from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus, MetricInputError
 from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict, match_keywords
+from mella_bench.metrics.text import wordmatch
 from tests.conftest import SAMPLE
 from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import INFLECTED
@@ -410,4 +413,52 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert all(0.0 <= p <= 1.0 for _, p in syllables)
     assert syllables[5][1] < 0.1 < syllables[4][1]  # tiếng continues nổi; nổi starts a word
     assert vietnamese_syllables("") == []
-    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals")
+    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals+unlisted-joins-viet74k")
+
+
+def _clear_answer_caches() -> None:
+    wordmatch.answer_words.cache_clear()
+    wordmatch.answer_index.cache_clear()
+
+
+def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
+    """Vietnamese's profile with `unlisted_joins` set, whatever the shipped profile says."""
+    rules = dataclasses.replace(wordmatch.rules("vi"), unlisted_joins=unlisted_joins)
+    original = wordmatch.rules
+    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
+    _clear_answer_caches()
+
+
+@pytest.fixture
+def vietnamese_unlisted_joins(monkeypatch):
+    _vietnamese_rules(monkeypatch, True)
+    yield
+    _clear_answer_caches()
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # the segmenter joins a phrase the dictionary does not list: the keyword is a word of its own there
+    ("Trẻ con chơi đùa trên sân đình sau giờ học.", "đình", True),
+    ("Đình làng nằm cạnh cây đa và giếng nước.", "đình", True),
+    ("Hàng cau trước ngõ xanh mướt sau cơn mưa.", "cau", True),
+    # the words the dictionary lists stay whole
+    ("Gia đình tôi sống ở ngoại ô Hà Nội.", "đình", False),
+    ("Cầu thủ ghi bàn ở phút cuối trận đấu.", "cầu", False),
+    ("Cô ấy yêu cầu người phục vụ mang thêm trà.", "cầu", False),
+    # a name (a capital after the sentence's first word) is not a phrase, though no dictionary lists it
+    ("Du khách chụp ảnh trước lâu đài ở Đan Mạch.", "mạch", False),
+])
+def test_vietnamese_keyword_inside_an_unlisted_join(vietnamese_unlisted_joins, text, keyword, found):
+    assert match_keywords("vi", text, [keyword])[0].found is found
+
+
+def test_vietnamese_unlisted_joins_is_what_finds_them_and_is_in_the_signature(monkeypatch):
+    text = "Trẻ con chơi đùa trên sân đình sau giờ học."
+    _vietnamese_rules(monkeypatch, False)
+    assert not match_keywords("vi", text, ["đình"])[0].found
+    assert "unlisted-joins" not in wordmatch.segmenter_signature("vi")
+    _vietnamese_rules(monkeypatch, True)
+    (match,) = match_keywords("vi", text, ["đình"])
+    assert [text[a:b] for a, b in match.spans] == ["đình"]
+    assert "+unlisted-joins-viet74k" in wordmatch.segmenter_signature("vi")
+    _clear_answer_caches()

@@ -608,18 +608,21 @@ def spaceless(lang: str) -> bool:
 def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequence[Word],
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
           derived: Callable[[Word, Word], bool] = lambda kw, w: False,
-          min_start_p: float = 0.0, capitals: bool = False) -> Iterable[tuple[int, int]]:
+          min_start_p: float = 0.0, capitals: bool = False,
+          listed: frozenset[str] | None = None) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words
     (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
-    capitals, `_capitals_kept`); `starts` (ascending) limits the positions tried to those whose word
+    capitals, `_capitals_kept`; with `listed`, a dictionary, also inside a joined word it does not list,
+    `_in_an_unlisted_join`); `starts` (ascending) limits the positions tried to those whose word
     can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
     is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
         if i + n > len(words):
             continue
-        if not _on_word_boundaries(words, i, n, min_start_p) and not (capitals and _heads_a_name(kw_words, words, i)):
+        if not (_on_word_boundaries(words, i, n, min_start_p) or (capitals and _heads_a_name(kw_words, words, i))
+                or (listed is not None and n == 1 and _in_an_unlisted_join(words, i, listed))):
             continue
         if capitals and not _capitals_kept(kw_words, words, i):
             continue
@@ -822,6 +825,25 @@ def _heads_a_name(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bo
     return True
 
 
+def _in_an_unlisted_join(words: Sequence[Word], i: int, listed: frozenset[str]) -> bool:
+    """Vietnamese (`KeywordRules.unlisted_joins`): the segmenter joined syllable `i` into a word that the
+    dictionary does not list, so the join is a phrase and the syllable a word of its own (đình làng,
+    sân đình, ngôi đình: the CRF joins what often stands together), while the words it lists stay whole
+    (gia đình, cầu thủ, yêu cầu, chiếu sáng). A join with a capitalised syllable after the first of a
+    sentence is a name (Đan Mạch), which the dictionary lacks: left to `capitals`."""
+    if not words[i].joined and not (i + 1 < len(words) and words[i + 1].joined):
+        return False
+    start = i
+    while start > 0 and words[start].joined:
+        start -= 1
+    end = i + 1
+    while end < len(words) and words[end].joined:
+        end += 1
+    if any(_capitalised(words[k]) and k > 0 and not words[k].brk for k in range(start, end) if k != i):
+        return False
+    return " ".join(w.norm for w in words[start:end]) not in listed
+
+
 def _on_word_boundaries(words: Sequence[Word], i: int, n: int, min_start_p: float = 0.0) -> bool:
     """Vietnamese: a one-syllable keyword is a whole word of the segmenter's best segmentation (cầu is not
     in cầu thủ). A longer one, with `min_start_p`, needs at least that probability (the CRF's marginal)
@@ -937,7 +959,8 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         spans = tuple(_runs(kw_words, kw_keys, answer_words,
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
                             (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False),
-                            rules(lang).word_start_min, rules(lang).capitals))
+                            rules(lang).word_start_min, rules(lang).capitals,
+                            _viet_lexicon(lang) if rules(lang).unlisted_joins else None))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -973,7 +996,8 @@ def segmenter_signature(lang: str) -> str:
     if units == "vietnamese-words":
         start_min = rules(lang).word_start_min
         return (f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
-                + ("+capitals" if rules(lang).capitals else ""))
+                + ("+capitals" if rules(lang).capitals else "")
+                + ("+unlisted-joins-viet74k" if rules(lang).unlisted_joins else ""))
     return "words"
 
 
