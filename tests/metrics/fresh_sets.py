@@ -125,14 +125,15 @@ def _pct(n: int, d: int) -> str:
 def keyword_table(round_: str = "9") -> str:
     """Markdown: per language, positives found, negatives found (false positives), and false positives
     without the true homographs."""
-    return _keyword_rows([(round_, i, case, found) for i, (case, found) in enumerate(keyword_outcomes(round_))])
+    return _keyword_rows([(round_, i, case, found) for i, (case, found) in enumerate(keyword_outcomes(round_))],
+                         negative_kinds())
 
 
 def keyword_table_all() -> str:
     """`keyword_table` over every round at once, with the categories of the false positives."""
     outcomes = [(r, i, case, found) for r in ROUNDS for i, (case, found) in enumerate(keyword_outcomes(r))]
     kinds = negative_kinds()
-    table = _keyword_rows(outcomes)
+    table = _keyword_rows(outcomes, kinds)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r, i, case, found in outcomes:
         if found and not case["found"]:
@@ -143,10 +144,9 @@ def keyword_table_all() -> str:
     return table + "\n\nFalse positives by why the keyword's letters are there:\n\n" + "\n".join(rows)
 
 
-def _keyword_rows(outcomes: list[tuple[str, int, dict, bool]]) -> str:
+def _keyword_rows(outcomes: list[tuple[str, int, dict, bool]], kinds: dict[str, str]) -> str:
     """Markdown: per language, positives found, negatives found (false positives), and false positives
-    among the negatives that are not true homographs (`negative_kinds`)."""
-    kinds = negative_kinds()
+    among the negatives that are not true homographs (`kinds`: `negative_kinds`)."""
     cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for r, i, case, found in outcomes:
         cell = cells[case["lang"]]

@@ -416,24 +416,12 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals+unlisted-joins-viet74k")
 
 
-def _clear_answer_caches() -> None:
-    wordmatch.answer_words.cache_clear()
-    wordmatch.answer_index.cache_clear()
-
-
 def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
-    """Vietnamese's profile with `unlisted_joins` set, whatever the shipped profile says."""
+    """Vietnamese's profile with `unlisted_joins` set, whatever the shipped profile says (the rule is
+    applied when a keyword is looked up, so no cached split of an answer needs clearing)."""
     rules = dataclasses.replace(wordmatch.rules("vi"), unlisted_joins=unlisted_joins)
     original = wordmatch.rules
     monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
-    _clear_answer_caches()
-
-
-@pytest.fixture
-def vietnamese_unlisted_joins(monkeypatch):
-    _vietnamese_rules(monkeypatch, True)
-    yield
-    _clear_answer_caches()
 
 
 @pytest.mark.parametrize("text, keyword, found", [
@@ -448,7 +436,8 @@ def vietnamese_unlisted_joins(monkeypatch):
     # a name (a capital after the sentence's first word) is not a phrase, though no dictionary lists it
     ("Du khách chụp ảnh trước lâu đài ở Đan Mạch.", "mạch", False),
 ])
-def test_vietnamese_keyword_inside_an_unlisted_join(vietnamese_unlisted_joins, text, keyword, found):
+def test_vietnamese_keyword_inside_an_unlisted_join(monkeypatch, text, keyword, found):
+    _vietnamese_rules(monkeypatch, True)
     assert match_keywords("vi", text, [keyword])[0].found is found
 
 
@@ -461,4 +450,3 @@ def test_vietnamese_unlisted_joins_is_what_finds_them_and_is_in_the_signature(mo
     (match,) = match_keywords("vi", text, ["đình"])
     assert [text[a:b] for a, b in match.spans] == ["đình"]
     assert "+unlisted-joins-viet74k" in wordmatch.segmenter_signature("vi")
-    _clear_answer_caches()
