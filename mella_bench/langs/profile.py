@@ -99,6 +99,11 @@ class KeywordRules:
     dictionary does not list is a word of its own there: the CRF joins phrases that often stand together
     (đình làng, sân đình, ngôi đình), while the words the dictionary lists stay whole (gia đình, cầu thủ).
     Not in a join holding a capitalised syllable after a sentence's first (a name: Đan Mạch)."""
+    compound_kinds: str = ""
+    """Vietnamese: a table (a file in `mella_bench/langs/data`) of the compounds of two or three syllables
+    that Viet74K lists, each a kind of its first syllable's thing or another thing. A one-syllable keyword
+    that opens one listed as a kind is found there (chiếc đèn lồng, cá chép, cây xanh), whatever the
+    segmenter joined; the other rules decide everywhere else."""
     stem_dictionary: str = ""
     """A Hunspell dictionary (`hu_HU`) whose stems veto a tolerant match: when it knows both the keyword
     word and the answer word, and no stem of the answer word is the keyword or one of the keyword's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 import pytest
 import regex
@@ -12,6 +13,7 @@ from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus, MetricInputError
 from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict, match_keywords
 from mella_bench.metrics.text import wordmatch
+from mella_bench.metrics.text.tokenize import get_tokenizer
 from tests.conftest import SAMPLE
 from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import INFLECTED
@@ -413,7 +415,7 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert all(0.0 <= p <= 1.0 for _, p in syllables)
     assert syllables[5][1] < 0.1 < syllables[4][1]  # tiếng continues nổi; nổi starts a word
     assert vietnamese_syllables("") == []
-    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals+unlisted-joins-viet74k")
+    assert "-words+starts-p0.1+capitals+unlisted-joins-viet74k+compound-kinds-" in segmenter_signature("vi")
 
 
 def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
@@ -450,3 +452,64 @@ def test_vietnamese_unlisted_joins_is_what_finds_them_and_is_in_the_signature(mo
     (match,) = match_keywords("vi", text, ["đình"])
     assert [text[a:b] for a, b in match.spans] == ["đình"]
     assert "+unlisted-joins-viet74k" in wordmatch.segmenter_signature("vi")
+
+
+def _vietnamese_kinds(monkeypatch, table: str) -> None:
+    """Vietnamese's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
+    rules = dataclasses.replace(wordmatch.rules("vi"), compound_kinds=table)
+    original = wordmatch.rules
+    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # a compound the table lists as a kind of the keyword's thing: the thing is named
+    ("Bà ngoại ngồi gói bánh tét bên bếp lửa đêm giao thừa.", "bánh", True),
+    ("Cô bé cầm chiếc đèn lồng giấy chạy quanh sân.", "đèn", True),
+    ("Hai con gà chọi đứng gườm nhau giữa vòng người xem.", "gà", True),
+    ("Hai bên đường trồng nhiều cây xanh và hoa giấy.", "cây", True),
+    ("Người đưa thư dắt chiếc xe đạp cũ qua cổng làng.", "xe", True),
+    # a compound the table lists as another thing is left to the other rules, which keep it whole
+    ("Cầu thủ ghi bàn ở phút cuối trận đấu.", "cầu", False),
+    ("Chiếc đồng hồ quả lắc treo trên vách nhà.", "đồng", False),
+    ("Cô bé đang đánh răng bằng bàn chải mới.", "bàn", False),
+])
+def test_vietnamese_keyword_opening_a_kind_compound(text, keyword, found):
+    assert match_keywords("vi", text, [keyword])[0].found is found
+
+
+def test_vietnamese_compound_kinds_is_what_finds_them_and_is_in_the_signature(monkeypatch):
+    text = "Cô bé cầm chiếc đèn lồng giấy chạy quanh sân."
+    _vietnamese_kinds(monkeypatch, "")
+    assert not match_keywords("vi", text, ["đèn"])[0].found
+    assert "compound-kinds" not in wordmatch.segmenter_signature("vi")
+    _vietnamese_kinds(monkeypatch, "vi_compound_kinds.tsv")
+    (match,) = match_keywords("vi", text, ["đèn"])
+    assert [text[a:b] for a, b in match.spans] == ["đèn"]
+    assert regex.search(r"\+compound-kinds-vi_compound_kinds:[0-9a-f]{8}$", wordmatch.segmenter_signature("vi"))
+
+
+def test_the_vietnamese_kinds_table_is_well_formed():
+    """Every line a lower-case NFC compound of two or three syllables of Viet74K, once, kind or other."""
+    path = wordmatch.COMPOUND_KINDS_DIR / "vi_compound_kinds.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert all(len(row) == 2 and row[1] in ("kind", "other") for row in rows)
+    words = [row[0] for row in rows]
+    assert len(words) == len(set(words)) > 10_000
+    assert all(w == unicodedata.normalize("NFC", w) == w.lower() and len(w.split(" ")) in (2, 3) for w in words)
+    listed = wordmatch._viet_lexicon("vi")
+    assert all(get_tokenizer("vi").normalize(w) in listed for w in words)
+    kinds = wordmatch._compound_kinds("vi")
+    assert {"đèn lồng", "cá chép", "bánh chưng"} <= kinds
+    assert not {"cá sấu", "bàn chải", "đồng hồ"} & kinds
+
+
+def test_a_bad_line_of_a_kinds_table_names_its_file_and_line(monkeypatch, tmp_path):
+    (tmp_path / "bad.tsv").write_text("# a comment\nđèn lồng\tkind\ncá sấu\tmaybe\n", encoding="utf-8")
+    monkeypatch.setattr(wordmatch, "COMPOUND_KINDS_DIR", tmp_path)
+    _vietnamese_kinds(monkeypatch, "bad.tsv")
+    wordmatch._compound_kinds.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"bad\.tsv:3: .*kind or other, not 'maybe'"):
+            wordmatch._compound_kinds("vi")
+    finally:
+        wordmatch._compound_kinds.cache_clear()

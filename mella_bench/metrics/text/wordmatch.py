@@ -31,6 +31,7 @@ import hashlib
 import importlib.metadata
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
 import regex
@@ -609,12 +610,14 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
           derived: Callable[[Word, Word], bool] = lambda kw, w: False,
           min_start_p: float = 0.0, capitals: bool = False,
-          listed: frozenset[str] | None = None) -> Iterable[tuple[int, int]]:
+          listed: frozenset[str] | None = None,
+          kinds_table: tuple[frozenset[str], frozenset[str]] | None = None) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words
     (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
     capitals, `_capitals_kept`; with `listed`, a dictionary, also inside a joined word it does not list,
-    `_in_an_unlisted_join`); `starts` (ascending) limits the positions tried to those whose word
+    `_in_an_unlisted_join`; with `kinds_table` (kinds, the dictionary), a one-syllable keyword also where
+    it opens a compound listed there as a kind of it, `_opens_a_kind`); `starts` (ascending) limits the positions tried to those whose word
     can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
     is another word."""
     n = len(kw_words)
@@ -622,7 +625,8 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
         if i + n > len(words):
             continue
         if not (_on_word_boundaries(words, i, n, min_start_p) or (capitals and _heads_a_name(kw_words, words, i))
-                or (listed is not None and n == 1 and _in_an_unlisted_join(words, i, listed))):
+                or (listed is not None and n == 1 and _in_an_unlisted_join(words, i, listed))
+                or (kinds_table is not None and n == 1 and _opens_a_kind(words, i, *kinds_table))):
             continue
         if capitals and not _capitals_kept(kw_words, words, i):
             continue
@@ -825,6 +829,23 @@ def _heads_a_name(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bo
     return True
 
 
+def _opens_a_kind(words: Sequence[Word], i: int, kinds: frozenset[str], listed: frozenset[str]) -> bool:
+    """Vietnamese (`KeywordRules.compound_kinds`): syllable `i` opens a compound of two or three syllables
+    (within one clause, no capital after its first syllable) that the table lists as a kind of that
+    syllable's thing (chiếc đèn lồng, cá chép, áo dài, cây xanh), whatever the segmenter joined: the
+    thing is named there. Not where the segmenter joined the syllable to a listed word before it (gia
+    đình làng). Compounds the table lists as another thing (bàn chải, cá sấu) are not used as vetoes:
+    Viet74K also lists free phrases (nhà có, nhà tôi) that a veto would wrongly take from a caption."""
+    if i > 0 and words[i].joined and f"{words[i - 1].norm} {words[i].norm}" in listed:
+        return False
+    for length in (3, 2):
+        rest = words[i + 1:i + length]
+        if len(rest) == length - 1 and not any(w.brk or _capitalised(w) for w in rest) \
+                and " ".join(w.norm for w in words[i:i + length]) in kinds:
+            return True
+    return False
+
+
 def _in_an_unlisted_join(words: Sequence[Word], i: int, listed: frozenset[str]) -> bool:
     """Vietnamese (`KeywordRules.unlisted_joins`): the segmenter joined syllable `i` into a word that the
     dictionary does not list, so the join is a phrase and the syllable a word of its own (đình làng,
@@ -960,7 +981,8 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
                             (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False),
                             rules(lang).word_start_min, rules(lang).capitals,
-                            _viet_lexicon(lang) if rules(lang).unlisted_joins else None))
+                            _viet_lexicon(lang) if rules(lang).unlisted_joins else None,
+                            (_compound_kinds(lang), _viet_lexicon(lang)) if rules(lang).compound_kinds else None))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -997,7 +1019,8 @@ def segmenter_signature(lang: str) -> str:
         start_min = rules(lang).word_start_min
         return (f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
                 + ("+capitals" if rules(lang).capitals else "")
-                + ("+unlisted-joins-viet74k" if rules(lang).unlisted_joins else ""))
+                + ("+unlisted-joins-viet74k" if rules(lang).unlisted_joins else "")
+                + (f"+compound-kinds-{compound_kinds_hash(lang)}" if rules(lang).compound_kinds else ""))
     return "words"
 
 
@@ -1043,6 +1066,32 @@ def dictionary_name(lang: str) -> str:
     if r.units == "vietnamese-words":
         return f"underthesea{_version('underthesea')}"
     return "none"
+
+
+COMPOUND_KINDS_DIR = Path(__file__).resolve().parents[2] / "langs" / "data"
+
+
+@functools.lru_cache(maxsize=None)
+def _compound_kinds(lang: str) -> frozenset[str]:
+    """`KeywordRules.compound_kinds`'s table: the compounds (normalised) it lists as a kind of their first
+    syllable's thing. Every line is `compound<TAB>kind` or `compound<TAB>other`; `#` starts a comment."""
+    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    out = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        compound, _, verdict = line.partition("\t")
+        if verdict not in ("kind", "other"):
+            raise ValueError(f"{path}:{n}: the second field must be kind or other, not {verdict!r}")
+        if verdict == "kind":
+            out.add(get_tokenizer(lang).normalize(compound.strip()))
+    return frozenset(out)
+
+
+def compound_kinds_hash(lang: str) -> str:
+    """For signatures: the file's name and the first 8 hex digits of its SHA-256."""
+    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    return f"{path.stem}:{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
 
 
 @functools.lru_cache(maxsize=1)
