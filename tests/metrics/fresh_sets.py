@@ -60,8 +60,14 @@ three syllables, about half of them kinds of the keyword's thing and half other 
 captions of Vietnamese culture: `data/keywords_fresh18.jsonl`, 100 Vietnamese cases, half positives, 63
 keywords (at most 2 cases per keyword per writer); no text from an earlier set.
 
+Round 19 (`ROUNDS["19"]`), two more helpers after the Thai compound-kinds table was built, Thai only, the
+round-13 policy; one asked for at least 26 of 50 cases with the keyword at the start of a longer word
+written solid, about half of them kinds of the keyword's thing and half other things, one for natural
+captions of Thai culture: `data/keywords_fresh19.jsonl`, 100 Thai cases, half positives, 50 keywords (at
+most 2 cases per keyword per writer); no text from an earlier set.
+
 After rounds 15 and 16, six more helpers labelled why the keyword's letters are in each negative of every
-round (`data/keywords_fresh_negatives.jsonl`, `negative_kinds`; one more helper each for rounds 17 and 18), so the tables can leave true
+round (`data/keywords_fresh_negatives.jsonl`, `negative_kinds`; one more helper each for rounds 17, 18 and 19), so the tables can leave true
 homographs out, as the targets do.
 
 The labels are the writers', not corrected after the matcher was run. They were written by language
@@ -89,7 +95,8 @@ ROUNDS: dict[str, tuple[str, str | None]] = {
     "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None),
     "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None),
     "15": ("keywords_fresh15.jsonl", None), "16": ("keywords_fresh16.jsonl", None),
-    "17": ("keywords_fresh17.jsonl", None), "18": ("keywords_fresh18.jsonl", None)}
+    "17": ("keywords_fresh17.jsonl", None), "18": ("keywords_fresh18.jsonl", None),
+    "19": ("keywords_fresh19.jsonl", None)}
 """Round → (keyword cases, fidelity cases or None: rounds 12 to 16 have none)."""
 NEGATIVE_KINDS = "keywords_fresh_negatives.jsonl"
 """Why each negative's letters are there (`homograph`, `name`, `compound`, `inside`, `related`, `other`),

@@ -234,9 +234,9 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("vi", "Du khách chen chân xem hội Gióng ở đền Sóc.", "hội", True),
     ("vi", "Phố cổ Hội An về đêm rực rỡ đèn lồng.", "hội", False),
     # Thai: the wordnet vetoes the compounds it knows as other things (ม้านั่ง "bench", กล้วยไม้ "orchid")
-    pytest.param("th", "แม่ทำส้มตำให้กิน", "ส้ม", False, marks=pytest.mark.xfail(
-        strict=True, reason="known false positive of the Thai kind-of split (round 13): the wordnet does not "
-                            "know ส้มตำ (papaya salad), ส้ม is a noun it knows, and ตำ is a common word")),
+    # round 19: the project's table lists ส้มตำ (papaya salad) as another thing than ส้ม, which the wordnet
+    # does not know and the kind-of split accepted
+    ("th", "แม่ทำส้มตำให้กิน", "ส้ม", False),
     ("th", "เด็กนั่งบนม้านั่งในสวน", "ม้า", False),
     ("th", "ดอกกล้วยไม้สีม่วงบานแล้ว", "กล้วย", False),
     ("th", "เขากินกล้วยทุกเช้า", "กล้วย", True),
@@ -489,11 +489,12 @@ def test_vietnamese_compound_kinds_is_what_finds_them_and_is_in_the_signature(mo
 
 
 def test_the_vietnamese_kinds_table_is_well_formed():
-    """Every line a lower-case NFC compound of two or three syllables of Viet74K, once, kind or other."""
+    """Every line a head and a lower-case NFC compound of two or three syllables of Viet74K that it opens,
+    once, kind or other."""
     path = wordmatch.COMPOUND_KINDS_DIR / "vi_compound_kinds.tsv"
     rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    assert all(len(row) == 2 and row[1] in ("kind", "other") for row in rows)
-    words = [row[0] for row in rows]
+    assert all(len(row) == 3 and row[2] in ("kind", "other") and row[1].split(" ")[0] == row[0] for row in rows)
+    words = [row[1] for row in rows]
     assert len(words) == len(set(words)) > 10_000
     assert all(w == unicodedata.normalize("NFC", w) == w.lower() and len(w.split(" ")) in (2, 3) for w in words)
     listed = wordmatch._viet_lexicon("vi")
@@ -504,12 +505,60 @@ def test_the_vietnamese_kinds_table_is_well_formed():
 
 
 def test_a_bad_line_of_a_kinds_table_names_its_file_and_line(monkeypatch, tmp_path):
-    (tmp_path / "bad.tsv").write_text("# a comment\nđèn lồng\tkind\ncá sấu\tmaybe\n", encoding="utf-8")
+    (tmp_path / "bad.tsv").write_text("# a comment\nđèn\tđèn lồng\tkind\ncá\tcá sấu\tmaybe\n", encoding="utf-8")
     monkeypatch.setattr(wordmatch, "COMPOUND_KINDS_DIR", tmp_path)
     _vietnamese_kinds(monkeypatch, "bad.tsv")
-    wordmatch._compound_kinds.cache_clear()
+    wordmatch._compound_table.cache_clear()
     try:
-        with pytest.raises(ValueError, match=r"bad\.tsv:3: .*kind or other, not 'maybe'"):
-            wordmatch._compound_kinds("vi")
+        with pytest.raises(ValueError, match=r"bad\.tsv:3: expected head<TAB>compound<TAB>kind or other"):
+            wordmatch._compound_table("vi")
     finally:
-        wordmatch._compound_kinds.cache_clear()
+        wordmatch._compound_table.cache_clear()
+
+
+def _thai_kinds(monkeypatch, table: str) -> None:
+    """Thai's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
+    rules = dataclasses.replace(wordmatch.rules("th"), compound_kinds=table)
+    original = wordmatch.rules
+    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "th" else original(lang))
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # a word the table lists as a kind of the keyword's thing: found, though the wordnet does not know it
+    ("แม่ค้าเผาข้าวหลามในกระบอกไม้ไผ่ริมถนน", "ข้าว", True),
+    ("ร้านริมทางขายขนมเบื้องไส้หวานและไส้เค็ม", "ขนม", True),
+    ("เสือดาวนอนพักอยู่บนกิ่งไม้ในสวนสัตว์", "เสือ", True),
+    # one it lists as another thing: not found, though the kind-of split would take it (a merry-go-round)
+    ("เด็ก ๆ นั่งม้าหมุนในงานวัดตอนกลางคืน", "ม้า", False),
+    ("ธนาคารประกาศลดอัตราดอกเบี้ยเงินฝาก", "ดอก", False),
+])
+def test_thai_word_the_kinds_table_lists(text, keyword, found):
+    assert match_keywords("th", text, [keyword])[0].found is found
+
+
+def test_thai_kinds_table_is_what_decides_and_is_in_the_signature(monkeypatch):
+    kind, other = ("แม่ค้าเผาข้าวหลามในกระบอกไม้ไผ่ริมถนน", "ข้าว"), ("เด็ก ๆ นั่งม้าหมุนในงานวัดตอนกลางคืน", "ม้า")
+    _thai_kinds(monkeypatch, "")
+    assert "compound-kinds" not in wordmatch.morphology_signature("th")["rule"]
+    assert not match_keywords("th", kind[0], [kind[1]])[0].found
+    _thai_kinds(monkeypatch, "th_compound_kinds.tsv")
+    assert match_keywords("th", kind[0], [kind[1]])[0].found
+    assert not match_keywords("th", other[0], [other[1]])[0].found
+    assert regex.search(r"\+compound-kinds-th_compound_kinds:[0-9a-f]{8}$", wordmatch.morphology_signature("th")["rule"])
+
+
+def test_the_thai_kinds_table_is_well_formed():
+    """Every line a head and a longer word of pythainlp's word list that begins with it, the pair once,
+    kind or other; a word under two heads may differ (น้ำตาลทราย: a kind of น้ำตาล, not of น้ำ)."""
+    from pythainlp.corpus import thai_words
+
+    path = wordmatch.COMPOUND_KINDS_DIR / "th_compound_kinds.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert all(len(row) == 3 and row[2] in ("kind", "other") for row in rows)
+    assert all(row[1].startswith(row[0]) and len(row[1]) > len(row[0]) for row in rows)
+    pairs = [(row[0], row[1]) for row in rows]
+    assert len(pairs) == len(set(pairs)) > 10_000
+    words = thai_words()
+    assert all(w == unicodedata.normalize("NFC", w) and w in words for _, w in pairs)
+    table = wordmatch._compound_table("th")
+    assert table[("ข้าว", "ข้าวหลาม")] and not table[("ม้า", "ม้าหมุน")]

@@ -394,7 +394,8 @@ def morphology_signature(lang: str) -> dict[str, str]:
         fields = {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
         if r.kinds:
             fields["rule"] += ("+kinds" + (f"+head-split-tnc{r.compound_split_min_freq}" if r.compound_split_min_freq else "")
-                               + ("+verb-objects" if r.verb_objects else ""))
+                               + ("+verb-objects" if r.verb_objects else "")
+                               + (f"+compound-kinds-{compound_kinds_hash(lang)}" if r.compound_kinds else ""))
             fields["kinds"] = kinds.signature(r.kinds)
         return fields
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
@@ -928,27 +929,40 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
                 break
 
 
-def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word]) -> list[tuple[int, int]]:
+def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word],
+                    table: dict[tuple[str, str], bool] | None = None) -> list[tuple[int, int]]:
     """Thai: the units that name the keyword although newmm keeps them whole (`kinds.py`):
+    - with `table` (`KeywordRules.compound_kinds`), a unit that begins with the keyword and that the
+      table lists as a kind of it (ระนาดเอก, ปลาช่อน); one it lists as another thing (บัวลอย, ข้าวของ)
+      is not, whatever the rules below say;
     - a unit that begins with the keyword and that the wordnet files as a kind of it (ปลาทู);
     - with `compound_split_min_freq`, one that begins with a keyword the wordnet knows as a noun, that
       the wordnet does not know, and whose rest is common dictionary words (ข้าวเหนียว, เรือหางยาว);
     - with `verb_objects`, a verb the wordnet knows only as a verb followed by such a keyword (ขี่ม้า).
-    Off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and กล้วยไม้."""
-    if not kinds.available():
+    The wordnet's rules are off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and
+    กล้วยไม้."""
+    wordnet = kinds.available()
+    if not wordnet and not table:
         return []
-    noun = kinds.is_noun(r.kinds, keyword)
+    noun = wordnet and kinds.is_noun(r.kinds, keyword)
     spans = []
     for w in words:
         if not (w.lexical and len(w.norm) > len(keyword) and len(w.norm) == w.end - w.start):
             continue
         if w.norm.startswith(keyword):
+            verdict = table.get((keyword, w.norm)) if table else None
+            if verdict is not None:
+                if verdict:
+                    spans.append((w.start, w.start + len(keyword)))
+                continue
+            if not wordnet:
+                continue
             kind = kinds.kind_of(r.kinds, w.norm, keyword)
             if kind is kinds.Kind.KIND or (
                     kind is kinds.Kind.UNKNOWN and noun and r.compound_split_min_freq
                     and len(keyword) in thai_compound_cuts(w.norm, r.compound_split_min_freq)):
                 spans.append((w.start, w.start + len(keyword)))
-        elif (r.verb_objects and noun and w.norm.endswith(keyword)
+        elif (wordnet and r.verb_objects and noun and w.norm.endswith(keyword)
               and kinds.only_a_verb(r.kinds, w.norm[:-len(keyword)])):
             spans.append((w.end - len(keyword), w.end))
     return spans
@@ -970,8 +984,9 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         keyword_letters = "".join(w.norm for w in kw_words)
         spans = tuple(_spaceless_runs(keyword_letters, answer_words))
         r = rules(lang)
-        if not spans and tolerant and r.kinds:
-            spans = tuple(_kind_compounds(r, keyword_letters, answer_words))
+        if not spans and tolerant and (r.kinds or r.compound_kinds):
+            spans = tuple(_kind_compounds(r, keyword_letters, answer_words,
+                                          _compound_table(lang) if r.compound_kinds else None))
         elif not spans and tolerant and r.compound_split_min_freq:
             spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, r.compound_split_min_freq)))
     else:
@@ -1072,20 +1087,29 @@ COMPOUND_KINDS_DIR = Path(__file__).resolve().parents[2] / "langs" / "data"
 
 
 @functools.lru_cache(maxsize=None)
-def _compound_kinds(lang: str) -> frozenset[str]:
-    """`KeywordRules.compound_kinds`'s table: the compounds (normalised) it lists as a kind of their first
-    syllable's thing. Every line is `compound<TAB>kind` or `compound<TAB>other`; `#` starts a comment."""
+def _compound_table(lang: str) -> dict[tuple[str, str], bool]:
+    """`KeywordRules.compound_kinds`'s table: (head, compound), normalised → the compound names a kind of
+    the head's thing. Every line is `head<TAB>compound<TAB>kind` or `...<TAB>other`; `#` starts a comment.
+    Keyed by the head too because a Thai word can begin with two heads (น้ำตาลทราย is a kind of น้ำตาล,
+    not of น้ำ)."""
     path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
-    out = set()
+    normalize = get_tokenizer(lang).normalize
+    out: dict[tuple[str, str], bool] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
-        compound, _, verdict = line.partition("\t")
-        if verdict not in ("kind", "other"):
-            raise ValueError(f"{path}:{n}: the second field must be kind or other, not {verdict!r}")
-        if verdict == "kind":
-            out.add(get_tokenizer(lang).normalize(compound.strip()))
-    return frozenset(out)
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[2] not in ("kind", "other"):
+            raise ValueError(f"{path}:{n}: expected head<TAB>compound<TAB>kind or other, not {line!r}")
+        out[(normalize(fields[0].strip()), normalize(fields[1].strip()))] = fields[2] == "kind"
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _compound_kinds(lang: str) -> frozenset[str]:
+    """The compounds `_compound_table` lists as kinds of their head (Vietnamese, whose head is a compound's
+    first syllable, uses only these: `_opens_a_kind`)."""
+    return frozenset(compound for (_, compound), kind in _compound_table(lang).items() if kind)
 
 
 def compound_kinds_hash(lang: str) -> str:
