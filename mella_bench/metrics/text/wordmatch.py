@@ -18,9 +18,10 @@ so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiep
 Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
 units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
 grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
-cầu thủ). Korean and Vietnamese: tolerant = strict. Thai tolerant also accepts a unit that begins
-with the keyword and names a kind of it (`KeywordRules.kinds`, `kinds.py`): ปลาทู for ปลา, not ข้าวของ
-for ข้าว.
+cầu thủ), unless the segmenter's join is no dictionary word or a compound the project's table lists as
+a kind of it (đèn lồng). Korean and Vietnamese: tolerant = strict. Thai tolerant also accepts a unit
+that begins with the keyword and names a kind of it (the project's table, `KeywordRules.compound_kinds`,
+then `KeywordRules.kinds`, `kinds.py`): ปลาทู for ปลา, not ข้าวของ for ข้าว.
 """
 
 from __future__ import annotations
@@ -618,8 +619,8 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
     (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
     capitals, `_capitals_kept`; with `listed`, a dictionary, also inside a joined word it does not list,
     `_in_an_unlisted_join`; with `kinds_table` (kinds, the dictionary), a one-syllable keyword also where
-    it opens a compound listed there as a kind of it, `_opens_a_kind`); `starts` (ascending) limits the positions tried to those whose word
-    can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
+    it opens a compound listed there as a kind of it, `_opens_a_kind`); `starts` (ascending) limits the
+    positions tried to those whose word can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
     is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
@@ -933,7 +934,7 @@ def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word],
                     table: dict[tuple[str, str], bool] | None = None) -> list[tuple[int, int]]:
     """Thai: the units that name the keyword although newmm keeps them whole (`kinds.py`):
     - with `table` (`KeywordRules.compound_kinds`), a unit that begins with the keyword and that the
-      table lists as a kind of it (ระนาดเอก, ปลาช่อน); one it lists as another thing (บัวลอย, ข้าวของ)
+      table lists as a kind of it (ขนมครก, ปลาช่อน); one it lists as another thing (บัวลอย, ข้าวของ)
       is not, whatever the rules below say;
     - a unit that begins with the keyword and that the wordnet files as a kind of it (ปลาทู);
     - with `compound_split_min_freq`, one that begins with a keyword the wordnet knows as a noun, that
@@ -1121,7 +1122,6 @@ def compound_kinds_hash(lang: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _viet_lexicon(lang: str) -> frozenset[str]:
     import importlib.util
-    from pathlib import Path
 
     # located, not imported: importing underthesea loads torch (~2.6 s) for a word list
     spec = importlib.util.find_spec("underthesea")
