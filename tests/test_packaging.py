@@ -76,7 +76,7 @@ def test_every_package_and_data_file_reaches_the_installed_tree(installed_from_s
     source_packages = {p.parent.relative_to(ROOT) for p in (ROOT / "mella_bench").rglob("__init__.py")}
     assert {p.parent.relative_to(installed_from_sdist) for p in site.rglob("__init__.py")} == source_packages
     for data in ("html_assets/report.css", "html_assets/viewer.js", "demo/manifest.jsonl", "_data/tasks/mella.yaml",
-                 "_data/judges"):
+                 "_data/judges", "langs/data/vi_compound_kinds.tsv"):
         assert (site / data).exists(), data
     [entry] = installed_from_sdist.glob("*.dist-info/entry_points.txt")
     assert "mella-bench = mella_bench.cli:main" in entry.read_text(encoding="utf-8")

@@ -99,6 +99,14 @@ class KeywordRules:
     dictionary does not list is a word of its own there: the CRF joins phrases that often stand together
     (đình làng, sân đình, ngôi đình), while the words the dictionary lists stay whole (gia đình, cầu thủ).
     Not in a join holding a capitalised syllable after a sentence's first (a name: Đan Mạch)."""
+    compound_kinds: str = ""
+    """Thai and Vietnamese: a table written for the project (a file in `mella_bench/langs/data`, lines
+    `head<TAB>compound<TAB>kind|other`) of dictionary compounds that begin with a concrete noun, each a
+    kind of that noun's thing or another thing. Vietnamese: a one-syllable keyword that opens a compound
+    listed as a kind is found there (chiếc đèn lồng, cá chép), whatever the segmenter joined; `other` is
+    not used (Viet74K lists free phrases too: nhà có). Thai: a unit that begins with the keyword is found
+    when the table lists it as a kind (ขนมครก) and not when it lists it as another thing (ส้มตำ), before
+    the wordnet and the split are asked."""
     stem_dictionary: str = ""
     """A Hunspell dictionary (`hu_HU`) whose stems veto a tolerant match: when it knows both the keyword
     word and the answer word, and no stem of the answer word is the keyword or one of the keyword's

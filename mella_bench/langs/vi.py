@@ -6,5 +6,6 @@ from mella_bench.langs.profile import KeywordRules, Language
 
 PROFILE = Language("vi", "Vietnamese", "Tiếng Việt", ("Latin",), "whitespace-syllables",
                    keywords=KeywordRules(units="vietnamese-words", word_start_min=0.1,
-                                         capitals=True, unlisted_joins=True),
+                                         capitals=True, unlisted_joins=True,
+                                         compound_kinds="vi_compound_kinds.tsv"),
                    wordlist="wordfreq:vi", spelling_fold="vinorm")

@@ -48,8 +48,26 @@ every position, one for natural captions mixing one- and several-syllable keywor
 `data/keywords_fresh16.jsonl`, 100 Vietnamese cases, half positives, 56 keywords (at most 3 and 2 cases
 per keyword per writer); no text from an earlier set.
 
+Round 17 (`ROUNDS["17"]`), two more helpers, Vietnamese only, the round-16 policy; one asked for at least
+26 of 50 cases with the keyword right after a classifier (chiếc, cây, con, ...) and followed by another
+syllable, about half of them kinds of the keyword's thing and half other things, one for natural captions
+of Vietnamese culture: `data/keywords_fresh17.jsonl`, 100 Vietnamese cases, half positives, 63
+keywords (at most 3 and 2 cases per keyword per writer); no text from an earlier set.
+
+Round 18 (`ROUNDS["18"]`), two more helpers after the Vietnamese compound-kinds table was built, the same
+policy; one asked for at least 26 of 50 cases with a one-syllable keyword opening a compound of two or
+three syllables, about half of them kinds of the keyword's thing and half other things, one for natural
+captions of Vietnamese culture: `data/keywords_fresh18.jsonl`, 100 Vietnamese cases, half positives, 63
+keywords (at most 2 cases per keyword per writer); no text from an earlier set.
+
+Round 19 (`ROUNDS["19"]`), two more helpers after the Thai compound-kinds table was built, Thai only, the
+round-13 policy; one asked for at least 26 of 50 cases with the keyword at the start of a longer word
+written solid, about half of them kinds of the keyword's thing and half other things, one for natural
+captions of Thai culture: `data/keywords_fresh19.jsonl`, 100 Thai cases, half positives, 50 keywords (at
+most 2 cases per keyword per writer); no text from an earlier set.
+
 After rounds 15 and 16, six more helpers labelled why the keyword's letters are in each negative of every
-round (`data/keywords_fresh_negatives.jsonl`, `negative_kinds`), so the tables can leave true
+round (`data/keywords_fresh_negatives.jsonl`, `negative_kinds`; one more helper each for rounds 17, 18 and 19), so the tables can leave true
 homographs out, as the targets do.
 
 The labels are the writers', not corrected after the matcher was run. They were written by language
@@ -76,7 +94,9 @@ ROUNDS: dict[str, tuple[str, str | None]] = {
     "9": ("keywords_fresh.jsonl", "fidelity_fresh.jsonl"), "10": ("keywords_fresh10.jsonl", "fidelity_fresh10.jsonl"),
     "11": ("keywords_fresh11.jsonl", "fidelity_fresh11.jsonl"), "12": ("keywords_fresh12.jsonl", None),
     "13": ("keywords_fresh13.jsonl", None), "14": ("keywords_fresh14.jsonl", None),
-    "15": ("keywords_fresh15.jsonl", None), "16": ("keywords_fresh16.jsonl", None)}
+    "15": ("keywords_fresh15.jsonl", None), "16": ("keywords_fresh16.jsonl", None),
+    "17": ("keywords_fresh17.jsonl", None), "18": ("keywords_fresh18.jsonl", None),
+    "19": ("keywords_fresh19.jsonl", None)}
 """Round → (keyword cases, fidelity cases or None: rounds 12 to 16 have none)."""
 NEGATIVE_KINDS = "keywords_fresh_negatives.jsonl"
 """Why each negative's letters are there (`homograph`, `name`, `compound`, `inside`, `related`, `other`),

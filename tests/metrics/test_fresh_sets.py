@@ -1,5 +1,5 @@
 """The blind fresh sets (tests/metrics/fresh_sets.py): well-formed, and the tables in docs/ between the
-`keyword-fresh*` and `fidelity-fresh*` markers (rounds 9 to 16; rounds 12 to 16 have keyword cases only) are what the code
+`keyword-fresh*` and `fidelity-fresh*` markers (rounds 9 to 19; rounds 12 to 19 have keyword cases only) are what the code
 gives on them.
 
 The fidelity verdicts read the Hunspell dictionaries (tools/install-hunspell.sh): without them that
@@ -32,6 +32,9 @@ def _balanced(langs: tuple[str, ...], positives: int, negatives: int) -> dict[tu
     ("14", _balanced(("th",), 50, 50), 4),  # two Thai writers, 2 each
     ("15", _balanced(("th",), 50, 50), 5),  # two Thai writers, 3 and 2
     ("16", _balanced(("vi",), 50, 50), 5),  # two Vietnamese writers, 3 and 2
+    ("17", _balanced(("vi",), 50, 50), 5),  # two Vietnamese writers, 3 and 2
+    ("18", _balanced(("vi",), 50, 50), 4),  # two Vietnamese writers, 2 each
+    ("19", _balanced(("th",), 50, 50), 4),  # two Thai writers, 2 each
 ])
 def test_the_keyword_cases_are_well_formed_and_balanced(round_, expected, per_keyword):
     cases = fresh_sets.load(fresh_sets.ROUNDS[round_][0])
@@ -73,7 +76,8 @@ def test_the_fidelity_cases_are_well_formed(round_, short):
 @pytest.mark.parametrize(("round_", "block"), [("9", "keyword-fresh"), ("10", "keyword-fresh10"), ("11", "keyword-fresh11"),
                                                ("12", "keyword-fresh12"), ("13", "keyword-fresh13"),
                                                ("14", "keyword-fresh14"), ("15", "keyword-fresh15"),
-                                               ("16", "keyword-fresh16")])
+                                               ("16", "keyword-fresh16"), ("17", "keyword-fresh17"),
+                                               ("18", "keyword-fresh18"), ("19", "keyword-fresh19")])
 def test_keyword_doc_table_is_the_computed_one(round_, block):
     require_wordnet()
     assert_doc_block(block, fresh_sets.keyword_table(round_), f"python -m tests.metrics.fresh_sets {round_}")

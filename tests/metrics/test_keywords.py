@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 import pytest
 import regex
@@ -12,6 +13,7 @@ from mella_bench.metrics import aggregate
 from mella_bench.metrics.base import Corpus, MetricInputError
 from mella_bench.metrics.keywords import keyword_acc, keyword_acc_strict, match_keywords
 from mella_bench.metrics.text import wordmatch
+from mella_bench.metrics.text.tokenize import get_tokenizer
 from tests.conftest import SAMPLE
 from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import INFLECTED
@@ -232,9 +234,9 @@ def test_indexed_lookup_finds_exactly_what_a_scan_of_every_position_finds(lang):
     ("vi", "Du khách chen chân xem hội Gióng ở đền Sóc.", "hội", True),
     ("vi", "Phố cổ Hội An về đêm rực rỡ đèn lồng.", "hội", False),
     # Thai: the wordnet vetoes the compounds it knows as other things (ม้านั่ง "bench", กล้วยไม้ "orchid")
-    pytest.param("th", "แม่ทำส้มตำให้กิน", "ส้ม", False, marks=pytest.mark.xfail(
-        strict=True, reason="known false positive of the Thai kind-of split (round 13): the wordnet does not "
-                            "know ส้มตำ (papaya salad), ส้ม is a noun it knows, and ตำ is a common word")),
+    # round 19: the project's table lists ส้มตำ (papaya salad) as another thing than ส้ม, which the wordnet
+    # does not know and the kind-of split accepted
+    ("th", "แม่ทำส้มตำให้กิน", "ส้ม", False),
     ("th", "เด็กนั่งบนม้านั่งในสวน", "ม้า", False),
     ("th", "ดอกกล้วยไม้สีม่วงบานแล้ว", "กล้วย", False),
     ("th", "เขากินกล้วยทุกเช้า", "กล้วย", True),
@@ -413,7 +415,7 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert all(0.0 <= p <= 1.0 for _, p in syllables)
     assert syllables[5][1] < 0.1 < syllables[4][1]  # tiếng continues nổi; nổi starts a word
     assert vietnamese_syllables("") == []
-    assert segmenter_signature("vi").endswith("-words+starts-p0.1+capitals+unlisted-joins-viet74k")
+    assert "-words+starts-p0.1+capitals+unlisted-joins-viet74k+compound-kinds-" in segmenter_signature("vi")
 
 
 def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
@@ -450,3 +452,113 @@ def test_vietnamese_unlisted_joins_is_what_finds_them_and_is_in_the_signature(mo
     (match,) = match_keywords("vi", text, ["đình"])
     assert [text[a:b] for a, b in match.spans] == ["đình"]
     assert "+unlisted-joins-viet74k" in wordmatch.segmenter_signature("vi")
+
+
+def _vietnamese_kinds(monkeypatch, table: str) -> None:
+    """Vietnamese's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
+    rules = dataclasses.replace(wordmatch.rules("vi"), compound_kinds=table)
+    original = wordmatch.rules
+    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # a compound the table lists as a kind of the keyword's thing: the thing is named
+    ("Bà ngoại ngồi gói bánh tét bên bếp lửa đêm giao thừa.", "bánh", True),
+    ("Cô bé cầm chiếc đèn lồng giấy chạy quanh sân.", "đèn", True),
+    ("Hai con gà chọi đứng gườm nhau giữa vòng người xem.", "gà", True),
+    ("Hai bên đường trồng nhiều cây xanh và hoa giấy.", "cây", True),
+    ("Người đưa thư dắt chiếc xe đạp cũ qua cổng làng.", "xe", True),
+    # a compound the table lists as another thing is left to the other rules, which keep it whole
+    ("Cầu thủ ghi bàn ở phút cuối trận đấu.", "cầu", False),
+    ("Chiếc đồng hồ quả lắc treo trên vách nhà.", "đồng", False),
+    ("Cô bé đang đánh răng bằng bàn chải mới.", "bàn", False),
+])
+def test_vietnamese_keyword_opening_a_kind_compound(text, keyword, found):
+    assert match_keywords("vi", text, [keyword])[0].found is found
+
+
+def test_vietnamese_compound_kinds_is_what_finds_them_and_is_in_the_signature(monkeypatch):
+    text = "Cô bé cầm chiếc đèn lồng giấy chạy quanh sân."
+    _vietnamese_kinds(monkeypatch, "")
+    assert not match_keywords("vi", text, ["đèn"])[0].found
+    assert "compound-kinds" not in wordmatch.segmenter_signature("vi")
+    _vietnamese_kinds(monkeypatch, "vi_compound_kinds.tsv")
+    (match,) = match_keywords("vi", text, ["đèn"])
+    assert [text[a:b] for a, b in match.spans] == ["đèn"]
+    assert regex.search(r"\+compound-kinds-vi_compound_kinds:[0-9a-f]{8}$", wordmatch.segmenter_signature("vi"))
+
+
+def test_the_vietnamese_kinds_table_is_well_formed():
+    """Every line a head and a lower-case NFC compound of two or three syllables of Viet74K that it opens,
+    once, kind or other."""
+    path = wordmatch.COMPOUND_KINDS_DIR / "vi_compound_kinds.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert all(len(row) == 3 and row[2] in ("kind", "other") and row[1].split(" ")[0] == row[0] for row in rows)
+    words = [row[1] for row in rows]
+    assert len(words) == len(set(words)) > 10_000
+    assert all(w == unicodedata.normalize("NFC", w) == w.lower() and len(w.split(" ")) in (2, 3) for w in words)
+    listed = wordmatch._viet_lexicon("vi")
+    assert all(get_tokenizer("vi").normalize(w) in listed for w in words)
+    kinds = wordmatch._compound_kinds("vi")
+    assert {"đèn lồng", "cá chép", "bánh chưng"} <= kinds
+    assert not {"cá sấu", "bàn chải", "đồng hồ"} & kinds
+
+
+def test_a_bad_line_of_a_kinds_table_names_its_file_and_line(monkeypatch, tmp_path):
+    (tmp_path / "bad.tsv").write_text("# a comment\nđèn\tđèn lồng\tkind\ncá\tcá sấu\tmaybe\n", encoding="utf-8")
+    monkeypatch.setattr(wordmatch, "COMPOUND_KINDS_DIR", tmp_path)
+    _vietnamese_kinds(monkeypatch, "bad.tsv")
+    wordmatch._compound_table.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"bad\.tsv:3: expected head<TAB>compound<TAB>kind or other"):
+            wordmatch._compound_table("vi")
+    finally:
+        wordmatch._compound_table.cache_clear()
+
+
+def _thai_kinds(monkeypatch, table: str) -> None:
+    """Thai's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
+    rules = dataclasses.replace(wordmatch.rules("th"), compound_kinds=table)
+    original = wordmatch.rules
+    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "th" else original(lang))
+
+
+@pytest.mark.parametrize("text, keyword, found", [
+    # a word the table lists as a kind of the keyword's thing: found, though the wordnet does not know it
+    ("แม่ค้าเผาข้าวหลามในกระบอกไม้ไผ่ริมถนน", "ข้าว", True),
+    ("ร้านริมทางขายขนมเบื้องไส้หวานและไส้เค็ม", "ขนม", True),
+    ("เสือดาวนอนพักอยู่บนกิ่งไม้ในสวนสัตว์", "เสือ", True),
+    # one it lists as another thing: not found, though the kind-of split would take it (a merry-go-round)
+    ("เด็ก ๆ นั่งม้าหมุนในงานวัดตอนกลางคืน", "ม้า", False),
+    ("ธนาคารประกาศลดอัตราดอกเบี้ยเงินฝาก", "ดอก", False),
+])
+def test_thai_word_the_kinds_table_lists(text, keyword, found):
+    assert match_keywords("th", text, [keyword])[0].found is found
+
+
+def test_thai_kinds_table_is_what_decides_and_is_in_the_signature(monkeypatch):
+    kind, other = ("แม่ค้าเผาข้าวหลามในกระบอกไม้ไผ่ริมถนน", "ข้าว"), ("เด็ก ๆ นั่งม้าหมุนในงานวัดตอนกลางคืน", "ม้า")
+    _thai_kinds(monkeypatch, "")
+    assert "compound-kinds" not in wordmatch.morphology_signature("th")["rule"]
+    assert not match_keywords("th", kind[0], [kind[1]])[0].found
+    _thai_kinds(monkeypatch, "th_compound_kinds.tsv")
+    assert match_keywords("th", kind[0], [kind[1]])[0].found
+    assert not match_keywords("th", other[0], [other[1]])[0].found
+    assert regex.search(r"\+compound-kinds-th_compound_kinds:[0-9a-f]{8}$", wordmatch.morphology_signature("th")["rule"])
+
+
+def test_the_thai_kinds_table_is_well_formed():
+    """Every line a head and a longer word of pythainlp's word list that begins with it, the pair once,
+    kind or other; a word under two heads may differ (น้ำตาลทราย: a kind of น้ำตาล, not of น้ำ)."""
+    from pythainlp.corpus import thai_words
+
+    path = wordmatch.COMPOUND_KINDS_DIR / "th_compound_kinds.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert all(len(row) == 3 and row[2] in ("kind", "other") for row in rows)
+    assert all(row[1].startswith(row[0]) and len(row[1]) > len(row[0]) for row in rows)
+    pairs = [(row[0], row[1]) for row in rows]
+    assert len(pairs) == len(set(pairs)) > 10_000
+    words = thai_words()
+    assert all(w == unicodedata.normalize("NFC", w) and w in words for _, w in pairs)
+    table = wordmatch._compound_table("th")
+    assert table[("ข้าว", "ข้าวหลาม")] and not table[("ม้า", "ม้าหมุน")]

@@ -18,9 +18,10 @@ so their "words" are the segmenter's units: pythainlp `newmm` for Thai, kiwipiep
 Korean. A keyword is found there when its letters (spaces removed) are exactly a run of consecutive
 units; in Korean only content morphemes (아무렇+지+도 is not 지도). Vietnamese words are syllables
 grouped into words by underthesea: a one-syllable keyword must be a whole word (cầu is not in
-cầu thủ). Korean and Vietnamese: tolerant = strict. Thai tolerant also accepts a unit that begins
-with the keyword and names a kind of it (`KeywordRules.kinds`, `kinds.py`): ปลาทู for ปลา, not ข้าวของ
-for ข้าว.
+cầu thủ), unless the segmenter's join is no dictionary word or a compound the project's table lists as
+a kind of it (đèn lồng). Korean and Vietnamese: tolerant = strict. Thai tolerant also accepts a unit
+that begins with the keyword and names a kind of it (the project's table, `KeywordRules.compound_kinds`,
+then `KeywordRules.kinds`, `kinds.py`): ปลาทู for ปลา, not ข้าวของ for ข้าว.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import hashlib
 import importlib.metadata
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Literal, NamedTuple, Sequence
 
 import regex
@@ -393,7 +395,8 @@ def morphology_signature(lang: str) -> dict[str, str]:
         fields = {"morph": "none", "rule": "exact", "rules": rules_hash(lang)}
         if r.kinds:
             fields["rule"] += ("+kinds" + (f"+head-split-tnc{r.compound_split_min_freq}" if r.compound_split_min_freq else "")
-                               + ("+verb-objects" if r.verb_objects else ""))
+                               + ("+verb-objects" if r.verb_objects else "")
+                               + (f"+compound-kinds-{compound_kinds_hash(lang)}" if r.compound_kinds else ""))
             fields["kinds"] = kinds.signature(r.kinds)
         return fields
     rule = "|".join(x for x in (("lemma" + ("(own-readings)" if r.lemmatizer == "pymorphy3" else "")) if r.lemmatizer else "",
@@ -609,20 +612,23 @@ def _runs(kw_words: Sequence[Word], kw_keys: Sequence[frozenset], words: Sequenc
           keys: Callable[[Word], frozenset], starts: Iterable[int] | None = None,
           derived: Callable[[Word, Word], bool] = lambda kw, w: False,
           min_start_p: float = 0.0, capitals: bool = False,
-          listed: frozenset[str] | None = None) -> Iterable[tuple[int, int]]:
+          listed: frozenset[str] | None = None,
+          kinds_table: tuple[frozenset[str], frozenset[str]] | None = None) -> Iterable[tuple[int, int]]:
     """Spans where the keyword's words equal consecutive answer words (share a key), with no clause
     break between them that the keyword does not have, starting and ending on whole words
     (`_on_word_boundaries`; with `capitals`, also heading a name, `_heads_a_name`, and keeping a name's
     capitals, `_capitals_kept`; with `listed`, a dictionary, also inside a joined word it does not list,
-    `_in_an_unlisted_join`); `starts` (ascending) limits the positions tried to those whose word
-    can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
+    `_in_an_unlisted_join`; with `kinds_table` (kinds, the dictionary), a one-syllable keyword also where
+    it opens a compound listed there as a kind of it, `_opens_a_kind`); `starts` (ascending) limits the
+    positions tried to those whose word can equal the first one; `derived(keyword word, answer word)` rejects a pair that shares a key but
     is another word."""
     n = len(kw_words)
     for i in (range(len(words) - n + 1) if starts is None else starts):
         if i + n > len(words):
             continue
         if not (_on_word_boundaries(words, i, n, min_start_p) or (capitals and _heads_a_name(kw_words, words, i))
-                or (listed is not None and n == 1 and _in_an_unlisted_join(words, i, listed))):
+                or (listed is not None and n == 1 and _in_an_unlisted_join(words, i, listed))
+                or (kinds_table is not None and n == 1 and _opens_a_kind(words, i, *kinds_table))):
             continue
         if capitals and not _capitals_kept(kw_words, words, i):
             continue
@@ -825,6 +831,23 @@ def _heads_a_name(kw_words: Sequence[Word], words: Sequence[Word], i: int) -> bo
     return True
 
 
+def _opens_a_kind(words: Sequence[Word], i: int, kinds: frozenset[str], listed: frozenset[str]) -> bool:
+    """Vietnamese (`KeywordRules.compound_kinds`): syllable `i` opens a compound of two or three syllables
+    (within one clause, no capital after its first syllable) that the table lists as a kind of that
+    syllable's thing (chiếc đèn lồng, cá chép, áo dài, cây xanh), whatever the segmenter joined: the
+    thing is named there. Not where the segmenter joined the syllable to a listed word before it (gia
+    đình làng). Compounds the table lists as another thing (bàn chải, cá sấu) are not used as vetoes:
+    Viet74K also lists free phrases (nhà có, nhà tôi) that a veto would wrongly take from a caption."""
+    if i > 0 and words[i].joined and f"{words[i - 1].norm} {words[i].norm}" in listed:
+        return False
+    for length in (3, 2):
+        rest = words[i + 1:i + length]
+        if len(rest) == length - 1 and not any(w.brk or _capitalised(w) for w in rest) \
+                and " ".join(w.norm for w in words[i:i + length]) in kinds:
+            return True
+    return False
+
+
 def _in_an_unlisted_join(words: Sequence[Word], i: int, listed: frozenset[str]) -> bool:
     """Vietnamese (`KeywordRules.unlisted_joins`): the segmenter joined syllable `i` into a word that the
     dictionary does not list, so the join is a phrase and the syllable a word of its own (đình làng,
@@ -907,27 +930,40 @@ def _spaceless_runs(keyword: str, words: Sequence[Word]) -> Iterable[tuple[int, 
                 break
 
 
-def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word]) -> list[tuple[int, int]]:
+def _kind_compounds(r: KeywordRules, keyword: str, words: Sequence[Word],
+                    table: dict[tuple[str, str], bool] | None = None) -> list[tuple[int, int]]:
     """Thai: the units that name the keyword although newmm keeps them whole (`kinds.py`):
+    - with `table` (`KeywordRules.compound_kinds`), a unit that begins with the keyword and that the
+      table lists as a kind of it (ขนมครก, ปลาช่อน); one it lists as another thing (บัวลอย, ข้าวของ)
+      is not, whatever the rules below say;
     - a unit that begins with the keyword and that the wordnet files as a kind of it (ปลาทู);
     - with `compound_split_min_freq`, one that begins with a keyword the wordnet knows as a noun, that
       the wordnet does not know, and whose rest is common dictionary words (ข้าวเหนียว, เรือหางยาว);
     - with `verb_objects`, a verb the wordnet knows only as a verb followed by such a keyword (ขี่ม้า).
-    Off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and กล้วยไม้."""
-    if not kinds.available():
+    The wordnet's rules are off without WordNet's data: the split alone, unvetoed, accepts ข้าวของ and
+    กล้วยไม้."""
+    wordnet = kinds.available()
+    if not wordnet and not table:
         return []
-    noun = kinds.is_noun(r.kinds, keyword)
+    noun = wordnet and kinds.is_noun(r.kinds, keyword)
     spans = []
     for w in words:
         if not (w.lexical and len(w.norm) > len(keyword) and len(w.norm) == w.end - w.start):
             continue
         if w.norm.startswith(keyword):
+            verdict = table.get((keyword, w.norm)) if table else None
+            if verdict is not None:
+                if verdict:
+                    spans.append((w.start, w.start + len(keyword)))
+                continue
+            if not wordnet:
+                continue
             kind = kinds.kind_of(r.kinds, w.norm, keyword)
             if kind is kinds.Kind.KIND or (
                     kind is kinds.Kind.UNKNOWN and noun and r.compound_split_min_freq
                     and len(keyword) in thai_compound_cuts(w.norm, r.compound_split_min_freq)):
                 spans.append((w.start, w.start + len(keyword)))
-        elif (r.verb_objects and noun and w.norm.endswith(keyword)
+        elif (wordnet and r.verb_objects and noun and w.norm.endswith(keyword)
               and kinds.only_a_verb(r.kinds, w.norm[:-len(keyword)])):
             spans.append((w.end - len(keyword), w.end))
     return spans
@@ -949,8 +985,9 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
         keyword_letters = "".join(w.norm for w in kw_words)
         spans = tuple(_spaceless_runs(keyword_letters, answer_words))
         r = rules(lang)
-        if not spans and tolerant and r.kinds:
-            spans = tuple(_kind_compounds(r, keyword_letters, answer_words))
+        if not spans and tolerant and (r.kinds or r.compound_kinds):
+            spans = tuple(_kind_compounds(r, keyword_letters, answer_words,
+                                          _compound_table(lang) if r.compound_kinds else None))
         elif not spans and tolerant and r.compound_split_min_freq:
             spans = tuple(_spaceless_runs(keyword_letters, _split_thai_compounds(answer_words, r.compound_split_min_freq)))
     else:
@@ -960,7 +997,8 @@ def find_keyword(lang: str, keyword: str, answer_words: Sequence[Word], *, toler
                             lambda w: _word_keys(lang, w.norm, w.raw, tolerant), starts,
                             (lambda kw, w: _not_the_keyword(lang, kw, w)) if tolerant else (lambda kw, w: False),
                             rules(lang).word_start_min, rules(lang).capitals,
-                            _viet_lexicon(lang) if rules(lang).unlisted_joins else None))
+                            _viet_lexicon(lang) if rules(lang).unlisted_joins else None,
+                            (_compound_kinds(lang), _viet_lexicon(lang)) if rules(lang).compound_kinds else None))
     return KeywordMatch(keyword, bool(spans), spans)
 
 
@@ -997,7 +1035,8 @@ def segmenter_signature(lang: str) -> str:
         start_min = rules(lang).word_start_min
         return (f"underthesea{_version('underthesea')}-words" + (f"+starts-p{start_min:g}" if start_min else "")
                 + ("+capitals" if rules(lang).capitals else "")
-                + ("+unlisted-joins-viet74k" if rules(lang).unlisted_joins else ""))
+                + ("+unlisted-joins-viet74k" if rules(lang).unlisted_joins else "")
+                + (f"+compound-kinds-{compound_kinds_hash(lang)}" if rules(lang).compound_kinds else ""))
     return "words"
 
 
@@ -1045,10 +1084,44 @@ def dictionary_name(lang: str) -> str:
     return "none"
 
 
+COMPOUND_KINDS_DIR = Path(__file__).resolve().parents[2] / "langs" / "data"
+
+
+@functools.lru_cache(maxsize=None)
+def _compound_table(lang: str) -> dict[tuple[str, str], bool]:
+    """`KeywordRules.compound_kinds`'s table: (head, compound), normalised → the compound names a kind of
+    the head's thing. Every line is `head<TAB>compound<TAB>kind` or `...<TAB>other`; `#` starts a comment.
+    Keyed by the head too because a Thai word can begin with two heads (น้ำตาลทราย is a kind of น้ำตาล,
+    not of น้ำ)."""
+    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    normalize = get_tokenizer(lang).normalize
+    out: dict[tuple[str, str], bool] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[2] not in ("kind", "other"):
+            raise ValueError(f"{path}:{n}: expected head<TAB>compound<TAB>kind or other, not {line!r}")
+        out[(normalize(fields[0].strip()), normalize(fields[1].strip()))] = fields[2] == "kind"
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _compound_kinds(lang: str) -> frozenset[str]:
+    """The compounds `_compound_table` lists as kinds of their head (Vietnamese, whose head is a compound's
+    first syllable, uses only these: `_opens_a_kind`)."""
+    return frozenset(compound for (_, compound), kind in _compound_table(lang).items() if kind)
+
+
+def compound_kinds_hash(lang: str) -> str:
+    """For signatures: the file's name and the first 8 hex digits of its SHA-256."""
+    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    return f"{path.stem}:{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
+
+
 @functools.lru_cache(maxsize=1)
 def _viet_lexicon(lang: str) -> frozenset[str]:
     import importlib.util
-    from pathlib import Path
 
     # located, not imported: importing underthesea loads torch (~2.6 s) for a word list
     spec = importlib.util.find_spec("underthesea")
