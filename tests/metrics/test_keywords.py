@@ -17,6 +17,7 @@ from mella_bench.metrics.text.tokenize import get_tokenizer
 from tests.conftest import SAMPLE
 from tests.metrics.text.test_tokenize import to_latin
 from tests.metrics.texts import INFLECTED
+from tests.support.keyword_rules import with_keyword_rules
 
 
 def score(lang: str, output: str, keywords: list[str]) -> tuple[float, float]:
@@ -418,14 +419,6 @@ def test_vietnamese_word_starts_are_the_segmenters_own_probabilities():
     assert "-words+starts-p0.1+capitals+unlisted-joins-viet74k+compound-kinds-" in segmenter_signature("vi")
 
 
-def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
-    """Vietnamese's profile with `unlisted_joins` set, whatever the shipped profile says (the rule is
-    applied when a keyword is looked up, so no cached split of an answer needs clearing)."""
-    rules = dataclasses.replace(wordmatch.rules("vi"), unlisted_joins=unlisted_joins)
-    original = wordmatch.rules
-    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
-
-
 @pytest.mark.parametrize("text, keyword, found", [
     # the segmenter joins a phrase the dictionary does not list: the keyword is a word of its own there
     ("Trẻ con chơi đùa trên sân đình sau giờ học.", "đình", True),
@@ -439,26 +432,19 @@ def _vietnamese_rules(monkeypatch, unlisted_joins: bool) -> None:
     ("Du khách chụp ảnh trước lâu đài ở Đan Mạch.", "mạch", False),
 ])
 def test_vietnamese_keyword_inside_an_unlisted_join(monkeypatch, text, keyword, found):
-    _vietnamese_rules(monkeypatch, True)
+    with_keyword_rules(monkeypatch, "vi", unlisted_joins=True)
     assert match_keywords("vi", text, [keyword])[0].found is found
 
 
 def test_vietnamese_unlisted_joins_is_what_finds_them_and_is_in_the_signature(monkeypatch):
     text = "Trẻ con chơi đùa trên sân đình sau giờ học."
-    _vietnamese_rules(monkeypatch, False)
+    with_keyword_rules(monkeypatch, "vi", unlisted_joins=False)
     assert not match_keywords("vi", text, ["đình"])[0].found
     assert "unlisted-joins" not in wordmatch.segmenter_signature("vi")
-    _vietnamese_rules(monkeypatch, True)
+    with_keyword_rules(monkeypatch, "vi", unlisted_joins=True)
     (match,) = match_keywords("vi", text, ["đình"])
     assert [text[a:b] for a, b in match.spans] == ["đình"]
     assert "+unlisted-joins-viet74k" in wordmatch.segmenter_signature("vi")
-
-
-def _vietnamese_kinds(monkeypatch, table: str) -> None:
-    """Vietnamese's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
-    rules = dataclasses.replace(wordmatch.rules("vi"), compound_kinds=table)
-    original = wordmatch.rules
-    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "vi" else original(lang))
 
 
 @pytest.mark.parametrize("text, keyword, found", [
@@ -479,10 +465,10 @@ def test_vietnamese_keyword_opening_a_kind_compound(text, keyword, found):
 
 def test_vietnamese_compound_kinds_is_what_finds_them_and_is_in_the_signature(monkeypatch):
     text = "Cô bé cầm chiếc đèn lồng giấy chạy quanh sân."
-    _vietnamese_kinds(monkeypatch, "")
+    with_keyword_rules(monkeypatch, "vi", compound_kinds="")
     assert not match_keywords("vi", text, ["đèn"])[0].found
     assert "compound-kinds" not in wordmatch.segmenter_signature("vi")
-    _vietnamese_kinds(monkeypatch, "vi_compound_kinds.tsv")
+    with_keyword_rules(monkeypatch, "vi", compound_kinds="vi_compound_kinds.tsv")
     (match,) = match_keywords("vi", text, ["đèn"])
     assert [text[a:b] for a, b in match.spans] == ["đèn"]
     assert regex.search(r"\+compound-kinds-vi_compound_kinds:[0-9a-f]{8}$", wordmatch.segmenter_signature("vi"))
@@ -507,20 +493,9 @@ def test_the_vietnamese_kinds_table_is_well_formed():
 def test_a_bad_line_of_a_kinds_table_names_its_file_and_line(monkeypatch, tmp_path):
     (tmp_path / "bad.tsv").write_text("# a comment\nđèn\tđèn lồng\tkind\ncá\tcá sấu\tmaybe\n", encoding="utf-8")
     monkeypatch.setattr(wordmatch, "COMPOUND_KINDS_DIR", tmp_path)
-    _vietnamese_kinds(monkeypatch, "bad.tsv")
-    wordmatch._compound_table.cache_clear()
-    try:
-        with pytest.raises(ValueError, match=r"bad\.tsv:3: expected head<TAB>compound<TAB>kind or other"):
-            wordmatch._compound_table("vi")
-    finally:
-        wordmatch._compound_table.cache_clear()
-
-
-def _thai_kinds(monkeypatch, table: str) -> None:
-    """Thai's profile with `compound_kinds` set to `table` ('' = off), whatever the shipped one says."""
-    rules = dataclasses.replace(wordmatch.rules("th"), compound_kinds=table)
-    original = wordmatch.rules
-    monkeypatch.setattr(wordmatch, "rules", lambda lang: rules if lang == "th" else original(lang))
+    with_keyword_rules(monkeypatch, "vi", compound_kinds="bad.tsv")
+    with pytest.raises(ValueError, match=r"bad\.tsv:3: expected head<TAB>compound<TAB>kind or other"):
+        match_keywords("vi", "Cô bé cầm chiếc đèn lồng giấy.", ["đèn"])
 
 
 @pytest.mark.parametrize("text, keyword, found", [
@@ -538,10 +513,10 @@ def test_thai_word_the_kinds_table_lists(text, keyword, found):
 
 def test_thai_kinds_table_is_what_decides_and_is_in_the_signature(monkeypatch):
     kind, other = ("แม่ค้าเผาข้าวหลามในกระบอกไม้ไผ่ริมถนน", "ข้าว"), ("เด็ก ๆ นั่งม้าหมุนในงานวัดตอนกลางคืน", "ม้า")
-    _thai_kinds(monkeypatch, "")
+    with_keyword_rules(monkeypatch, "th", compound_kinds="")
     assert "compound-kinds" not in wordmatch.morphology_signature("th")["rule"]
     assert not match_keywords("th", kind[0], [kind[1]])[0].found
-    _thai_kinds(monkeypatch, "th_compound_kinds.tsv")
+    with_keyword_rules(monkeypatch, "th", compound_kinds="th_compound_kinds.tsv")
     assert match_keywords("th", kind[0], [kind[1]])[0].found
     assert not match_keywords("th", other[0], [other[1]])[0].found
     assert regex.search(r"\+compound-kinds-th_compound_kinds:[0-9a-f]{8}$", wordmatch.morphology_signature("th")["rule"])

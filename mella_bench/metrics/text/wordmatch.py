@@ -1087,13 +1087,18 @@ def dictionary_name(lang: str) -> str:
 COMPOUND_KINDS_DIR = Path(__file__).resolve().parents[2] / "langs" / "data"
 
 
-@functools.lru_cache(maxsize=None)
 def _compound_table(lang: str) -> dict[tuple[str, str], bool]:
     """`KeywordRules.compound_kinds`'s table: (head, compound), normalised → the compound names a kind of
-    the head's thing. Every line is `head<TAB>compound<TAB>kind` or `...<TAB>other`; `#` starts a comment.
-    Keyed by the head too because a Thai word can begin with two heads (น้ำตาลทราย is a kind of น้ำตาล,
-    not of น้ำ)."""
-    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    the head's thing. Keyed by the head too because a Thai word can begin with two heads (น้ำตาลทราย is a
+    kind of น้ำตาล, not of น้ำ)."""
+    return _read_compound_table(lang, rules(lang).compound_kinds)
+
+
+@functools.lru_cache(maxsize=None)
+def _read_compound_table(lang: str, name: str) -> dict[tuple[str, str], bool]:
+    """The file `name` in `COMPOUND_KINDS_DIR`, read once per name (a profile that names another table gets
+    that one). Every line is `head<TAB>compound<TAB>kind` or `...<TAB>other`; `#` starts a comment."""
+    path = COMPOUND_KINDS_DIR / name
     normalize = get_tokenizer(lang).normalize
     out: dict[tuple[str, str], bool] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -1106,16 +1111,25 @@ def _compound_table(lang: str) -> dict[tuple[str, str], bool]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
 def _compound_kinds(lang: str) -> frozenset[str]:
     """The compounds `_compound_table` lists as kinds of their head (Vietnamese, whose head is a compound's
     first syllable, uses only these: `_opens_a_kind`)."""
-    return frozenset(compound for (_, compound), kind in _compound_table(lang).items() if kind)
+    return _kinds_in(lang, rules(lang).compound_kinds)
+
+
+@functools.lru_cache(maxsize=None)
+def _kinds_in(lang: str, name: str) -> frozenset[str]:
+    return frozenset(compound for (_, compound), kind in _read_compound_table(lang, name).items() if kind)
 
 
 def compound_kinds_hash(lang: str) -> str:
-    """For signatures: the file's name and the first 8 hex digits of its SHA-256."""
-    path = COMPOUND_KINDS_DIR / rules(lang).compound_kinds
+    """For signatures: the table's name and the first 8 hex digits of its SHA-256."""
+    return _file_hash(rules(lang).compound_kinds)
+
+
+@functools.lru_cache(maxsize=None)
+def _file_hash(name: str) -> str:
+    path = COMPOUND_KINDS_DIR / name
     return f"{path.stem}:{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
 
 

@@ -7,7 +7,6 @@ except in CI, which installs it and where they fail.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -15,8 +14,9 @@ import subprocess
 
 import pytest
 
-from mella_bench.metrics.text import kinds, wordmatch
+from mella_bench.metrics.text import kinds
 from mella_bench.metrics.text.wordmatch import match_keywords, morphology_signature
+from tests.support.keyword_rules import with_keyword_rules
 from tests.support.wordnet import require_wordnet
 
 LEX = "thai-wordnet"
@@ -112,11 +112,8 @@ def test_without_wordnet_the_rule_is_off_and_the_signature_says_so(monkeypatch, 
     text = "ข้าวเหนียวนึ่งใส่กระติ๊บวางคู่กับไก่ย่าง"
     # the project's table of Thai compounds does not need WordNet: it lists ข้าวเหนียว as a kind of ข้าว
     assert match_keywords("th", text, ["ข้าว"])[0].found is True
-    table_off = dataclasses.replace(wordmatch.rules("th"), compound_kinds="")
-    original = wordmatch.rules
-    monkeypatch.setattr(wordmatch, "rules", lambda lang: table_off if lang == "th" else original(lang))
+    with_keyword_rules(monkeypatch, "th", compound_kinds="")
     assert match_keywords("th", text, ["ข้าว"])[0].found is False
-    monkeypatch.setattr(wordmatch, "rules", original)
     assert morphology_signature("th")["kinds"] == "none"
     monkeypatch.delenv(kinds.ENV)
     assert kinds.kind_of(LEX, "ปลาทู", "ปลา") is kinds.Kind.KIND
